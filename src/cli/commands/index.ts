@@ -1,0 +1,17 @@
+/**
+ * The command registry: every command module exports `register(program)`.
+ * Add one import and one entry per command; keep the list sorted by name.
+ */
+import type { Command } from 'commander';
+import * as demo from './demo.js';
+
+/** A command module. */
+export interface CommandModule {
+  /** Adds the command (with its options, help text and examples) to the program. */
+  register: (program: Command) => void;
+}
+
+/** All command modules, in the order `--help` lists them. */
+export const commands: readonly CommandModule[] = [
+  demo,
+];

@@ -1,0 +1,4 @@
+/** sysgate library API. */
+export * from './errors.js';
+export * from './profile/types.js';
+export * from './arch/types.js';
