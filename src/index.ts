@@ -2,3 +2,4 @@
 export * from './errors.js';
 export * from './profile/types.js';
 export * from './arch/types.js';
+export * from './arch/index.js';

@@ -44,4 +44,12 @@ export interface ArchInfo {
   readonly nrBias: number;
   /** Socket/IPC calls also reachable through socketcall(2)/ipc(2) multiplexers on this ABI. */
   readonly multiplexed: boolean;
+  /** ELF machine number (`EM_*`, include/uapi/linux/elf-em.h) the audit token is built from. */
+  readonly elfMachine: number;
+  /** Go's `GOARCH` for this ABI, or null when Go has none (x32, ppc, s390, parisc, ...). */
+  readonly goArch: string | null;
+  /** libseccomp-golang's `ScmpArch.String()` spelling (`amd64`, `arm64`, `mipsel64`, `loong64`, ...). */
+  readonly seccompGoName: string;
+  /** Numeric `SCMP_ARCH_*` token of libseccomp (seccomp.h; equal to the audit token except x32). */
+  readonly scmpToken: number;
 }

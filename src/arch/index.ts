@@ -1,0 +1,4 @@
+/** Public API of the arch layer: arch records, syscall tables, multiplexers and symbolic constants. */
+export * from './types.js';
+export * from './arches.js';
+export * from './syscalls.js';
