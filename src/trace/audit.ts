@@ -1,0 +1,162 @@
+/**
+ * Parser for kernel seccomp audit records (type 1326, AUDIT_SECCOMP) in every wrapper they reach users
+ * in: netlink/auditd RAW and ENRICHED lines, dmesg (plain, --raw, -x, -T), /dev/kmsg, journalctl -k,
+ * syslog, the journald audit transport, audisp, and `ausearch -i` (decoded, unquoted values).
+ * The syscall is named from the record's own arch and number, never the host's table.
+ */
+
+/** One seccomp audit record. */
+export interface AuditRecord {
+  /** 1-based line in the input. */
+  readonly line: number;
+  /** `audit(SECONDS.MSEC:SERIAL)` stamp, when present. */
+  readonly timestamp?: string;
+  /** Serial number, when present. */
+  readonly serial?: number;
+  /** Host pid (tgid in the initial pid namespace). */
+  readonly pid?: number;
+  /** uid, when present and numeric. */
+  readonly uid?: number;
+  /** Process name (hex-decoded when the kernel hex-encoded it). */
+  readonly comm?: string;
+  /** Executable path (hex-decoded), or undefined for `(null)`. */
+  readonly exe?: string;
+  /** Signal number (31 for KILL_*), or the name from `ausearch -i`. */
+  readonly sig?: number;
+  /** AUDIT_ARCH token as a number (from hex), when numeric. */
+  readonly arch?: number;
+  /** Arch name when the line was already decoded by `ausearch -i` (e.g. `x86_64`). */
+  readonly archName?: string;
+  /** Syscall number in the record's arch numbering. */
+  readonly syscall?: number;
+  /** Syscall name when decoded by `ausearch -i`. */
+  readonly syscallName?: string;
+  /** Whether the call came through the compat (32-bit) entry. */
+  readonly compat?: number;
+  /** Instruction pointer text. */
+  readonly ip?: string;
+  /** Action bits (`code=`), data masked off by the kernel; undefined for decoded names. */
+  readonly code?: number;
+  /** Action name when decoded by `ausearch -i` (`kill`, `errno`, ...). */
+  readonly codeName?: string;
+  /** Security context (`subj=`), when present. */
+  readonly subj?: string;
+}
+
+/** A line that looked like a seccomp record but could not be used. */
+export interface AuditWarning {
+  readonly line: number;
+  readonly message: string;
+}
+
+const PAYLOAD_RE =
+  /(?:type=(?:1326|SECCOMP) (?:msg=)?|audit\[\d+\]: SECCOMP )(?:audit\(([^)]*)\) ?: ?)?(.*)$/;
+const FIELD_RE = /(?<=^|\s)(auid|uid|gid|ses|pid|sig|arch|syscall|compat|ip|code)=(\S+)/g;
+
+function decodeHexField(v: string): string {
+  if (v.startsWith('"')) {
+    const end = v.indexOf('"', 1);
+    return end < 0 ? v.slice(1) : v.slice(1, end);
+  }
+  if (/^[0-9A-F]+$/.test(v) && v.length % 2 === 0) return Buffer.from(v, 'hex').toString('latin1');
+  return v;
+}
+
+/** Take a `comm=`/`exe=` value: quoted, hex, `(null)`, or (ausearch -i) unquoted up to the next field. */
+function takeStringField(body: string, key: 'comm' | 'exe', decoded: boolean): string | undefined {
+  const re = new RegExp(`(?<=^|\\s)${key}=`);
+  const m = re.exec(body);
+  if (!m) return undefined;
+  const start = m.index + m[0].length;
+  const rest = body.slice(start);
+  if (rest.startsWith('"')) {
+    const end = rest.indexOf('"', 1);
+    return end < 0 ? rest.slice(1) : rest.slice(1, end);
+  }
+  if (rest.startsWith('(null)')) return undefined;
+  if (decoded) {
+    // ausearch -i: values unquoted and may contain spaces; stop at the next known key.
+    const next = /\s(?:exe|sig|arch|syscall|compat|ip|code|subj|pid|comm)=/.exec(rest);
+    return next ? rest.slice(0, next.index) : rest;
+  }
+  const tok = /^\S+/.exec(rest)?.[0] ?? '';
+  return decodeHexField(tok);
+}
+
+/**
+ * Parse one line. Returns `undefined` when the line is not a seccomp record at all,
+ * a warning when it is one but cannot be used.
+ */
+export function parseAuditLine(text: string, line: number): AuditRecord | AuditWarning | undefined {
+  const m = PAYLOAD_RE.exec(text);
+  if (!m) return undefined;
+  let body = m[2] ?? '';
+  // ENRICHED tail after \x1d, or glued without a separator when copied.
+  const gs = body.indexOf('\u001d');
+  if (gs >= 0) body = body.slice(0, gs);
+  body = body.replace(/(code=0x[0-9a-f]+)AUID=.*$/, '$1');
+  const fields = new Map<string, string>();
+  for (const f of body.matchAll(FIELD_RE)) {
+    if (f[1] !== undefined && f[2] !== undefined && !fields.has(f[1])) fields.set(f[1], f[2]);
+  }
+  if (!fields.has('syscall')) return { line, message: 'seccomp record without syscall=' };
+  const decoded = !/^[0-9a-f]+$/.test(fields.get('arch') ?? '0');
+  const rec: { -readonly [K in keyof AuditRecord]: AuditRecord[K] } = { line };
+  const stamp = m[1];
+  if (stamp !== undefined) {
+    rec.timestamp = stamp;
+    const serial = /:(\d+)$/.exec(stamp)?.[1];
+    if (serial !== undefined) rec.serial = Number(serial);
+  }
+  const num = (k: string): number | undefined => {
+    const v = fields.get(k);
+    return v !== undefined && /^-?\d+$/.test(v) ? Number(v) : undefined;
+  };
+  const pid = num('pid');
+  if (pid !== undefined) rec.pid = pid;
+  const uid = num('uid');
+  if (uid !== undefined) rec.uid = uid;
+  const sig = num('sig');
+  if (sig !== undefined) rec.sig = sig;
+  const compat = num('compat');
+  if (compat !== undefined) rec.compat = compat;
+  const arch = fields.get('arch');
+  if (arch !== undefined) {
+    if (/^[0-9a-f]+$/.test(arch)) rec.arch = parseInt(arch, 16);
+    else rec.archName = arch;
+  }
+  const sc = fields.get('syscall');
+  if (sc !== undefined) {
+    if (/^-?\d+$/.test(sc)) rec.syscall = Number(sc);
+    else rec.syscallName = sc;
+  }
+  const ip = fields.get('ip');
+  if (ip !== undefined) rec.ip = ip;
+  const code = fields.get('code');
+  if (code !== undefined) {
+    if (/^0x[0-9a-f]+$/.test(code)) rec.code = parseInt(code.slice(2), 16);
+    else rec.codeName = code;
+  }
+  const comm = takeStringField(body, 'comm', decoded);
+  if (comm !== undefined) rec.comm = comm;
+  const exe = takeStringField(body, 'exe', decoded);
+  if (exe !== undefined) rec.exe = exe;
+  const subj = /(?<=^|\s)subj=(.*?) pid=/.exec(body)?.[1];
+  if (subj !== undefined) rec.subj = subj.replace(/^=/, '');
+  if (rec.syscall === undefined && rec.syscallName === undefined)
+    return { line, message: 'unreadable syscall= value' };
+  return rec;
+}
+
+/** Parse a whole text; non-seccomp lines are skipped silently. */
+export function parseAuditLog(text: string): { records: AuditRecord[]; warnings: AuditWarning[] } {
+  const records: AuditRecord[] = [];
+  const warnings: AuditWarning[] = [];
+  text.split('\n').forEach((l, i) => {
+    const r = parseAuditLine(l, i + 1);
+    if (r === undefined) return;
+    if ('message' in r) warnings.push(r);
+    else records.push(r);
+  });
+  return { records, warnings };
+}

@@ -1,0 +1,453 @@
+/**
+ * Streaming parser for strace output in every shape strace writes: `-f` in one file, `-ff` per-tid files,
+ * `-t/-tt/-ttt/-r/-T/-n/-i/-y/-yy/-Y/-X` variants, unfinished/resumed pairs, signals, exits, personality
+ * switches, `<pid changed to N ...>`, `-k` and `-e write=` continuation lines, and the `-c`/`-C` tables.
+ * Garbage or truncated lines produce warnings with their line number, never an exception.
+ */
+import { scanArgs } from './tokenize.js';
+
+/** The personality (ABI) a traced process runs in, as strace reports it. */
+export type Personality = '64' | '32' | 'x32';
+
+/** A completed (or interrupted) system call. */
+export interface StraceCall {
+  readonly kind: 'call';
+  /** Thread id (the pid column), or the per-file tid for `-ff`; 0 when the line has none. */
+  readonly tid: number;
+  /** Syscall name as printed (`syscall_0x1c3` is kept as printed; see `nr`). */
+  readonly name: string;
+  /** Syscall number when known from `-n` or a `syscall_0x...` name. */
+  readonly nr?: number;
+  /** Personality in force for this tid when the call was made. */
+  readonly personality: Personality;
+  /** Top-level argument tokens, raw. */
+  readonly args: readonly string[];
+  /** Return value (`undefined` for `= ?`). */
+  readonly ret?: bigint;
+  /** errno name on failure (`ENOENT`), or `errno 4000` for an unnamed one. */
+  readonly errno?: string;
+  /** The call did not return (killed or detached inside it). */
+  readonly interrupted: boolean;
+  /** Timestamp text when the trace has one. */
+  readonly time?: string;
+  /** Process name from `-Y`. */
+  readonly comm?: string;
+  /** 1-based line of the call's entry. */
+  readonly line: number;
+}
+
+/** Other events the parser reports. */
+export type StraceEvent =
+  | StraceCall
+  | {
+      readonly kind: 'signal';
+      readonly tid: number;
+      readonly signal: string;
+      readonly line: number;
+    }
+  | {
+      readonly kind: 'exit';
+      readonly tid: number;
+      readonly code?: number;
+      readonly signal?: string;
+      readonly line: number;
+    }
+  | {
+      readonly kind: 'personality';
+      readonly tid: number;
+      readonly personality: Personality;
+      readonly line: number;
+    };
+
+/** A line the parser could not use. */
+export interface StraceWarning {
+  /** 1-based line number. */
+  readonly line: number;
+  /** Why. */
+  readonly message: string;
+}
+
+interface Prefix {
+  tid: number;
+  comm?: string;
+  time?: string;
+  nr?: number;
+  rest: string;
+}
+
+interface Pending {
+  name: string;
+  nr?: number;
+  argsText: string;
+  line: number;
+  time?: string;
+  comm?: string;
+  personality: Personality;
+}
+
+const PERSONALITY_RE = /^\[ Process PID=(\d+) runs in (32 bit|64 bit|x32) mode\. \]$/;
+const CALL_HEAD_RE = /^([a-z0-9_]+|\?{4})\(/;
+const RESUMED_RE = /^<\.\.\. ([a-z0-9_]+|\?{4}) resumed>/;
+const UNKNOWN_NAME_RE = /^syscall_(0x[0-9a-f]+|\d+)$/;
+const RET_RE = /^\s*= (0x[0-9a-f]+|-?\d+|\?)(?: (E[A-Z0-9_]+) \([^)]*\)| \(errno (\d+)\))?/;
+
+function unescapeComm(s: string): string {
+  return s.replace(/\\(\d{2,3})/g, (_m, oct: string) => String.fromCharCode(parseInt(oct, 8)));
+}
+
+/** Parse the optional prefix fields of a line (pid, comm, timestamps, `-n`, `-i`). */
+function parsePrefix(raw: string): Prefix {
+  let s = raw;
+  let tid = 0;
+  let comm: string | undefined;
+  let time: string | undefined;
+  let nr: number | undefined;
+  // `[pid  N] ` (strace writing to stderr)
+  let m = /^\[pid +(\d+)\] /.exec(s);
+  if (m?.[1] !== undefined) {
+    tid = Number(m[1]);
+    s = s.slice(m[0].length);
+  } else {
+    m = /^(\d+)(?=[ <])/.exec(s);
+    if (m?.[1] !== undefined) {
+      tid = Number(m[1]);
+      s = s.slice(m[0].length);
+      if (s.startsWith('<')) {
+        const close = s.indexOf('> ');
+        if (close > 0) {
+          comm = unescapeComm(s.slice(1, close));
+          s = s.slice(close + 1);
+        }
+      }
+      s = s.replace(/^ +/, '');
+    }
+  }
+  // -t / -tt / -ttt / -r
+  m = /^ *(\d\d:\d\d:\d\d(?:\.\d+)?|\d+\.\d+) +/.exec(s);
+  if (m?.[1] !== undefined) {
+    time = m[1];
+    s = s.slice(m[0].length);
+  }
+  m = /^\(\+ *[\d.]+\) +/.exec(s);
+  if (m) s = s.slice(m[0].length);
+  // -n
+  m = /^\[ *(\d+)\] /.exec(s);
+  if (m?.[1] !== undefined) {
+    nr = Number(m[1]);
+    s = s.slice(m[0].length);
+  }
+  // -i
+  m = /^\[[0-9a-f?]{16}\] /.exec(s);
+  if (m) s = s.slice(m[0].length);
+  const p: Prefix = { tid, rest: s };
+  if (comm !== undefined) p.comm = comm;
+  if (time !== undefined) p.time = time;
+  if (nr !== undefined) p.nr = nr;
+  return p;
+}
+
+function parseRet(text: string): { ret?: bigint; errno?: string } | undefined {
+  const m = RET_RE.exec(text);
+  if (!m) return undefined;
+  const out: { ret?: bigint; errno?: string } = {};
+  const v = m[1];
+  if (v !== undefined && v !== '?') {
+    // strace prints umask-like results in octal with a leading 0
+    out.ret = /^0\d+$/.test(v) ? BigInt('0o' + v.slice(1)) : BigInt(v);
+  }
+  if (m[2] !== undefined) out.errno = m[2];
+  else if (m[3] !== undefined) out.errno = `errno ${m[3]}`;
+  return out;
+}
+
+function nrFromName(name: string): number | undefined {
+  const m = UNKNOWN_NAME_RE.exec(name);
+  if (!m?.[1]) return undefined;
+  return m[1].startsWith('0x') ? parseInt(m[1].slice(2), 16) : parseInt(m[1], 10);
+}
+
+const FORK_LIKE = new Set(['clone', 'clone3', 'fork', 'vfork']);
+const SUMMARY_RE =
+  /^(?:% time|-{6} |\s*\d+\.\d+\s+\d+\.\d+|\s*100\.00 |System call usage summary|calls\s|\s*-+\s)/;
+
+/**
+ * Incremental strace parser: feed lines with `push`, call `finish` at the end.
+ * Memory is bounded by the number of calls in flight (one per thread).
+ */
+export class StraceParser {
+  private readonly pending = new Map<number, Pending>();
+  private readonly personalities = new Map<number, Personality>();
+  private lineNo = 0;
+  /** Warnings so far (capped at `maxWarnings`; `droppedWarnings` counts the rest). */
+  readonly warnings: StraceWarning[] = [];
+  /** Warnings not kept because the cap was reached. */
+  droppedWarnings = 0;
+  private readonly maxWarnings: number;
+  private readonly defaultTid: number;
+
+  /**
+   * @param opts.tid thread id to use for lines without a pid column (e.g. the suffix of an `-ff` file)
+   * @param opts.maxWarnings how many warnings to keep
+   */
+  constructor(opts: { tid?: number; maxWarnings?: number } = {}) {
+    this.defaultTid = opts.tid ?? 0;
+    this.maxWarnings = opts.maxWarnings ?? 1000;
+  }
+
+  private warn(message: string): void {
+    if (this.warnings.length < this.maxWarnings) this.warnings.push({ line: this.lineNo, message });
+    else this.droppedWarnings++;
+  }
+
+  private personalityOf(tid: number): Personality {
+    return this.personalities.get(tid) ?? '64';
+  }
+
+  /** Parse one line (without its newline) and return the events it completes. */
+  push(rawLine: string): StraceEvent[] {
+    this.lineNo++;
+    const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+    if (line.trim() === '') return [];
+    if (
+      line.startsWith(' > ') ||
+      line.startsWith(' | ') ||
+      line.startsWith('strace: ') ||
+      line.startsWith('$ ')
+    )
+      return [];
+    if (SUMMARY_RE.test(line)) return [];
+    const p = parsePrefix(line);
+    const tid = p.tid === 0 ? this.defaultTid : p.tid;
+    const body = p.rest;
+
+    if (body.startsWith('+++ ')) return this.exitLine(tid, body);
+    if (body.startsWith('--- ')) {
+      const m = /^--- (?:stopped by )?(SIG[A-Z0-9+-]+)/.exec(body);
+      if (m?.[1] !== undefined) return [{ kind: 'signal', tid, signal: m[1], line: this.lineNo }];
+      this.warn(`unrecognised signal line: ${body.slice(0, 80)}`);
+      return [];
+    }
+    if (body.startsWith('[ Process ')) {
+      const m = PERSONALITY_RE.exec(body);
+      if (!m?.[1] || !m[2]) {
+        this.warn(`unrecognised personality line: ${body.slice(0, 80)}`);
+        return [];
+      }
+      const pid = Number(m[1]);
+      const pers: Personality = m[2] === '32 bit' ? '32' : m[2] === '64 bit' ? '64' : 'x32';
+      this.personalities.set(pid, pers);
+      if (tid !== 0) this.personalities.set(tid, pers);
+      return [{ kind: 'personality', tid: pid, personality: pers, line: this.lineNo }];
+    }
+    const resumed = RESUMED_RE.exec(body);
+    if (resumed?.[1] !== undefined)
+      return this.resumedLine(tid, resumed[1], body.slice(resumed[0].length), p);
+    const head = CALL_HEAD_RE.exec(body);
+    if (head?.[1] !== undefined) return this.callLine(tid, head[1], body, head[0].length, p);
+    this.warn(`unrecognised line: ${body.slice(0, 80)}`);
+    return [];
+  }
+
+  private exitLine(tid: number, body: string): StraceEvent[] {
+    // The leader is replaced by the exec'ing thread; its pending execve now belongs to this tid.
+    if (/^\+\+\+ superseded by execve in pid \d+ \+\+\+$/.test(body)) return [];
+    let m = /^\+\+\+ exited with (\d+) \+\+\+$/.exec(body);
+    const events: StraceEvent[] = [];
+    const flushed = this.flushPending(tid);
+    if (flushed) events.push(flushed);
+    if (m?.[1] !== undefined) {
+      events.push({ kind: 'exit', tid, code: Number(m[1]), line: this.lineNo });
+      return events;
+    }
+    m = /^\+\+\+ killed by (SIG[A-Z0-9+-]+)(?: \(core dumped\))? \+\+\+$/.exec(body);
+    if (m?.[1] !== undefined) {
+      events.push({ kind: 'exit', tid, signal: m[1], line: this.lineNo });
+      return events;
+    }
+    this.warn(`unrecognised exit line: ${body.slice(0, 80)}`);
+    return events;
+  }
+
+  /** A thread ended with a call in flight: report it as interrupted. */
+  private flushPending(tid: number): StraceCall | undefined {
+    const p = this.pending.get(tid);
+    if (!p) return undefined;
+    this.pending.delete(tid);
+    return this.makeCall(tid, p, p.argsText, { interrupted: true });
+  }
+
+  private makeCall(
+    tid: number,
+    p: Pending,
+    argsText: string,
+    r: { ret?: bigint; errno?: string; interrupted: boolean },
+  ): StraceCall {
+    const scan = scanArgs(argsText, 0);
+    const nr = p.nr ?? nrFromName(p.name);
+    const call: {
+      -readonly [K in keyof StraceCall]: StraceCall[K];
+    } = {
+      kind: 'call',
+      tid,
+      name: p.name,
+      personality: p.personality,
+      args: scan.args,
+      interrupted: r.interrupted,
+      line: p.line,
+    };
+    if (nr !== undefined) call.nr = nr;
+    if (r.ret !== undefined) call.ret = r.ret;
+    if (r.errno !== undefined) call.errno = r.errno;
+    if (p.time !== undefined) call.time = p.time;
+    if (p.comm !== undefined) call.comm = p.comm;
+    if (FORK_LIKE.has(p.name) && r.ret !== undefined && r.ret > 0n) {
+      this.personalities.set(Number(r.ret), p.personality);
+    }
+    return call;
+  }
+
+  private callLine(
+    tid: number,
+    name: string,
+    body: string,
+    argStart: number,
+    p: Prefix,
+  ): StraceEvent[] {
+    const events: StraceEvent[] = [];
+    const stale = this.flushPending(tid);
+    if (stale) {
+      this.warn(`${stale.name} of tid ${tid} never resumed`);
+      events.push(stale);
+    }
+    const pend: Pending = {
+      name,
+      line: this.lineNo,
+      personality: this.personalityOf(tid),
+      argsText: '',
+    };
+    if (p.nr !== undefined) pend.nr = p.nr;
+    if (p.time !== undefined) pend.time = p.time;
+    if (p.comm !== undefined) pend.comm = p.comm;
+    const rest = body.slice(argStart);
+    for (const marker of [' <unfinished ...>', ' <detached ...>']) {
+      if (rest.endsWith(marker)) {
+        pend.argsText = rest.slice(0, -marker.length);
+        if (marker === ' <detached ...>') {
+          events.push(this.makeCall(tid, pend, pend.argsText + ')', { interrupted: true }));
+          return events;
+        }
+        this.pending.set(tid, pend);
+        return events;
+      }
+    }
+    const changed = / <pid changed to (\d+) \.\.\.>$/.exec(rest);
+    if (changed?.[1] !== undefined) {
+      // execve by a non-leader thread: the call resumes under the thread-group leader id.
+      pend.argsText = rest.slice(0, -changed[0].length);
+      const leader = Number(changed[1]);
+      const leaderCall = this.flushPending(leader);
+      if (leaderCall) events.push(leaderCall);
+      this.pending.set(leader, pend);
+      return events;
+    }
+    const scan = scanArgs(rest, 0);
+    if (scan.end < 0) {
+      this.warn(`truncated call line: ${name}(`);
+      events.push(this.makeCall(tid, pend, rest, { interrupted: true }));
+      return events;
+    }
+    const r = parseRet(rest.slice(scan.end));
+    if (!r) {
+      this.warn(`call without a return value: ${name}`);
+      events.push(this.makeCall(tid, pend, rest, { interrupted: true }));
+      return events;
+    }
+    events.push(
+      this.makeCall(tid, pend, rest, {
+        ...r,
+        interrupted: r.ret === undefined && !/^exit(?:_group)?$/.test(name),
+      }),
+    );
+    return events;
+  }
+
+  private resumedLine(tid: number, name: string, rest: string, p: Prefix): StraceEvent[] {
+    const pend = this.pending.get(tid);
+    if (pend?.name !== name) {
+      // An orphan: we never saw the entry (attached mid-call, or a truncated log). The call happened.
+      this.warn(`resumed ${name} without an unfinished entry`);
+      const orphan: Pending = {
+        name,
+        line: this.lineNo,
+        personality: this.personalityOf(tid),
+        argsText: '',
+      };
+      if (p.nr !== undefined) orphan.nr = p.nr;
+      if (p.time !== undefined) orphan.time = p.time;
+      if (pend) {
+        this.pending.delete(tid);
+        return [
+          this.makeCall(tid, pend, pend.argsText + ')', { interrupted: true }),
+          ...this.finishResumed(tid, orphan, rest, true),
+        ];
+      }
+      return this.finishResumed(tid, orphan, rest, true);
+    }
+    this.pending.delete(tid);
+    return this.finishResumed(tid, pend, rest, false);
+  }
+
+  private finishResumed(tid: number, pend: Pending, rest: string, orphan: boolean): StraceEvent[] {
+    if (rest.endsWith(' <unfinished ...>) = ?') || rest === ' <unfinished ...>) = ?') {
+      return [this.makeCall(tid, pend, pend.argsText + ')', { interrupted: true })];
+    }
+    if (rest.endsWith(' <unfinished ...>')) {
+      // Resumed and suspended again (seen with restart_syscall); keep waiting.
+      pend.argsText += rest.slice(0, -' <unfinished ...>'.length);
+      this.pending.set(tid, pend);
+      return [];
+    }
+    const full = orphan ? rest : pend.argsText + rest;
+    // Find the end of the arguments: scan the combined text.
+    const scan = scanArgs(full, 0);
+    if (scan.end < 0) {
+      this.warn(`truncated resumed line: ${pend.name}`);
+      return [this.makeCall(tid, pend, full, { interrupted: true })];
+    }
+    const r = parseRet(full.slice(scan.end));
+    if (!r) {
+      this.warn(`resumed ${pend.name} without a return value`);
+      return [this.makeCall(tid, pend, full, { interrupted: true })];
+    }
+    return [
+      this.makeCall(tid, pend, full, {
+        ...r,
+        interrupted: r.ret === undefined && !/^exit(?:_group)?$/.test(pend.name),
+      }),
+    ];
+  }
+
+  /** End of input: report calls still in flight as interrupted. */
+  finish(): StraceEvent[] {
+    const out: StraceEvent[] = [];
+    for (const tid of [...this.pending.keys()]) {
+      const c = this.flushPending(tid);
+      if (c) out.push(c);
+    }
+    return out;
+  }
+}
+
+/** Parse a whole strace text (convenience for small inputs and tests). */
+export function parseStrace(
+  text: string,
+  opts: { tid?: number } = {},
+): { events: StraceEvent[]; warnings: StraceWarning[] } {
+  const parser = new StraceParser(opts);
+  const events: StraceEvent[] = [];
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  for (const l of lines) events.push(...parser.push(l));
+  events.push(...parser.finish());
+  return { events, warnings: parser.warnings };
+}

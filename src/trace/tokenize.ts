@@ -1,0 +1,137 @@
+/**
+ * Tokenizer for strace argument lists. strace output cannot be split on `, ` or `) = `: strings hold
+ * quotes, commas and parentheses, and `-y`/`-yy` fd decorations hold unbalanced quotes. This scanner
+ * tracks strings, nesting of `([{`, comments and fd decorations, as described in the trace-format notes.
+ */
+
+/** Result of scanning an argument list that starts right after `(`. */
+export interface ArgScan {
+  /** Top-level arguments, trimmed, in order (empty list for `()`). */
+  readonly args: string[];
+  /** Index just after the closing `)`, or -1 when the list is not closed on this text. */
+  readonly end: number;
+}
+
+function isDigit(c: string | undefined): boolean {
+  return c !== undefined && c >= '0' && c <= '9';
+}
+
+/**
+ * Whether a `<` at `i` opens an fd decoration: right after a digit (`3</path>`) or after `AT_FDCWD`,
+ * but not the shift in `1<<CAP_CHOWN`.
+ */
+function opensDecoration(text: string, i: number): boolean {
+  if (text[i + 1] === '<' || text[i - 1] === '<') return false;
+  if (isDigit(text[i - 1])) return true;
+  return text.endsWith('AT_FDCWD', i);
+}
+
+/** Skip an fd decoration starting at `<` (index `i`); returns the index after its closing `>`. */
+function skipDecoration(text: string, i: number): number {
+  let depth = 0;
+  let j = i;
+  while (j < text.length) {
+    const c = text[j];
+    if (c === '\\') {
+      j += 2;
+      continue;
+    }
+    if (c === '<') depth++;
+    else if (c === '>' && text[j - 1] !== '-') {
+      depth--;
+      if (depth === 0) return j + 1;
+    }
+    j++;
+  }
+  return text.length;
+}
+
+/** Skip a double-quoted C string starting at `"` (index `i`); returns the index after the closing quote. */
+function skipString(text: string, i: number): number {
+  let j = i + 1;
+  while (j < text.length) {
+    const c = text[j];
+    if (c === '\\') {
+      j += 2;
+      continue;
+    }
+    if (c === '"') return j + 1;
+    j++;
+  }
+  return text.length;
+}
+
+/**
+ * Scan the argument list of a call. `start` is the index just after the opening `(`.
+ * Stops at the matching `)` at depth 0.
+ */
+export function scanArgs(text: string, start: number): ArgScan {
+  const args: string[] = [];
+  let depth = 0;
+  let argStart = start;
+  let i = start;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '"') {
+      i = skipString(text, i);
+      continue;
+    }
+    if (c === '/' && text[i + 1] === '*') {
+      const close = text.indexOf('*/', i + 2);
+      i = close < 0 ? text.length : close + 2;
+      continue;
+    }
+    if (c === '<' && opensDecoration(text, i)) {
+      i = skipDecoration(text, i);
+      continue;
+    }
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ']' || c === '}') depth--;
+    else if (c === ')') {
+      if (depth === 0) {
+        const last = text.slice(argStart, i).trim();
+        if (last !== '' || args.length > 0) args.push(last);
+        return { args, end: i + 1 };
+      }
+      depth--;
+    } else if (c === ',' && depth === 0) {
+      args.push(text.slice(argStart, i).trim());
+      argStart = i + 1;
+    }
+    i++;
+  }
+  const last = text.slice(argStart).trim();
+  if (last !== '') args.push(last);
+  return { args, end: -1 };
+}
+
+/** Remove C comments (`/* ... *\/`) from an argument token. */
+export function stripComments(token: string): string {
+  let out = '';
+  let i = 0;
+  while (i < token.length) {
+    if (token[i] === '"') {
+      const j = skipString(token, i);
+      out += token.slice(i, j);
+      i = j;
+      continue;
+    }
+    if (token.startsWith('/*', i)) {
+      const close = token.indexOf('*/', i + 2);
+      i = close < 0 ? token.length : close + 2;
+      continue;
+    }
+    out += token.charAt(i);
+    i++;
+  }
+  return out.trim();
+}
+
+/** Split `name=value` (strace's named arguments such as `flags=...`); returns undefined when unnamed. */
+export function namedArg(token: string): { name: string; value: string } | undefined {
+  const eq = token.indexOf('=');
+  if (eq <= 0) return undefined;
+  const name = token.slice(0, eq);
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) return undefined;
+  return { name, value: token.slice(eq + 1) };
+}
