@@ -1,0 +1,2 @@
+/** Public API of the compile layer. */
+export * from './model.js';

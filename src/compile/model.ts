@@ -1,0 +1,612 @@
+/**
+ * The decision model: what Docker -> runc -> libseccomp -> kernel decide for a resolved profile on one
+ * host. `buildPlan` applies runc's rule handling (libcontainer/seccomp/seccomp_linux.go `InitSeccomp`,
+ * `matchCall`, `getAction`; patchbpf/enosys_linux.go for the ENOSYS stub) and libseccomp's database
+ * (see libseccomp-db.ts); `decide` evaluates the resulting plan exactly like the kernel runs the loaded
+ * program (stub, then libseccomp's arch dispatch).
+ */
+import { archByScmpName, archInfo } from '../arch/arches.js';
+import {
+  libseccompKnows,
+  multiplexerFor,
+  syscallEntry,
+  syscallName,
+  type LibseccompVersion,
+} from '../arch/syscalls.js';
+import type { ArchInfo, ArchName } from '../arch/types.js';
+import {
+  SECCOMP_RET_ACTION_FULL,
+  SECCOMP_RET_ALLOW,
+  SECCOMP_RET_DATA,
+  SECCOMP_RET_ERRNO,
+  SECCOMP_RET_KILL_PROCESS,
+  SECCOMP_RET_KILL_THREAD,
+  SECCOMP_RET_LOG,
+  SECCOMP_RET_TRACE,
+  SECCOMP_RET_TRAP,
+  SECCOMP_RET_USER_NOTIF,
+  actionKind,
+  type SeccompActionKind,
+  type SeccompData,
+} from '../bpf/seccomp.js';
+import { ProfileError, toPointer, type ProfileIssue } from '../errors.js';
+import type { ActionName, ArgCondition, OpName } from '../profile/types.js';
+import {
+  dbLowerSyscall,
+  dbNew,
+  dbRuleAdd,
+  EEXIST,
+  type DbApiArg,
+  type DbFilter,
+  type DbOp,
+} from './libseccomp-db.js';
+import type {
+  ArchPlan,
+  DecisionOrigin,
+  FilterPlan,
+  PlanLeaf,
+  PlanNode,
+  SyscallPlan,
+} from './plan.js';
+
+/** One rule of the input: the OCI `LinuxSyscall` fields runc reads, plus its source pointer. */
+export interface ModelSyscallRule {
+  /** Syscall names; runc turns each into its own rule. */
+  readonly names: readonly string[];
+  /** Action string. */
+  readonly action: ActionName;
+  /** `errnoRet` for ERRNO/TRACE. */
+  readonly errnoRet?: number;
+  /** Conditions in document order. */
+  readonly args: readonly ArgCondition[];
+  /** JSON pointer of the rule in the source document. */
+  readonly pointer: string;
+}
+
+/**
+ * The input of {@link buildPlan}: an OCI `LinuxSeccomp` as runc receives it. `ResolvedProfile` from
+ * profile/resolve.ts satisfies it.
+ */
+export interface ModelProfile {
+  /** Default action. */
+  readonly defaultAction: ActionName;
+  /** `defaultErrnoRet`. */
+  readonly defaultErrnoRet?: number;
+  /** `SCMP_ARCH_*` names. */
+  readonly architectures: readonly string[];
+  /** Listener socket (needed by NOTIFY rules). */
+  readonly listenerPath?: string;
+  /** Rules in document order. */
+  readonly syscalls: readonly ModelSyscallRule[];
+}
+
+/** Options of {@link buildPlan}. */
+export interface BuildPlanOptions {
+  /** The host (runc's and libseccomp's native) architecture. */
+  readonly arch: ArchName;
+  /** libseccomp version runc is linked with; decides which names resolve. Default `2.5.4` (Debian 12). */
+  readonly libseccomp?: LibseccompVersion;
+}
+
+/** ENOSYS, the errno runc's stub returns above the highest known syscall (include/uapi/asm-generic/errno.h). */
+export const ENOSYS = 38;
+/** EPERM, runc's default errnoRet. */
+export const EPERM = 1;
+/** Largest ERRNO data libseccomp accepts plus one (`sys_chk_seccomp_action`: data must be < MAX_ERRNO). */
+export const MAX_ERRNO = 4095;
+/** Bit 30 of x32 syscall numbers (arch/x86/include/uapi/asm/unistd.h). */
+export const X32_SYSCALL_BIT = 0x40000000;
+
+/** runc's action mapping (`getAction`): KILL means KILL_THREAD; errnoRet goes through int16. */
+export function runcActionValue(action: ActionName, errnoRet: number | undefined): number {
+  const data = ((errnoRet ?? EPERM) & 0xffff) >>> 0;
+  switch (action) {
+    case 'SCMP_ACT_KILL':
+    case 'SCMP_ACT_KILL_THREAD':
+      return SECCOMP_RET_KILL_THREAD;
+    case 'SCMP_ACT_KILL_PROCESS':
+      return SECCOMP_RET_KILL_PROCESS;
+    case 'SCMP_ACT_TRAP':
+      return SECCOMP_RET_TRAP;
+    case 'SCMP_ACT_ERRNO':
+      return (SECCOMP_RET_ERRNO | data) >>> 0;
+    case 'SCMP_ACT_TRACE':
+      return (SECCOMP_RET_TRACE | data) >>> 0;
+    case 'SCMP_ACT_ALLOW':
+      return SECCOMP_RET_ALLOW;
+    case 'SCMP_ACT_LOG':
+      return SECCOMP_RET_LOG;
+    case 'SCMP_ACT_NOTIFY':
+      return SECCOMP_RET_USER_NOTIF;
+    default: {
+      const never: never = action;
+      throw new Error(`unknown action ${String(never)}`);
+    }
+  }
+}
+
+function dbOp(op: OpName): DbOp {
+  switch (op) {
+    case 'SCMP_CMP_NE':
+      return 'ne';
+    case 'SCMP_CMP_LT':
+      return 'lt';
+    case 'SCMP_CMP_LE':
+      return 'le';
+    case 'SCMP_CMP_EQ':
+      return 'eq';
+    case 'SCMP_CMP_GE':
+      return 'ge';
+    case 'SCMP_CMP_GT':
+      return 'gt';
+    case 'SCMP_CMP_MASKED_EQ':
+      return 'masked_eq';
+    default: {
+      const never: never = op;
+      throw new Error(`unknown op ${String(never)}`);
+    }
+  }
+}
+
+const ALL_ONES = 0xffffffffffffffffn;
+
+function apiArg(c: ArgCondition): DbApiArg {
+  const op = dbOp(c.op);
+  const v = BigInt.asUintN(64, c.value);
+  const v2 = BigInt.asUintN(64, c.valueTwo);
+  return op === 'masked_eq'
+    ? { arg: c.index, op, mask: v, datum: v2 }
+    : { arg: c.index, op, mask: ALL_ONES, datum: v };
+}
+
+/** Whether libseccomp `version` resolves `name` at all on the native arch (runc's `GetSyscallFromName`). */
+function nativeKnows(native: ArchName, name: string, version: LibseccompVersion): boolean {
+  if (libseccompKnows(native, name, version)) return true;
+  // A name in libseccomp's table but absent on the native arch resolves to a negative pseudo number,
+  // which runc accepts; only names unknown to the table fail.
+  const any = [
+    'x86_64',
+    'x86',
+    'x32',
+    'aarch64',
+    'arm',
+    's390x',
+    's390',
+    'ppc64le',
+    'ppc',
+    'mips',
+    'mips64',
+    'riscv64',
+  ] as const;
+  return any.some((a) => libseccompKnows(a, name, version) && syscallEntry(a, name) !== undefined);
+}
+
+/** The libseccomp number of `name` on `arch` for this version (direct number), or undefined. */
+function libNumber(arch: ArchName, name: string, version: LibseccompVersion): number | undefined {
+  const e = syscallEntry(arch, name);
+  if (e === undefined) return undefined;
+  if (version === '2.5.4' && !e.libseccomp254) return undefined;
+  return e.nr;
+}
+
+/** The number runc's stub uses for `name` on `arch` (`GetSyscallFromNameByArch`; negative pseudo numbers skipped). */
+function stubNumber(arch: ArchName, name: string, version: LibseccompVersion): number | undefined {
+  if (multiplexerFor(arch, name) !== undefined) return undefined;
+  return libNumber(arch, name, version);
+}
+
+function issue(code: string, message: string, pointer: string): ProfileIssue {
+  return { code, severity: 'error', message, pointer };
+}
+
+function isPermissive(action: ActionName): boolean {
+  return action === 'SCMP_ACT_ALLOW' || action === 'SCMP_ACT_LOG' || action === 'SCMP_ACT_TRACE';
+}
+
+/** Arches of the filter in libseccomp order: native first (runc never removes it), then the listed ones. */
+function filterArches(profile: ModelProfile, native: ArchName): ArchInfo[] {
+  const out: ArchInfo[] = [archInfo(native)];
+  const issues: ProfileIssue[] = [];
+  profile.architectures.forEach((s, i) => {
+    const a = archByScmpName(s);
+    if (a === undefined) {
+      issues.push(
+        issue(
+          'unknown-arch',
+          `${s} is not an architecture runc knows`,
+          toPointer(['architectures', i]),
+        ),
+      );
+      return;
+    }
+    if (out.some((o) => o.name === a.name)) return;
+    if (a.endian !== (out[0] as ArchInfo).endian) {
+      issues.push(
+        issue(
+          'arch-endian-mismatch',
+          `libseccomp cannot mix ${a.name} (${a.endian}-endian) into a ${native} filter (EDOM)`,
+          toPointer(['architectures', i]),
+        ),
+      );
+      return;
+    }
+    out.push(a);
+  });
+  const [first, ...rest] = issues;
+  if (first) throw new ProfileError([first, ...rest]);
+  return out;
+}
+
+interface Tag {
+  readonly pointer: string;
+  readonly name: string;
+}
+
+/**
+ * Build the plan runc + libseccomp produce for `profile` on host `opts.arch`. Throws ProfileError for
+ * profiles the real stack refuses (naming the rule's pointer).
+ */
+export function buildPlan(profile: ModelProfile, opts: BuildPlanOptions): FilterPlan {
+  const version = opts.libseccomp ?? '2.5.4';
+  const native = opts.arch;
+  const notes: string[] = [];
+
+  if (profile.defaultAction === 'SCMP_ACT_NOTIFY') {
+    throw new ProfileError([
+      issue('notify-default', 'SCMP_ACT_NOTIFY cannot be used as default action', '/defaultAction'),
+    ]);
+  }
+  const defAct = runcActionValue(profile.defaultAction, profile.defaultErrnoRet);
+  if (actionKind(defAct) === 'errno' && (defAct & SECCOMP_RET_DATA) >= MAX_ERRNO) {
+    throw new ProfileError([
+      issue(
+        'errno-out-of-range',
+        `default errno ${defAct & SECCOMP_RET_DATA} is not below ${MAX_ERRNO}; libseccomp refuses the filter`,
+        '/defaultErrnoRet',
+      ),
+    ]);
+  }
+  const arches = filterArches(profile, native);
+  for (const r of profile.syscalls) {
+    if (r.action === 'SCMP_ACT_NOTIFY' && r.names.includes('write')) {
+      throw new ProfileError([
+        issue('notify-write', 'SCMP_ACT_NOTIFY cannot be used for the write syscall', r.pointer),
+      ]);
+    }
+  }
+
+  const dbs = new Map<ArchName, DbFilter>(arches.map((a) => [a.name, dbNew(a.bits)]));
+  const tags: Tag[] = [];
+  let notifyUsed = false;
+
+  for (const rule of profile.syscalls) {
+    const act = runcActionValue(rule.action, rule.errnoRet);
+    rule.names.forEach((name, ni) => {
+      // runc: a rule equal to the default is skipped before anything is validated.
+      if (act === defAct) return;
+      if (name.length === 0) {
+        throw new ProfileError([
+          issue(
+            'empty-syscall-name',
+            'empty string is not a valid syscall',
+            toPointer([...ptr(rule.pointer), 'names', ni]),
+          ),
+        ]);
+      }
+      if (!nativeKnows(native, name, version)) return;
+      const bad = rule.args.findIndex(
+        (c) => !Number.isInteger(c.index) || c.index < 0 || c.index > 5,
+      );
+      if (bad >= 0) {
+        throw new ProfileError([
+          issue(
+            'arg-index-out-of-range',
+            `argument index ${rule.args[bad]?.index ?? '?'} of ${name} is not 0-5`,
+            toPointer([...ptr(rule.pointer), 'args', bad, 'index']),
+          ),
+        ]);
+      }
+      if (actionKind(act) === 'errno' && (act & SECCOMP_RET_DATA) >= MAX_ERRNO) {
+        throw new ProfileError([
+          issue(
+            'errno-out-of-range',
+            `errnoRet ${act & SECCOMP_RET_DATA} is not below ${MAX_ERRNO}; libseccomp refuses the rule`,
+            toPointer([...ptr(rule.pointer), 'errnoRet']),
+          ),
+        ]);
+      }
+      if (act === SECCOMP_RET_USER_NOTIF) notifyUsed = true;
+      const counts = new Map<number, number>();
+      for (const c of rule.args) counts.set(c.index, (counts.get(c.index) ?? 0) + 1);
+      const split = [...counts.values()].some((n) => n > 1);
+      const condSets: ArgCondition[][] =
+        rule.args.length === 0 ? [[]] : split ? rule.args.map((c) => [c]) : [[...rule.args]];
+      const tag = tags.length;
+      tags.push({ pointer: rule.pointer, name });
+      for (const conds of condSets) {
+        const args: (DbApiArg | undefined)[] = [];
+        for (const c of conds) args[c.index] = apiArg(c);
+        for (const a of arches) {
+          const rc = addToArch(dbs.get(a.name) as DbFilter, a, name, act, args, tag, version);
+          if (rc < 0) {
+            throw new ProfileError([
+              issue(
+                rc === EEXIST ? 'conflicting-rule' : 'libseccomp-error',
+                rc === EEXIST
+                  ? `libseccomp refuses ${name}: the same condition already has a different action (EEXIST)`
+                  : `libseccomp refuses ${name} (errno ${-rc})`,
+                rule.pointer,
+              ),
+            ]);
+          }
+        }
+      }
+    });
+  }
+  if (notifyUsed && (profile.listenerPath ?? '') === '') {
+    throw new ProfileError([
+      issue('notify-without-listener', 'SCMP_ACT_NOTIFY needs listenerPath', '/listenerPath'),
+    ]);
+  }
+
+  const defaultLeaf: PlanLeaf = { kind: 'ret', value: defAct, origin: { kind: 'default' } };
+  const leafCache = new Map<string, PlanLeaf>();
+  const leafFor = (action: number, tag: number): PlanLeaf => {
+    const key = `${action}:${tag}`;
+    let l = leafCache.get(key);
+    if (!l) {
+      const t = tags[tag];
+      l = {
+        kind: 'ret',
+        value: action >>> 0,
+        origin: t ? { kind: 'rule', pointer: t.pointer, name: t.name } : { kind: 'default' },
+      };
+      leafCache.set(key, l);
+    }
+    return l;
+  };
+
+  // runc's ENOSYS stub: the largest number among all flattened rule names, per arch (plus native).
+  const stub = !isPermissive(profile.defaultAction);
+  const allNames = profile.syscalls.flatMap((r) => r.names);
+
+  const archPlans: ArchPlan[] = arches.map((a) => {
+    const db = dbs.get(a.name) as DbFilter;
+    const syscalls: SyscallPlan[] = [...db.syscalls.values()]
+      .filter((s) => s.num >= 0)
+      .sort((x, y) => x.num - y.num)
+      .map((s) => ({
+        nr: s.num,
+        name: syscallName(a.name, s.num) ?? `nr${s.num}`,
+        root: dbLowerSyscall(s, defaultLeaf, leafFor),
+      }));
+    let max: number | undefined;
+    if (stub) {
+      for (const n of allNames) {
+        const nr = stubNumber(a.name, n, version);
+        if (nr !== undefined && nr >= 0 && (max === undefined || nr > max)) max = nr;
+      }
+    }
+    const plan: ArchPlan =
+      max === undefined
+        ? { arch: a.name, auditArch: a.auditArch, syscalls, defaultLeaf }
+        : { arch: a.name, auditArch: a.auditArch, syscalls, defaultLeaf, enosysMax: max };
+    return plan;
+  });
+  if (version === '2.6') {
+    notes.push(
+      'libseccomp 2.6 modelled with the 2.5.4 rule database; only the syscall table differs',
+    );
+  }
+  return {
+    arches: archPlans,
+    badArch: { kind: 'ret', value: SECCOMP_RET_KILL_THREAD, origin: { kind: 'bad-arch' } },
+    notes,
+  };
+}
+
+function ptr(pointer: string): string[] {
+  return pointer === ''
+    ? []
+    : pointer
+        .slice(1)
+        .split('/')
+        .map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'));
+}
+
+/** libseccomp's `arch_filter_rule_add` for one arch: name translation, then `abi_rule_add` or `db_rule_add`. */
+function addToArch(
+  db: DbFilter,
+  a: ArchInfo,
+  name: string,
+  action: number,
+  args: readonly (DbApiArg | undefined)[],
+  tag: number,
+  version: LibseccompVersion,
+): number {
+  const mux = multiplexerFor(a.name, name);
+  if (mux !== undefined) {
+    // abi_rule_add: the multiplexer with arg0 overwritten to == call, then the direct syscall.
+    const muxArgs = [...args];
+    muxArgs[0] = { arg: 0, op: 'eq', mask: ALL_ONES, datum: BigInt(mux.call) };
+    let rc = dbRuleAdd(db, { syscall: mux.nr, action, args: muxArgs, tag });
+    if (rc < 0) return rc;
+    const direct = libNumber(a.name, name, version);
+    if (direct !== undefined) {
+      rc = dbRuleAdd(db, { syscall: direct, action, args, tag });
+      if (rc < 0) return rc;
+    }
+    return 0;
+  }
+  const nr = libNumber(a.name, name, version);
+  if (nr === undefined) return 0; // a negative pseudo number: stored, never generated
+  return dbRuleAdd(db, { syscall: nr, action, args, tag });
+}
+
+/** What {@link decide} returns: the filter's return value, the leaf's origin and a readable path. */
+export interface Decision {
+  /** Full 32-bit SECCOMP_RET_* value. */
+  readonly value: number;
+  /** Where the decision came from. */
+  readonly origin: DecisionOrigin;
+  /** Human-readable steps taken. */
+  readonly path: string[];
+}
+
+function hex(n: number): string {
+  return '0x' + (n >>> 0).toString(16);
+}
+
+function argWord(data: SeccompData, arg: number, word: 'lo' | 'hi'): number {
+  const v = BigInt.asUintN(64, data.args[arg] ?? 0n);
+  return Number(word === 'lo' ? v & 0xffffffffn : v >> 32n);
+}
+
+/** Evaluate one per-syscall DAG on `data`. */
+export function evalNode(node: PlanNode, data: SeccompData, path?: string[]): PlanLeaf {
+  let n: PlanNode = node;
+  while (n.kind === 'cmp') {
+    const w = (argWord(data, n.arg, n.word) & n.mask) >>> 0;
+    let ok: boolean;
+    switch (n.op) {
+      case 'eq':
+        ok = w === n.datum >>> 0;
+        break;
+      case 'gt':
+        ok = w > n.datum >>> 0;
+        break;
+      case 'ge':
+        ok = w >= n.datum >>> 0;
+        break;
+      case 'set':
+        ok = (argWord(data, n.arg, n.word) & n.datum) !== 0;
+        break;
+      default: {
+        const never: never = n.op;
+        throw new Error(`bad op ${String(never)}`);
+      }
+    }
+    path?.push(
+      `args[${n.arg}].${n.word}${n.mask >>> 0 !== 0xffffffff ? ` & ${hex(n.mask)}` : ''} ${
+        n.op === 'eq' ? '==' : n.op === 'gt' ? '>' : n.op === 'ge' ? '>=' : '&'
+      } ${hex(n.datum)}: ${ok ? 'true' : 'false'}`,
+    );
+    n = ok ? n.then : n.else;
+  }
+  return n;
+}
+
+function lookup(a: ArchPlan, nr: number): SyscallPlan | undefined {
+  const u = nr >>> 0;
+  let lo = 0;
+  let hi = a.syscalls.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const s = a.syscalls[mid] as SyscallPlan;
+    const v = s.nr >>> 0;
+    if (v === u) return s;
+    if (v < u) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
+}
+
+const ENOSYS_VALUE = (SECCOMP_RET_ERRNO | ENOSYS) >>> 0;
+
+/** runc's stub for the arch token of `data`: the ENOSYS max that applies, or undefined (fall through). */
+function stubDecision(plan: FilterPlan, data: SeccompData): number | undefined {
+  const token = data.arch >>> 0;
+  const sec = plan.arches.filter((a) => a.auditArch >>> 0 === token && a.enosysMax !== undefined);
+  if (sec.length === 0) return undefined;
+  const nr = data.nr >>> 0;
+  const first = sec[0] as ArchPlan;
+  if ((first.arch === 's390' || first.arch === 's390x') && nr === 0) return 0;
+  const x32 = sec.find((a) => a.arch === 'x32');
+  const x64 = sec.find((a) => a.arch === 'x86_64');
+  if (x32 !== undefined || x64 !== undefined) {
+    if (nr & X32_SYSCALL_BIT) {
+      if (x32 === undefined) return undefined;
+      return nr > (x32.enosysMax as number) >>> 0 ? 0 : undefined;
+    }
+    if (x64 === undefined) return undefined;
+    return nr > (x64.enosysMax as number) >>> 0 ? 0 : undefined;
+  }
+  return nr > (first.enosysMax as number) >>> 0 ? 0 : undefined;
+}
+
+/**
+ * Decide `data` as the kernel would run the real stack's filter: runc's ENOSYS stub, then libseccomp's
+ * program (arch dispatch with x86_64/x32 sharing a token, bad-arch, per-syscall argument trees).
+ */
+export function decide(plan: FilterPlan, data: SeccompData): Decision {
+  const path: string[] = [];
+  const token = data.arch >>> 0;
+  if (stubDecision(plan, data) !== undefined) {
+    const max = plan.arches.find((a) => a.auditArch >>> 0 === token)?.enosysMax ?? 0;
+    path.push(`runc stub: nr ${hex(data.nr)} above the profile's highest syscall`);
+    return { value: ENOSYS_VALUE, origin: { kind: 'enosys-stub', max }, path };
+  }
+  const sec = plan.arches.filter((a) => a.auditArch >>> 0 === token);
+  if (sec.length === 0) {
+    path.push(`arch ${hex(token)} not in the filter`);
+    return { value: plan.badArch.value >>> 0, origin: plan.badArch.origin, path };
+  }
+  const nr = data.nr >>> 0;
+  const names = sec.map((a) => a.arch);
+  if (names.includes('x86_64') !== names.includes('x32')) {
+    // libseccomp filters out the other ABI sharing AUDIT_ARCH_X86_64 (gen_bpf.c `_gen_bpf_arch`).
+    const isX32 = (nr & X32_SYSCALL_BIT) !== 0 || nr >= X32_SYSCALL_BIT;
+    const onlyX64 = names.includes('x86_64');
+    if (onlyX64 ? nr >= X32_SYSCALL_BIT && nr !== 0xffffffff : nr < X32_SYSCALL_BIT) {
+      path.push(
+        `nr ${hex(nr)} belongs to the ${onlyX64 ? 'x32' : 'x86_64'} ABI, not in the filter`,
+      );
+      return { value: plan.badArch.value >>> 0, origin: plan.badArch.origin, path };
+    }
+    void isX32;
+  }
+  for (const a of sec) {
+    const s = lookup(a, nr);
+    if (s !== undefined) {
+      path.push(`${a.arch} ${s.name} (nr ${s.nr})`);
+      const leaf = evalNode(s.root, data, path);
+      return { value: leaf.value >>> 0, origin: leaf.origin, path };
+    }
+  }
+  const first = sec[0] as ArchPlan;
+  path.push(`${first.arch}: nr ${hex(nr)} has no rule`);
+  return { value: first.defaultLeaf.value >>> 0, origin: first.defaultLeaf.origin, path };
+}
+
+/**
+ * The kernel's choice among stacked filters (`seccomp_run_filters`): filters run newest first; the
+ * numerically smallest signed ACTION_FULL wins, and on a tie the newest filter's full value is kept.
+ * `values` are in installation order (oldest first). With no filter the result is ALLOW.
+ */
+export function combineStacked(values: readonly number[]): number {
+  let ret = SECCOMP_RET_ALLOW;
+  for (let i = values.length - 1; i >= 0; i--) {
+    const cur = (values[i] as number) >>> 0;
+    if (((cur & SECCOMP_RET_ACTION_FULL) | 0) < ((ret & SECCOMP_RET_ACTION_FULL) | 0)) ret = cur;
+  }
+  return ret >>> 0;
+}
+
+/** What the kernel does with a filter's return value (`__seccomp_filter`). */
+export interface KernelOutcome {
+  /** Action class; unknown actions behave like KILL_PROCESS. */
+  readonly kind: SeccompActionKind;
+  /** For ERRNO: the errno the caller sees (capped at MAX_ERRNO = 4095; 0 means "returns 0, call not run"). */
+  readonly errno?: number;
+  /** For TRACE: the data passed to the tracer. */
+  readonly data?: number;
+}
+
+/** Post-process a return value the way the kernel does. */
+export function kernelOutcome(value: number): KernelOutcome {
+  const kind = actionKind(value);
+  const data = value & SECCOMP_RET_DATA;
+  if (kind === 'errno') return { kind, errno: Math.min(data, MAX_ERRNO) };
+  if (kind === 'trace') return { kind, data };
+  return { kind };
+}
