@@ -1,0 +1,434 @@
+/**
+ * The BPF code generator: lowers a {@link FilterPlan} to classic BPF that decides exactly like
+ * `decide(plan, data)`.
+ *
+ * Two lowerings share one intermediate form, a DAG of compare-and-branch nodes over loaded words:
+ * - `optimize: true`: one `jeq` per AUDIT_ARCH token, then per section a balanced `jge` search over the
+ *   maximal syscall-number intervals of equal decision (see `dispatch.ts`), so every argument-free syscall
+ *   is decided with loads of `nr`/`arch`, `jeq/jge/jset K`, `ja` and `ret K` only: exactly the instructions
+ *   the kernel's constant-action cache can emulate (kernel/seccomp.c `seccomp_is_const_allow`). Identical
+ *   subtrees and returns are shared (hash-consing), a test whose two branches agree is dropped (jump
+ *   threading), constant tests are folded, and a node whose every predecessor already holds its word in A
+ *   is entered past its load (no redundant loads).
+ * - `optimize: false`: the straightforward layout of runc's ENOSYS stub followed by a libseccomp
+ *   optimize-level-1 program (linear `jeq` chain, argument-free syscalls first), reloading every word.
+ *   It exists as an independent second implementation for differential tests.
+ *
+ * Conditional jumps reach at most 255 instructions; farther targets go through a `ja` trampoline placed
+ * right after the jump (MAX_CONDITIONAL_OFFSET).
+ */
+import { archInfo } from '../arch/arches.js';
+import type { ArchName } from '../arch/types.js';
+import { ProgramBuilder } from '../bpf/builder.js';
+import {
+  BPF_JEQ,
+  BPF_JGE,
+  BPF_JGT,
+  BPF_JMP,
+  BPF_JSET,
+  BPF_K,
+  BPF_MAXINSNS,
+  MAX_CONDITIONAL_OFFSET,
+  type Instruction,
+} from '../bpf/instruction.js';
+import {
+  SECCOMP_DATA_ARCH_OFFSET,
+  SECCOMP_DATA_ARGS_OFFSET,
+  SECCOMP_DATA_NR_OFFSET,
+} from '../bpf/seccomp.js';
+import { BpfError } from '../errors.js';
+import {
+  archSections,
+  enosysLeaf,
+  sectionIntervals,
+  X32_SYSCALL_BIT,
+  type ArchSection,
+  type NrInterval,
+} from './dispatch.js';
+import type { ArchPlan, FilterPlan, PlanNode } from './plan.js';
+
+/** Options of {@link compilePlan}. */
+export interface CodegenOptions {
+  /** Optimised range dispatch (true) or the linear libseccomp-level-1-like layout (false). */
+  readonly optimize: boolean;
+}
+
+/** A conditional jump operator of the intermediate form (cBPF has no NE/LT/LE: branches are swapped). */
+export type JumpOp = 'jeq' | 'jgt' | 'jge' | 'jset';
+
+/** A return node. */
+interface RetNode {
+  readonly kind: 'ret';
+  readonly id: number;
+  readonly value: number;
+}
+
+/** A compare-and-branch node: `A = word[off] & mask; if (A op k) goto jt else goto jf`. */
+interface JmpNode {
+  readonly kind: 'jmp';
+  readonly id: number;
+  /** Offset of the 32-bit word in `seccomp_data`. */
+  readonly off: number;
+  /** AND mask applied after the load (0xffffffff: none). */
+  readonly mask: number;
+  readonly op: JumpOp;
+  readonly k: number;
+  readonly jt: CgNode;
+  readonly jf: CgNode;
+}
+
+/** A node of the intermediate form. */
+type CgNode = RetNode | JmpNode;
+
+const FULL = 0xffffffff;
+
+/** Builds nodes, with structural sharing when `share` is set. */
+class NodeFactory {
+  private nextId = 0;
+  private readonly table = new Map<string, CgNode>();
+
+  constructor(private readonly share: boolean) {}
+
+  /** A return of `value`. */
+  ret(value: number): RetNode {
+    const v = value >>> 0;
+    const key = `r${v}`;
+    const hit = this.share ? this.table.get(key) : undefined;
+    if (hit) return hit as RetNode;
+    const n: RetNode = { kind: 'ret', id: this.nextId++, value: v };
+    if (this.share) this.table.set(key, n);
+    return n;
+  }
+
+  /** A compare node; in sharing mode, a node whose branches agree is replaced by the branch. */
+  jmp(off: number, mask: number, op: JumpOp, k: number, jt: CgNode, jf: CgNode): CgNode {
+    if (this.share && jt === jf) return jt;
+    const key = `j${off},${mask >>> 0},${op},${k >>> 0},${jt.id},${jf.id}`;
+    const hit = this.share ? this.table.get(key) : undefined;
+    if (hit) return hit;
+    const n: JmpNode = {
+      kind: 'jmp',
+      id: this.nextId++,
+      off,
+      mask: mask >>> 0,
+      op,
+      k: k >>> 0,
+      jt,
+      jf,
+    };
+    if (this.share) this.table.set(key, n);
+    return n;
+  }
+}
+
+/** Offset of one word of argument `arg` on an ABI of the given byte order. */
+export function argWordOffset(arg: number, word: 'lo' | 'hi', endian: 'little' | 'big'): number {
+  const base = SECCOMP_DATA_ARGS_OFFSET + 8 * arg;
+  const hiFirst = endian === 'big';
+  return word === 'hi' ? base + (hiFirst ? 0 : 4) : base + (hiFirst ? 4 : 0);
+}
+
+/** Whether a constant test is decided without looking at the word; `undefined` when it is not. */
+function foldCompare(node: { op: JumpOp; mask: number; k: number }): boolean | undefined {
+  const { op, mask, k } = node;
+  switch (op) {
+    case 'jeq':
+      if (mask === 0) return k === 0;
+      return (k & ~mask) >>> 0 !== 0 ? false : undefined;
+    case 'jgt':
+      // (w & mask) never exceeds mask.
+      return k >= mask ? false : undefined;
+    case 'jge':
+      if (k === 0) return true;
+      return k > mask ? false : undefined;
+    case 'jset':
+      return k === 0 || mask === 0 ? false : undefined;
+    default: {
+      const never: never = op;
+      return never;
+    }
+  }
+}
+
+/** Lowers PlanNodes of one ABI to the intermediate form, memoised by node identity. */
+function planLowerer(
+  f: NodeFactory,
+  endian: 'little' | 'big',
+  fold: boolean,
+): (n: PlanNode) => CgNode {
+  const memo = new Map<PlanNode, CgNode>();
+  const lower = (n: PlanNode): CgNode => {
+    const hit = memo.get(n);
+    if (hit) return hit;
+    let out: CgNode;
+    if (n.kind === 'ret') {
+      out = f.ret(n.value);
+    } else {
+      const op: JumpOp =
+        n.op === 'eq' ? 'jeq' : n.op === 'gt' ? 'jgt' : n.op === 'ge' ? 'jge' : 'jset';
+      const mask = n.op === 'set' ? FULL : n.mask >>> 0;
+      const k = n.datum >>> 0;
+      const known = fold ? foldCompare({ op, mask, k }) : undefined;
+      if (known === true) out = lower(n.then);
+      else if (known === false) out = lower(n.else);
+      else
+        out = f.jmp(
+          argWordOffset(n.arg, n.word, endian),
+          mask,
+          op,
+          k,
+          lower(n.then),
+          lower(n.else),
+        );
+    }
+    memo.set(n, out);
+    return out;
+  };
+  return lower;
+}
+
+/** Byte order of an ABI's `seccomp_data`. */
+export function abiEndian(arch: ArchName): 'little' | 'big' {
+  return archInfo(arch).endian;
+}
+
+/** Endianness of a section (all ABIs of one token share it). */
+function sectionEndian(s: ArchSection): 'little' | 'big' {
+  const first = s.abis[0];
+  return first ? abiEndian(first.arch) : 'little';
+}
+
+/** Build the optimised graph. */
+function buildOptimized(plan: FilterPlan, f: NodeFactory): CgNode {
+  const badArch = f.ret(plan.badArch.value);
+  const sections = archSections(plan);
+  let next: CgNode = badArch;
+  for (let i = sections.length - 1; i >= 0; i--) {
+    const s = sections[i];
+    if (s === undefined) continue;
+    const lower = planLowerer(f, sectionEndian(s), true);
+    const intervals = sectionIntervals(s, plan.badArch);
+    const targetOf = (iv: NrInterval): CgNode =>
+      iv.target.kind === 'leaf' ? f.ret(iv.target.leaf.value) : lower(iv.target.syscall.root);
+    const search = (lo: number, hi: number): CgNode => {
+      if (lo === hi) {
+        const iv = intervals[lo];
+        if (iv === undefined) throw new Error('interval index out of range');
+        return targetOf(iv);
+      }
+      const mid = lo + Math.ceil((hi - lo + 1) / 2);
+      const pivot = intervals[mid];
+      if (pivot === undefined) throw new Error('interval index out of range');
+      return f.jmp(
+        SECCOMP_DATA_NR_OFFSET,
+        FULL,
+        'jge',
+        pivot.lo,
+        search(mid, hi),
+        search(lo, mid - 1),
+      );
+    };
+    const body = search(0, intervals.length - 1);
+    next = f.jmp(SECCOMP_DATA_ARCH_OFFSET, FULL, 'jeq', s.auditArch, body, next);
+  }
+  return next;
+}
+
+/** Build the straightforward graph: runc's stub, then a libseccomp level-1 layout. */
+function buildLinear(plan: FilterPlan, f: NodeFactory): CgNode {
+  const sections = archSections(plan);
+  const NR = SECCOMP_DATA_NR_OFFSET;
+  const badArch = f.ret(plan.badArch.value);
+  // The libseccomp program.
+  let filter: CgNode = badArch;
+  for (let i = sections.length - 1; i >= 0; i--) {
+    const s = sections[i];
+    if (s === undefined) continue;
+    const lower = planLowerer(f, sectionEndian(s), false);
+    const x64 = s.abis.find((a) => a.arch === 'x86_64');
+    const x32 = s.abis.find((a) => a.arch === 'x32');
+    const main: ArchPlan | undefined = x64 ?? s.abis[0];
+    const all = s.abis.flatMap((a) => a.syscalls);
+    const ordered = [...all].sort((a, b) => {
+      const ca = a.root.kind === 'ret' ? 0 : 1;
+      const cb = b.root.kind === 'ret' ? 0 : 1;
+      return ca - cb || (a.nr >>> 0) - (b.nr >>> 0);
+    });
+    let chain: CgNode = f.ret((main?.defaultLeaf ?? plan.badArch).value);
+    for (let j = ordered.length - 1; j >= 0; j--) {
+      const sp = ordered[j];
+      if (sp === undefined) continue;
+      chain = f.jmp(NR, FULL, 'jeq', sp.nr >>> 0, lower(sp.root), chain);
+    }
+    if (x64 !== undefined && x32 === undefined) {
+      chain = f.jmp(
+        NR,
+        FULL,
+        'jge',
+        X32_SYSCALL_BIT,
+        f.jmp(NR, FULL, 'jeq', FULL, chain, badArch),
+        chain,
+      );
+    } else if (x32 !== undefined && x64 === undefined) {
+      chain = f.jmp(NR, FULL, 'jge', X32_SYSCALL_BIT, chain, badArch);
+    }
+    filter = f.jmp(SECCOMP_DATA_ARCH_OFFSET, FULL, 'jeq', s.auditArch, chain, filter);
+  }
+  // runc's stub in front of it.
+  let stub: CgNode = filter;
+  for (let i = sections.length - 1; i >= 0; i--) {
+    const s = sections[i];
+    if (s === undefined) continue;
+    const x64 = s.abis.find((a) => a.arch === 'x86_64');
+    const x32 = s.abis.find((a) => a.arch === 'x32');
+    const check = (a: ArchPlan | undefined): CgNode => {
+      if (a?.enosysMax === undefined) return filter;
+      const enosys = f.ret(enosysLeaf(a.enosysMax).value);
+      const gt = f.jmp(NR, FULL, 'jgt', a.enosysMax >>> 0, enosys, filter);
+      return a.arch === 's390' || a.arch === 's390x' ? f.jmp(NR, FULL, 'jeq', 0, enosys, gt) : gt;
+    };
+    let section: CgNode;
+    if (x64 !== undefined || x32 !== undefined) {
+      if (x64?.enosysMax === undefined && x32?.enosysMax === undefined) continue;
+      section = f.jmp(NR, FULL, 'jset', X32_SYSCALL_BIT, check(x32), check(x64));
+    } else {
+      const a = s.abis[0];
+      if (a?.enosysMax === undefined) continue;
+      section = check(a);
+    }
+    stub = f.jmp(SECCOMP_DATA_ARCH_OFFSET, FULL, 'jeq', s.auditArch, section, stub);
+  }
+  return stub;
+}
+
+/** Distance below MAX_CONDITIONAL_OFFSET at which pending returns are placed as an island. */
+const RET_ISLAND_REACH = MAX_CONDITIONAL_OFFSET - 16;
+
+/** How a predecessor enters a compare node: at its load, at its AND, or straight at the compare. */
+type Entry = 'ld' | 'and' | 'cmp';
+
+/** Opcode of a conditional jump. */
+function jumpCode(op: JumpOp): number {
+  switch (op) {
+    case 'jeq':
+      return BPF_JMP | BPF_JEQ | BPF_K;
+    case 'jgt':
+      return BPF_JMP | BPF_JGT | BPF_K;
+    case 'jge':
+      return BPF_JMP | BPF_JGE | BPF_K;
+    case 'jset':
+      return BPF_JMP | BPF_JSET | BPF_K;
+    default: {
+      const never: never = op;
+      return never;
+    }
+  }
+}
+
+/**
+ * Lay the DAG out in a topological order (reverse post-order, so a node's true branch tends to follow
+ * it: a linear chain keeps each body next to its test), returns in islands; the builder resolves offsets and inserts `ja` trampolines beyond 255.
+ */
+function linearize(root: CgNode, elideLoads: boolean): Instruction[] {
+  // Topological order of compare nodes; returns are placed by the emitter.
+  const order: JmpNode[] = [];
+  const seen = new Set<number>();
+  const stack: { n: CgNode; expanded: boolean }[] = [{ n: root, expanded: false }];
+  const post: JmpNode[] = [];
+  while (stack.length > 0) {
+    const top = stack.pop();
+    if (top === undefined) break;
+    const n = top.n;
+    if (top.expanded) {
+      if (n.kind === 'jmp') post.push(n);
+      continue;
+    }
+    if (seen.has(n.id)) continue;
+    seen.add(n.id);
+    if (n.kind === 'ret') continue;
+    stack.push({ n, expanded: true });
+    // Pushed last is visited first: visit jf first so that jt's subtree ends up right after n.
+    stack.push({ n: n.jt, expanded: false });
+    stack.push({ n: n.jf, expanded: false });
+  }
+  for (let i = post.length - 1; i >= 0; i--) {
+    const n = post[i];
+    if (n) order.push(n);
+  }
+  // Entries each compare node needs.
+  const entries = new Map<number, Set<Entry>>();
+  const need = (n: CgNode, e: Entry): void => {
+    if (n.kind !== 'jmp') return;
+    let s = entries.get(n.id);
+    if (!s) entries.set(n.id, (s = new Set()));
+    s.add(e);
+  };
+  const entryFrom = (from: JmpNode | undefined, to: CgNode): Entry => {
+    if (to.kind !== 'jmp' || from === undefined || !elideLoads) return 'ld';
+    if (from.off !== to.off) return 'ld';
+    if (from.mask === to.mask) return 'cmp';
+    return from.mask === FULL ? 'and' : 'ld';
+  };
+  need(root, 'ld');
+  for (const n of order) {
+    need(n.jt, entryFrom(n, n.jt));
+    need(n.jf, entryFrom(n, n.jf));
+  }
+  // Emit through the builder: each compare node gets a label per entry it needs. Returns are shared
+  // per value, but a copy is placed as an island between blocks whenever a pending reference would
+  // otherwise be out of a conditional jump's reach (a copied ret costs one instruction executed less
+  // than a trampoline to a far one).
+  const label = (n: JmpNode, e: Entry): string => `n${n.id}.${e}`;
+  const b = new ProgramBuilder();
+  const pendingRets = new Map<number, { label: string; firstRef: number }>();
+  let copies = 0;
+  const retLabel = (value: number, at: number): string => {
+    let c = pendingRets.get(value);
+    if (!c) pendingRets.set(value, (c = { label: `r${value}.${copies++}`, firstRef: at }));
+    return c.label;
+  };
+  const flushRets = (): void => {
+    for (const [value, c] of pendingRets) b.label(c.label).ret(value);
+    pendingRets.clear();
+  };
+  const targetLabel = (from: JmpNode, to: CgNode, at: number): string =>
+    to.kind === 'ret' ? retLabel(to.value, at) : label(to, entryFrom(from, to));
+  for (const n of order) {
+    const e = entries.get(n.id) ?? new Set<Entry>(['ld']);
+    const hasLd = e.has('ld');
+    const hasAnd = n.mask !== FULL && (hasLd || e.has('and'));
+    const size = (hasLd ? 1 : 0) + (hasAnd ? 1 : 0) + 1;
+    let oldest = Infinity;
+    for (const c of pendingRets.values()) oldest = Math.min(oldest, c.firstRef);
+    if (b.length + size + pendingRets.size - oldest > RET_ISLAND_REACH) flushRets();
+    if (hasLd) b.label(label(n, 'ld')).ld(n.off);
+    if (hasAnd) {
+      if (e.has('and')) b.label(label(n, 'and'));
+      b.and(n.mask);
+    }
+    if (e.has('cmp')) b.label(label(n, 'cmp'));
+    const at = b.length;
+    b.jump(jumpCode(n.op), n.k, targetLabel(n, n.jt, at), targetLabel(n, n.jf, at));
+  }
+  if (root.kind === 'ret') retLabel(root.value, 0);
+  flushRets();
+  const out = b.build();
+  if (out.length > BPF_MAXINSNS) {
+    throw new BpfError(
+      'program-too-long',
+      -1,
+      `compiled program has ${out.length} instructions, more than BPF_MAXINSNS (${BPF_MAXINSNS})`,
+    );
+  }
+  return out;
+}
+
+/**
+ * Compile a filter plan to classic BPF. The program is valid under the kernel's checker and decides
+ * like `decide(plan, data)` on every input.
+ */
+export function compilePlan(plan: FilterPlan, opts: CodegenOptions): Instruction[] {
+  const f = new NodeFactory(opts.optimize);
+  const root = opts.optimize ? buildOptimized(plan, f) : buildLinear(plan, f);
+  return linearize(root, opts.optimize);
+}
