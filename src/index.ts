@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './profile/types.js';
 export * from './arch/types.js';
 export * from './arch/index.js';
+export * from './kb/index.js';
