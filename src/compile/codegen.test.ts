@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { isConstAllow } from '../bpf/cache.js';
 import { execute } from '../bpf/emulate.js';
 import { validate } from '../bpf/validate.js';
 import { SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, type SeccompData } from '../bpf/seccomp.js';
@@ -66,6 +67,25 @@ describe('compilePlan on random plans', () => {
             throw new Error(
               `nr=${d.nr} arch=0x${d.arch.toString(16)} args=${d.args.join(',')}: want 0x${want.toString(16)} opt 0x${o.toString(16)} lin 0x${l.toString(16)}`,
             );
+          }
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  test('every argument-free ALLOW syscall is decided with cache-safe instructions only', () => {
+    fc.assert(
+      fc.property(planArb(), (plan) => {
+        const opt = compilePlan(plan, { optimize: true });
+        for (const s of archSections(plan)) {
+          for (const abi of s.abis) {
+            for (const sp of abi.syscalls) {
+              const t = targetAt(s, plan.badArch, sp.nr);
+              if (t.kind !== 'leaf' || t.leaf.value !== SECCOMP_RET_ALLOW) continue;
+              if (!isConstAllow(opt, s.auditArch, sp.nr))
+                throw new Error(`${abi.arch} nr ${sp.nr} not cacheable`);
+            }
           }
         }
       }),

@@ -37,9 +37,12 @@ import {
   SECCOMP_DATA_NR_OFFSET,
 } from '../bpf/seccomp.js';
 import { BpfError } from '../errors.js';
+import { statsRange } from './stats.js';
 import {
   archSections,
   enosysLeaf,
+  intervalWeights,
+  optimalSplits,
   sectionIntervals,
   X32_SYSCALL_BIT,
   type ArchSection,
@@ -81,6 +84,12 @@ interface JmpNode {
 type CgNode = RetNode | JmpNode;
 
 const FULL = 0xffffffff;
+
+/**
+ * Extra weight of an argument-dependent syscall in the search tree. Under the kernel's cache these are
+ * the syscalls that actually run the filter (with the denied ones), so they sit near the root.
+ */
+const HOT_BONUS = 32;
 
 /** Builds nodes, with structural sharing when `share` is set. */
 class NodeFactory {
@@ -210,13 +219,15 @@ function buildOptimized(plan: FilterPlan, f: NodeFactory): CgNode {
     const intervals = sectionIntervals(s, plan.badArch);
     const targetOf = (iv: NrInterval): CgNode =>
       iv.target.kind === 'leaf' ? f.ret(iv.target.leaf.value) : lower(iv.target.syscall.root);
+    const ranges = s.abis.map((a) => statsRange(a.arch));
+    const split = optimalSplits(intervalWeights(intervals, ranges, HOT_BONUS));
     const search = (lo: number, hi: number): CgNode => {
       if (lo === hi) {
         const iv = intervals[lo];
         if (iv === undefined) throw new Error('interval index out of range');
         return targetOf(iv);
       }
-      const mid = lo + Math.ceil((hi - lo + 1) / 2);
+      const mid = split(lo, hi);
       const pivot = intervals[mid];
       if (pivot === undefined) throw new Error('interval index out of range');
       return f.jmp(

@@ -174,3 +174,55 @@ export function sectionIntervals(section: ArchSection, badArch: PlanLeaf): NrInt
   }
   return out.map(({ lo, hi, target }) => ({ lo, hi, target }));
 }
+
+/**
+ * Split points of an optimal alphabetic search tree over `weights` (one per interval): `split(i, j)`
+ * (i < j) is the first interval of the right subtree of the subtree holding intervals i..j. Minimises
+ * the sum of weight times depth (Knuth's O(n^2) dynamic program: the optimal root is monotone in i and j).
+ */
+export function optimalSplits(weights: readonly number[]): (i: number, j: number) => number {
+  const n = weights.length;
+  const prefix = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) prefix[i + 1] = (prefix[i] ?? 0) + (weights[i] ?? 0);
+  const cost = new Float64Array(n * n);
+  const root = new Int32Array(n * n);
+  for (let i = 0; i < n; i++) root[i * n + i] = i;
+  for (let len = 2; len <= n; len++) {
+    for (let i = 0; i + len - 1 < n; i++) {
+      const j = i + len - 1;
+      const lo = Math.max(i + 1, len === 2 ? i + 1 : (root[i * n + j - 1] ?? i + 1));
+      const hi = Math.min(j, len === 2 ? j : (root[(i + 1) * n + j] ?? j));
+      let best = Infinity;
+      let bestR = lo;
+      for (let r = lo; r <= hi; r++) {
+        const c =
+          (r - 1 > i ? (cost[i * n + r - 1] ?? 0) : 0) + (r < j ? (cost[r * n + j] ?? 0) : 0);
+        if (c < best) {
+          best = c;
+          bestR = r;
+        }
+      }
+      cost[i * n + j] = best + (prefix[j + 1] ?? 0) - (prefix[i] ?? 0);
+      root[i * n + j] = bestR;
+    }
+  }
+  return (i, j) => root[i * n + j] ?? i + 1;
+}
+
+/** Weight of an interval: the measured numbers it holds, plus a bonus for argument-dependent syscalls. */
+export function intervalWeights(
+  intervals: readonly NrInterval[],
+  ranges: readonly (readonly [number, number])[],
+  hotBonus: number,
+): number[] {
+  return intervals.map((iv) => {
+    let w = 1e-3 * Math.min(1, iv.hi - iv.lo + 1);
+    for (const [lo, hi] of ranges) {
+      const a = Math.max(lo, iv.lo);
+      const b = Math.min(hi, iv.hi);
+      if (b >= a) w += b - a + 1;
+    }
+    if (iv.target.kind === 'syscall') w += hotBonus;
+    return w;
+  });
+}

@@ -1,0 +1,106 @@
+/**
+ * Build statistics of a compiled filter (gVisor's `BuildStats` idea): program length, instructions
+ * executed per ABI over a range of syscall numbers with zero arguments, and how many syscalls the
+ * kernel's constant-action cache (Linux >= 5.11) holds.
+ */
+import { archInfo } from '../arch/arches.js';
+import { syscallEntries } from '../arch/syscalls.js';
+import type { ArchName } from '../arch/types.js';
+import { isConstAllow } from '../bpf/cache.js';
+import { executeWords, seccompDataWords } from '../bpf/emulate.js';
+import type { Instruction } from '../bpf/instruction.js';
+import { SECCOMP_RET_ALLOW } from '../bpf/seccomp.js';
+
+/** Default last syscall number (table number, without ABI bias) measured per ABI. */
+export const DEFAULT_STATS_LAST_NR = 469;
+
+/** Instructions executed on one ABI. */
+export interface AbiStats {
+  /** The ABI. */
+  readonly arch: ArchName;
+  /** First and last `seccomp_data.nr` measured (ABI bias included), inclusive. */
+  readonly nrRange: readonly [number, number];
+  /** Mean instructions executed per syscall number, arguments all zero. */
+  readonly mean: number;
+  /** Maximum instructions executed. */
+  readonly max: number;
+  /** Numbers in the range the filter returns ALLOW for (arguments zero). */
+  readonly allowed: number;
+  /** Numbers in the range the kernel's constant-action cache holds (always 0 for x32). */
+  readonly cached: number;
+}
+
+/** Statistics of one build. */
+export interface BuildStats {
+  /** Program length in instructions. */
+  readonly length: number;
+  /** Per ABI, in plan order. */
+  readonly abis: readonly AbiStats[];
+  /** Milliseconds per phase (`plan`, `codegen`, `validate`, ...). */
+  readonly phases: Readonly<Record<string, number>>;
+}
+
+/** The numbers measured for an ABI: its bias plus 0..max(469, highest table number). */
+export function statsRange(arch: ArchName, lastNr = DEFAULT_STATS_LAST_NR): [number, number] {
+  const bias = archInfo(arch).nrBias;
+  let top = lastNr;
+  if (lastNr === DEFAULT_STATS_LAST_NR) {
+    for (const e of syscallEntries(arch)) top = Math.max(top, (e.nr >>> 0) - bias);
+  }
+  return [bias, bias + top];
+}
+
+/**
+ * Measure `prog` on one ABI: run it for every number of `statsRange` with zero arguments. The kernel
+ * cache is never used for x32 (its numbers fall outside the bitmap, kernel/seccomp.c).
+ */
+export function abiStats(
+  prog: readonly Instruction[],
+  arch: ArchName,
+  lastNr = DEFAULT_STATS_LAST_NR,
+): AbiStats {
+  const info = archInfo(arch);
+  const [lo, hi] = statsRange(arch, lastNr);
+  const words = seccompDataWords(
+    { nr: 0, arch: info.auditArch, instructionPointer: 0n, args: [0n, 0n, 0n, 0n, 0n, 0n] },
+    info.endian,
+  );
+  let sum = 0;
+  let max = 0;
+  let allowed = 0;
+  let cached = 0;
+  for (let nr = lo; nr <= hi; nr++) {
+    words[0] = nr >>> 0;
+    const r = executeWords(prog, words);
+    sum += r.executed;
+    max = Math.max(max, r.executed);
+    if (r.ret === SECCOMP_RET_ALLOW) allowed++;
+    if (arch !== 'x32' && isConstAllow(prog, info.auditArch, nr)) cached++;
+  }
+  const n = hi - lo + 1;
+  return { arch, nrRange: [lo, hi], mean: sum / n, max, allowed, cached };
+}
+
+/** Statistics of a program for the given ABIs. */
+export function buildStats(
+  prog: readonly Instruction[],
+  arches: readonly ArchName[],
+  phases: Readonly<Record<string, number>> = {},
+  lastNr = DEFAULT_STATS_LAST_NR,
+): BuildStats {
+  return { length: prog.length, abis: arches.map((a) => abiStats(prog, a, lastNr)), phases };
+}
+
+/** One line per ABI: `x86_64  nr 0-469  mean 9.8  max 18  allowed 300  cached 297`. */
+export function formatStats(stats: BuildStats): string {
+  const lines = [`length ${stats.length} instructions`];
+  for (const a of stats.abis) {
+    lines.push(
+      `${a.arch.padEnd(12)} nr ${a.nrRange[0]}-${a.nrRange[1]}  executed mean ${a.mean.toFixed(1)} max ${a.max}  allowed ${a.allowed}  cached ${a.cached}`,
+    );
+  }
+  const phases = Object.entries(stats.phases);
+  if (phases.length > 0)
+    lines.push(`time ${phases.map(([k, v]) => `${k} ${v.toFixed(2)} ms`).join(', ')}`);
+  return lines.join('\n');
+}
