@@ -17,7 +17,7 @@
  * Conditional jumps reach at most 255 instructions; farther targets go through a `ja` trampoline placed
  * right after the jump (MAX_CONDITIONAL_OFFSET).
  */
-import { archInfo } from '../arch/arches.js';
+import { archInfo, X32_SYSCALL_BIT } from '../arch/arches.js';
 import type { ArchName } from '../arch/types.js';
 import { ProgramBuilder } from '../bpf/builder.js';
 import {
@@ -44,7 +44,6 @@ import {
   intervalWeights,
   optimalSplits,
   sectionIntervals,
-  X32_SYSCALL_BIT,
   type ArchSection,
   type NrInterval,
 } from './dispatch.js';

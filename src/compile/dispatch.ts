@@ -12,12 +12,11 @@
  *   with bit 30 set (other than -1) takes the bad-arch action, with only x32 a number without it does;
  * - then the explicit syscalls, and the section's default action.
  */
+import { X32_SYSCALL_BIT } from '../arch/arches.js';
 import type { ArchName } from '../arch/types.js';
 import { SECCOMP_RET_ERRNO } from '../bpf/seccomp.js';
 import type { ArchPlan, FilterPlan, PlanLeaf, PlanNode, SyscallPlan } from './plan.js';
 
-/** x32 syscall numbers carry this bit (arch/x86/include/uapi/asm/unistd.h `__X32_SYSCALL_BIT`). */
-export const X32_SYSCALL_BIT = 0x40000000;
 /** ENOSYS, the errno runc's stub returns. */
 const ENOSYS = 38;
 /** Largest unsigned 32-bit value, `nr == -1` as the filter sees it. */
