@@ -4,3 +4,4 @@ export * from './profile/types.js';
 export * from './arch/types.js';
 export * from './arch/index.js';
 export * from './kb/index.js';
+export * from './profile/index.js';

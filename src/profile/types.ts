@@ -110,12 +110,7 @@ export interface Profile {
 
 /** The input formats we recognise. */
 export type ProfileFormat =
-  | 'docker'
-  | 'podman'
-  | 'oci-config'
-  | 'spo'
-  | 'configmap'
-  | 'firecracker';
+  'docker' | 'podman' | 'oci-config' | 'spo' | 'configmap' | 'firecracker' | 'libcontainer';
 
 /** A parsed document: the model plus where it came from. */
 export interface LoadedProfile {
@@ -127,6 +122,12 @@ export interface LoadedProfile {
   readonly file: string;
   /** Name of the document (SPO `metadata.name`, Firecracker thread name), when there is one. */
   readonly name?: string;
+  /** JSON pointer of the profile object inside its document (`""`, `/linux/seccomp`, `/spec`, `/vmm`). */
+  readonly pointer?: string;
+  /** 0-based index of the YAML document (or ConfigMap entry's document) the profile came from. */
+  readonly documentIndex?: number;
+  /** SPO `spec.baseProfileName`: the profile this one extends, when set. */
+  readonly baseProfileName?: string;
   /** Warnings about things the real stack silently ignores. */
   readonly warnings: readonly ProfileIssue[];
   /** Map a JSON pointer of the source document to a 1-based line/column. */

@@ -4,6 +4,9 @@
  */
 import type { Command } from 'commander';
 import * as demo from './demo.js';
+import * as fmt from './fmt.js';
+import * as syscalls from './syscalls.js';
+import * as validate from './validate.js';
 
 /** A command module. */
 export interface CommandModule {
@@ -14,4 +17,7 @@ export interface CommandModule {
 /** All command modules, in the order `--help` lists them. */
 export const commands: readonly CommandModule[] = [
   demo,
+  fmt,
+  syscalls,
+  validate,
 ];

@@ -1,0 +1,28 @@
+/** Public API of the profile layer: the model, parsing, checking and writing of seccomp profiles. */
+export * from './types.js';
+export {
+  parseProfile,
+  parseProfiles,
+  readProfileSource,
+  detectFormat,
+  sortIssues,
+  SPO_API_VERSIONS,
+  type ParsedSource,
+} from './parse.js';
+export {
+  checkProfile,
+  effectiveErrno,
+  runcAction,
+  ruleEqualsDefault,
+  RUNC_FLAGS,
+  ERRNO_LIMIT,
+  type CheckOptions,
+} from './check.js';
+export {
+  loadProfile,
+  validateProfileSource,
+  type ValidationResult,
+  type ValidateOptions,
+} from './load.js';
+export { writeProfile, isCanonical } from './write.js';
+export { RUNC_ARCHES, profileArch, type ProfileArch } from './arches.js';

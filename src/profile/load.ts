@@ -1,0 +1,67 @@
+/**
+ * The whole pipeline for one file: shape (parse.ts) then semantics (check.ts), every issue
+ * collected. {@link validateProfileSource} never throws on bad input; {@link loadProfile} throws a
+ * {@link ProfileError} holding every issue when the profile is not usable.
+ */
+import { ProfileError, type ProfileIssue } from '../errors.js';
+import { checkProfile, type CheckOptions } from './check.js';
+import { readProfileSource, sortIssues, throwIfErrors } from './parse.js';
+import type { LoadedProfile, ProfileFormat } from './types.js';
+
+/** Result of validating one file. */
+export interface ValidationResult {
+  /** File name as given. */
+  readonly file: string;
+  /** Format of the first profile, when one was read. */
+  readonly format: ProfileFormat | undefined;
+  /** Every profile read from the file. */
+  readonly documents: readonly LoadedProfile[];
+  /** Every issue (syntax, shape, semantics), errors first. */
+  readonly issues: readonly ProfileIssue[];
+  /** True when no issue is an error. */
+  readonly valid: boolean;
+}
+
+/** Options for {@link validateProfileSource}. */
+export type ValidateOptions = Pick<CheckOptions, 'libseccomp'>;
+
+/** Parse and check every profile in a file; never throws for bad input. */
+export function validateProfileSource(
+  text: string,
+  file: string,
+  opts: ValidateOptions = {},
+): ValidationResult {
+  const parsed = readProfileSource(text, file);
+  const issues: ProfileIssue[] = [...parsed.issues];
+  for (const doc of parsed.documents) issues.push(...checkProfile(doc, opts));
+  const sorted = sortIssues(issues);
+  return {
+    file,
+    format: parsed.format,
+    documents: parsed.documents,
+    issues: sorted,
+    valid: !sorted.some((i) => i.severity === 'error'),
+  };
+}
+
+/**
+ * Load a file that holds exactly one profile: parse, check, and return it with every warning, or
+ * throw a ProfileError with every issue (errors first) when the real stack would refuse it.
+ */
+export function loadProfile(file: string, text: string, opts: ValidateOptions = {}): LoadedProfile {
+  const r = validateProfileSource(text, file, opts);
+  throwIfErrors(r.issues);
+  const only = r.documents[0];
+  if (r.documents.length !== 1 || only === undefined) {
+    throw new ProfileError([
+      {
+        code: 'not-one-profile',
+        severity: 'error',
+        message: `expected exactly one profile, found ${r.documents.length}`,
+        pointer: '',
+        position: { file, line: 1, column: 1 },
+      },
+    ]);
+  }
+  return { ...only, warnings: r.issues.filter((i) => i.severity === 'warning') };
+}
