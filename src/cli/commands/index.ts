@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import * as demo from './demo.js';
 import * as fmt from './fmt.js';
+import * as syscalls from './syscalls.js';
 import * as validate from './validate.js';
 
 /** A command module. */
@@ -17,5 +18,6 @@ export interface CommandModule {
 export const commands: readonly CommandModule[] = [
   demo,
   fmt,
+  syscalls,
   validate,
 ];
