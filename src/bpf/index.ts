@@ -4,3 +4,8 @@ export * from './instruction.js';
 export * from './builder.js';
 export * from './validate.js';
 export * from './emulate.js';
+export * from './analysis.js';
+export * from './cache.js';
+export * from './disasm.js';
+export * from './asm.js';
+export * from './optimize.js';

@@ -221,3 +221,36 @@ export function decodeProgram(bytes: Uint8Array, endian: Endian = 'host'): Instr
   }
   return out;
 }
+
+/**
+ * Which fields an opcode ignores, as a bit set: 1 = jt and jf, 2 = k. Non-jumps ignore jt/jf; JA
+ * ignores jt/jf; X-source ALU/jumps, NEG, TAX, TXA, RET A and the LEN loads ignore k.
+ */
+export function ignoredFields(code: number): number {
+  const cls = code & 0x07;
+  let mask = cls === BPF_JMP && (code & 0xf0) !== BPF_JA ? 0 : 1;
+  const src = code & 0x08;
+  if (
+    (cls === BPF_ALU && (src === BPF_X || (code & 0xf0) === BPF_NEG)) ||
+    (cls === BPF_JMP && (code & 0xf0) !== BPF_JA && src === BPF_X) ||
+    code === (BPF_MISC | BPF_TAX) ||
+    code === (BPF_MISC | BPF_TXA) ||
+    code === (BPF_RET | BPF_A) ||
+    code === (BPF_LD | BPF_W | BPF_LEN) ||
+    code === (BPF_LDX | BPF_W | BPF_LEN)
+  ) {
+    mask |= 2;
+  }
+  return mask;
+}
+
+/** The instruction with the fields its opcode ignores set to 0 (same behaviour, canonical bytes). */
+export function canonicalInstruction(insn: Instruction): Instruction {
+  const ignored = ignoredFields(insn.code);
+  return {
+    code: insn.code,
+    jt: (ignored & 1) !== 0 ? 0 : insn.jt,
+    jf: (ignored & 1) !== 0 ? 0 : insn.jf,
+    k: (ignored & 2) !== 0 ? 0 : insn.k,
+  };
+}
