@@ -517,7 +517,7 @@ export const SYSCALLS_BY_CATEGORY: Readonly<
     pidfd_getfd: 'Duplicate a descriptor of another process',
     perf_event_open: 'Open a performance-monitoring event',
     bpf: 'Load eBPF programs and manage maps',
-    lookup_dcookie: 'Removed (6.8): get a path from a profiling cookie',
+    lookup_dcookie: 'Get a path from an oprofile cookie (dropped by recent kernels)',
     uprobe: 'x86_64: uprobe trampoline entry (kernel-internal use)',
     uretprobe: 'x86_64: uretprobe trampoline return (kernel-internal use)',
     breakpoint: 'ARM private: software breakpoint',
