@@ -1,0 +1,273 @@
+/**
+ * Aggregates parsed strace calls and audit records into an `Observation`: per ABI and syscall, how
+ * often it ran, its errno outcomes, where it was first seen, which processes made it, and the values of
+ * the arguments a seccomp rule can usefully constrain (socket family, clone flags, ioctl request...).
+ * The observation is the evidence behind every generated rule.
+ */
+import type { ArchName } from '../arch/index.js';
+import { archForAudit, syscallName, syscallNumber } from '../arch/index.js';
+import type { AuditRecord } from './audit.js';
+import type { Personality, StraceCall } from './strace.js';
+import { namedArg, stripComments } from './tokenize.js';
+
+/** An argument worth recording: its seccomp index and what it means. */
+export interface ArgSpec {
+  /** Argument index as seccomp sees it. */
+  readonly index: number;
+  /** Label, e.g. `family`. */
+  readonly label: string;
+  /** strace's named argument (`flags=` for clone), when strace prints it by name. */
+  readonly named?: string;
+  /** Position in strace's printed list, when different from `index`. */
+  readonly printed?: number;
+}
+
+/** The arguments recorded per syscall (x86_64 / generic kernel argument order). */
+export const ARG_SPECS: Readonly<Record<string, readonly ArgSpec[]>> = {
+  socket: [
+    { index: 0, label: 'family' },
+    { index: 1, label: 'type' },
+    { index: 2, label: 'protocol' },
+  ],
+  socketpair: [
+    { index: 0, label: 'family' },
+    { index: 1, label: 'type' },
+  ],
+  clone: [{ index: 0, label: 'flags', named: 'flags' }],
+  unshare: [{ index: 0, label: 'flags' }],
+  setns: [{ index: 1, label: 'nstype' }],
+  personality: [{ index: 0, label: 'persona' }],
+  prctl: [{ index: 0, label: 'option' }],
+  ioctl: [{ index: 1, label: 'request' }],
+  mmap: [{ index: 2, label: 'prot' }],
+  mprotect: [{ index: 2, label: 'prot' }],
+  pkey_mprotect: [{ index: 2, label: 'prot' }],
+  kill: [{ index: 1, label: 'signal' }],
+  tkill: [{ index: 1, label: 'signal' }],
+  tgkill: [{ index: 2, label: 'signal' }],
+};
+
+/** One value seen for an argument. */
+export interface ArgValueSeen {
+  /** The numeric value when it could be computed (decimal string of the u64). */
+  readonly value?: string;
+  /** The text strace printed (comments removed). */
+  readonly text: string;
+  /** How many calls passed it. */
+  count: number;
+}
+
+/** Everything observed about one syscall on one ABI. */
+export interface ObservedSyscall {
+  /** Syscall name in that ABI's table. */
+  readonly name: string;
+  /** ABI. */
+  readonly abi: ArchName;
+  /** Number on that ABI, when known. */
+  readonly nr?: number;
+  /** Calls seen (strace) or records seen (audit). */
+  count: number;
+  /** errno outcomes: name -> count. */
+  readonly errors: Record<string, number>;
+  /** First sighting. */
+  readonly firstSeen: { readonly source: string; readonly line: number; readonly time?: string };
+  /** Process names (comm) or executables that made the call (at most 16 kept). */
+  readonly processes: string[];
+  /** Values seen per recorded argument label. */
+  readonly args: Record<string, { readonly index: number; readonly values: ArgValueSeen[] }>;
+  /** Seccomp actions the kernel logged for it (audit input): action code -> count. */
+  readonly logged: Record<string, number>;
+}
+
+/** Resolves a symbolic constant (`AF_UNIX`, `CLONE_NEWNS`) to its value. */
+export type SymbolResolver = (symbol: string) => bigint | undefined;
+
+const NUMERIC_RE = /^(?:0x[0-9a-f]+|0[0-7]*|[1-9]\d*)$/i;
+
+/**
+ * Compute the numeric value of a strace argument token, if possible: `0x10 /* AF_NETLINK *\/`,
+ * `AF_UNIX`, `SOCK_STREAM|SOCK_CLOEXEC`, `0x24000000|17`, `~...` is not handled.
+ */
+export function argTokenValue(token: string, resolve?: SymbolResolver): bigint | undefined {
+  const text = stripComments(token).replace(/\s+/g, '');
+  if (text === '' || text === 'NULL') return text === 'NULL' ? 0n : undefined;
+  let acc = 0n;
+  for (const part of text.split('|')) {
+    if (NUMERIC_RE.test(part)) {
+      acc |=
+        part.length > 1 && part.startsWith('0') && !/^0x/i.test(part)
+          ? BigInt('0o' + part.slice(1))
+          : BigInt(part);
+    } else if (/^-\d+$/.test(part)) {
+      acc |= BigInt.asUintN(64, BigInt(part));
+    } else if (/^[A-Z_][A-Z0-9_]*$/.test(part) && resolve) {
+      const v = resolve(part);
+      if (v === undefined) return undefined;
+      acc |= v;
+    } else {
+      return undefined;
+    }
+  }
+  return acc;
+}
+
+/** Map a strace personality to the ABI it denotes on a host. */
+export function abiFor(host: ArchName, personality: Personality): ArchName {
+  if (personality === '64') return host;
+  if (host === 'x86_64') return personality === '32' ? 'x86' : 'x32';
+  if (host === 'aarch64') return 'arm';
+  if (host === 's390x') return 's390';
+  if (host === 'ppc64' || host === 'ppc64le') return 'ppc';
+  return host;
+}
+
+/** The native ABI of a host and the compat ABIs its kernel also runs. */
+export function hostAbis(host: ArchName): ArchName[] {
+  const personalities: Personality[] = ['64', '32', 'x32'];
+  return [...new Set(personalities.map((p) => abiFor(host, p)))];
+}
+
+const MAX_PROCESSES = 16;
+const MAX_VALUES = 64;
+
+/** Accumulates calls and audit records from any number of sources. */
+export class Observation {
+  private readonly map = new Map<string, ObservedSyscall>();
+  /** Calls seen in total. */
+  totalCalls = 0;
+  /** Distinct thread ids seen. */
+  readonly tids = new Set<number>();
+  private readonly exeByTid = new Map<number, string>();
+
+  /**
+   * @param host the traced machine's native ABI
+   * @param resolve symbol resolver for abbreviated strace output
+   */
+  constructor(
+    readonly host: ArchName,
+    private readonly resolve?: SymbolResolver,
+  ) {}
+
+  private entry(
+    abi: ArchName,
+    name: string,
+    nr: number | undefined,
+    source: string,
+    line: number,
+    time?: string,
+  ): ObservedSyscall {
+    const key = `${abi}\u0000${name}`;
+    let e = this.map.get(key);
+    if (!e) {
+      const first = time === undefined ? { source, line } : { source, line, time };
+      const fresh: ObservedSyscall = {
+        name,
+        abi,
+        count: 0,
+        errors: {},
+        firstSeen: first,
+        processes: [],
+        args: {},
+        logged: {},
+      };
+      e = nr === undefined ? fresh : { ...fresh, nr };
+      this.map.set(key, e);
+    }
+    return e;
+  }
+
+  /** Add one strace call from `source`. */
+  addCall(call: StraceCall, source: string): void {
+    this.totalCalls++;
+    this.tids.add(call.tid);
+    let abi = abiFor(this.host, call.personality);
+    let name = call.name;
+    let nr = call.nr;
+    if (nr === undefined) {
+      nr = syscallNumber(abi, name);
+    } else if (name.startsWith('syscall_')) {
+      // Unknown to strace: name it from the ABI's own table.
+      name = syscallName(abi, nr) ?? name;
+    } else if (syscallName(abi, nr) !== name) {
+      // Under -o, strace hides personality switches; its printed name says which table it used.
+      const n = nr;
+      abi = hostAbis(this.host).find((a) => syscallName(a, n) === name) ?? abi;
+    }
+    if (name.startsWith('syscall_') && nr === undefined) return;
+    if (name === 'execve' && call.ret === 0n) {
+      const path = /^"([^"]*)"/.exec(call.args[0] ?? '')?.[1];
+      if (path !== undefined) this.exeByTid.set(call.tid, path);
+    }
+    const e = this.entry(abi, name, nr, source, call.line, call.time);
+    e.count++;
+    if (call.errno !== undefined) e.errors[call.errno] = (e.errors[call.errno] ?? 0) + 1;
+    const who = call.comm ?? this.exeByTid.get(call.tid);
+    if (who !== undefined && e.processes.length < MAX_PROCESSES && !e.processes.includes(who))
+      e.processes.push(who);
+    for (const spec of ARG_SPECS[name] ?? []) this.recordArg(e, call, spec);
+  }
+
+  private recordArg(e: ObservedSyscall, call: StraceCall, spec: ArgSpec): void {
+    let token: string | undefined;
+    if (spec.named !== undefined) {
+      for (const a of call.args) {
+        const n = namedArg(a);
+        if (n?.name === spec.named) token = n.value;
+      }
+    } else {
+      token = call.args[spec.printed ?? spec.index];
+    }
+    if (token === undefined) return;
+    const text = stripComments(token);
+    const value = argTokenValue(token, this.resolve);
+    const slot = (e.args[spec.label] ??= { index: spec.index, values: [] });
+    const valueText = value === undefined ? undefined : value.toString();
+    const found = slot.values.find((v) =>
+      valueText !== undefined ? v.value === valueText : v.text === text,
+    );
+    if (found) found.count++;
+    else if (slot.values.length < MAX_VALUES)
+      slot.values.push(
+        valueText === undefined ? { text, count: 1 } : { value: valueText, text, count: 1 },
+      );
+  }
+
+  /** Add one kernel audit record from `source`; named from the record's own arch and number. */
+  addAudit(rec: AuditRecord, source: string): void {
+    let abi: ArchName | undefined;
+    if (rec.arch !== undefined) abi = archForAudit(rec.arch, rec.syscall)?.name;
+    if (abi === undefined) return;
+    const name =
+      rec.syscallName ?? (rec.syscall === undefined ? undefined : syscallName(abi, rec.syscall));
+    if (name === undefined) return;
+    const e = this.entry(abi, name, rec.syscall, source, rec.line, rec.timestamp);
+    e.count++;
+    const code =
+      rec.code === undefined ? (rec.codeName ?? 'unknown') : `0x${rec.code.toString(16)}`;
+    e.logged[code] = (e.logged[code] ?? 0) + 1;
+    const who = rec.comm ?? rec.exe;
+    if (who !== undefined && e.processes.length < MAX_PROCESSES && !e.processes.includes(who))
+      e.processes.push(who);
+  }
+
+  /** Add a syscall known only by name and count (strace -c row). */
+  addCount(
+    abi: ArchName,
+    name: string,
+    calls: number,
+    errors: number,
+    source: string,
+    line: number,
+  ): void {
+    const e = this.entry(abi, name, syscallNumber(abi, name), source, line);
+    e.count += calls;
+    if (errors > 0) e.errors['(errors)'] = (e.errors['(errors)'] ?? 0) + errors;
+  }
+
+  /** Everything observed, sorted by ABI then name. */
+  syscalls(): ObservedSyscall[] {
+    return [...this.map.values()].sort((a, b) =>
+      a.abi === b.abi ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : a.abi < b.abi ? -1 : 1,
+    );
+  }
+}
