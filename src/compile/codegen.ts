@@ -218,7 +218,10 @@ function buildOptimized(plan: FilterPlan, f: NodeFactory): CgNode {
     const intervals = sectionIntervals(s, plan.badArch);
     const targetOf = (iv: NrInterval): CgNode =>
       iv.target.kind === 'leaf' ? f.ret(iv.target.leaf.value) : lower(iv.target.syscall.root);
-    const ranges = s.abis.map((a) => statsRange(a.arch));
+    // x32 is rare in practice (and often disabled in the kernel): its numbers weigh less.
+    const ranges = s.abis.map(
+      (a) => [...statsRange(a.arch), a.arch === 'x32' ? 1 / 8 : 1] as const,
+    );
     const split = optimalSplits(intervalWeights(intervals, ranges, HOT_BONUS));
     const search = (lo: number, hi: number): CgNode => {
       if (lo === hi) {

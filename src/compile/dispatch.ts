@@ -208,18 +208,21 @@ export function optimalSplits(weights: readonly number[]): (i: number, j: number
   return (i, j) => root[i * n + j] ?? i + 1;
 }
 
-/** Weight of an interval: the measured numbers it holds, plus a bonus for argument-dependent syscalls. */
+/**
+ * Weight of an interval: the numbers of each `[lo, hi, factor]` range it holds times the range's factor,
+ * plus a bonus for argument-dependent syscalls.
+ */
 export function intervalWeights(
   intervals: readonly NrInterval[],
-  ranges: readonly (readonly [number, number])[],
+  ranges: readonly (readonly [number, number, number])[],
   hotBonus: number,
 ): number[] {
   return intervals.map((iv) => {
-    let w = 1e-3 * Math.min(1, iv.hi - iv.lo + 1);
-    for (const [lo, hi] of ranges) {
+    let w = 1e-3;
+    for (const [lo, hi, factor] of ranges) {
       const a = Math.max(lo, iv.lo);
       const b = Math.min(hi, iv.hi);
-      if (b >= a) w += b - a + 1;
+      if (b >= a) w += (b - a + 1) * factor;
     }
     if (iv.target.kind === 'syscall') w += hotBonus;
     return w;

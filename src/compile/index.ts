@@ -4,3 +4,4 @@ export * from './codegen.js';
 export * from './dispatch.js';
 export * from './stats.js';
 export * from './compile.js';
+export * from './explain.js';

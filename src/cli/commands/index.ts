@@ -3,7 +3,9 @@
  * Add one import and one entry per command; keep the list sorted by name.
  */
 import type { Command } from 'commander';
+import * as compile from './compile.js';
 import * as demo from './demo.js';
+import * as explain from './explain.js';
 import * as fmt from './fmt.js';
 import * as syscalls from './syscalls.js';
 import * as validate from './validate.js';
@@ -16,7 +18,9 @@ export interface CommandModule {
 
 /** All command modules, in the order `--help` lists them. */
 export const commands: readonly CommandModule[] = [
+  compile,
   demo,
+  explain,
   fmt,
   syscalls,
   validate,

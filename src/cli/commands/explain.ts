@@ -1,0 +1,251 @@
+import type { Command } from 'commander';
+import { archInfo, resolveArch, syscallNumber, type ArchInfo } from '../../arch/index.js';
+import { decodeProgram } from '../../bpf/instruction.js';
+import type { SeccompData } from '../../bpf/seccomp.js';
+import { validate } from '../../bpf/validate.js';
+import { compileProfile } from '../../compile/compile.js';
+import {
+  describeAction,
+  explainBpf,
+  explainSyscall,
+  nameUnderToken,
+  type PathStep,
+} from '../../compile/explain.js';
+import type { DecisionOrigin } from '../../compile/plan.js';
+import { UsageError } from '../../errors.js';
+import { out, outJson, readInputBytes } from '../io.js';
+import { loadForHost, type HostOptions } from './compile.js';
+import { hostArch } from './syscalls.js';
+
+/** Symbolic constants accepted in arguments (uapi headers: socket.h, sched.h, signal.h, personality.h, fcntl.h). */
+const CONSTANTS: Readonly<Record<string, bigint>> = {
+  AF_UNSPEC: 0n,
+  AF_UNIX: 1n,
+  AF_LOCAL: 1n,
+  AF_INET: 2n,
+  AF_INET6: 10n,
+  AF_NETLINK: 16n,
+  AF_PACKET: 17n,
+  AF_BLUETOOTH: 31n,
+  AF_ALG: 38n,
+  AF_VSOCK: 40n,
+  SOCK_STREAM: 1n,
+  SOCK_DGRAM: 2n,
+  SOCK_RAW: 3n,
+  SOCK_NONBLOCK: 0o4000n,
+  SOCK_CLOEXEC: 0o2000000n,
+  SIGCHLD: 17n,
+  CLONE_VM: 0x100n,
+  CLONE_FS: 0x200n,
+  CLONE_FILES: 0x400n,
+  CLONE_SIGHAND: 0x800n,
+  CLONE_PIDFD: 0x1000n,
+  CLONE_PTRACE: 0x2000n,
+  CLONE_VFORK: 0x4000n,
+  CLONE_PARENT: 0x8000n,
+  CLONE_THREAD: 0x10000n,
+  CLONE_NEWNS: 0x20000n,
+  CLONE_SYSVSEM: 0x40000n,
+  CLONE_SETTLS: 0x80000n,
+  CLONE_PARENT_SETTID: 0x100000n,
+  CLONE_CHILD_CLEARTID: 0x200000n,
+  CLONE_UNTRACED: 0x800000n,
+  CLONE_CHILD_SETTID: 0x1000000n,
+  CLONE_NEWCGROUP: 0x2000000n,
+  CLONE_NEWUTS: 0x4000000n,
+  CLONE_NEWIPC: 0x8000000n,
+  CLONE_NEWUSER: 0x10000000n,
+  CLONE_NEWPID: 0x20000000n,
+  CLONE_NEWNET: 0x40000000n,
+  CLONE_IO: 0x80000000n,
+  PER_LINUX: 0n,
+  PER_LINUX32: 8n,
+  UNAME26: 0x20000n,
+  O_RDONLY: 0n,
+  O_WRONLY: 1n,
+  O_RDWR: 2n,
+  O_CREAT: 0o100n,
+  O_CLOEXEC: 0o2000000n,
+};
+
+/**
+ * Parse one syscall argument: decimal, `0x` hex, `0o` octal, a negative number (as the u64 the kernel
+ * sees), or symbolic constants joined by `|` (`CLONE_NEWUSER|SIGCHLD`).
+ */
+export function parseArgument(text: string): bigint {
+  let v = 0n;
+  for (const raw of text.split('|')) {
+    const t = raw.trim();
+    if (t === '') throw new UsageError(`bad argument '${text}'`, 'bad-argument');
+    let part: bigint | undefined;
+    if (/^-?(?:0x[0-9a-f]+|0o[0-7]+|0b[01]+|\d+)$/i.test(t)) {
+      const neg = t.startsWith('-');
+      const body = neg ? t.slice(1) : t;
+      part = BigInt(body);
+      if (neg) part = -part;
+    } else {
+      part = CONSTANTS[t.toUpperCase()];
+    }
+    if (part === undefined)
+      throw new UsageError(`unknown constant '${t}' in argument '${text}'`, 'bad-argument');
+    v |= BigInt.asUintN(64, part);
+  }
+  return BigInt.asUintN(64, v);
+}
+
+/** Resolve a syscall name or number on an ABI to `seccomp_data.nr`. */
+export function syscallNr(abi: ArchInfo, text: string): number {
+  if (/^-?\d+$|^0x[0-9a-f]+$/i.test(text)) return Number(BigInt.asIntN(32, BigInt(text)));
+  const nr = syscallNumber(abi.name, text);
+  if (nr === undefined)
+    throw new UsageError(`unknown syscall '${text}' on ${abi.name}`, 'unknown-syscall');
+  return nr;
+}
+
+/** The seccomp_data for a call. */
+function dataFor(abi: ArchInfo, nr: number, args: readonly string[]): SeccompData {
+  if (args.length > 6)
+    throw new UsageError(`a syscall has at most 6 arguments, got ${args.length}`);
+  const a = [0n, 0n, 0n, 0n, 0n, 0n] as [bigint, bigint, bigint, bigint, bigint, bigint];
+  args.forEach((t, i) => {
+    a[i] = parseArgument(t);
+  });
+  return { nr, arch: abi.auditArch, instructionPointer: 0n, args: a };
+}
+
+/** A one-line account of where a decision came from. */
+function describeOrigin(
+  origin: DecisionOrigin,
+  locate?: (p: string) => { line: number; column: number } | undefined,
+  file?: string,
+): string {
+  switch (origin.kind) {
+    case 'rule': {
+      const pos = locate?.(origin.pointer);
+      return `rule ${origin.pointer}${pos ? ` (${file ?? ''}:${pos.line}:${pos.column})` : ''} for ${origin.name}`;
+    }
+    case 'default':
+      return "the profile's defaultAction";
+    case 'enosys-stub':
+      return `runc's ENOSYS stub: the number is above the profile's highest syscall (${origin.max})`;
+    case 'bad-arch':
+      return 'the bad-architecture action: the filter does not cover this ABI';
+    default: {
+      const never: never = origin;
+      return never;
+    }
+  }
+}
+
+function printPath(path: readonly PathStep[], executed: number): void {
+  out(`BPF path (${executed} instructions executed):`);
+  for (const s of path) out(`  ${String(s.pc).padStart(4, '0')}: ${s.text}`);
+}
+
+interface ExplainCliOptions extends HostOptions {
+  readonly host?: string;
+  readonly bpf?: string;
+  readonly json?: boolean;
+}
+
+/** `sysgate explain`: what a profile (or a raw filter) does with one syscall, and why. */
+export function register(program: Command): void {
+  program
+    .command('explain')
+    .description(
+      'explain the action a profile or raw filter takes for one syscall, the rule and the BPF path',
+    )
+    .argument('[profile]', "profile file ('-' for stdin); omit with --bpf")
+    .argument('[syscall_and_args...]', 'syscall name or number, then up to six arguments')
+    .option('--arch <abi>', 'ABI the syscall is made under (default: the host)')
+    .option('--host <arch>', 'host architecture the filter is built for (default: this machine)')
+    .option(
+      '--caps <list>',
+      "container bounding capabilities, comma separated, or 'none' (default: Docker's)",
+    )
+    .option('--kernel <X.Y>', 'kernel version for minKernel (default: the running kernel)')
+    .option('--libseccomp <version>', 'libseccomp syscall table: 2.5.4 or 2.6', '2.5.4')
+    .option(
+      '--bpf <file>',
+      'explain a raw struct sock_filter[] file (host byte order) instead of a profile',
+    )
+    .option('--json', 'print the explanation as JSON')
+    .addHelpText(
+      'after',
+      `
+Arguments accept decimal, hex (0x..), negative numbers and symbolic constants joined by '|'
+(AF_INET, CLONE_NEWUSER|SIGCHLD).
+
+Examples:
+  sysgate explain default.json socket AF_VSOCK SOCK_STREAM 0 --arch x86_64 --caps none
+  sysgate explain default.json clone 'CLONE_NEWUSER|SIGCHLD' --caps none --json
+  sysgate explain --bpf filter.bpf getpid --arch x86_64`,
+    )
+    .action((first: string | undefined, rest: string[], opts: ExplainCliOptions) => {
+      const positional =
+        opts.bpf !== undefined
+          ? [first, ...rest].filter((x): x is string => x !== undefined)
+          : rest;
+      const [sys, ...args] = positional;
+      if (sys === undefined) throw new UsageError('missing SYSCALL (see sysgate explain --help)');
+      if (opts.bpf !== undefined) {
+        const abi = resolveArch(opts.arch ?? hostArch());
+        const prog = decodeProgram(readInputBytes(opts.bpf), 'host');
+        validate(prog);
+        const data = dataFor(abi, syscallNr(abi, sys), args);
+        const r = explainBpf(prog, data, abi.endian);
+        if (opts.json === true) {
+          outJson({
+            arch: abi.name,
+            syscall: nameUnderToken(abi.auditArch, data.nr) ?? null,
+            nr: data.nr,
+            args: data.args,
+            value: r.value,
+            action: describeAction(r.value),
+            executed: r.executed,
+            path: r.path,
+          });
+          return;
+        }
+        out(`${sys}(${args.join(', ')}) on ${abi.name}: ${describeAction(r.value)}`);
+        printPath(r.path, r.executed);
+        return;
+      }
+      if (first === undefined) throw new UsageError('missing PROFILE (or use --bpf FILE)');
+      const host = loadForHost(first, { ...opts, arch: opts.host });
+      const abi = opts.arch === undefined ? archInfo(host.arch) : resolveArch(opts.arch);
+      const c = compileProfile(host.resolved, {
+        arch: host.arch,
+        libseccompVersion: host.libseccomp,
+        stats: false,
+      });
+      const data = dataFor(abi, syscallNr(abi, sys), args);
+      const e = explainSyscall(c.plan, c.program, data, abi.endian);
+      const pos = e.origin.kind === 'rule' ? host.loaded.locate(e.origin.pointer) : undefined;
+      if (opts.json === true) {
+        outJson({
+          file: first,
+          host: host.arch,
+          abi: abi.name,
+          syscall: e.syscall ?? null,
+          nr: data.nr,
+          args: data.args,
+          value: e.value,
+          action: e.action,
+          errno: e.errno ?? null,
+          actionText: e.actionText,
+          origin: e.origin,
+          position: pos ?? null,
+          reasoning: e.reasoning,
+          bpf: { value: e.bpfValue, executed: e.executed, path: e.path },
+          notes: c.plan.notes,
+        });
+        return;
+      }
+      out(`${e.syscall ?? sys}(${args.join(', ')}) on ${abi.name}: ${e.actionText}`);
+      out(`decided by ${describeOrigin(e.origin, host.loaded.locate, first)}`);
+      for (const r of e.reasoning) out(`  ${r}`);
+      for (const n of c.plan.notes) out(`note: ${n}`);
+      printPath(e.path, e.executed);
+    });
+}

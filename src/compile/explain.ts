@@ -1,0 +1,163 @@
+/**
+ * Explaining a decision: which rule decided a syscall, and the BPF path the compiled filter takes for
+ * it. Also the symbolic annotator (syscall names, AUDIT_ARCH names, actions) for disassembly listings.
+ */
+import { archesByAuditArch, archForAudit } from '../arch/arches.js';
+import { syscallName } from '../arch/syscalls.js';
+import type { ArchName } from '../arch/types.js';
+import type { Annotator } from '../bpf/disasm.js';
+import { decodeInstruction, formatReturnValue } from '../bpf/disasm.js';
+import { emulate } from '../bpf/emulate.js';
+import type { Instruction } from '../bpf/instruction.js';
+import {
+  actionKind,
+  SECCOMP_RET_ACTION_FULL,
+  SECCOMP_RET_DATA,
+  SECCOMP_RET_ERRNO,
+  type SeccompActionKind,
+  type SeccompData,
+} from '../bpf/seccomp.js';
+import { decide } from './model.js';
+import type { DecisionOrigin, FilterPlan } from './plan.js';
+
+/** Common errno names by number (include/uapi/asm-generic/errno-base.h, errno.h). */
+const ERRNO_NAMES: Readonly<Record<number, string>> = {
+  0: 'SUCCESS',
+  1: 'EPERM',
+  2: 'ENOENT',
+  3: 'ESRCH',
+  4: 'EINTR',
+  5: 'EIO',
+  9: 'EBADF',
+  11: 'EAGAIN',
+  12: 'ENOMEM',
+  13: 'EACCES',
+  14: 'EFAULT',
+  16: 'EBUSY',
+  17: 'EEXIST',
+  22: 'EINVAL',
+  38: 'ENOSYS',
+  95: 'EOPNOTSUPP',
+};
+
+/** `EPERM` for 1, `errno 77` for numbers without a well-known name. */
+export function errnoName(errno: number): string {
+  return ERRNO_NAMES[errno] ?? `errno ${errno}`;
+}
+
+/** `ERRNO(1) EPERM`, `ALLOW`, `KILL_THREAD`: the action with the errno named. */
+export function describeAction(value: number): string {
+  const base = formatReturnValue(value);
+  if ((value & SECCOMP_RET_ACTION_FULL) >>> 0 === SECCOMP_RET_ERRNO)
+    return `${base} ${errnoName(value & SECCOMP_RET_DATA)}`;
+  return base;
+}
+
+/** Syscall name of `nr` under an AUDIT_ARCH token (x32 by bit 30), or undefined. */
+export function nameUnderToken(token: number, nr: number): string | undefined {
+  const a = archForAudit(token, nr);
+  return a === undefined ? undefined : syscallName(a.name, nr >>> 0);
+}
+
+/**
+ * An annotator for `disassemble`: names the syscall a number comparison tests, the AUDIT_ARCH token an
+ * arch comparison tests, and the action (with errno name) a return gives.
+ */
+export function symbolicAnnotator(): Annotator {
+  return (subject) => {
+    switch (subject.kind) {
+      case 'return':
+        return describeAction(subject.value);
+      case 'compare': {
+        if (subject.field === 'arch') {
+          const found = archesByAuditArch(subject.value);
+          const first = found[0];
+          return first
+            ? `${first.auditArchName} (${found.map((a) => a.name).join('/')})`
+            : undefined;
+        }
+        if (subject.arch === undefined) return undefined;
+        return nameUnderToken(subject.arch, subject.value);
+      }
+      default: {
+        const never: never = subject;
+        return never;
+      }
+    }
+  };
+}
+
+/** One executed instruction. */
+export interface PathStep {
+  /** Program counter. */
+  readonly pc: number;
+  /** Decoded statement. */
+  readonly text: string;
+}
+
+/** The full explanation of one syscall. */
+export interface Explanation {
+  /** The ABI the syscall belongs to, when the filter covers its arch token. */
+  readonly arch: ArchName | undefined;
+  /** Syscall name, when known. */
+  readonly syscall: string | undefined;
+  /** The decision (return value) of the model. */
+  readonly value: number;
+  /** Action class. */
+  readonly action: SeccompActionKind;
+  /** For ERRNO: the errno number. */
+  readonly errno?: number;
+  /** `ERRNO(1) EPERM`. */
+  readonly actionText: string;
+  /** Where the decision came from. */
+  readonly origin: DecisionOrigin;
+  /** The model's reasoning steps. */
+  readonly reasoning: readonly string[];
+  /** What the compiled filter returned (equals `value` for sysgate's own filters). */
+  readonly bpfValue: number;
+  /** Instructions the filter executed. */
+  readonly executed: number;
+  /** The instructions executed, in order. */
+  readonly path: readonly PathStep[];
+}
+
+/** Explain `data` against a plan and the program compiled from it. */
+export function explainSyscall(
+  plan: FilterPlan,
+  program: readonly Instruction[],
+  data: SeccompData,
+  endian: 'little' | 'big',
+): Explanation {
+  const d = decide(plan, data);
+  const run = explainBpf(program, data, endian);
+  const abi = archForAudit(data.arch, data.nr);
+  const covered = plan.arches.some((a) => a.arch === abi?.name);
+  const kind = actionKind(d.value);
+  return {
+    arch: covered ? abi?.name : undefined,
+    syscall: abi ? syscallName(abi.name, data.nr >>> 0) : undefined,
+    value: d.value,
+    action: kind,
+    ...(kind === 'errno' ? { errno: d.value & SECCOMP_RET_DATA } : {}),
+    actionText: describeAction(d.value),
+    origin: d.origin,
+    reasoning: d.path,
+    bpfValue: run.value,
+    executed: run.executed,
+    path: run.path,
+  };
+}
+
+/** Run a raw filter on `data` and return its value and the decoded path. */
+export function explainBpf(
+  program: readonly Instruction[],
+  data: SeccompData,
+  endian: 'little' | 'big',
+): { value: number; executed: number; path: PathStep[] } {
+  const r = emulate(program, data, endian);
+  const path = r.path.map((pc) => {
+    const insn = program[pc];
+    return { pc, text: insn ? decodeInstruction(insn, pc, endian) : '?' };
+  });
+  return { value: r.ret, executed: r.executed, path };
+}
