@@ -4,9 +4,11 @@
  */
 import type { Command } from 'commander';
 import * as compile from './compile.js';
+import * as convert from './convert.js';
 import * as demo from './demo.js';
 import * as explain from './explain.js';
 import * as fmt from './fmt.js';
+import * as resolve from './resolve.js';
 import * as syscalls from './syscalls.js';
 import * as validate from './validate.js';
 
@@ -19,9 +21,11 @@ export interface CommandModule {
 /** All command modules, in the order `--help` lists them. */
 export const commands: readonly CommandModule[] = [
   compile,
+  convert,
   demo,
   explain,
   fmt,
+  resolve,
   syscalls,
   validate,
 ];
