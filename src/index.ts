@@ -5,3 +5,5 @@ export * from './arch/types.js';
 export * from './arch/index.js';
 export * from './kb/index.js';
 export * from './profile/index.js';
+export * from './profile/resolve.js';
+export * from './profile/convert/index.js';
