@@ -88,17 +88,15 @@ export function detectFormat(root: SourceNode): ProfileFormat | undefined {
   return dockerDialect(root);
 }
 
-interface Emit {
-  (doc: {
-    profile: Profile | undefined;
-    format: ProfileFormat;
-    pointer: string;
-    name?: string;
-    baseProfileName?: string;
-    locate: (pointer: string) => LineColumn | undefined;
-    ctx: DecodeContext;
-  }): void;
-}
+type Emit = (doc: {
+  profile: Profile | undefined;
+  format: ProfileFormat;
+  pointer: string;
+  name?: string;
+  baseProfileName?: string;
+  locate: (pointer: string) => LineColumn | undefined;
+  ctx: DecodeContext;
+}) => void;
 
 function readDocker(
   ctx: DecodeContext,
@@ -359,7 +357,7 @@ export function readProfileSource(text: string, file: string): ParsedSource {
 export function throwIfErrors(issues: readonly ProfileIssue[], what?: string): void {
   const sorted = sortIssues(issues);
   const first = sorted[0];
-  if (first !== undefined && first.severity === 'error') {
+  if (first?.severity === 'error') {
     throw new ProfileError([first, ...sorted.slice(1)], what);
   }
 }

@@ -295,7 +295,7 @@ function yamlScalarNode(
   if (typeof v === 'number') {
     return { kind: 'number', offset, raw: Number.isFinite(v) ? String(v) : 'NaN' };
   }
-  const value = typeof v === 'string' ? v : String(v as unknown);
+  const value = typeof v === 'string' ? v : JSON.stringify(v);
   if (node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED') {
     // Content starts on the line after the header; find its indentation from the first content line.
     const header = index.position(offset).line;
@@ -318,7 +318,7 @@ function fromYaml(
     const members: SourceMember[] = [];
     const seen = new Set<string>();
     for (const pair of node.items) {
-      const k = pair.key as unknown;
+      const k = pair.key;
       const key = isScalar(k) ? String(k.value) : String(k);
       const keyOffset = isScalar(k) ? (k.range?.[0] ?? offset) : offset;
       const ptr = `${path}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;

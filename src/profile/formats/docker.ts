@@ -88,12 +88,7 @@ function readMinKernel(ctx: DecodeContext, node: SourceNode, pointer: string): s
   return s === undefined || s === '' ? undefined : s;
 }
 
-function readFilter(
-  ctx: DecodeContext,
-  node: SourceNode,
-  pointer: string,
-  dialect: DockerDialect,
-): RuleFilter | undefined {
+function readFilter(ctx: DecodeContext, node: SourceNode, pointer: string): RuleFilter | undefined {
   let arches: string[] = [];
   let caps: string[] = [];
   let minKernel: string | undefined;
@@ -104,7 +99,6 @@ function readFilter(
   };
   if (!decodeStruct(ctx, node, pointer, fields, { typeName: 'Filter', unknown: 'warning' }))
     return undefined;
-  void dialect;
   return { arches, caps, ...(minKernel === undefined ? {} : { minKernel }) };
 }
 
@@ -122,35 +116,35 @@ function readArg(
   let value = 0n;
   let valueTwo = 0n;
   let op: OpName | undefined;
-  let opSeen = false;
-  let ok = true;
+  // Set from the field handlers below (closures), so kept in an object for the checker.
+  const st = { opSeen: false, ok: true };
   const fields: Record<string, FieldHandler> = {
     index: (n, p) => {
       const v = decodeUint(ctx, n, p, `${what}.index`, 64);
-      if (v === undefined && n.kind !== 'null') ok = false;
+      if (v === undefined && n.kind !== 'null') st.ok = false;
       index = v ?? index;
     },
     value: (n, p) => {
       const v = decodeUint(ctx, n, p, `${what}.value`, 64);
-      if (v === undefined && n.kind !== 'null') ok = false;
+      if (v === undefined && n.kind !== 'null') st.ok = false;
       value = v ?? value;
     },
     valueTwo: (n, p) => {
       const v = decodeUint(ctx, n, p, `${what}.valueTwo`, 64);
-      if (v === undefined && n.kind !== 'null') ok = false;
+      if (v === undefined && n.kind !== 'null') st.ok = false;
       valueTwo = v ?? valueTwo;
     },
     op: (n, p) => {
       const s = decodeString(ctx, n, p, `${what}.op`);
       if (s === undefined) {
-        if (n.kind !== 'null') ok = false;
+        if (n.kind !== 'null') st.ok = false;
         return;
       }
-      opSeen = true;
+      st.opSeen = true;
       if (isOpName(s)) op = s;
       else {
         op = undefined;
-        ok = false;
+        st.ok = false;
         ctx.error(
           'unknown-op',
           s === ''
@@ -167,11 +161,11 @@ function readArg(
   };
   if (!decodeStruct(ctx, node, pointer, fields, { typeName: what, unknown: 'warning' }))
     return undefined;
-  if (!opSeen && ok) {
+  if (!st.opSeen && st.ok) {
     ctx.error('unknown-op', 'missing operator (runc refuses an empty op)', pointer);
     return undefined;
   }
-  if (!ok || op === undefined) return undefined;
+  if (!st.ok || op === undefined) return undefined;
   return { index: toSafeNumber(index), value, valueTwo, op };
 }
 
@@ -190,7 +184,7 @@ function readRule(
   let namePtr = '';
   let names: string[] | undefined;
   let action: ActionName | undefined;
-  let actionSeen = false;
+  const seen = { action: false };
   let errnoRet: bigint | undefined;
   let errnoName: string | undefined;
   let errnoNamePtr = '';
@@ -201,7 +195,7 @@ function readRule(
   const fields: Record<string, FieldHandler> = {
     names: (n, p) => (names = decodeStringArray(ctx, n, p, `${types.rule}.names`)),
     action: (n, p) => {
-      actionSeen = n.kind !== 'null';
+      seen.action = n.kind !== 'null';
       action = readAction(ctx, n, p, `${types.rule}.action`);
     },
     errnoRet: (n, p) =>
@@ -216,8 +210,8 @@ function readRule(
       namePtr = p;
     };
     fields.comment = (n, p) => (comment = decodeString(ctx, n, p, `${types.rule}.comment`));
-    fields.includes = (n, p) => (includes = readFilter(ctx, n, p, dialect));
-    fields.excludes = (n, p) => (excludes = readFilter(ctx, n, p, dialect));
+    fields.includes = (n, p) => (includes = readFilter(ctx, n, p));
+    fields.excludes = (n, p) => (excludes = readFilter(ctx, n, p));
   }
   if (dialect === 'podman') {
     fields.errno = (n, p) => {
@@ -228,7 +222,7 @@ function readRule(
   if (!decodeStruct(ctx, node, pointer, fields, { typeName: types.rule, unknown: 'warning' })) {
     return undefined;
   }
-  if (!actionSeen) {
+  if (!seen.action) {
     ctx.error('unknown-action', 'missing action (runc refuses an empty action)', pointer);
   }
   const hasName = name !== undefined && name !== '';
@@ -321,7 +315,7 @@ export function readDockerProfile(
   const { dialect } = opts;
   const types = TYPE_NAMES[dialect];
   let defaultAction: ActionName | undefined;
-  let defaultActionSeen = false;
+  const seen = { defaultAction: false };
   let defaultErrnoRet: bigint | undefined;
   let defaultErrnoName: string | undefined;
   let defaultErrnoPtr = '';
@@ -334,11 +328,11 @@ export function readDockerProfile(
   let listenerMetadata: string | undefined;
   const fields: Record<string, FieldHandler> = {
     defaultAction: (n, p) => {
-      defaultActionSeen = n.kind !== 'null' && !(n.kind === 'string' && n.value === '');
-      defaultAction = defaultActionSeen
+      seen.defaultAction = n.kind !== 'null' && !(n.kind === 'string' && n.value === '');
+      defaultAction = seen.defaultAction
         ? readAction(ctx, n, p, `${types.top}.defaultAction`)
         : undefined;
-      if (!defaultActionSeen) decodeString(ctx, n, p, `${types.top}.defaultAction`);
+      if (!seen.defaultAction) decodeString(ctx, n, p, `${types.top}.defaultAction`);
     },
     defaultErrnoRet: (n, p) =>
       (defaultErrnoRet = decodeUint(
@@ -407,7 +401,7 @@ export function readDockerProfile(
       );
     }
   }
-  if (!defaultActionSeen) {
+  if (!seen.defaultAction) {
     if (dialect === 'docker' || dialect === 'podman') {
       if (syscallsCount > 0) {
         ctx.error(

@@ -184,13 +184,13 @@ function readFilterRule(
   let syscall: string | undefined;
   let args: ArgCondition[] = [];
   let comment: string | undefined;
-  let argsOk = true;
+  const st = { argsOk: true };
   const fields: Record<string, FieldHandler> = {
     syscall: (n, p) => (syscall = decodeString(ctx, n, p, 'SyscallRule.syscall')),
     args: (n, p) => {
       const count = n.kind === 'array' ? n.items.length : 0;
       args = decodeArray(ctx, n, p, 'SyscallRule.args', (c, cp) => readCondition(ctx, c, cp)) ?? [];
-      if (args.length !== count) argsOk = false;
+      if (args.length !== count) st.argsOk = false;
     },
     comment: (n, p) => (comment = decodeString(ctx, n, p, 'SyscallRule.comment')),
   };
@@ -208,7 +208,7 @@ function readFilterRule(
     ctx.error('missing-field', 'filter entry without "syscall"', pointer);
     return undefined;
   }
-  if (!argsOk) return undefined;
+  if (!st.argsOk) return undefined;
   return {
     names: [syscall],
     action: action.action,
