@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { ProfileError } from '../errors.js';
 import type { ArchName } from '../arch/types.js';
 import { toOci } from './convert/oci.js';
-import { parseProfile } from './parse.js';
+import { parseProfile } from './index.js';
 import {
   chooseDockerProfile,
   dockerArchMapKey,

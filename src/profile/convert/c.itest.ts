@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { parseProfile } from '../parse.js';
+import { parseProfile } from '../index.js';
 import { resolveProfile, type ResolveHost } from '../resolve.js';
 import type { Profile } from '../types.js';
 import { toC } from './c.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { ProfileError, UsageError } from '../../errors.js';
-import { parseProfile } from '../parse.js';
+import { parseProfile } from '../index.js';
 import { resolveProfile, type ResolvedProfile, type ResolveHost } from '../resolve.js';
 import type { Profile } from '../types.js';
 import { toC } from './c.js';
