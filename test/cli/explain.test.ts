@@ -1,0 +1,101 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { runCli } from './run-cli.js';
+
+const fixture = resolve(import.meta.dirname, '../fixtures/compile/small-allowlist.json');
+const base = ['--host', 'x86_64', '--caps', 'none', '--kernel', '6.1'];
+
+describe('sysgate explain', () => {
+  test('names the deciding rule with its line and column', async () => {
+    const r = await runCli(['explain', fixture, 'socket', 'AF_INET', ...base]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('socket(AF_INET) on x86_64: ALLOW');
+    // The socket rule is the second entry of the fixture, on line 6.
+    expect(r.stdout).toMatch(
+      /decided by rule \/syscalls\/1 \(.*small-allowlist\.json:6:\d+\) for socket/,
+    );
+    expect(r.stdout).toMatch(/BPF path \(\d+ instructions executed\)/);
+    expect(r.stdout).toContain('return ALLOW');
+  });
+
+  test('the default action, with the errno named', async () => {
+    const r = await runCli(['explain', fixture, 'socket', '10', ...base]);
+    expect(r.stdout).toContain('ERRNO(1) EPERM');
+    expect(r.stdout).toContain("decided by the profile's defaultAction");
+  });
+
+  test('--json carries action, errno, origin, position and the BPF path', async () => {
+    const r = await runCli(['explain', fixture, 'ptrace', ...base, '--json']);
+    const j = JSON.parse(r.stdout) as Record<string, unknown> & {
+      bpf: { value: number; path: unknown[] };
+      origin: { pointer: string };
+      position: { line: number };
+    };
+    expect(j.action).toBe('kill_process');
+    expect(j.origin.pointer).toBe('/syscalls/3');
+    expect(j.position.line).toBe(8); // ptrace is on line 8 of the fixture
+    expect(j.bpf.value).toBe(j.value);
+    expect(j.bpf.path.length).toBeGreaterThan(3);
+  });
+
+  test('x86 ABI on an x86_64 host, symbolic and hex arguments', async () => {
+    const r = await runCli([
+      'explain',
+      fixture,
+      'personality',
+      '0x8',
+      ...base,
+      '--arch',
+      'x86',
+      '--json',
+    ]);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      abi: 'x86',
+      syscall: 'personality',
+      actionText: 'ALLOW',
+    });
+    const c = await runCli([
+      'explain',
+      fixture,
+      'clone',
+      'CLONE_NEWUSER|SIGCHLD',
+      ...base,
+      '--json',
+    ]);
+    expect((JSON.parse(c.stdout) as { args: number[] }).args[0]).toBe(0x10000000 + 17);
+  });
+
+  test('--bpf explains a raw filter', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sysgate-explain-'));
+    const file = join(dir, 'f.bpf');
+    expect(
+      (
+        await runCli([
+          'compile',
+          fixture,
+          '--arch',
+          'x86_64',
+          '--caps',
+          'none',
+          '--format',
+          'raw',
+          '-o',
+          file,
+        ])
+      ).code,
+    ).toBe(0);
+    const r = await runCli(['explain', '--bpf', file, 'getpid', '--arch', 'x86_64']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('getpid() on x86_64: ALLOW');
+    const k = await runCli(['explain', '--bpf', file, 'ptrace', '--arch', 'x86_64']);
+    expect(k.stdout).toContain('KILL_PROCESS');
+  });
+
+  test('bad input exits 2', async () => {
+    expect((await runCli(['explain', fixture, 'no_such_call', ...base])).code).toBe(2);
+    expect((await runCli(['explain', fixture, 'socket', 'AF_NOPE', ...base])).code).toBe(2);
+    expect((await runCli(['explain', fixture])).code).toBe(2);
+  });
+});
