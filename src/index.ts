@@ -7,3 +7,4 @@ export * from './kb/index.js';
 export * from './profile/index.js';
 export * from './profile/resolve.js';
 export * from './profile/convert/index.js';
+export * from './bpf/index.js';

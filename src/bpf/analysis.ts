@@ -47,7 +47,8 @@ export function flowFacts(prog: readonly Instruction[]): FlowFacts {
     const a = acc[pc] ?? A_UNREACHABLE;
     if (a === A_UNREACHABLE) continue;
     const ar = arch[pc] ?? undefined;
-    const insn = prog[pc] as Instruction;
+    const insn = prog[pc];
+    if (insn === undefined) break;
     const code = insn.code;
     const cls = code & 0x07;
     if (cls === 0x06) continue; // RET

@@ -276,7 +276,7 @@ function parseStatement(
 
 /** Listing line: `0012: 0x15 0x00 0x01 0x0000003b  decoded`. */
 const LISTING_LINE =
-  /^\s*(\d+):\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)(?:\s+(.*))?$/i;
+  /^\s*(\d+):\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)(?:\s+(\S.*))?$/i;
 
 /** Options of `assemble`. */
 export interface AsmOptions {
@@ -292,7 +292,7 @@ export function assemble(source: string, opts: AsmOptions = {}): Instruction[] {
   source.split(/\r?\n/).forEach((rawLine, i) => {
     const line = i + 1;
     if (/^\s*line\s+CODE\s+JT\s+JF\s+K\s*$/.test(rawLine) || /^\s*=+\s*$/.test(rawLine)) return;
-    const listing = LISTING_LINE.exec(rawLine);
+    const listing = LISTING_LINE.exec(rawLine.trimEnd());
     if (listing !== null) {
       const pc = Number(listing[1]);
       if (pc !== pending.length)
@@ -329,7 +329,7 @@ export function assemble(source: string, opts: AsmOptions = {}): Instruction[] {
     }
     let text = stripComment(rawLine);
     for (;;) {
-      const lab = /^([A-Za-z_.$][\w.$]*)\s*:\s*(.*)$/.exec(text);
+      const lab = /^([A-Z_.$][\w.$]*)\s*:(.*)$/i.exec(text);
       if (lab === null) break;
       const name = lab[1] ?? '';
       if (labels.has(name))

@@ -20,7 +20,8 @@ export function isConstAllow(prog: readonly Instruction[], arch: number, nr: num
   let reg = 0;
   const len = prog.length;
   for (let pc = 0; pc < len; pc++) {
-    const insn = prog[pc] as Instruction;
+    const insn = prog[pc];
+    if (insn === undefined) break;
     const k = insn.k;
     switch (insn.code) {
       case 0x20: // BPF_LD|BPF_W|BPF_ABS

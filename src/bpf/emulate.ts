@@ -82,18 +82,17 @@ let lastExecuted = 0;
  * `path`, when given, receives every pc executed.
  */
 function runCore(prog: readonly Instruction[], words: Uint32Array, path: number[] | null): number {
-  const len = prog.length;
   let a = 0;
   let x = 0;
   let pc = 0;
   let executed = 0;
   scratch.fill(0);
   for (;;) {
-    if (pc >= len) {
+    const insn = prog[pc];
+    if (insn === undefined) {
       lastExecuted = executed;
       throw new BpfError('fell-off-end', pc, 'execution ran past the last instruction');
     }
-    const insn = prog[pc] as Instruction;
     const k = insn.k;
     executed++;
     if (path !== null) path.push(pc);

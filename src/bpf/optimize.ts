@@ -80,7 +80,8 @@ export const threadJumps: OptimizerPass = (prog) => {
   let changed = false;
   const finalTarget = (abs: number): number => {
     let t = abs;
-    for (let guard = 0; guard < prog.length; guard++) {
+    // Jumps only go forward, so following a chain of `ja` ends.
+    for (;;) {
       const insn = out[t];
       if (insn === undefined || !isUnconditionalJump(insn.code)) break;
       t = t + 1 + insn.k;
@@ -88,7 +89,8 @@ export const threadJumps: OptimizerPass = (prog) => {
     return t;
   };
   for (let pc = 0; pc < out.length; pc++) {
-    const insn = out[pc] as Instruction;
+    const insn = out[pc];
+    if (insn === undefined) break;
     if (isUnconditionalJump(insn.code)) {
       const t = finalTarget(pc + 1 + insn.k);
       const dest = out[t];
@@ -115,14 +117,12 @@ export const threadJumps: OptimizerPass = (prog) => {
 
 /** A conditional jump whose two targets are the same becomes `ja` to that target. */
 export const simplifySameTargetConditionals: OptimizerPass = (prog) => {
-  let changed = false;
-  const out = prog.map((insn) => {
-    if (isConditionalJump(insn.code) && insn.jt === insn.jf) {
-      changed = true;
-      return { code: 0x05, jt: 0, jf: 0, k: insn.jt };
-    }
-    return insn;
-  });
+  const out = prog.map((insn) =>
+    isConditionalJump(insn.code) && insn.jt === insn.jf
+      ? { code: 0x05, jt: 0, jf: 0, k: insn.jt }
+      : insn,
+  );
+  const changed = out.some((insn, pc) => insn !== prog[pc]);
   return changed ? { prog: out, changed } : unchanged(prog);
 };
 
@@ -141,7 +141,8 @@ export const removeDeadCode: OptimizerPass = (prog) => {
   if (n > 0) reached[0] = 1;
   for (let pc = 0; pc < n; pc++) {
     if (reached[pc] !== 1) continue;
-    const insn = prog[pc] as Instruction;
+    const insn = prog[pc];
+    if (insn === undefined) break;
     if (isReturn(insn.code)) continue;
     const ts = targets(insn, pc);
     if (ts.length === 0) ts.push(pc + 1);
@@ -196,23 +197,21 @@ export const mergeIdenticalReturns: OptimizerPass = (prog) => {
     }
     return target;
   };
-  let changed = false;
   const out = prog.map((insn, pc) => {
     if (isUnconditionalJump(insn.code)) {
       const t = best(pc, pc + 1 + insn.k, Number.MAX_SAFE_INTEGER);
       if (t === pc + 1 + insn.k) return insn;
-      changed = true;
       return { ...insn, k: t - pc - 1 };
     }
     if (isConditionalJump(insn.code)) {
       const t = best(pc, pc + 1 + insn.jt, MAX_CONDITIONAL_OFFSET);
       const f = best(pc, pc + 1 + insn.jf, MAX_CONDITIONAL_OFFSET);
       if (t === pc + 1 + insn.jt && f === pc + 1 + insn.jf) return insn;
-      changed = true;
       return { ...insn, jt: t - pc - 1, jf: f - pc - 1 };
     }
     return insn;
   });
+  const changed = out.some((insn, pc) => insn !== prog[pc]);
   return changed ? { prog: out, changed } : unchanged(prog);
 };
 

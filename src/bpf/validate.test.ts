@@ -62,7 +62,9 @@ describe('validate (bpf_check_classic + seccomp_check_filter)', () => {
   ])('rejects: %s', (_name, prog, code, pc) => {
     const e = checkProgram(prog);
     expect({ code: e?.code, pc: e?.pc }).toEqual({ code, pc });
-    expect(() => validate(prog)).toThrow(e?.message ?? '');
+    expect(() => {
+      validate(prog);
+    }).toThrow(e?.message ?? '');
   });
 
   test('errors render as "at l<pc>: reason"', () => {

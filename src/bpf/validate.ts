@@ -126,7 +126,8 @@ function checkLoadAndStores(prog: readonly Instruction[]): void {
   const masks = new Uint16Array(flen).fill(0xffff);
   let memvalid = 0;
   for (let pc = 0; pc < flen; pc++) {
-    const insn = prog[pc] as Instruction;
+    const insn = prog[pc];
+    if (insn === undefined) break;
     memvalid &= masks[pc] ?? 0xffff;
     switch (insn.code) {
       case 0x02: // BPF_ST
@@ -176,7 +177,7 @@ export function validate(prog: readonly Instruction[]): void {
   }
   // bpf_check_classic.
   for (let pc = 0; pc < flen; pc++) {
-    const { code, jt, jf, k } = prog[pc] as Instruction;
+    const { code, jt, jf, k } = prog[pc] ?? { code: 0, jt: 0, jf: 0, k: 0 };
     if (!CLASSIC_CODES.has(code)) {
       throw new BpfError('invalid-opcode', pc, `unknown opcode 0x${code.toString(16)}`);
     }
@@ -213,14 +214,14 @@ export function validate(prog: readonly Instruction[]): void {
         }
     }
   }
-  const last = (prog[flen - 1] as Instruction).code;
+  const last = prog[flen - 1]?.code;
   if (last !== 0x06 && last !== 0x16) {
     throw new BpfError('invalid-last-instruction', flen - 1, 'the last instruction must be RET');
   }
   checkLoadAndStores(prog);
   // seccomp_check_filter.
   for (let pc = 0; pc < flen; pc++) {
-    const { code, k } = prog[pc] as Instruction;
+    const { code, k } = prog[pc] ?? { code: 0, k: 0 };
     if (!SECCOMP_CODES.has(code)) {
       throw new BpfError(
         'seccomp-forbidden-opcode',

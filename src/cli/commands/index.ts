@@ -3,9 +3,11 @@
  * Add one import and one entry per command; keep the list sorted by name.
  */
 import type { Command } from 'commander';
+import * as asm from './asm.js';
 import * as compile from './compile.js';
 import * as convert from './convert.js';
 import * as demo from './demo.js';
+import * as disasm from './disasm.js';
 import * as explain from './explain.js';
 import * as fmt from './fmt.js';
 import * as resolve from './resolve.js';
@@ -20,9 +22,11 @@ export interface CommandModule {
 
 /** All command modules, in the order `--help` lists them. */
 export const commands: readonly CommandModule[] = [
+  asm,
   compile,
   convert,
   demo,
+  disasm,
   explain,
   fmt,
   resolve,
