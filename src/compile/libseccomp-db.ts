@@ -66,6 +66,8 @@ export interface DbSys {
   chains: DbNode | null;
   action: number;
   actionTag: number;
+  /** Number of tree nodes (`node_cnt`); gen_bpf orders syscalls by 0xFFFF - node_cnt. */
+  nodeCnt: number;
 }
 
 /** A per-arch database (`struct db_filter`). */
@@ -82,6 +84,12 @@ export class DbError extends Error {
     super(message);
     this.rc = rc;
   }
+}
+
+/** Narrow away null/undefined; an internal invariant of the model, so a plain Error when broken. */
+export function must<T>(v: T | null | undefined): T {
+  if (v === null || v === undefined) throw new Error('libseccomp model: broken invariant');
+  return v;
 }
 
 /** -EEXIST. */
@@ -189,7 +197,11 @@ function chainLt(a: DbNode, b: DbNode): boolean {
     case 'lt':
       if (a.datum > b.datum) return true;
       break;
-    default:
+    case 'eq':
+    case 'ne':
+    case 'masked_eq':
+    case 'ge':
+    case 'gt':
       if (a.datum < b.datum) return true;
       break;
   }
@@ -281,8 +293,8 @@ function nodePut(ref: Ref): number {
 /** `_db_tree_remove`. */
 function treeRemove(tree: Ref | null, node: DbNode | null): number {
   let cnt = 0;
-  if (tree === null || tree.get() === null || node === null) return 0;
-  let c: DbNode = tree.get() as DbNode;
+  if ((tree?.get() ?? null) === null || node === null || tree === null) return 0;
+  let c: DbNode = must(tree.get());
   while (c.lvlPrv !== null) c = c.lvlPrv;
   let found = false;
   for (;;) {
@@ -365,9 +377,9 @@ function treePrune(existing: Ref, nw: DbNode | null, state: IterState): number {
   let xi: DbNode | null = x;
   do {
     const xr = varRef(xi);
-    const xNext: DbNode | null = (xr.v as DbNode).lvlNxt;
+    const xNext: DbNode | null = must(xr.v).lvlNxt;
     let gotoNext = false;
-    const cur = xr.v as DbNode;
+    const cur = must(xr.v);
     if (chainEq(cur, n)) {
       stateNew.flags |= IST_M_MATCHSET;
       if (chainLeaf(n)) stateNew.flags |= IST_N_FINISHED;
@@ -383,7 +395,7 @@ function treePrune(existing: Ref, nw: DbNode | null, state: IterState): number {
       if (n.nxtT) {
         nodeGet(xr.v);
         const sn: IterState = { ...state, flags: state.flags | IST_M_MATCHSET };
-        cnt += treePrune(fieldRef(xr.v as DbNode, 'nxtT'), n.nxtT, sn);
+        cnt += treePrune(fieldRef(must(xr.v), 'nxtT'), n.nxtT, sn);
         cnt += nodePut(xr);
         if (sn.flags & IST_MATCH) stateNew.flags |= sn.flags;
         if (xr.v === null) gotoNext = true;
@@ -391,13 +403,13 @@ function treePrune(existing: Ref, nw: DbNode | null, state: IterState): number {
       if (!gotoNext && n.nxtF) {
         nodeGet(xr.v);
         const sn: IterState = { ...state, flags: state.flags | IST_M_MATCHSET };
-        cnt += treePrune(fieldRef(xr.v as DbNode, 'nxtF'), n.nxtF, sn);
+        cnt += treePrune(fieldRef(must(xr.v), 'nxtF'), n.nxtF, sn);
         cnt += nodePut(xr);
         if (sn.flags & IST_MATCH) stateNew.flags |= sn.flags;
         if (xr.v === null) gotoNext = true;
       }
       if (!gotoNext) {
-        const xv = xr.v as DbNode;
+        const xv = must(xr.v);
         if (
           treeActCheck(xv, stateNew.action) === 0 &&
           stateNew.flags & IST_MATCH &&
@@ -428,8 +440,8 @@ function treePrune(existing: Ref, nw: DbNode | null, state: IterState): number {
         }
         if (xr.v === null) gotoNext = true;
       }
-      if (!gotoNext && (xr.v as DbNode).nxtF) {
-        const xv = xr.v as DbNode;
+      if (!gotoNext && must(xr.v).nxtF) {
+        const xv = must(xr.v);
         nodeGet(xv);
         const sn: IterState = { ...state, flags: (state.flags & ~IST_MATCH) | IST_X_PREFIX };
         cnt += treePrune(fieldRef(xv, 'nxtF'), n, sn);
@@ -473,14 +485,14 @@ function treePrune(existing: Ref, nw: DbNode | null, state: IterState): number {
 function treeAdd(existing: Ref, nw: DbNode, state: IterState): number {
   let x: DbNode | null = existing.get();
   const n = nw;
-  do {
+  for (;;) {
     if (x === null) return 0;
     if (chainEq(x, n)) {
       if (n.actTFlg) {
         if (!x.actTFlg) {
           const rc = treeActCheck(x.nxtT, n.actT);
           if (rc !== 0) return rc;
-          nodePut(fieldRef(x, 'nxtT'));
+          state.sx.nodeCnt -= nodePut(fieldRef(x, 'nxtT'));
           x.nxtT = null;
           x.actT = n.actT;
           x.actTTag = n.actTTag;
@@ -497,7 +509,7 @@ function treeAdd(existing: Ref, nw: DbNode, state: IterState): number {
         if (!x.actFFlg) {
           const rc = treeActCheck(x.nxtF, n.actF);
           if (rc !== 0) return rc;
-          nodePut(fieldRef(x, 'nxtF'));
+          state.sx.nodeCnt -= nodePut(fieldRef(x, 'nxtF'));
           x.nxtF = null;
           x.actF = n.actF;
           x.actFTag = n.actFTag;
@@ -551,8 +563,7 @@ function treeAdd(existing: Ref, nw: DbNode, state: IterState): number {
       }
       return 0;
     }
-  } while (x);
-  return 0;
+  }
 }
 
 function needLo(a: DbApiArg): boolean {
@@ -564,7 +575,7 @@ function needHi(a: DbApiArg): boolean {
 }
 
 function sys(num: number): DbSys {
-  return { num, chains: null, action: 0, actionTag: -1 };
+  return { num, chains: null, action: 0, actionTag: -1, nodeCnt: 0 };
 }
 
 function setAct(n: DbNode, t: boolean, rule: DbRule): void {
@@ -639,25 +650,26 @@ function ruleGen64(rule: DbRule): DbSys {
       }
     }
     c = [c0, c1, c2];
+    s.nodeCnt += c2 === null ? 2 : 3;
     if (p[0] !== null) {
       switch (opPrev) {
         case 'gt':
         case 'ge':
-          (p[0] as DbNode).nxtT = nodeGetNN(c0);
-          (p[2] as DbNode).nxtT = nodeGetNN(c0);
+          must(p[0]).nxtT = nodeGetNN(c0);
+          must(p[2]).nxtT = nodeGetNN(c0);
           break;
         case 'eq':
         case 'masked_eq':
-          (p[1] as DbNode).nxtT = nodeGetNN(c0);
+          must(p[1]).nxtT = nodeGetNN(c0);
           break;
         case 'le':
         case 'lt':
-          (p[1] as DbNode).nxtF = nodeGetNN(c0);
-          (p[2] as DbNode).nxtF = nodeGetNN(c0);
+          must(p[1]).nxtF = nodeGetNN(c0);
+          must(p[2]).nxtF = nodeGetNN(c0);
           break;
         case 'ne':
-          (p[0] as DbNode).nxtF = nodeGetNN(c0);
-          (p[1] as DbNode).nxtF = nodeGetNN(c0);
+          must(p[0]).nxtF = nodeGetNN(c0);
+          must(p[1]).nxtF = nodeGetNN(c0);
           break;
         case null:
           break;
@@ -672,12 +684,12 @@ function ruleGen64(rule: DbRule): DbSys {
       case 'gt':
       case 'ge':
         setAct(c0, true, rule);
-        setAct(c2 as DbNode, true, rule);
+        setAct(must(c2), true, rule);
         break;
       case 'le':
       case 'lt':
         setAct(c1, false, rule);
-        setAct(c2 as DbNode, false, rule);
+        setAct(must(c2), false, rule);
         break;
       case 'eq':
       case 'masked_eq':
@@ -718,6 +730,7 @@ function ruleGen32(rule: DbRule): DbSys {
       if (tf) prev.nxtT = nodeGetNN(c);
       else prev.nxtF = nodeGetNN(c);
     } else s.chains = nodeGetNN(c);
+    s.nodeCnt++;
     switch (a.op) {
       case 'ne':
         c.op = 'eq';
@@ -797,6 +810,7 @@ export function dbRuleAdd(db: DbFilter, rule: DbRule): number {
         sIter.chains = sNew.chains;
         sIter.action = sNew.action;
         sIter.actionTag = sNew.actionTag;
+        sIter.nodeCnt = sNew.nodeCnt;
         return 0;
       }
       // existing unconditional rule wins; drop the new one
@@ -804,6 +818,7 @@ export function dbRuleAdd(db: DbFilter, rule: DbRule): number {
     } else if (sNew.chains === null) {
       treePut(sysRef(sIter));
       sIter.chains = null;
+      sIter.nodeCnt = 0;
       sIter.action = rule.action;
       sIter.actionTag = rule.tag;
       return 0;
@@ -812,14 +827,16 @@ export function dbRuleAdd(db: DbFilter, rule: DbRule): number {
     const rc = treePrune(sysRef(sIter), sNew.chains, st);
     if (rc > 0) {
       rmFlag = true;
-      if (sIter.chains === null) continue;
+      sIter.nodeCnt -= rc;
+      if ((sIter.chains as DbNode | null) === null) continue;
     } else if ((st.flags & IST_M_REDUNDANT) === IST_M_REDUNDANT) {
       return 0;
     }
     const st2: IterState = { flags: 0, action: 0, sx: sIter };
     const rc2 = treeAdd(sysRef(sIter), sNew.chains, st2);
     if (rc2 < 0) return rc2;
-    treePut(sysRef(sNew));
+    sIter.nodeCnt += sNew.nodeCnt;
+    sIter.nodeCnt -= treePut(sysRef(sNew));
     return 0;
   }
 }
@@ -827,51 +844,128 @@ export function dbRuleAdd(db: DbFilter, rule: DbRule): number {
 /** How to turn a tree leaf into a plan leaf (the caller knows the rule pointers and names). */
 export type LeafFactory = (action: number, tag: number) => PlanLeaf;
 
+/** What gen_bpf believes (or what really is) in the accumulator: an argument word and the mask applied. */
+interface AccState {
+  /** arg * 2 + (hi ? 1 : 0), or -1 when unknown (gen_bpf `_ACC_STATE_UNDEF`). */
+  readonly word: number;
+  /** Cumulative AND mask applied since the load. */
+  readonly mask: number;
+}
+
+const ACC_UNDEF: AccState = { word: -1, mask: 0xffffffff };
+
+/** One generated BPF block of gen_bpf (`_gen_bpf_node`): optional load, optional AND, one jump. */
+interface GenNode {
+  readonly node: DbNode;
+  readonly reload: boolean;
+  readonly andMask: number | undefined;
+  next: GenNode | PlanLeaf | undefined;
+  tChild: GenNode | undefined;
+  fChild: GenNode | undefined;
+}
+
+function wordOf(n: DbNode): number {
+  return n.arg * 2 + (n.argHi ? 1 : 0);
+}
+
 /**
- * Lower one syscall's entry to a plan DAG with gen_bpf's evaluation order. `size` selects whether
- * nodes address hi/lo words (64-bit ABIs) or the lo word only (32-bit ABIs).
+ * gen_bpf's `_gen_bpf_chain` for one level: siblings are generated in order with one running
+ * accumulator state (so a sibling reached by falling out of the previous sibling's sub-tree may test
+ * a stale accumulator, a libseccomp quirk reproduced here); sub-levels start from the block's
+ * `acc_start` (unknown when the block reloaded).
  */
-export function dbLowerSyscall(s: DbSys, defaultLeaf: PlanLeaf, leaf: LeafFactory): PlanNode {
+function genLevel(
+  start: DbNode,
+  entry: AccState,
+  cont: GenNode | PlanLeaf,
+  staleAccumulator: boolean,
+): GenNode {
+  let first = start;
+  while (first.lvlPrv) first = first.lvlPrv;
+  let acc = entry;
+  const gens: { g: GenNode; accStart: AccState }[] = [];
+  for (let n: DbNode | null = first; n; n = n.lvlNxt) {
+    const w = wordOf(n);
+    const mask = n.mask >>> 0;
+    const reload = !staleAccumulator || w !== acc.word || (mask & acc.mask) >>> 0 !== mask;
+    const accStart = reload ? ACC_UNDEF : acc;
+    if (reload) acc = { word: w, mask: 0xffffffff };
+    let andMask: number | undefined;
+    if (mask !== acc.mask) {
+      andMask = mask;
+      acc = { word: acc.word, mask };
+    }
+    gens.push({
+      g: { node: n, reload, andMask, next: undefined, tChild: undefined, fChild: undefined },
+      accStart,
+    });
+  }
+  gens.forEach(({ g }, i) => {
+    g.next = gens[i + 1]?.g ?? cont;
+  });
+  for (const { g, accStart } of gens) {
+    const next = must(g.next);
+    if (g.node.nxtT) g.tChild = genLevel(g.node.nxtT, accStart, next, staleAccumulator);
+    if (g.node.nxtF) g.fChild = genLevel(g.node.nxtF, accStart, next, staleAccumulator);
+  }
+  return (gens[0] as { g: GenNode }).g;
+}
+
+/**
+ * Lower one syscall's entry to a plan DAG in gen_bpf's evaluation order. With `staleAccumulator`,
+ * siblings reuse the accumulator as `_gen_bpf_chain` tracks it and each block is specialised by what
+ * the accumulator really holds, so a comparison on a stale word becomes a comparison of the word
+ * actually loaded. gen_bpf's layout pass (`_gen_bpf_build_bpf`) then prepends a reload to a block when
+ * the block it is placed after ends in a different state, which repairs some of those paths but not
+ * all; that placement is not modelled, and measured against libseccomp 2.5.4 the fresh-load lowering
+ * (the default) agrees more often. See the report in model.itest.ts.
+ */
+export function dbLowerSyscall(
+  s: DbSys,
+  defaultLeaf: PlanLeaf,
+  leaf: LeafFactory,
+  staleAccumulator = false,
+): PlanNode {
   if (s.chains === null) return leaf(s.action, s.actionTag);
-  const memo = new Map<DbNode, Map<PlanNode, PlanNode>>();
-  const level = (start: DbNode, fallback: PlanNode): PlanNode => {
-    let first: DbNode = start;
-    while (first.lvlPrv) first = first.lvlPrv;
-    let byFb = memo.get(first);
-    if (!byFb) {
-      byFb = new Map();
-      memo.set(first, byFb);
+  const root = genLevel(s.chains, ACC_UNDEF, defaultLeaf, staleAccumulator);
+  const memo = new Map<GenNode, Map<number, PlanNode>>();
+  const go = (t: GenNode | PlanLeaf, actual: AccState): PlanNode => {
+    if (!('node' in t)) return t;
+    const key = actual.word * 0x100000000 + actual.mask;
+    let m = memo.get(t);
+    if (!m) {
+      m = new Map();
+      memo.set(t, m);
     }
-    const hit = byFb.get(fallback);
+    const hit = m.get(key);
     if (hit) return hit;
-    const nodes: DbNode[] = [];
-    for (let n: DbNode | null = first; n; n = n.lvlNxt) nodes.push(n);
-    let next = fallback;
-    for (let i = nodes.length - 1; i >= 0; i--) {
-      const n = nodes[i] as DbNode;
-      const thenN: PlanNode = n.nxtT
-        ? level(n.nxtT, next)
-        : n.actTFlg
-          ? leaf(n.actT, n.actTTag)
-          : next;
-      const elseN: PlanNode = n.nxtF
-        ? level(n.nxtF, next)
-        : n.actFFlg
-          ? leaf(n.actF, n.actFTag)
-          : next;
-      next = {
-        kind: 'cmp',
-        arg: n.arg,
-        word: n.argHi ? 'hi' : 'lo',
-        op: n.op === 'masked_eq' ? 'eq' : n.op,
-        mask: n.mask >>> 0,
-        datum: n.datum >>> 0,
-        then: thenN,
-        else: elseN,
-      };
-    }
-    byFb.set(fallback, next);
-    return next;
+    const n = t.node;
+    let cur: AccState = t.reload ? { word: wordOf(n), mask: 0xffffffff } : actual;
+    if (cur.word < 0) throw new Error('libseccomp model: comparison on an unloaded accumulator');
+    if (t.andMask !== undefined) cur = { word: cur.word, mask: (cur.mask & t.andMask) >>> 0 };
+    const next = must(t.next);
+    const thenN: PlanNode = t.tChild
+      ? go(t.tChild, cur)
+      : n.actTFlg
+        ? leaf(n.actT, n.actTTag)
+        : go(next, cur);
+    const elseN: PlanNode = t.fChild
+      ? go(t.fChild, cur)
+      : n.actFFlg
+        ? leaf(n.actF, n.actFTag)
+        : go(next, cur);
+    const out: PlanNode = {
+      kind: 'cmp',
+      arg: cur.word >> 1,
+      word: cur.word & 1 ? 'hi' : 'lo',
+      op: n.op === 'masked_eq' ? 'eq' : n.op,
+      mask: cur.mask >>> 0,
+      datum: n.datum >>> 0,
+      then: thenN,
+      else: elseN,
+    };
+    m.set(key, out);
+    return out;
   };
-  return level(s.chains, defaultLeaf);
+  return go(root, ACC_UNDEF);
 }

@@ -36,6 +36,7 @@ import {
   dbNew,
   dbRuleAdd,
   EEXIST,
+  must,
   type DbApiArg,
   type DbFilter,
   type DbOp,
@@ -86,6 +87,29 @@ export interface BuildPlanOptions {
   readonly arch: ArchName;
   /** libseccomp version runc is linked with; decides which names resolve. Default `2.5.4` (Debian 12). */
   readonly libseccomp?: LibseccompVersion;
+  /**
+   * libseccomp optimize level runc sets: 1 for runc 1.1 (Debian 12, the default), 2 for runc >= 1.2
+   * when the profile has more than 32 flattened rules. Level 1 has a quirk the plan reproduces.
+   */
+  readonly optimize?: 1 | 2;
+  /**
+   * How argument trees are lowered: `fresh` (default) reloads every compared word; `sibling` reuses
+   * the accumulator across siblings like gen_bpf's `_gen_bpf_chain` tracks it. libseccomp's layout
+   * pass repairs some but not all such paths, so the truth lies between the two (see libseccomp-db.ts).
+   */
+  readonly accumulator?: 'fresh' | 'sibling';
+}
+
+const pseudoNumbers = new Map<string, number>();
+
+/** A stable negative stand-in for libseccomp's `__PNR_*` number of a name absent on an arch. */
+function pseudoNumber(name: string): number {
+  let n = pseudoNumbers.get(name);
+  if (n === undefined) {
+    n = -10000 - pseudoNumbers.size;
+    pseudoNumbers.set(name, n);
+  }
+  return n;
 }
 
 /** ENOSYS, the errno runc's stub returns above the highest known syscall (include/uapi/asm-generic/errno.h). */
@@ -220,7 +244,7 @@ function filterArches(profile: ModelProfile, native: ArchName): ArchInfo[] {
       return;
     }
     if (out.some((o) => o.name === a.name)) return;
-    if (a.endian !== (out[0] as ArchInfo).endian) {
+    if (a.endian !== must(out[0]).endian) {
       issues.push(
         issue(
           'arch-endian-mismatch',
@@ -277,7 +301,7 @@ export function buildPlan(profile: ModelProfile, opts: BuildPlanOptions): Filter
 
   const dbs = new Map<ArchName, DbFilter>(arches.map((a) => [a.name, dbNew(a.bits)]));
   const tags: Tag[] = [];
-  let notifyUsed = false;
+  const state = { notifyUsed: false };
 
   for (const rule of profile.syscalls) {
     const act = runcActionValue(rule.action, rule.errnoRet);
@@ -315,7 +339,7 @@ export function buildPlan(profile: ModelProfile, opts: BuildPlanOptions): Filter
           ),
         ]);
       }
-      if (act === SECCOMP_RET_USER_NOTIF) notifyUsed = true;
+      if (act === SECCOMP_RET_USER_NOTIF) state.notifyUsed = true;
       const counts = new Map<number, number>();
       for (const c of rule.args) counts.set(c.index, (counts.get(c.index) ?? 0) + 1);
       const split = [...counts.values()].some((n) => n > 1);
@@ -327,7 +351,7 @@ export function buildPlan(profile: ModelProfile, opts: BuildPlanOptions): Filter
         const args: (DbApiArg | undefined)[] = [];
         for (const c of conds) args[c.index] = apiArg(c);
         for (const a of arches) {
-          const rc = addToArch(dbs.get(a.name) as DbFilter, a, name, act, args, tag, version);
+          const rc = addToArch(must(dbs.get(a.name)), a, name, act, args, tag, version);
           if (rc < 0) {
             throw new ProfileError([
               issue(
@@ -343,7 +367,7 @@ export function buildPlan(profile: ModelProfile, opts: BuildPlanOptions): Filter
       }
     });
   }
-  if (notifyUsed && (profile.listenerPath ?? '') === '') {
+  if (state.notifyUsed && (profile.listenerPath ?? '') === '') {
     throw new ProfileError([
       issue('notify-without-listener', 'SCMP_ACT_NOTIFY needs listenerPath', '/listenerPath'),
     ]);
@@ -370,15 +394,23 @@ export function buildPlan(profile: ModelProfile, opts: BuildPlanOptions): Filter
   const stub = !isPermissive(profile.defaultAction);
   const allNames = profile.syscalls.flatMap((r) => r.names);
 
+  const lost = lostNrLoad(arches, dbs, opts.optimize ?? 1);
+  for (const a of lost) {
+    notes.push(
+      `libseccomp ${version} at optimize level 1 drops the syscall-number load of the ${a} section ` +
+        '(its first syscall by priority is one absent on the arch), so every syscall there takes the default action',
+    );
+  }
   const archPlans: ArchPlan[] = arches.map((a) => {
-    const db = dbs.get(a.name) as DbFilter;
+    const db = must(dbs.get(a.name));
     const syscalls: SyscallPlan[] = [...db.syscalls.values()]
+      .filter(() => !lost.has(a.name))
       .filter((s) => s.num >= 0)
       .sort((x, y) => x.num - y.num)
       .map((s) => ({
         nr: s.num,
         name: syscallName(a.name, s.num) ?? `nr${s.num}`,
-        root: dbLowerSyscall(s, defaultLeaf, leafFor),
+        root: dbLowerSyscall(s, defaultLeaf, leafFor, opts.accumulator === 'sibling'),
       }));
     let max: number | undefined;
     if (stub) {
@@ -405,6 +437,40 @@ export function buildPlan(profile: ModelProfile, opts: BuildPlanOptions): Filter
   };
 }
 
+/**
+ * libseccomp 2.5.4 quirk (gen_bpf.c `_gen_bpf_arch`, optimize level 1): the `ld nr` of a section is
+ * emitted by the block of the highest-priority syscall (fewest tree nodes; ties by unsigned number, so
+ * pseudo numbers come last). When that syscall is a pseudo syscall (a name absent on the arch, such as
+ * `open` on aarch64 with an unconditional rule), its block is skipped and so is the load: the section
+ * compares the AUDIT_ARCH token with every syscall number and no syscall matches. The x86_64 or x32
+ * section alone is unaffected (its ABI check loads nr). Returns the arches whose section loses it.
+ */
+function lostNrLoad(
+  arches: readonly ArchInfo[],
+  dbs: ReadonlyMap<ArchName, DbFilter>,
+  optimize: 1 | 2,
+): Set<ArchName> {
+  const out = new Set<ArchName>();
+  if (optimize !== 1) return out;
+  const groups = new Map<number, ArchInfo[]>();
+  for (const a of arches) groups.set(a.auditArch, [...(groups.get(a.auditArch) ?? []), a]);
+  for (const g of groups.values()) {
+    if (g.length === 1 && (g[0]?.name === 'x86_64' || g[0]?.name === 'x32')) continue;
+    let head: { num: number; pri: number } | undefined;
+    for (const a of g) {
+      const entries = [...must(dbs.get(a.name)).syscalls.values()].sort(
+        (x, y) => (x.num >>> 0) - (y.num >>> 0),
+      );
+      for (const e of entries) {
+        const pri = 0xffff - e.nodeCnt;
+        if (head === undefined || pri > head.pri) head = { num: e.num, pri };
+      }
+    }
+    if (head !== undefined && head.num < 0) for (const a of g) out.add(a.name);
+  }
+  return out;
+}
+
 function ptr(pointer: string): string[] {
   return pointer === ''
     ? []
@@ -429,17 +495,20 @@ function addToArch(
     // abi_rule_add: the multiplexer with arg0 overwritten to == call, then the direct syscall.
     const muxArgs = [...args];
     muxArgs[0] = { arg: 0, op: 'eq', mask: ALL_ONES, datum: BigInt(mux.call) };
-    let rc = dbRuleAdd(db, { syscall: mux.nr, action, args: muxArgs, tag });
+    const rc = dbRuleAdd(db, { syscall: mux.nr, action, args: muxArgs, tag });
     if (rc < 0) return rc;
-    const direct = libNumber(a.name, name, version);
-    if (direct !== undefined) {
-      rc = dbRuleAdd(db, { syscall: direct, action, args, tag });
-      if (rc < 0) return rc;
-    }
-    return 0;
+    const direct = libNumber(a.name, name, version) ?? pseudoNumber(name);
+    return dbRuleAdd(db, { syscall: direct, action, args, tag });
   }
+  // A name absent on this arch gets a negative pseudo number: stored, never generated (but see
+  // `lostNrLoad`).
   const nr = libNumber(a.name, name, version);
-  if (nr === undefined) return 0; // a negative pseudo number: stored, never generated
+  if (nr === undefined) {
+    // abi_rule_add (multiplexing arches) silently drops a negative non-socket/ipc number; elsewhere
+    // arch_filter_rule_add stores it in the db.
+    if (a.multiplexed) return 0;
+    return dbRuleAdd(db, { syscall: pseudoNumber(name), action, args, tag });
+  }
   return dbRuleAdd(db, { syscall: nr, action, args, tag });
 }
 
@@ -502,7 +571,7 @@ function lookup(a: ArchPlan, nr: number): SyscallPlan | undefined {
   let hi = a.syscalls.length - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    const s = a.syscalls[mid] as SyscallPlan;
+    const s = must(a.syscalls[mid]);
     const v = s.nr >>> 0;
     if (v === u) return s;
     if (v < u) lo = mid + 1;
@@ -519,19 +588,19 @@ function stubDecision(plan: FilterPlan, data: SeccompData): number | undefined {
   const sec = plan.arches.filter((a) => a.auditArch >>> 0 === token && a.enosysMax !== undefined);
   if (sec.length === 0) return undefined;
   const nr = data.nr >>> 0;
-  const first = sec[0] as ArchPlan;
+  const first = must(sec[0]);
   if ((first.arch === 's390' || first.arch === 's390x') && nr === 0) return 0;
   const x32 = sec.find((a) => a.arch === 'x32');
   const x64 = sec.find((a) => a.arch === 'x86_64');
   if (x32 !== undefined || x64 !== undefined) {
     if (nr & X32_SYSCALL_BIT) {
       if (x32 === undefined) return undefined;
-      return nr > (x32.enosysMax as number) >>> 0 ? 0 : undefined;
+      return nr > must(x32.enosysMax) >>> 0 ? 0 : undefined;
     }
     if (x64 === undefined) return undefined;
-    return nr > (x64.enosysMax as number) >>> 0 ? 0 : undefined;
+    return nr > must(x64.enosysMax) >>> 0 ? 0 : undefined;
   }
-  return nr > (first.enosysMax as number) >>> 0 ? 0 : undefined;
+  return nr > must(first.enosysMax) >>> 0 ? 0 : undefined;
 }
 
 /**
@@ -555,7 +624,6 @@ export function decide(plan: FilterPlan, data: SeccompData): Decision {
   const names = sec.map((a) => a.arch);
   if (names.includes('x86_64') !== names.includes('x32')) {
     // libseccomp filters out the other ABI sharing AUDIT_ARCH_X86_64 (gen_bpf.c `_gen_bpf_arch`).
-    const isX32 = (nr & X32_SYSCALL_BIT) !== 0 || nr >= X32_SYSCALL_BIT;
     const onlyX64 = names.includes('x86_64');
     if (onlyX64 ? nr >= X32_SYSCALL_BIT && nr !== 0xffffffff : nr < X32_SYSCALL_BIT) {
       path.push(
@@ -563,7 +631,6 @@ export function decide(plan: FilterPlan, data: SeccompData): Decision {
       );
       return { value: plan.badArch.value >>> 0, origin: plan.badArch.origin, path };
     }
-    void isX32;
   }
   for (const a of sec) {
     const s = lookup(a, nr);
@@ -573,7 +640,7 @@ export function decide(plan: FilterPlan, data: SeccompData): Decision {
       return { value: leaf.value >>> 0, origin: leaf.origin, path };
     }
   }
-  const first = sec[0] as ArchPlan;
+  const first = must(sec[0]);
   path.push(`${first.arch}: nr ${hex(nr)} has no rule`);
   return { value: first.defaultLeaf.value >>> 0, origin: first.defaultLeaf.origin, path };
 }
@@ -586,7 +653,7 @@ export function decide(plan: FilterPlan, data: SeccompData): Decision {
 export function combineStacked(values: readonly number[]): number {
   let ret = SECCOMP_RET_ALLOW;
   for (let i = values.length - 1; i >= 0; i--) {
-    const cur = (values[i] as number) >>> 0;
+    const cur = must(values[i]) >>> 0;
     if (((cur & SECCOMP_RET_ACTION_FULL) | 0) < ((ret & SECCOMP_RET_ACTION_FULL) | 0)) ret = cur;
   }
   return ret >>> 0;
