@@ -100,6 +100,20 @@ def scan_installed():
     return tables
 
 
+# csv-only entries that are not real syscalls of that ABI (libseccomp's x32 column copies
+# some 64-bit-only rows): arch/x86/entry/syscalls/syscall_64.tbl marks uretprobe `64`, not x32.
+CSV_EXCLUDE = {('x32', 'uretprobe')}
+
+# Kernel versions the csv gets wrong for arch-specific calls (it says SCMP_KV_3_0):
+# riscv_hwprobe landed in Linux 6.4, riscv_flush_icache in 4.15.
+KERNEL_OVERRIDES = {'riscv_hwprobe': '6.4', 'riscv_flush_icache': '4.15'}
+
+# The csv's aarch64/riscv64/loongarch64 kver columns read SCMP_KV_3_0 for most generic
+# syscalls, including ones added much later; for these arches the entry's kernel version is
+# max(the syscall's kernel version, the release that added the arch).
+GENERIC_ARCH_SINCE = {'aarch64': '3.7', 'riscv64': '4.15', 'loongarch64': '5.19'}
+
+
 def kver(text):
     """SCMP_KV_5_10 -> '5.10'; SCMP_KV_UNDEF -> ''."""
     if not text or text == 'SCMP_KV_UNDEF':
@@ -159,7 +173,15 @@ def main():
                 counts[kv] = counts.get(kv, 0) + 1
         if counts:
             kernel[sc] = max(counts, key=lambda k: (counts[k], kv_key(k)))
+    kernel.update({k: v for k, v in KERNEL_OVERRIDES.items() if k in csv_rows})
 
+    def arch_kv(name, sc, kv):
+        if name in GENERIC_ARCH_SINCE:
+            cands = [v for v in (kernel.get(sc, ''), GENERIC_ARCH_SINCE[name]) if v]
+            return max(cands, key=kv_key) if kernel.get(sc) else ''
+        return kv
+
+    known_anywhere = set().union(*(set(t) for t in installed.values()))
     out_tables = {}
     for name, _attr, col, bias in ARCHES:
         inst = installed.get(name, {})
@@ -168,8 +190,9 @@ def main():
             merged[sc] = {'nr': nr, 'known': True, 'kv': ''}
         for sc, entry in csv_rows.items():
             nr, kv = entry.get(col, (None, ''))
-            if nr is None:
+            if nr is None or (name, sc) in CSV_EXCLUDE:
                 continue
+            kv = arch_kv(name, sc, kv)
             direct = nr if nr >= 0x0F0000 else nr + bias
             if sc in merged:
                 merged[sc]['kv'] = kv
@@ -178,6 +201,11 @@ def main():
             else:
                 if name in installed and direct in inst.values():
                     warnings.append(f'{name} {sc}: csv {direct} taken by installed name (skipped)')
+                    continue
+                if name in installed and sc in known_anywhere:
+                    # The installed libseccomp knows this name (on another arch) but not here:
+                    # the csv row is one of its aliases, not a syscall of this ABI.
+                    warnings.append(f'{name} {sc}: csv {direct} is an alias unknown here to the installed libseccomp (skipped)')
                     continue
                 merged[sc] = {'nr': direct, 'known': False, 'kv': kv}
         for sc in inst:

@@ -2,3 +2,4 @@
 export * from './types.js';
 export * from './arches.js';
 export * from './syscalls.js';
+export * from './constants.js';
