@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { ProfileError } from '../errors.js';
 import type { ArchName } from '../arch/types.js';
@@ -12,6 +13,7 @@ import {
   parseKernelRelease,
   parseMinKernel,
   resolveProfile,
+  resolvedToProfile,
   type ResolvedProfile,
   type ResolveHost,
 } from './resolve.js';
@@ -551,5 +553,70 @@ describe("Docker's choice of profile (semantics 1.7)", () => {
     [{ kernelSupportsSeccomp: false, container: custom }, 'error'],
   ])('%o -> %s', (opts, kind) => {
     expect(chooseDockerProfile(opts).kind).toBe(kind);
+  });
+});
+
+describe('properties', () => {
+  const arches = ['amd64', 'arm64', 'x86', 's390x', 'x32', 'loongarch64'];
+  const capNames = ['CAP_SYS_ADMIN', 'CAP_KILL', 'CAP_BPF', 'CAP_CHOWN'];
+  const kernels = ['', '3.10', '4.8', '5.10', '6.1', '6.2'];
+  const arbFilter: fc.Arbitrary<RuleFilter> = fc
+    .record({
+      arches: fc.subarray(arches),
+      caps: fc.subarray(capNames),
+      minKernel: fc.option(fc.constantFrom(...kernels), { nil: undefined }),
+    })
+    .map(({ minKernel, ...f }) => (minKernel === undefined ? f : { ...f, minKernel }));
+  const arbRule = fc.record({
+    includes: fc.option(arbFilter, { nil: undefined }),
+    excludes: fc.option(arbFilter, { nil: undefined }),
+  });
+  const arbHost = fc.record({
+    arch: fc.constantFrom<ArchName>('x86_64', 'aarch64', 'x86', 's390x', 'x32', 'loongarch64'),
+    caps: fc.subarray(capNames),
+    kernel: fc.record({
+      major: fc.integer({ min: 3, max: 7 }),
+      minor: fc.integer({ min: 0, max: 20 }),
+    }),
+  });
+  const toRule = (
+    r: { includes: RuleFilter | undefined; excludes: RuleFilter | undefined },
+    i: number,
+  ): SyscallRule => ({
+    names: [`call${i}`],
+    action: 'SCMP_ACT_ALLOW',
+    args: [],
+    pointer: `/syscalls/${i}`,
+    ...(r.includes !== undefined ? { includes: r.includes } : {}),
+    ...(r.excludes !== undefined ? { excludes: r.excludes } : {}),
+  });
+
+  test('every rule is kept or dropped, in order; resolving the result again changes nothing', () => {
+    fc.assert(
+      fc.property(fc.array(arbRule, { maxLength: 12 }), arbHost, (rules, host) => {
+        const p = base(rules.map(toRule));
+        const r = mustResolve(p, host);
+        const all = [...r.syscalls.map((s) => s.pointer), ...r.dropped.map((d) => d.pointer)];
+        expect(all.sort()).toEqual(p.syscalls.map((s) => s.pointer).sort());
+        const keptIdx = ruleIndices(r);
+        expect(keptIdx).toEqual([...keptIdx].sort((a, b) => a - b));
+        const again = mustResolve(resolvedToProfile(r), host);
+        expect(again.syscalls).toEqual(r.syscalls);
+      }),
+    );
+  });
+
+  test('adding a capability never drops an includes-only rule; removing one never drops an excludes-only rule', () => {
+    fc.assert(
+      fc.property(arbFilter, arbHost, fc.constantFrom(...capNames), (f, host, extra) => {
+        const more = { ...host, caps: [...new Set([...host.caps, extra])] };
+        const inc = base([rule({ pointer: '/syscalls/0', includes: f })]);
+        if (mustResolve(inc, host).syscalls.length === 1)
+          expect(mustResolve(inc, more).syscalls).toHaveLength(1);
+        const exc = base([rule({ pointer: '/syscalls/0', excludes: f })]);
+        if (mustResolve(exc, more).syscalls.length === 1)
+          expect(mustResolve(exc, host).syscalls).toHaveLength(1);
+      }),
+    );
   });
 });
