@@ -1,6 +1,13 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { emulate, emulateBytes, execute, executeWords, seccompDataWords } from './emulate.js';
+import {
+  compileProgram,
+  emulate,
+  emulateBytes,
+  execute,
+  executeWords,
+  seccompDataWords,
+} from './emulate.js';
 import { encodeSeccompData, type SeccompData } from './seccomp.js';
 import { jump, stmt, type Instruction } from './instruction.js';
 
@@ -219,5 +226,16 @@ describe('emulate', () => {
         },
       ),
     );
+  });
+});
+
+describe('compileProgram', () => {
+  test('runs like the instruction array it came from', () => {
+    const prog = [stmt(0x20, 0), jump(0x15, 59, 1, 0), stmt(0x06, 1), stmt(0x20, 16), stmt(0x16)];
+    const cp = compileProgram(prog);
+    for (const nr of [0, 59, 60]) {
+      const data = sd(nr, [BigInt(nr) * 3n]);
+      expect(emulate(cp, data, 'little')).toEqual(emulate(prog, data, 'little'));
+    }
   });
 });

@@ -81,22 +81,27 @@ let lastExecuted = 0;
  * The interpreter loop. Returns the return value; the instruction count is left in `lastExecuted`.
  * `path`, when given, receives every pc executed.
  */
-function runCore(prog: readonly Instruction[], words: Uint32Array, path: number[] | null): number {
+function runCore(prog: CompiledProgram, words: Uint32Array, path: number[] | null): number {
+  const codes = prog.code;
+  const jts = prog.jt;
+  const jfs = prog.jf;
+  const ks = prog.k;
+  const len = codes.length;
   let a = 0;
   let x = 0;
   let pc = 0;
   let executed = 0;
   scratch.fill(0);
   for (;;) {
-    const insn = prog[pc];
-    if (insn === undefined) {
+    if (pc >= len) {
       lastExecuted = executed;
       throw new BpfError('fell-off-end', pc, 'execution ran past the last instruction');
     }
-    const k = insn.k;
+    const k = ks[pc] ?? 0;
+    const code = codes[pc] ?? 0xffff;
     executed++;
     if (path !== null) path.push(pc);
-    switch (insn.code) {
+    switch (code) {
       // Loads into A.
       case 0x20: // BPF_LD|BPF_W|BPF_ABS
         if (k >= SECCOMP_DATA_SIZE || (k & 3) !== 0) {
@@ -221,28 +226,28 @@ function runCore(prog: readonly Instruction[], words: Uint32Array, path: number[
         pc += k;
         break;
       case 0x15: // JEQ K
-        pc += a === k ? insn.jt : insn.jf;
+        pc += a === k ? (jts[pc] ?? 0) : (jfs[pc] ?? 0);
         break;
       case 0x25: // JGT K
-        pc += a > k ? insn.jt : insn.jf;
+        pc += a > k ? (jts[pc] ?? 0) : (jfs[pc] ?? 0);
         break;
       case 0x35: // JGE K
-        pc += a >= k ? insn.jt : insn.jf;
+        pc += a >= k ? (jts[pc] ?? 0) : (jfs[pc] ?? 0);
         break;
       case 0x45: // JSET K
-        pc += (a & k) !== 0 ? insn.jt : insn.jf;
+        pc += (a & k) !== 0 ? (jts[pc] ?? 0) : (jfs[pc] ?? 0);
         break;
       case 0x1d: // JEQ X
-        pc += a === x ? insn.jt : insn.jf;
+        pc += a === x ? (jts[pc] ?? 0) : (jfs[pc] ?? 0);
         break;
       case 0x2d: // JGT X
-        pc += a > x ? insn.jt : insn.jf;
+        pc += a > x ? (jts[pc] ?? 0) : (jfs[pc] ?? 0);
         break;
       case 0x3d: // JGE X
-        pc += a >= x ? insn.jt : insn.jf;
+        pc += a >= x ? (jts[pc] ?? 0) : (jfs[pc] ?? 0);
         break;
       case 0x4d: // JSET X
-        pc += (a & x) !== 0 ? insn.jt : insn.jf;
+        pc += (a & x) !== 0 ? (jts[pc] ?? 0) : (jfs[pc] ?? 0);
         break;
       // Returns.
       case 0x06: // RET K
@@ -263,22 +268,65 @@ function runCore(prog: readonly Instruction[], words: Uint32Array, path: number[
         throw new BpfError(
           'invalid-opcode',
           pc,
-          `opcode 0x${insn.code.toString(16)} is not allowed in seccomp filters`,
+          `opcode 0x${code.toString(16)} is not allowed in seccomp filters`,
         );
     }
     pc++;
   }
 }
 
-/** Run `prog` on pre-split words (see `seccompDataWords`); the fastest entry point, no path recorded. */
-export function executeWords(prog: readonly Instruction[], words: Uint32Array): RunResult {
-  const ret = runCore(prog, words, null) >>> 0;
+/**
+ * A program in struct-of-arrays form for fast repeated runs. Build it once with `compileProgram`
+ * and pass it instead of the instruction array when running many inputs.
+ */
+export interface CompiledProgram {
+  /** Opcodes. */
+  readonly code: Uint16Array;
+  /** True offsets. */
+  readonly jt: Uint8Array;
+  /** False offsets. */
+  readonly jf: Uint8Array;
+  /** Operands. */
+  readonly k: Uint32Array;
+}
+
+/** Convert `prog` to the form the interpreter runs (a copy: later changes to `prog` are not seen). */
+export function compileProgram(prog: readonly Instruction[]): CompiledProgram {
+  const n = prog.length;
+  const out = {
+    code: new Uint16Array(n),
+    jt: new Uint8Array(n),
+    jf: new Uint8Array(n),
+    k: new Uint32Array(n),
+  };
+  prog.forEach((insn, i) => {
+    out.code[i] = insn.code;
+    out.jt[i] = insn.jt;
+    out.jf[i] = insn.jf;
+    out.k[i] = insn.k;
+  });
+  return out;
+}
+
+function compiled(prog: readonly Instruction[] | CompiledProgram): CompiledProgram {
+  return 'code' in prog ? prog : compileProgram(prog);
+}
+
+/**
+ * Run `prog` on pre-split words (see `seccompDataWords`); no path recorded. The fastest entry
+ * point when `prog` is a `CompiledProgram` (about 10^8 instructions per second).
+ */
+export function executeWords(
+  prog: readonly Instruction[] | CompiledProgram,
+  words: Uint32Array,
+): RunResult {
+  const ret = runCore(compiled(prog), words, null) >>> 0;
   return { ret, executed: lastExecuted };
 }
 
 /** Run `prog` on `data` without recording the path. */
 export function execute(
-  prog: readonly Instruction[],
+  prog: readonly Instruction[] | CompiledProgram,
   data: SeccompData,
   endian: Endian,
 ): RunResult {
@@ -287,22 +335,22 @@ export function execute(
 
 /** Run `prog` on `data` and record every pc executed. */
 export function emulate(
-  prog: readonly Instruction[],
+  prog: readonly Instruction[] | CompiledProgram,
   data: SeccompData,
   endian: Endian,
 ): EmulateResult {
   const path: number[] = [];
-  const ret = runCore(prog, seccompDataWords(data, endian), path) >>> 0;
+  const ret = runCore(compiled(prog), seccompDataWords(data, endian), path) >>> 0;
   return { ret, executed: lastExecuted, path };
 }
 
 /** Run `prog` on a raw 64-byte `seccomp_data` buffer in the given byte order, recording the path. */
 export function emulateBytes(
-  prog: readonly Instruction[],
+  prog: readonly Instruction[] | CompiledProgram,
   bytes: Uint8Array,
   endian: Endian,
 ): EmulateResult {
   const path: number[] = [];
-  const ret = runCore(prog, bytesToWords(bytes, endian), path) >>> 0;
+  const ret = runCore(compiled(prog), bytesToWords(bytes, endian), path) >>> 0;
   return { ret, executed: lastExecuted, path };
 }
