@@ -1,7 +1,6 @@
-import { endianness, release } from 'node:os';
+import { release } from 'node:os';
 import type { Command } from 'commander';
-import { archByGoArch, resolveArch } from '../../arch/index.js';
-import type { ArchName } from '../../arch/types.js';
+import { resolveArch } from '../../arch/index.js';
 import { ProfileError, UsageError, type ProfileIssue } from '../../errors.js';
 import { loadProfile } from '../../profile/index.js';
 import { stringifyJson, toOci, toOciObject } from '../../profile/convert/index.js';
@@ -14,6 +13,7 @@ import {
 } from '../../profile/resolve.js';
 import type { LoadedProfile } from '../../profile/types.js';
 import { err, readInput, writeOutput } from '../io.js';
+import { hostArch } from './syscalls.js';
 
 /**
  * Docker's default capability set (moby oci/caps/defaults.go `DefaultCapabilities`), the bounding
@@ -86,20 +86,6 @@ export interface HostOptions {
   arch?: string;
   caps?: string;
   kernel?: string;
-}
-
-/** The arch this process runs on, in our spelling (Node's `process.arch` → GOARCH → arch record). */
-export function hostArch(): ArchName {
-  const goArch: Readonly<Record<string, string>> = {
-    x64: 'amd64',
-    ia32: '386',
-    mipsel: 'mipsle',
-    ppc64: endianness() === 'LE' ? 'ppc64le' : 'ppc64',
-  };
-  const info = archByGoArch(goArch[process.arch] ?? process.arch);
-  if (info === undefined)
-    throw new UsageError(`cannot tell the host architecture (${process.arch}); pass --arch`);
-  return info.name;
 }
 
 /**
