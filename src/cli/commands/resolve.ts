@@ -1,6 +1,6 @@
 import { release } from 'node:os';
 import type { Command } from 'commander';
-import { resolveArch } from '../../arch/index.js';
+import { CAPABILITIES, DOCKER_DEFAULT_CAPABILITIES, resolveArch } from '../../arch/index.js';
 import { ProfileError, UsageError, type ProfileIssue } from '../../errors.js';
 import { loadProfile } from '../../profile/index.js';
 import { stringifyJson, toOci, toOciObject } from '../../profile/convert/index.js';
@@ -15,72 +15,6 @@ import type { LoadedProfile } from '../../profile/types.js';
 import { err, readInput, writeOutput } from '../io.js';
 import { hostArch } from './syscalls.js';
 
-/**
- * Docker's default capability set (moby oci/caps/defaults.go `DefaultCapabilities`), the bounding
- * set of a container started without --cap-add/--cap-drop.
- */
-export const DOCKER_DEFAULT_CAPS: readonly string[] = [
-  'CAP_CHOWN',
-  'CAP_DAC_OVERRIDE',
-  'CAP_FSETID',
-  'CAP_FOWNER',
-  'CAP_MKNOD',
-  'CAP_NET_RAW',
-  'CAP_SETGID',
-  'CAP_SETUID',
-  'CAP_SETFCAP',
-  'CAP_SETPCAP',
-  'CAP_NET_BIND_SERVICE',
-  'CAP_SYS_CHROOT',
-  'CAP_KILL',
-  'CAP_AUDIT_WRITE',
-];
-
-/** Every capability name of include/uapi/linux/capability.h (0-40). */
-const ALL_CAPS: readonly string[] = [
-  'CAP_CHOWN',
-  'CAP_DAC_OVERRIDE',
-  'CAP_DAC_READ_SEARCH',
-  'CAP_FOWNER',
-  'CAP_FSETID',
-  'CAP_KILL',
-  'CAP_SETGID',
-  'CAP_SETUID',
-  'CAP_SETPCAP',
-  'CAP_LINUX_IMMUTABLE',
-  'CAP_NET_BIND_SERVICE',
-  'CAP_NET_BROADCAST',
-  'CAP_NET_ADMIN',
-  'CAP_NET_RAW',
-  'CAP_IPC_LOCK',
-  'CAP_IPC_OWNER',
-  'CAP_SYS_MODULE',
-  'CAP_SYS_RAWIO',
-  'CAP_SYS_CHROOT',
-  'CAP_SYS_PTRACE',
-  'CAP_SYS_PACCT',
-  'CAP_SYS_ADMIN',
-  'CAP_SYS_BOOT',
-  'CAP_SYS_NICE',
-  'CAP_SYS_RESOURCE',
-  'CAP_SYS_TIME',
-  'CAP_SYS_TTY_CONFIG',
-  'CAP_MKNOD',
-  'CAP_LEASE',
-  'CAP_AUDIT_WRITE',
-  'CAP_AUDIT_CONTROL',
-  'CAP_SETFCAP',
-  'CAP_MAC_OVERRIDE',
-  'CAP_MAC_ADMIN',
-  'CAP_SYSLOG',
-  'CAP_WAKE_ALARM',
-  'CAP_BLOCK_SUSPEND',
-  'CAP_AUDIT_READ',
-  'CAP_PERFMON',
-  'CAP_BPF',
-  'CAP_CHECKPOINT_RESTORE',
-];
-
 /** Options shared by every command that resolves a profile for a host. */
 export interface HostOptions {
   arch?: string;
@@ -93,21 +27,21 @@ export interface HostOptions {
  * omit the `CAP_` prefix, be lower case, or be `default` (so `default,sys_admin` adds one cap).
  */
 export function parseCaps(text: string | undefined): string[] {
-  if (text === undefined) return [...DOCKER_DEFAULT_CAPS];
+  if (text === undefined) return [...DOCKER_DEFAULT_CAPABILITIES];
   const caps = new Set<string>();
   for (const raw of text.split(',')) {
     const item = raw.trim().toUpperCase();
     if (item === '' || item === 'NONE') continue;
     if (item === 'DEFAULT') {
-      for (const c of DOCKER_DEFAULT_CAPS) caps.add(c);
+      for (const c of DOCKER_DEFAULT_CAPABILITIES) caps.add(c);
       continue;
     }
     if (item === 'ALL') {
-      for (const c of ALL_CAPS) caps.add(c);
+      for (const c of Object.keys(CAPABILITIES)) caps.add(c);
       continue;
     }
     const cap = item.startsWith('CAP_') ? item : `CAP_${item}`;
-    if (!ALL_CAPS.includes(cap))
+    if (!Object.hasOwn(CAPABILITIES, cap))
       throw new UsageError(`unknown capability '${raw.trim()}' in --caps`);
     caps.add(cap);
   }
