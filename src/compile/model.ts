@@ -5,7 +5,7 @@
  * (see libseccomp-db.ts); `decide` evaluates the resulting plan exactly like the kernel runs the loaded
  * program (stub, then libseccomp's arch dispatch).
  */
-import { archByScmpName, archInfo } from '../arch/arches.js';
+import { archByScmpName, archInfo, X32_SYSCALL_BIT } from '../arch/arches.js';
 import {
   libseccompKnows,
   multiplexerFor,
@@ -118,8 +118,6 @@ export const ENOSYS = 38;
 export const EPERM = 1;
 /** Largest ERRNO data libseccomp accepts plus one (`sys_chk_seccomp_action`: data must be < MAX_ERRNO). */
 export const MAX_ERRNO = 4095;
-/** Bit 30 of x32 syscall numbers (arch/x86/include/uapi/asm/unistd.h). */
-export const X32_SYSCALL_BIT = 0x40000000;
 
 /** runc's action mapping (`getAction`): KILL means KILL_THREAD; errnoRet goes through int16. */
 export function runcActionValue(action: ActionName, errnoRet: number | undefined): number {
