@@ -194,8 +194,9 @@ function checkArchList(
   }
 }
 
-/** Whether a `minKernel` string is what moby's KernelVersion parser accepts: `<0-255>.<0-255>`, not `0.0`. */
+/** Whether a `minKernel` string is what moby's KernelVersion parser accepts: `<0-255>.<0-255>`, not `0.0`, or `""` (0.0). */
 export function isValidMinKernel(s: string): boolean {
+  if (s === '') return true;
   const m = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/.exec(s);
   if (!m) return false;
   const major = Number(m[1]);

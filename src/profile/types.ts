@@ -54,7 +54,7 @@ export interface RuleFilter {
   readonly arches: readonly string[];
   /** Capability names such as `CAP_SYS_ADMIN`. */
   readonly caps: readonly string[];
-  /** `"major.minor"`, or undefined when absent or empty. */
+  /** `"major.minor"`; `""` means 0.0 (moby decodes it to a non-nil version every kernel satisfies); undefined when absent. */
   readonly minKernel?: string;
 }
 

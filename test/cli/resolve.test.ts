@@ -102,6 +102,22 @@ describe('sysgate resolve', () => {
     expect(j.host.caps).toContain('CAP_AUDIT_WRITE');
   });
 
+  test('minKernel "" is 0.0 as moby decodes it: excludes always drops, includes always keeps', async () => {
+    stdin.text = JSON.stringify({
+      defaultAction: 'SCMP_ACT_ERRNO',
+      syscalls: [
+        { names: ['read'], action: 'SCMP_ACT_ALLOW', excludes: { minKernel: '' } },
+        { names: ['write'], action: 'SCMP_ACT_ALLOW', includes: { minKernel: '' } },
+      ],
+    });
+    const r = await runCli(['resolve', '-', '--arch', 'amd64', '--kernel', '3.10']);
+    expect(r.code).toBe(0);
+    const names = (JSON.parse(r.stdout) as { syscalls: { names: string[] }[] }).syscalls.flatMap(
+      (x) => x.names,
+    );
+    expect(names).toEqual(['write']);
+  });
+
   test('reads stdin for -', async () => {
     stdin.text = readFileSync(DEFAULT, 'utf8');
     const r = await runCli([

@@ -84,8 +84,8 @@ function readAction(
  * `<0-255>.<0-255>`, not `0.0`) is checked by checkProfile so that old profiles still load.
  */
 function readMinKernel(ctx: DecodeContext, node: SourceNode, pointer: string): string | undefined {
-  const s = decodeString(ctx, node, pointer, 'Filter.minKernel');
-  return s === undefined || s === '' ? undefined : s;
+  // "" is kept: moby decodes it to a non-nil KernelVersion 0.0, which every kernel satisfies.
+  return decodeString(ctx, node, pointer, 'Filter.minKernel');
 }
 
 function readFilter(ctx: DecodeContext, node: SourceNode, pointer: string): RuleFilter | undefined {
