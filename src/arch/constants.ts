@@ -1073,10 +1073,10 @@ function parseNumber(t: string): bigint | undefined {
 export function parseArgValue(text: string, arch?: ArchName): bigint {
   const trimmed = text.trim();
   if (trimmed === '') throw new UsageError('empty argument value', 'bad-number');
+  const terms = trimmed.split('|').map((t) => t.trim());
+  if (terms.includes('')) throw new UsageError(`empty term in '${text}'`, 'bad-number');
   let acc = 0n;
-  for (const raw of trimmed.split('|')) {
-    const t = raw.trim();
-    if (t === '') throw new UsageError(`empty term in '${text}'`, 'bad-number');
+  for (const t of terms) {
     const n = parseNumber(t);
     if (n !== undefined) {
       acc |= n;
