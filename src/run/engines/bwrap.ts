@@ -1,0 +1,72 @@
+/**
+ * The bubblewrap engine: run a host command in fresh namespaces with a raw classic BPF program loaded
+ * by `bwrap --seccomp FD` right before it executes (bubblewrap also sets no_new_privs). The program
+ * reaches bwrap through an inherited pipe on fd 3, so no temporary file is needed.
+ */
+import { execCollect, type ProcessResult } from '../process.js';
+
+/** A bind mount from the host into the sandbox. */
+export interface BindMount {
+  /** Host path. */
+  readonly source: string;
+  /** Path inside the sandbox; `source` when absent. */
+  readonly target?: string;
+  /** Mount read-only (the default). */
+  readonly readOnly?: boolean;
+}
+
+/** How to run one command under bubblewrap. */
+export interface BwrapRunOptions {
+  /** Command and arguments; the command is looked up in the sandbox's PATH by bwrap. */
+  readonly argv: readonly string[];
+  /** Raw `struct sock_filter[]` bytes (host byte order) for `--seccomp`; no filter when absent. */
+  readonly filter?: Uint8Array;
+  /** Bytes handed to the command on inherited pipes from fd 3 upwards (from 4 when `filter` is set). */
+  readonly extraFds?: readonly Uint8Array[];
+  /** Text or bytes for the command's stdin. */
+  readonly stdin?: string | Uint8Array;
+  /** Extra bind mounts, on top of the whole host file system mounted read-only at `/`. */
+  readonly binds?: readonly BindMount[];
+  /** Keep the host network namespace (default: a new one with only loopback). */
+  readonly shareNet?: boolean;
+  /** Working directory inside the sandbox. */
+  readonly cwd?: string;
+  /** Kill bwrap after this many milliseconds. */
+  readonly timeoutMs?: number;
+  /** The bwrap executable (default `bwrap` on PATH). */
+  readonly bwrapPath?: string;
+}
+
+/** The fd on which bwrap reads the filter. */
+const SECCOMP_FD = 3;
+
+/**
+ * bwrap's arguments for `options`: the host root read-only, private /dev, /proc and /tmp, every
+ * namespace unshared (network too unless `shareNet`), and the sandbox dies with its parent.
+ */
+export function bwrapArgs(options: BwrapRunOptions): string[] {
+  const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp'];
+  for (const b of options.binds ?? []) {
+    args.push(b.readOnly === false ? '--bind' : '--ro-bind', b.source, b.target ?? b.source);
+  }
+  args.push('--unshare-all');
+  if (options.shareNet === true) args.push('--share-net');
+  args.push('--die-with-parent', '--new-session');
+  if (options.cwd !== undefined) args.push('--chdir', options.cwd);
+  if (options.filter !== undefined) args.push('--seccomp', String(SECCOMP_FD));
+  args.push('--', ...options.argv);
+  return args;
+}
+
+/** Run a command under bubblewrap and collect its result (any exit status resolves). */
+export function runBwrap(options: BwrapRunOptions): Promise<ProcessResult> {
+  return execCollect(options.bwrapPath ?? 'bwrap', bwrapArgs(options), {
+    runtime: 'bwrap',
+    ...(options.stdin !== undefined && { stdin: options.stdin }),
+    extraFds: [
+      ...(options.filter === undefined ? [] : [options.filter]),
+      ...(options.extraFds ?? []),
+    ],
+    ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+  });
+}

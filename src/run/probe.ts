@@ -1,0 +1,182 @@
+/**
+ * Run a batch of raw system calls through the static prober inside a real sandbox and return what the
+ * kernel did with each. Thousands of probes cost one sandbox start: the prober forks one child per
+ * probe (surviving KILL and TRAP) or, with `fork: false`, issues them in one process and is restarted
+ * after a probe that killed it.
+ */
+import { constants as osConstants } from 'node:os';
+import { RuntimeError, UsageError } from '../errors.js';
+import { runBwrap } from './engines/bwrap.js';
+import { proberPath } from './native.js';
+import type { ProcessResult } from './process.js';
+import { formatProbes, parseOutcome, type Probe, type ProbeOutcome } from './probe-format.js';
+
+/** The engines sysgate can run a workload under. */
+export type EngineName = 'bwrap' | 'runc' | 'crun' | 'docker';
+
+/** Every engine name, in the order `auto` tries them. */
+export const ENGINE_NAMES: readonly EngineName[] = ['bwrap', 'runc', 'crun', 'docker'];
+
+/**
+ * The seccomp policy to probe: raw BPF for bwrap (one program, or several stacked oldest first), a
+ * profile document for runc/crun (OCI `linux.seccomp`) and docker (Docker or OCI profile JSON), or
+ * `undefined` for no filter at all.
+ */
+export type ProbePolicy = Uint8Array | readonly Uint8Array[] | object | undefined;
+
+/** Options of `runProbes`. */
+export interface ProbeRunOptions {
+  /** Fork one child per probe (default true); false is faster but needs restarts after kills. */
+  readonly fork?: boolean;
+  /** Seconds after which a forked probe is killed (SIGALRM, reported as signal 14); default 5. */
+  readonly probeTimeoutSec?: number;
+  /**
+   * bwrap only: who loads the BPF. `sandbox` (default for one program) is `bwrap --seccomp`, so the
+   * filter also covers the prober's own start-up; `prober` loads it in each forked child right before
+   * its probe, so any program can be probed (default for stacked programs).
+   */
+  readonly loader?: 'sandbox' | 'prober';
+  /** The prober binary (default native/build/prober). */
+  readonly proberPath?: string;
+  /** Kill one sandbox run after this many milliseconds (default 120000). */
+  readonly batchTimeoutMs?: number;
+  /** docker only: the image (default: sysgate's own, see `ensureImage`). */
+  readonly image?: string;
+}
+
+/** Runs the prober once with the given arguments and input, inside the engine's sandbox. */
+export type ProberLauncher = (
+  proberArgs: readonly string[],
+  input: string,
+) => Promise<ProcessResult>;
+
+/** Signal number from a process result (killed directly, or a runtime's 128+N convention). */
+function deathSignal(r: ProcessResult): number | undefined {
+  if (r.signal !== null) return osConstants.signals[r.signal];
+  if (r.exitCode !== null && r.exitCode > 128 && r.exitCode < 128 + 65) return r.exitCode - 128;
+  return undefined;
+}
+
+/** Whether `policy` is raw BPF (one program or a list of programs). */
+function isBpf(policy: ProbePolicy): policy is Uint8Array | readonly Uint8Array[] {
+  return (
+    policy instanceof Uint8Array ||
+    (Array.isArray(policy) && policy.every((p) => p instanceof Uint8Array))
+  );
+}
+
+/**
+ * Drive a launcher over all probes: parse the `ready` line and one outcome per probe; after a probe that
+ * killed a non-forking prober, record the kill and go on with the rest in a new sandbox.
+ */
+export async function driveProber(
+  launch: ProberLauncher,
+  probes: readonly Probe[],
+  options: Pick<ProbeRunOptions, 'fork' | 'probeTimeoutSec'> & { readonly runtime: string },
+): Promise<ProbeOutcome[]> {
+  const fork = options.fork ?? true;
+  const args = [
+    '--ready',
+    '--timeout',
+    String(options.probeTimeoutSec ?? 5),
+    ...(fork ? [] : ['--nofork']),
+  ];
+  const results: ProbeOutcome[] = [];
+  while (results.length < probes.length) {
+    const rest = probes.slice(results.length);
+    const r = await launch(args, formatProbes(rest));
+    const lines = r.stdout.split('\n');
+    lines.pop(); // an incomplete last line is ignored
+    const describe = (): string =>
+      `${r.timedOut ? 'timed out' : r.signal !== null ? `killed by ${r.signal}` : `exit ${r.exitCode}`}: ${r.stderr.trim()}`;
+    if (lines[0] !== `ready ${rest.length}`) {
+      throw new RuntimeError(
+        options.runtime,
+        `the prober did not start under ${options.runtime} (${describe()})`,
+        {
+          exitCode: r.exitCode,
+          stderr: r.stderr,
+        },
+      );
+    }
+    const got = lines.slice(1).map(parseOutcome);
+    results.push(...got.slice(0, rest.length));
+    if (got.length >= rest.length) break;
+    const sig = deathSignal(r);
+    if (fork || sig === undefined || r.timedOut) {
+      throw new RuntimeError(
+        options.runtime,
+        `the prober stopped after ${results.length} of ${probes.length} probes under ${options.runtime} (${describe()})`,
+        { exitCode: r.exitCode, stderr: r.stderr },
+      );
+    }
+    results.push({ kind: 'signal', signal: sig });
+  }
+  return results;
+}
+
+/** A launcher running the prober under bubblewrap. */
+function bwrapLauncher(policy: ProbePolicy, options: ProbeRunOptions): ProberLauncher {
+  if (policy !== undefined && !isBpf(policy)) {
+    throw new UsageError(
+      'the bwrap engine loads raw BPF; compile the profile first (or use runc, crun or docker)',
+    );
+  }
+  const programs =
+    policy === undefined ? [] : policy instanceof Uint8Array ? [policy] : [...policy];
+  const loader = options.loader ?? (programs.length > 1 ? 'prober' : 'sandbox');
+  if (loader === 'sandbox' && programs.length > 1) {
+    throw new UsageError(
+      'bwrap --seccomp loads one program; use loader "prober" for stacked filters',
+    );
+  }
+  const prober = proberPath(options.proberPath);
+  return (args, input) => {
+    const timeoutMs = options.batchTimeoutMs ?? 120_000;
+    if (loader === 'prober') {
+      const fdArgs = programs.flatMap((_, i) => ['--filter-fd', String(3 + i)]);
+      return runBwrap({
+        argv: [prober, ...fdArgs, ...args],
+        stdin: input,
+        extraFds: programs,
+        timeoutMs,
+      });
+    }
+    const [filter] = programs;
+    return runBwrap({
+      argv: [prober, ...args],
+      stdin: input,
+      timeoutMs,
+      ...(filter !== undefined && { filter }),
+    });
+  };
+}
+
+/**
+ * Issue `probes` under `engine` with `policy` loaded and return one outcome per probe, in order.
+ * Throws `UsageError` when the policy does not suit the engine and `RuntimeError` when the sandbox
+ * or the prober fails.
+ */
+export async function runProbes(
+  engine: EngineName,
+  policy: ProbePolicy,
+  probes: readonly Probe[],
+  options: ProbeRunOptions = {},
+): Promise<ProbeOutcome[]> {
+  if (probes.length === 0) return [];
+  let launch: ProberLauncher;
+  switch (engine) {
+    case 'bwrap':
+      launch = bwrapLauncher(policy, options);
+      break;
+    case 'runc':
+    case 'crun':
+    case 'docker':
+      throw new UsageError(`engine ${engine} is not supported yet`);
+    default: {
+      const never: never = engine;
+      throw new UsageError(`unknown engine ${String(never)}`);
+    }
+  }
+  return driveProber(launch, probes, { ...options, runtime: engine });
+}
