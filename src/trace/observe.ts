@@ -73,6 +73,8 @@ export interface ObservedSyscall {
   readonly firstSeen: { readonly source: string; readonly line: number; readonly time?: string };
   /** Process names (comm) or executables that made the call (at most 16 kept). */
   readonly processes: string[];
+  /** Executables (execve paths, inherited across fork) that made the call (at most 16 kept). */
+  readonly executables: string[];
   /** Values seen per recorded argument label. */
   readonly args: Record<string, { readonly index: number; readonly values: ArgValueSeen[] }>;
   /** Seccomp actions the kernel logged for it (audit input): action code -> count. */
@@ -128,6 +130,7 @@ export function hostAbis(host: ArchName): ArchName[] {
 }
 
 const MAX_PROCESSES = 16;
+const FORK_LIKE = new Set(['clone', 'clone3', 'fork', 'vfork']);
 const MAX_VALUES = 64;
 
 /** Accumulates calls and audit records from any number of sources. */
@@ -167,6 +170,7 @@ export class Observation {
         errors: {},
         firstSeen: first,
         processes: [],
+        executables: [],
         args: {},
         logged: {},
       };
@@ -198,12 +202,19 @@ export class Observation {
       const path = /^"([^"]*)"/.exec(call.args[0] ?? '')?.[1];
       if (path !== undefined) this.exeByTid.set(call.tid, path);
     }
+    const exe = this.exeByTid.get(call.tid);
+    if (FORK_LIKE.has(name) && call.ret !== undefined && call.ret > 0n && exe !== undefined) {
+      // A child runs its parent's executable until it calls execve.
+      this.exeByTid.set(Number(call.ret), exe);
+    }
     const e = this.entry(abi, name, nr, source, call.line, call.time);
     e.count++;
     if (call.errno !== undefined) e.errors[call.errno] = (e.errors[call.errno] ?? 0) + 1;
-    const who = call.comm ?? this.exeByTid.get(call.tid);
+    const who = call.comm ?? exe;
     if (who !== undefined && e.processes.length < MAX_PROCESSES && !e.processes.includes(who))
       e.processes.push(who);
+    if (exe !== undefined && e.executables.length < MAX_PROCESSES && !e.executables.includes(exe))
+      e.executables.push(exe);
     for (const spec of ARG_SPECS[name] ?? []) this.recordArg(e, call, spec);
   }
 
@@ -248,6 +259,9 @@ export class Observation {
     const who = rec.comm ?? rec.exe;
     if (who !== undefined && e.processes.length < MAX_PROCESSES && !e.processes.includes(who))
       e.processes.push(who);
+    const exe = rec.exe;
+    if (exe !== undefined && e.executables.length < MAX_PROCESSES && !e.executables.includes(exe))
+      e.executables.push(exe);
   }
 
   /** Add a syscall known only by name and count (strace -c row). */
@@ -262,6 +276,11 @@ export class Observation {
     const e = this.entry(abi, name, syscallNumber(abi, name), source, line);
     e.count += calls;
     if (errors > 0) e.errors['(errors)'] = (e.errors['(errors)'] ?? 0) + errors;
+  }
+
+  /** Number of distinct (ABI, syscall) pairs seen so far (cheap; for progress reports). */
+  get distinct(): number {
+    return this.map.size;
   }
 
   /** Everything observed, sorted by ABI then name. */

@@ -1,0 +1,520 @@
+/**
+ * Generation: evidence -> least-privilege allowlist profile. Every allowed syscall comes from the
+ * evidence; argument rules are added where the evidence pins the values (socket families, clone
+ * namespace flags, personality); the critical syscalls the workload did not need are listed in an
+ * explicit refusal block so a reviewer sees them. Output is deterministic for given evidence and options.
+ *
+ * Layout of the generated `syscalls` (order matters to libseccomp, semantics 3.4; a name is either
+ * unconditional or conditional, never both):
+ * 1. one ALLOW rule per knowledge-base category (comment: the category and how much was seen);
+ * 2. ALLOW rules for seen syscalls the knowledge base rates critical or high, one per syscall;
+ * 3. argument rules: `socket` one per family seen, `clone` without namespace flags (plus each namespace
+ *    combination seen), `personality` one per value seen;
+ * 4. with `target: 'docker'`, the syscalls runc itself makes after loading the filter, one per rule;
+ * 5. `clone3` answered with ENOSYS so libc falls back to `clone`, whose flags seccomp can inspect;
+ * 6. the critical syscalls refused with ERRNO(EPERM).
+ */
+import { archInfo, libseccompKnows, type ArchName } from '../arch/index.js';
+import { ENOSYS, EPERM } from '../compile/model.js';
+import {
+  categoryLabel,
+  categoryOf,
+  criticalSyscalls,
+  riskOf,
+  SYSCALL_CATEGORIES,
+} from '../kb/index.js';
+import type { ActionName, ArgCondition, Profile, SyscallRule } from '../profile/types.js';
+import { hostAbis } from '../trace/observe.js';
+import type { Evidence, EvidenceSyscall } from './evidence.js';
+import {
+  CLONE_NAMESPACE_MASK,
+  familyName,
+  namespaceFlagNames,
+  personalityName,
+} from './symbols.js';
+
+/** What the generated profile does with calls outside the allowlist. */
+export type GenerateMode = 'enforce' | 'audit' | 'kill';
+/** Where the profile will be loaded: directly before the workload (`bare`) or by runc (`docker`). */
+export type GenerateTarget = 'bare' | 'docker';
+/** errno of refused calls in enforce mode. */
+export type GenerateErrno = 'EPERM' | 'ENOSYS';
+
+/** Options of {@link generateProfile}. */
+export interface GenerateOptions {
+  /** `enforce` (default): default ERRNO; `audit`: default LOG (the seeds' phase A); `kill`: default KILL_PROCESS. */
+  readonly mode?: GenerateMode;
+  /** `docker` adds the syscalls runc makes after it loads the filter (default `bare`). */
+  readonly target?: GenerateTarget;
+  /** errno for refused calls in enforce mode (default EPERM). */
+  readonly errno?: GenerateErrno;
+  /** Architecture the profile is for (default: the evidence's host); names are mapped across tables. */
+  readonly arch?: ArchName;
+}
+
+/**
+ * Syscalls runc's init makes after it loads the filter and before it executes the entrypoint
+ * (semantics 2.7, runc 1.1.5 traced with no-new-privileges off, plus runc >= 1.2's close_range and
+ * openat2 and the Go runtime's signal and memory calls), with the reason for each.
+ */
+export const RUNC_POST_LOAD: Readonly<Record<string, string>> = {
+  prctl:
+    'runc drops bounding capabilities and keeps caps across setuid (PR_CAPBSET_DROP, PR_SET_KEEPCAPS, PR_CAP_AMBIENT)',
+  capget: 'runc reads the capability sets it is about to change',
+  capset: "runc applies the container's capability sets",
+  setgroups: "runc sets the container user's supplementary groups",
+  setgid: "runc switches to the container's group",
+  setuid: "runc switches to the container's user",
+  chdir: "runc enters the container's working directory",
+  getcwd: 'runc checks the working directory',
+  openat: 'runc opens /proc/self/fd and the exec FIFO',
+  openat2: 'runc >= 1.2 opens paths inside the container with openat2 (RESOLVE_IN_ROOT)',
+  read: 'runc reads its sync pipe',
+  close: 'runc closes descriptors it must not leak into the container',
+  close_range: 'runc >= 1.2 closes leaked descriptors with close_range',
+  fcntl: 'runc marks descriptors close-on-exec',
+  fstat: 'runc inspects descriptors during the /proc/self/fd sweep',
+  newfstatat: 'runc inspects descriptors and looks up the entrypoint',
+  fstatfs: 'runc checks that /proc is procfs before trusting it',
+  getdents64: 'runc lists /proc/self/fd to close leaked descriptors',
+  epoll_ctl: "Go runtime: runc's netpoller",
+  epoll_pwait: "Go runtime: runc's netpoller",
+  faccessat2: 'runc looks up the entrypoint on PATH (exec.LookPath)',
+  write: 'runc writes to the exec FIFO to signal it is ready',
+  getppid: 'runc checks its parent is still alive',
+  getpid: 'Go runtime and runc identify the process',
+  gettid: 'Go runtime identifies threads for signals',
+  tgkill: 'Go runtime preempts goroutines with signals',
+  futex: 'Go runtime synchronises threads',
+  nanosleep: 'Go runtime sleeps while waiting',
+  sched_yield: 'Go runtime yields the CPU',
+  rt_sigprocmask: 'Go runtime masks signals',
+  rt_sigreturn: 'Go runtime returns from signal handlers',
+  sigaltstack: 'Go runtime sets signal stacks for new threads',
+  mmap: 'Go runtime grows its heap',
+  munmap: 'Go runtime releases memory',
+  madvise: 'Go runtime returns memory to the kernel',
+  exit_group: 'runc exits when starting the entrypoint fails',
+  execve: 'runc executes the entrypoint',
+};
+
+/**
+ * Older syscalls and their modern replacements, for mapping names to an arch whose table lacks the
+ * older one (aarch64 and riscv64 only have the `*at` and `p*` forms).
+ */
+export const SYSCALL_EQUIVALENTS: Readonly<Record<string, readonly string[]>> = {
+  open: ['openat'],
+  creat: ['openat'],
+  stat: ['newfstatat', 'statx'],
+  lstat: ['newfstatat', 'statx'],
+  fstat: ['newfstatat', 'fstat'],
+  access: ['faccessat', 'faccessat2'],
+  faccessat: ['faccessat2'],
+  mkdir: ['mkdirat'],
+  rmdir: ['unlinkat'],
+  unlink: ['unlinkat'],
+  rename: ['renameat2', 'renameat'],
+  renameat: ['renameat2'],
+  link: ['linkat'],
+  symlink: ['symlinkat'],
+  readlink: ['readlinkat'],
+  chmod: ['fchmodat'],
+  chown: ['fchownat'],
+  lchown: ['fchownat'],
+  mknod: ['mknodat'],
+  utime: ['utimensat'],
+  utimes: ['utimensat'],
+  futimesat: ['utimensat'],
+  poll: ['ppoll'],
+  select: ['pselect6'],
+  epoll_wait: ['epoll_pwait'],
+  epoll_create: ['epoll_create1'],
+  pipe: ['pipe2'],
+  dup2: ['dup3'],
+  fork: ['clone'],
+  vfork: ['clone'],
+  getdents: ['getdents64'],
+  inotify_init: ['inotify_init1'],
+  eventfd: ['eventfd2'],
+  signalfd: ['signalfd4'],
+  alarm: ['setitimer'],
+  getpgrp: ['getpgid'],
+  pause: ['ppoll'],
+  time: ['clock_gettime'],
+  mmap2: ['mmap'],
+  stat64: ['newfstatat', 'statx'],
+  lstat64: ['newfstatat', 'statx'],
+  fstat64: ['fstat'],
+  fstatat64: ['newfstatat'],
+  fcntl64: ['fcntl'],
+  _llseek: ['lseek'],
+  ugetrlimit: ['prlimit64'],
+  getrlimit: ['prlimit64'],
+  setrlimit: ['prlimit64'],
+};
+
+/** An allowed syscall in the intermediate policy: unconditional, or a list of alternative condition sets. */
+export interface AllowEntry {
+  /** Syscall name. */
+  readonly name: string;
+  /** `any` for unconditional; otherwise each element is one rule (ANDed conditions). */
+  readonly conditions: 'any' | readonly (readonly ArgCondition[])[];
+  /** Why the rule is as it is (used in comments). */
+  readonly note?: string;
+  /** Calls seen, when known (for comments). */
+  readonly count?: number;
+}
+
+/** The intermediate policy shared by generate and merge, laid out into a profile by {@link layoutProfile}. */
+export interface Policy {
+  /** Default action. */
+  readonly defaultAction: ActionName;
+  /** `defaultErrnoRet` for an ERRNO default. */
+  readonly defaultErrnoRet?: number;
+  /** `SCMP_ARCH_*` names. */
+  readonly architectures: readonly string[];
+  /** Architecture the argument indexes are for (s390/s390x swap clone's arguments). */
+  readonly arch: ArchName;
+  /** Allowed syscalls by name. */
+  readonly allow: ReadonlyMap<string, AllowEntry>;
+  /** Syscalls the runtime needs (docker target) that are not already in `allow`, with the reason. */
+  readonly runtime: ReadonlyMap<string, string>;
+  /** Answer clone3 with ENOSYS (unless that is the default anyway). */
+  readonly clone3Enosys: boolean;
+  /** Critical syscalls refused with ERRNO(EPERM) in an explicit block, with an optional note per name. */
+  readonly refuse: ReadonlyMap<string, string | undefined>;
+  /** Names dropped because no target arch has them, with the reason. */
+  readonly dropped: ReadonlyMap<string, string>;
+  /** Rules kept as written (merge: filtered rules and other actions), placed after the runtime block. */
+  readonly extra?: readonly Omit<SyscallRule, 'pointer'>[];
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The ABIs of an arch's profile: the arch and the compat ABIs its kernel runs. */
+export function targetAbis(arch: ArchName): ArchName[] {
+  return hostAbis(arch);
+}
+
+/** Whether a name is usable on any of the ABIs (libseccomp 2.6 resolves it). */
+function knownOn(abis: readonly ArchName[], name: string): boolean {
+  return abis.some((a) => libseccompKnows(a, name, '2.6'));
+}
+
+/** Map a name to the names that exist on the target ABIs (itself, or its modern equivalents). */
+export function mapName(name: string, abis: readonly ArchName[]): string[] {
+  if (knownOn(abis, name)) return [name];
+  return (SYSCALL_EQUIVALENTS[name] ?? []).filter((n) => knownOn(abis, n));
+}
+
+function cloneIndex(arch: ArchName): number {
+  // s390/s390x swap the first two clone arguments (moby's default profile: arg1 on s390).
+  return arch === 's390' || arch === 's390x' ? 1 : 0;
+}
+
+/** Condition sets with no duplicates, in a stable order. */
+function dedupeConditions(sets: readonly (readonly ArgCondition[])[]): ArgCondition[][] {
+  const seen = new Map<string, ArgCondition[]>();
+  for (const s of sets) {
+    const key = conditionKey(s);
+    if (!seen.has(key)) seen.set(key, [...s]);
+  }
+  return [...seen.entries()].sort(([a], [b]) => cmp(a, b)).map(([, v]) => v);
+}
+
+/** A canonical string for a condition set (order-independent). */
+export function conditionKey(s: readonly ArgCondition[]): string {
+  return s
+    .map(
+      (c) =>
+        `${c.index}:${c.op}:${c.value.toString(16).padStart(16, '0')}:${c.valueTwo.toString(16).padStart(16, '0')}`,
+    )
+    .sort()
+    .join('&');
+}
+
+/** Values of one argument label across entries; undefined when any call's value is unknown. */
+function knownValues(entries: readonly EvidenceSyscall[], label: string): bigint[] | undefined {
+  const out = new Set<bigint>();
+  for (const e of entries) {
+    const a = e.args[label];
+    if (a === undefined || a.values.length === 0) return undefined;
+    const seen = a.values.reduce((n, v) => n + v.count, 0);
+    // Values are capped per syscall; if some calls are not covered, we do not know them all.
+    if (seen < e.count) return undefined;
+    for (const v of a.values) {
+      if (v.value === undefined) return undefined;
+      out.add(BigInt(v.value));
+    }
+  }
+  return [...out].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+}
+
+/** Build the intermediate policy from evidence. */
+export function policyFromEvidence(evidence: Evidence, opts: GenerateOptions = {}): Policy {
+  const mode = opts.mode ?? 'enforce';
+  const arch = opts.arch ?? evidence.host;
+  const abis = targetAbis(arch);
+  const errno = (opts.errno ?? 'EPERM') === 'ENOSYS' ? ENOSYS : EPERM;
+
+  // Group evidence entries per target name.
+  const byName = new Map<string, EvidenceSyscall[]>();
+  const dropped = new Map<string, string>();
+  for (const s of evidence.syscalls) {
+    const names = mapName(s.name, abis);
+    if (names.length === 0) {
+      dropped.set(s.name, `not a syscall on ${abis.join('/')}`);
+      continue;
+    }
+    for (const n of names) {
+      const list = byName.get(n) ?? [];
+      list.push(s);
+      byName.set(n, list);
+    }
+  }
+
+  const critical = new Set(criticalSyscalls());
+  const allow = new Map<string, AllowEntry>();
+  const refuse = new Map<string, string | undefined>();
+  const countOf = (list: readonly EvidenceSyscall[]): number =>
+    list.reduce((n, e) => n + e.count, 0);
+
+  for (const [name, list] of [...byName.entries()].sort(([a], [b]) => cmp(a, b))) {
+    const count = countOf(list);
+    if (name === 'clone3' || name === 'clone') continue; // handled below
+    if (name === 'socket') {
+      const fams = knownValues(list, 'family');
+      if (fams === undefined) {
+        allow.set(name, {
+          name,
+          conditions: 'any',
+          count,
+          note: 'socket families were not recorded, so every family is allowed',
+        });
+      } else {
+        allow.set(name, {
+          name,
+          count,
+          conditions: fams.map((f) => [{ index: 0, value: f, valueTwo: 0n, op: 'SCMP_CMP_EQ' }]),
+        });
+      }
+      continue;
+    }
+    if (name === 'personality') {
+      const vals = knownValues(list, 'persona');
+      if (vals === undefined) {
+        allow.set(name, {
+          name,
+          conditions: 'any',
+          count,
+          note: 'personality values were not recorded',
+        });
+      } else {
+        allow.set(name, {
+          name,
+          count,
+          conditions: vals.map((v) => [{ index: 0, value: v, valueTwo: 0n, op: 'SCMP_CMP_EQ' }]),
+        });
+      }
+      continue;
+    }
+    if (critical.has(name)) {
+      // A critical call that only ever failed with EPERM is refused with EPERM: the workload already
+      // met and handled exactly that outcome.
+      const onlyEperm = list.every((e) => (e.errors.EPERM ?? 0) === e.count && e.count > 0);
+      if (onlyEperm) {
+        refuse.set(name, `seen ${count}x, always failing with EPERM`);
+        continue;
+      }
+    }
+    allow.set(name, { name, conditions: 'any', count });
+  }
+
+  // clone: allowed without namespace flags, plus each namespace combination seen.
+  const cloneList = byName.get('clone') ?? [];
+  const clone3List = byName.get('clone3') ?? [];
+  if (cloneList.length > 0 || clone3List.length > 0) {
+    const idx = cloneIndex(arch);
+    const sets: ArgCondition[][] = [
+      [{ index: idx, value: CLONE_NAMESPACE_MASK, valueTwo: 0n, op: 'SCMP_CMP_MASKED_EQ' }],
+    ];
+    const flags = cloneList.length > 0 ? knownValues(cloneList, 'flags') : [];
+    for (const f of flags ?? []) {
+      const ns = f & CLONE_NAMESPACE_MASK;
+      if (ns !== 0n)
+        sets.push([
+          { index: idx, value: CLONE_NAMESPACE_MASK, valueTwo: ns, op: 'SCMP_CMP_MASKED_EQ' },
+        ]);
+    }
+    const notes: string[] = [];
+    if (cloneList.length === 0)
+      notes.push('clone3 was seen: libc falls back to clone when clone3 fails with ENOSYS');
+    if (flags === undefined)
+      notes.push('clone flags were not all recorded: namespace flags stay refused');
+    allow.set('clone', {
+      name: 'clone',
+      count: countOf(cloneList),
+      conditions: dedupeConditions(sets),
+      ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
+    });
+  }
+
+  const runtime = new Map<string, string>();
+  if (opts.target === 'docker') {
+    for (const [n, why] of Object.entries(RUNC_POST_LOAD)) {
+      if (!allow.has(n) && knownOn(abis, n)) runtime.set(n, why);
+      refuse.delete(n);
+    }
+  }
+
+  for (const n of critical) {
+    if (allow.has(n) || runtime.has(n) || n === 'clone3' || refuse.has(n)) continue;
+    if (knownOn(abis, n)) refuse.set(n, undefined);
+  }
+
+  const defaultAction: ActionName =
+    mode === 'audit'
+      ? 'SCMP_ACT_LOG'
+      : mode === 'kill'
+        ? 'SCMP_ACT_KILL_PROCESS'
+        : 'SCMP_ACT_ERRNO';
+  return {
+    defaultAction,
+    ...(mode === 'enforce' ? { defaultErrnoRet: errno } : {}),
+    architectures: abis.map((a) => archInfo(a).scmpName),
+    arch,
+    allow,
+    runtime,
+    clone3Enosys: knownOn(abis, 'clone3') && !(mode === 'enforce' && errno === ENOSYS),
+    refuse,
+    dropped,
+  };
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** Comment of one argument rule. */
+function argComment(name: string, conds: readonly ArgCondition[], entry: AllowEntry): string {
+  const c = conds[0];
+  if (name === 'socket' && c !== undefined) {
+    const fam = familyName(c.value);
+    return `socket: only family ${fam === undefined ? String(c.value) : `${fam} (${c.value})`}, as seen`;
+  }
+  if (name === 'personality' && c !== undefined)
+    return `personality: only ${personalityName(c.value)}, as seen`;
+  if (name === 'clone' && c !== undefined) {
+    if (c.valueTwo === 0n)
+      return `clone: no namespace flags (CLONE_NEW* mask 0x${CLONE_NAMESPACE_MASK.toString(16)} must be clear)${entry.note === undefined ? '' : `; ${entry.note}`}`;
+    return `clone: namespace flags seen: ${namespaceFlagNames(c.valueTwo).join('|')}`;
+  }
+  return `${name}: argument values seen`;
+}
+
+/** Lay a policy out as a profile (see the module comment for the order). */
+export function layoutProfile(policy: Policy): Profile {
+  const rules: Omit<SyscallRule, 'pointer'>[] = [];
+  const critical = new Set(criticalSyscalls());
+
+  // 1. unconditional allows grouped by category (critical/high ones apart).
+  const unconditional = [...policy.allow.values()].filter((e) => e.conditions === 'any');
+  const risky = unconditional.filter((e) => critical.has(e.name) || e.note !== undefined);
+  const plain = unconditional.filter((e) => !risky.includes(e));
+  for (const cat of SYSCALL_CATEGORIES) {
+    const group = plain
+      .filter((e) => categoryOf(e.name) === cat)
+      .sort((a, b) => cmp(a.name, b.name));
+    if (group.length === 0) continue;
+    const calls = group.reduce((n, e) => n + (e.count ?? 0), 0);
+    rules.push({
+      names: group.map((e) => e.name),
+      action: 'SCMP_ACT_ALLOW',
+      args: [],
+      comment: `${categoryLabel(cat)}: ${plural(group.length, 'syscall')}${calls > 0 ? `, ${plural(calls, 'call')} seen` : ''}`,
+    });
+  }
+  // 2. seen syscalls that need a reviewer's eye.
+  for (const e of risky.sort((a, b) => cmp(a.name, b.name))) {
+    const risk = riskOf(e.name);
+    const parts = [
+      critical.has(e.name)
+        ? `${risk.level} risk (${risk.reason}), allowed because the workload made it`
+        : categoryLabel(categoryOf(e.name)),
+      e.count !== undefined && e.count > 0 ? `${plural(e.count, 'call')} seen` : undefined,
+      e.note,
+    ].filter((x): x is string => x !== undefined);
+    rules.push({
+      names: [e.name],
+      action: 'SCMP_ACT_ALLOW',
+      args: [],
+      comment: `${e.name}: ${parts.join('; ')}`,
+    });
+  }
+  // 3. argument rules.
+  for (const e of [...policy.allow.values()].sort((a, b) => cmp(a.name, b.name))) {
+    if (e.conditions === 'any') continue;
+    for (const conds of e.conditions) {
+      rules.push({
+        names: [e.name],
+        action: 'SCMP_ACT_ALLOW',
+        args: conds,
+        comment: argComment(e.name, conds, e),
+      });
+    }
+  }
+  // 4. runtime needs.
+  for (const [n, why] of [...policy.runtime.entries()].sort(([a], [b]) => cmp(a, b))) {
+    rules.push({ names: [n], action: 'SCMP_ACT_ALLOW', args: [], comment: `runtime: ${why}` });
+  }
+  rules.push(...(policy.extra ?? []));
+  // 5. clone3 -> ENOSYS.
+  if (policy.clone3Enosys && !policy.allow.has('clone3')) {
+    rules.push({
+      names: ['clone3'],
+      action: 'SCMP_ACT_ERRNO',
+      errnoRet: ENOSYS,
+      args: [],
+      comment:
+        'clone3: its flags are behind a pointer seccomp cannot read; ENOSYS makes libc fall back to clone, which is filtered',
+    });
+  }
+  // 6. explicit refusal block.
+  const refused = [...policy.refuse.keys()].sort(cmp);
+  if (refused.length > 0) {
+    const notes = [...policy.refuse.entries()]
+      .filter((e): e is [string, string] => e[1] !== undefined)
+      .sort(([a], [b]) => cmp(a, b))
+      .map(([n, why]) => `${n}: ${why}`);
+    const sameAsDefault =
+      policy.defaultAction === 'SCMP_ACT_ERRNO' && (policy.defaultErrnoRet ?? EPERM) === EPERM;
+    rules.push({
+      names: refused,
+      action: 'SCMP_ACT_ERRNO',
+      errnoRet: EPERM,
+      args: [],
+      comment: `critical syscalls, refused explicitly for review${sameAsDefault ? ' (the default refuses them too; runc skips a rule equal to the default)' : ''}${notes.length > 0 ? `; ${notes.join('; ')}` : ''}`,
+    });
+  }
+  return {
+    defaultAction: policy.defaultAction,
+    ...(policy.defaultErrnoRet !== undefined ? { defaultErrnoRet: policy.defaultErrnoRet } : {}),
+    architectures: policy.architectures,
+    syscalls: rules.map((r, i) => ({ ...r, pointer: `/syscalls/${i}` })),
+  };
+}
+
+/** Generate a least-privilege profile (the model) from evidence. */
+export function generateProfile(evidence: Evidence, opts: GenerateOptions = {}): Profile {
+  return layoutProfile(policyFromEvidence(evidence, opts));
+}
+
+/** Names a profile allows in some form (unconditionally or with arguments). */
+export function allowedNames(profile: Profile): string[] {
+  const s = new Set<string>();
+  for (const r of profile.syscalls)
+    if (r.action === 'SCMP_ACT_ALLOW') for (const n of r.names) s.add(n);
+  return [...s].sort(cmp);
+}
