@@ -5,7 +5,14 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { ProfileError, RuntimeError, SeccompToolError, UsageError, LogParseError, BpfError } from '../errors.js';
+import {
+  ProfileError,
+  RuntimeError,
+  SeccompToolError,
+  UsageError,
+  LogParseError,
+  BpfError,
+} from '../errors.js';
 import { commands } from './commands/index.js';
 import { EXIT, takeRequestedExit } from './exit.js';
 import { err, paint } from './io.js';
@@ -22,7 +29,10 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      writeOut: (s) => process.stdout.write(s),
+    })
     .addHelpText(
       'after',
       `
@@ -41,7 +51,12 @@ Examples:
 /** Map an error to its exit code and print it. */
 export function reportError(e: unknown): number {
   if (e instanceof CommanderError) {
-    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+    if (
+      e.code === 'commander.helpDisplayed' ||
+      e.code === 'commander.version' ||
+      e.code === 'commander.help'
+    )
+      return EXIT.ok;
     return EXIT.badInput;
   }
   if (e instanceof ProfileError) {
@@ -63,7 +78,11 @@ export function reportError(e: unknown): number {
     err(`${paint('red', 'error', process.stderr)}[${e.code}]: ${e.message}`);
     return EXIT.badInput;
   }
-  if (e instanceof Error && 'code' in e && (e.code === 'ENOENT' || e.code === 'EISDIR' || e.code === 'EACCES')) {
+  if (
+    e instanceof Error &&
+    'code' in e &&
+    (e.code === 'ENOENT' || e.code === 'EISDIR' || e.code === 'EACCES')
+  ) {
     err(`${paint('red', 'error', process.stderr)}: ${e.message}`);
     return EXIT.badInput;
   }
@@ -76,7 +95,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   takeRequestedExit();
   try {
-    await program.parseAsync(argv as string[], { from: 'user' });
+    await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
     takeRequestedExit();
     return reportError(e);

@@ -1,102 +1,13 @@
-import { release } from 'node:os';
 import type { Command } from 'commander';
-import { resolveArch, type ArchName } from '../../arch/index.js';
-import type { LibseccompVersion } from '../../arch/syscalls.js';
+import { resolveArch } from '../../arch/index.js';
 import { disassemble } from '../../bpf/disasm.js';
 import { encodeProgram, type Instruction } from '../../bpf/instruction.js';
 import { compileProfile, type CompileResult } from '../../compile/compile.js';
 import { symbolicAnnotator } from '../../compile/explain.js';
 import { formatStats } from '../../compile/stats.js';
 import { UsageError } from '../../errors.js';
-import { loadProfile } from '../../profile/load.js';
-import {
-  parseKernelRelease,
-  resolveProfile,
-  type KernelVersion,
-  type ResolvedProfile,
-} from '../../profile/resolve.js';
-import type { LoadedProfile } from '../../profile/types.js';
-import { err, out, readInput, toJson, writeOutput } from '../io.js';
-import { hostArch } from './syscalls.js';
-
-/** The bounding capabilities Docker gives a container by default (moby `oci/caps/defaults.go`). */
-export const DOCKER_DEFAULT_CAPS: readonly string[] = [
-  'CAP_CHOWN',
-  'CAP_DAC_OVERRIDE',
-  'CAP_FSETID',
-  'CAP_FOWNER',
-  'CAP_MKNOD',
-  'CAP_NET_RAW',
-  'CAP_SETGID',
-  'CAP_SETUID',
-  'CAP_SETFCAP',
-  'CAP_SETPCAP',
-  'CAP_NET_BIND_SERVICE',
-  'CAP_SYS_CHROOT',
-  'CAP_KILL',
-  'CAP_AUDIT_WRITE',
-];
-
-/** Host options shared by `compile` and `explain`. */
-export interface HostOptions {
-  readonly arch?: string | undefined;
-  readonly caps?: string | undefined;
-  readonly kernel?: string | undefined;
-  readonly libseccomp?: string | undefined;
-}
-
-/** A profile loaded and resolved for one host. */
-export interface LoadedForHost {
-  readonly loaded: LoadedProfile;
-  readonly resolved: ResolvedProfile;
-  readonly arch: ArchName;
-  readonly libseccomp: LibseccompVersion;
-}
-
-/** Parse `--caps`: `none`, or a comma list with or without the `CAP_` prefix; default Docker's set. */
-export function parseCaps(text: string | undefined): string[] {
-  if (text === undefined) return [...DOCKER_DEFAULT_CAPS];
-  if (text.trim() === 'none' || text.trim() === '') return [];
-  return text
-    .split(',')
-    .map((c) => c.trim().toUpperCase())
-    .filter((c) => c !== '')
-    .map((c) => (c.startsWith('CAP_') ? c : `CAP_${c}`));
-}
-
-/** Parse `--kernel X.Y`; default the running kernel. */
-export function parseKernel(text: string | undefined): KernelVersion {
-  const k = parseKernelRelease(text ?? release());
-  if (k === undefined) throw new UsageError(`--kernel: expected X.Y, got '${text ?? release()}'`);
-  return k;
-}
-
-/** Parse `--libseccomp`. */
-export function parseLibseccomp(text: string | undefined): LibseccompVersion {
-  if (text === undefined || text === '2.5.4' || text === '2.5') return '2.5.4';
-  if (text === '2.6' || text.startsWith('2.6.')) return '2.6';
-  throw new UsageError(`--libseccomp: expected 2.5.4 or 2.6, got '${text}'`);
-}
-
-/** Load a profile file and resolve it for the host described by the options. */
-export function loadForHost(file: string, opts: HostOptions): LoadedForHost {
-  const arch = opts.arch === undefined ? hostArch() : resolveArch(opts.arch).name;
-  const libseccomp = parseLibseccomp(opts.libseccomp);
-  const loaded = loadProfile(file, readInput(file), { libseccomp });
-  for (const w of loaded.warnings)
-    err(`${file}: warning[${w.code}]: ${w.message}${w.pointer ? ` (at ${w.pointer})` : ''}`);
-  const resolved = resolveProfile(loaded.profile, {
-    arch,
-    caps: parseCaps(opts.caps),
-    kernel: parseKernel(opts.kernel),
-  });
-  if (resolved === null)
-    throw new UsageError(
-      `${file}: the profile has no defaultAction and no syscalls; Docker runs without seccomp`,
-      'seccomp-off',
-    );
-  return { loaded, resolved, arch, libseccomp };
-}
+import { loadForHost, type HostOptions } from '../host.js';
+import { err, out, toJson, writeOutput } from '../io.js';
 
 /** Output formats of `sysgate compile`. */
 export const COMPILE_FORMATS = ['raw', 'hex', 'c', 'disasm', 'json'] as const;

@@ -5,13 +5,8 @@ import { toC, toDocker, toOci, toSpo, type SpoApiVersion } from '../../profile/c
 import { resolvedToProfile, type ResolvedProfile } from '../../profile/resolve.js';
 import type { LoadedProfile, Profile } from '../../profile/types.js';
 import { err, writeOutput } from '../io.js';
-import {
-  describeHost,
-  hostFromOptions,
-  readProfile,
-  resolveLoaded,
-  type HostOptions,
-} from './resolve.js';
+import { hostFromOptions, readProfile, resolveLoaded, type HostOptions } from '../host.js';
+import { describeHost } from './resolve.js';
 
 /** The output formats of `convert`. */
 const TARGETS = ['docker', 'oci', 'spo', 'c'] as const;

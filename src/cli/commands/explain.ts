@@ -14,7 +14,7 @@ import {
 import type { DecisionOrigin } from '../../compile/plan.js';
 import { UsageError } from '../../errors.js';
 import { out, outJson, readInputBytes } from '../io.js';
-import { loadForHost, type HostOptions } from './compile.js';
+import { loadForHost, type HostOptions } from '../host.js';
 import { hostArch } from './syscalls.js';
 
 /** Symbolic constants accepted in arguments (uapi headers: socket.h, sched.h, signal.h, personality.h, fcntl.h). */
