@@ -12,3 +12,4 @@ export * from './compile/index.js';
 // compile/explain.ts also exports an errnoName; the arch layer's (errno names per arch) is the public one.
 export { errnoName } from './arch/index.js';
 export * from './run/index.js';
+export * from './generate/index.js';

@@ -126,7 +126,7 @@ export function loadForHost(file: string, opts: HostOptions): LoadedForHost {
   const loaded = loadProfile(file, readInput(file), { libseccomp });
   if (loaded.warnings.length > 0)
     err(
-      `${file}: ${loaded.warnings.length} warning(s) about what the real stack ignores; run 'sysgate validate ${file}' to list them`,
+      `${file}: ${loaded.warnings.length} warning(s) about what the real stack ignores; run 'sysgate validate --libseccomp ${libseccomp} ${file}' to list them`,
     );
   const host = hostFromOptions(opts);
   const resolved = resolveLoaded(loaded, host);

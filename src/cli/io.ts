@@ -13,10 +13,23 @@ export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
   return stream.isTTY;
 }
 
-const CODES = { red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36, gray: 90, bold: 1 } as const;
+const CODES = {
+  red: 31,
+  green: 32,
+  yellow: 33,
+  blue: 34,
+  magenta: 35,
+  cyan: 36,
+  gray: 90,
+  bold: 1,
+} as const;
 
 /** Wrap text in an ANSI colour when colour is on for `stream`. */
-export function paint(color: keyof typeof CODES, text: string, stream: NodeJS.WriteStream = process.stdout): string {
+export function paint(
+  color: keyof typeof CODES,
+  text: string,
+  stream: NodeJS.WriteStream = process.stdout,
+): string {
   return useColor(stream) ? `\u001b[${CODES[color]}m${text}\u001b[0m` : text;
 }
 
@@ -64,7 +77,8 @@ export function toJson(value: unknown, indent = 2): string {
   return JSON.stringify(
     value,
     (_k, v: unknown) => {
-      if (typeof v === 'bigint') return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= 0n ? Number(v) : v.toString();
+      if (typeof v === 'bigint')
+        return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= 0n ? Number(v) : v.toString();
       return v;
     },
     indent,

@@ -3,6 +3,9 @@
  * Library code: nothing is printed; failures to start become `RuntimeError`s.
  */
 import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { RuntimeError } from '../errors.js';
 
 /** What a finished child process left behind. */
@@ -130,4 +133,37 @@ export async function execOk(
     );
   }
   return r.stdout;
+}
+
+/**
+ * Run a command whose children outlive it (`runc run -d`, `docker run -d`): stdin and stdout are
+ * /dev/null and stderr goes to a temporary file, so that no pipe stays open after the command exits.
+ */
+export async function execDetached(
+  file: string,
+  args: readonly string[],
+  options: Pick<ExecOptions, 'cwd' | 'runtime' | 'timeoutMs'> = {},
+): Promise<{ readonly exitCode: number | null; readonly stderr: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'sysgate-detached-'));
+  const errPath = join(dir, 'stderr');
+  const fd = openSync(errPath, 'w');
+  try {
+    const exitCode = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn(file, args, { cwd: options.cwd, stdio: ['ignore', 'ignore', fd] });
+      const timer =
+        options.timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
+      child.on('error', (e) => {
+        if (timer) clearTimeout(timer);
+        reject(new RuntimeError(options.runtime ?? file, `cannot start ${file}: ${e.message}`, { cause: e }));
+      });
+      child.on('exit', (code) => {
+        if (timer) clearTimeout(timer);
+        resolve(code);
+      });
+    });
+    return { exitCode, stderr: readFileSync(errPath, 'utf8') };
+  } finally {
+    closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
