@@ -3,6 +3,7 @@
  * Add one import and one entry per command; keep the list sorted by name.
  */
 import type { Command } from 'commander';
+import * as advise from './advise.js';
 import * as asm from './asm.js';
 import * as compile from './compile.js';
 import * as convert from './convert.js';
@@ -10,6 +11,9 @@ import * as demo from './demo.js';
 import * as disasm from './disasm.js';
 import * as explain from './explain.js';
 import * as fmt from './fmt.js';
+import * as generate from './generate.js';
+import * as merge from './merge.js';
+import * as record from './record.js';
 import * as resolve from './resolve.js';
 import * as syscalls from './syscalls.js';
 import * as validate from './validate.js';
@@ -22,6 +26,7 @@ export interface CommandModule {
 
 /** All command modules, in the order `--help` lists them. */
 export const commands: readonly CommandModule[] = [
+  advise,
   asm,
   compile,
   convert,
@@ -29,6 +34,9 @@ export const commands: readonly CommandModule[] = [
   disasm,
   explain,
   fmt,
+  generate,
+  merge,
+  record,
   resolve,
   syscalls,
   validate,

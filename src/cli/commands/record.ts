@@ -1,0 +1,105 @@
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { record, writeEvidence, type RecordProgress } from '../../generate/index.js';
+import { requestExit, type ExitCode } from '../exit.js';
+import { err, Progress, writeOutput } from '../io.js';
+import {
+  addGenerateOptions,
+  describeProfile,
+  generateOptionsFrom,
+  renderGenerated,
+  type GenerateCliOptions,
+} from './generate.js';
+import { hostArch } from './syscalls.js';
+
+interface RecordCmdOptions extends GenerateCliOptions {
+  output?: string;
+  evidence?: string;
+  saveTrace?: string;
+  docker?: string;
+  dockerArg?: string[];
+  pin?: boolean;
+}
+
+function progressText(p: RecordProgress): string {
+  return `recording ${(p.elapsedMs / 1000).toFixed(1)}s: ${p.calls} calls, ${p.syscalls} distinct syscalls, ${p.processes} processes`;
+}
+
+/** `sysgate record -- CMD`: trace a workload, write evidence and a least-privilege profile. */
+export function register(program: Command): void {
+  const cmd = program
+    .command('record')
+    .description(
+      'run a command under strace (every thread and child), write its evidence and a least-privilege profile',
+    )
+    .argument('[command...]', 'the command to record, after --')
+    .option(
+      '-o, --output <file>',
+      "write the profile to FILE (atomically); '-' for stdout",
+      'seccomp-profile.json',
+    )
+    .option('--evidence <file>', 'write the evidence (JSON) to FILE')
+    .option('--save-trace <dir>', 'keep the raw strace output as DIR/trace.strace')
+    .option(
+      '--docker <image>',
+      'record inside a container of IMAGE (from the entrypoint on; the command after -- overrides it)',
+    )
+    .option('--docker-arg <arg...>', 'extra docker run options for --docker (mounts, user, env)')
+    .option('--no-pin', 'do not pin strace and the workload to one CPU with taskset');
+  addGenerateOptions(cmd).addHelpText(
+    'after',
+    `
+strace runs with -f -n -X raw -Y, writing into a FIFO that is parsed while the command runs (a
+progress line is shown on a terminal); strace and the command are pinned to one CPU, which makes
+tracing several times faster. The command's exit status is forwarded. strace must be installed.
+
+With --docker, the host's strace (with its libraries and loader) is mounted into the container
+and traces the entrypoint from its execve on; only this recording run gets --cap-add SYS_PTRACE
+and seccomp=unconfined. Use --target docker for the profile so runc's own needs are allowed.
+
+Examples:
+  sysgate record -o python.json -- python3 app.py
+  sysgate record --evidence ev.json --save-trace traces/ -- git commit -m msg
+  sysgate record --mode audit -o audit.json -- node server.js
+  sysgate record --docker myimage:latest --target docker -o image.json
+  sysgate record --docker alpine --target docker -o ls.json -- ls /`,
+  );
+  cmd.action(async (argv: string[], opts: RecordCmdOptions) => {
+    const gen = generateOptionsFrom(opts);
+    if (argv.length === 0 && opts.docker === undefined)
+      throw new UsageError(
+        'give the command to record after --, e.g. sysgate record -- python3 app.py',
+      );
+    const progress = new Progress();
+    const result = await record({
+      argv,
+      host: hostArch(),
+      ...(opts.saveTrace !== undefined ? { saveTraceDir: opts.saveTrace } : {}),
+      ...(opts.pin === false ? { pinCpu: false as const } : {}),
+      ...(opts.docker !== undefined
+        ? { docker: { image: opts.docker, runArgs: opts.dockerArg ?? [] } }
+        : {}),
+      ...(process.stderr.isTTY
+        ? {
+            onProgress: (p: RecordProgress) => {
+              progress.update(progressText(p));
+            },
+          }
+        : {}),
+    });
+    progress.done();
+    const { evidence } = result;
+    const { profile, text } = renderGenerated(evidence, gen);
+    if (opts.evidence !== undefined) writeOutput(opts.evidence, writeEvidence(evidence));
+    writeOutput(opts.output ?? 'seccomp-profile.json', text);
+    for (const w of result.warnings.slice(0, 10)) err(`warning: trace line ${w}`);
+    err(
+      `recorded ${evidence.totals.calls} calls, ${evidence.syscalls.length} syscalls, ${evidence.totals.processes} processes in ${(result.durationMs / 1000).toFixed(2)}s; exit ${result.exitCode}${result.signal !== undefined ? ` (${result.signal})` : ''}`,
+    );
+    err(
+      `profile ${opts.output ?? 'seccomp-profile.json'}: ${describeProfile(profile)}${opts.evidence !== undefined ? `; evidence ${opts.evidence}` : ''}${result.tracePath !== undefined ? `; trace ${result.tracePath}` : ''}`,
+    );
+    // Forward the workload's exit status (any 0-255 value, not only sysgate's own codes).
+    requestExit(result.exitCode as ExitCode);
+  });
+}
