@@ -7,6 +7,9 @@
 import { constants as osConstants } from 'node:os';
 import { RuntimeError, UsageError } from '../errors.js';
 import { runBwrap } from './engines/bwrap.js';
+import { runDocker } from './engines/docker.js';
+import { runOci, type OciRuntime } from './engines/oci.js';
+import { SANDBOX_NATIVE_DIR } from './rootfs.js';
 import { proberPath } from './native.js';
 import type { ProcessResult } from './process.js';
 import { formatProbes, parseOutcome, type Probe, type ProbeOutcome } from './probe-format.js';
@@ -19,10 +22,10 @@ export const ENGINE_NAMES: readonly EngineName[] = ['bwrap', 'runc', 'crun', 'do
 
 /**
  * The seccomp policy to probe: raw BPF for bwrap (one program, or several stacked oldest first), a
- * profile document for runc/crun (OCI `linux.seccomp`) and docker (Docker or OCI profile JSON), or
- * `undefined` for no filter at all.
+ * profile document for runc/crun (OCI `linux.seccomp`) and docker (Docker or OCI profile JSON, or
+ * `'unconfined'`), or `undefined`: no filter (bwrap, runc, crun) or Docker's default profile (docker).
  */
-export type ProbePolicy = Uint8Array | readonly Uint8Array[] | object | undefined;
+export type ProbePolicy = Uint8Array | readonly Uint8Array[] | object | 'unconfined' | undefined;
 
 /** Options of `runProbes`. */
 export interface ProbeRunOptions {
@@ -152,6 +155,40 @@ function bwrapLauncher(policy: ProbePolicy, options: ProbeRunOptions): ProberLau
   };
 }
 
+/** A launcher running the prober as the command of a fresh runc or crun container. */
+function ociLauncher(
+  runtime: OciRuntime,
+  policy: ProbePolicy,
+  options: ProbeRunOptions,
+): ProberLauncher {
+  if (isBpf(policy) || policy === 'unconfined') {
+    throw new UsageError(`the ${runtime} engine takes an OCI seccomp profile object, not raw BPF`);
+  }
+  proberPath(options.proberPath); // fail early when it is not built
+  return (args, input) =>
+    runOci({
+      runtime,
+      argv: [`${SANDBOX_NATIVE_DIR}/prober`, ...args],
+      stdin: input,
+      timeoutMs: options.batchTimeoutMs ?? 120_000,
+      ...(policy !== undefined && { seccomp: policy }),
+    });
+}
+
+/** A launcher running the prober as the command of a fresh Docker container. */
+function dockerLauncher(policy: ProbePolicy, options: ProbeRunOptions): ProberLauncher {
+  if (isBpf(policy)) throw new UsageError('the docker engine takes a seccomp profile, not raw BPF');
+  proberPath(options.proberPath);
+  return (args, input) =>
+    runDocker({
+      argv: [`${SANDBOX_NATIVE_DIR}/prober`, ...args],
+      stdin: input,
+      timeoutMs: options.batchTimeoutMs ?? 120_000,
+      ...(policy !== undefined && { seccomp: policy }),
+      ...(options.image !== undefined && { image: options.image }),
+    });
+}
+
 /**
  * Issue `probes` under `engine` with `policy` loaded and return one outcome per probe, in order.
  * Throws `UsageError` when the policy does not suit the engine and `RuntimeError` when the sandbox
@@ -171,8 +208,11 @@ export async function runProbes(
       break;
     case 'runc':
     case 'crun':
+      launch = ociLauncher(engine, policy, options);
+      break;
     case 'docker':
-      throw new UsageError(`engine ${engine} is not supported yet`);
+      launch = dockerLauncher(policy, options);
+      break;
     default: {
       const never: never = engine;
       throw new UsageError(`unknown engine ${String(never)}`);

@@ -151,10 +151,16 @@ export async function execDetached(
     const exitCode = await new Promise<number | null>((resolve, reject) => {
       const child = spawn(file, args, { cwd: options.cwd, stdio: ['ignore', 'ignore', fd] });
       const timer =
-        options.timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
+        options.timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
       child.on('error', (e) => {
         if (timer) clearTimeout(timer);
-        reject(new RuntimeError(options.runtime ?? file, `cannot start ${file}: ${e.message}`, { cause: e }));
+        reject(
+          new RuntimeError(options.runtime ?? file, `cannot start ${file}: ${e.message}`, {
+            cause: e,
+          }),
+        );
       });
       child.on('exit', (code) => {
         if (timer) clearTimeout(timer);

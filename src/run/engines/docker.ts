@@ -1,0 +1,214 @@
+/**
+ * The Docker engine: `docker run --security-opt seccomp=FILE`, by default on a tiny image sysgate
+ * builds itself with `docker import` (no registry needed) and with the host's /usr and /etc mounted
+ * read-only, without network. The profile reaches Docker as a file the CLI reads, so Docker (moby)
+ * resolves it exactly as it would a user's `--security-opt`.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RuntimeError } from '../../errors.js';
+import { nativeBuildDir } from '../native.js';
+import { execCollect, execOk, type ProcessResult } from '../process.js';
+import { SANDBOX_NATIVE_DIR, hostRootfsLayout, rootfsTar } from '../rootfs.js';
+import type { BindMount } from './bwrap.js';
+
+/** The image sysgate builds from host directories. */
+export const DEFAULT_IMAGE = 'sysgate/base:local';
+
+/** The seccomp setting of a container: a profile document, or `unconfined`. */
+export type DockerSeccomp = object | 'unconfined';
+
+/** How to run one container. */
+export interface DockerRunOptions {
+  /** Command and arguments inside the container. */
+  readonly argv: readonly string[];
+  /** Docker or OCI seccomp profile; Docker's built-in default when absent. */
+  readonly seccomp?: DockerSeccomp;
+  /** Image (default `DEFAULT_IMAGE`, built on demand); host binds are added only for the default. */
+  readonly image?: string;
+  /** Text or bytes for stdin (the container is run with `-i`). */
+  readonly stdin?: string | Uint8Array;
+  /** `--network` value; `none` by default. */
+  readonly network?: string;
+  /** Extra bind mounts. */
+  readonly binds?: readonly BindMount[];
+  /** Mount native/build at /sysgate (default true), so the prober can run inside. */
+  readonly mountNative?: boolean;
+  /** Further `docker run` arguments placed before the image (e.g. `--cap-add`). */
+  readonly extraArgs?: readonly string[];
+  /** Kill the docker client after this many milliseconds. */
+  readonly timeoutMs?: number;
+}
+
+/** A container left running (see `startDocker`). */
+export interface StartedContainer {
+  /** Container id (or runtime container name). */
+  readonly id: string;
+  /** Host pid of the container's first process. */
+  readonly pid: number;
+  /** Run another process in the container (same seccomp profile), collecting its output. */
+  exec(
+    argv: readonly string[],
+    stdin?: string | Uint8Array,
+    timeoutMs?: number,
+  ): Promise<ProcessResult>;
+  /** Kill and remove the container. */
+  stop(): Promise<void>;
+}
+
+/** Fail with a `RuntimeError` when a docker command did not succeed. */
+function check(what: string, r: { exitCode: number | null; stderr: string }): void {
+  if (r.exitCode !== 0) {
+    throw new RuntimeError('docker', `${what} failed (exit ${r.exitCode}): ${r.stderr.trim()}`, {
+      exitCode: r.exitCode,
+      stderr: r.stderr,
+    });
+  }
+}
+
+/**
+ * Make sure `image` exists; the default image is created with `docker import` from a tar holding only
+ * the host's top-level links and empty mount points. Returns the image name.
+ */
+export async function ensureImage(image: string = DEFAULT_IMAGE): Promise<string> {
+  const probe = await execCollect('docker', ['image', 'inspect', '--format', '{{.Id}}', image], {
+    runtime: 'docker',
+  });
+  if (probe.exitCode === 0) return image;
+  if (image !== DEFAULT_IMAGE) {
+    throw new RuntimeError(
+      'docker',
+      `image ${image} is not present (sysgate never pulls; load or build it first)`,
+    );
+  }
+  const r = await execCollect(
+    'docker',
+    ['import', '--message', 'sysgate base: host /usr and /etc are bind-mounted', '-', image],
+    {
+      runtime: 'docker',
+      stdin: rootfsTar(hostRootfsLayout()),
+    },
+  );
+  check(`docker import ${image}`, r);
+  return image;
+}
+
+/** The `-v` arguments of the default image: host /usr, /etc (and lib dirs), and the prober. */
+function bindArgs(options: Pick<DockerRunOptions, 'image' | 'binds' | 'mountNative'>): string[] {
+  const binds: BindMount[] = [];
+  if ((options.image ?? DEFAULT_IMAGE) === DEFAULT_IMAGE) {
+    for (const dir of hostRootfsLayout().hostBinds) binds.push({ source: dir });
+  }
+  if (options.mountNative !== false)
+    binds.push({ source: nativeBuildDir(), target: SANDBOX_NATIVE_DIR });
+  binds.push(...(options.binds ?? []));
+  return binds.flatMap((b) => [
+    '-v',
+    `${b.source}:${b.target ?? b.source}:${b.readOnly === false ? 'rw' : 'ro'}`,
+  ]);
+}
+
+/**
+ * `docker run` arguments (after `run`) for `options`, the profile being in `profileFile` (or
+ * `unconfined`, or Docker's default when undefined).
+ */
+export function dockerRunArgs(
+  options: DockerRunOptions,
+  profileFile: string | undefined,
+  detach: boolean,
+): string[] {
+  const args = detach ? ['-d'] : ['--rm', '-i'];
+  args.push('--network', options.network ?? 'none');
+  if (profileFile !== undefined) args.push('--security-opt', `seccomp=${profileFile}`);
+  args.push(...bindArgs(options), ...(options.extraArgs ?? []));
+  args.push(options.image ?? DEFAULT_IMAGE, ...options.argv);
+  return args;
+}
+
+/** Write the profile to a private temporary file; returns its path and a cleanup function. */
+function profileFile(seccomp: DockerSeccomp | undefined): {
+  path: string | undefined;
+  cleanup: () => void;
+} {
+  if (seccomp === undefined) return { path: undefined, cleanup: () => undefined };
+  if (seccomp === 'unconfined') return { path: 'unconfined', cleanup: () => undefined };
+  const dir = mkdtempSync(join(tmpdir(), 'sysgate-docker-'));
+  const path = join(dir, 'seccomp.json');
+  writeFileSync(
+    path,
+    JSON.stringify(seccomp, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)),
+  );
+  return {
+    path,
+    cleanup: () => {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Run a command in a fresh container and collect its output (any exit status resolves). */
+export async function runDocker(options: DockerRunOptions): Promise<ProcessResult> {
+  await ensureImage(options.image ?? DEFAULT_IMAGE);
+  const pf = profileFile(options.seccomp);
+  try {
+    return await execCollect('docker', ['run', ...dockerRunArgs(options, pf.path, false)], {
+      runtime: 'docker',
+      ...(options.stdin !== undefined && { stdin: options.stdin }),
+      ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+    });
+  } finally {
+    pf.cleanup();
+  }
+}
+
+/** Start a container in the background (e.g. `sleep infinity`) and return a handle to it. */
+export async function startDocker(options: DockerRunOptions): Promise<StartedContainer> {
+  await ensureImage(options.image ?? DEFAULT_IMAGE);
+  const pf = profileFile(options.seccomp);
+  let id: string;
+  try {
+    id = (
+      await execOk('docker', ['run', ...dockerRunArgs(options, pf.path, true)], {
+        runtime: 'docker',
+      })
+    ).trim();
+  } finally {
+    pf.cleanup();
+  }
+  const stop = async (): Promise<void> => {
+    await execCollect('docker', ['rm', '-f', id], { runtime: 'docker' });
+  };
+  try {
+    const state = await execOk(
+      'docker',
+      ['inspect', '--format', '{{.State.Running}} {{.State.Pid}}', id],
+      {
+        runtime: 'docker',
+      },
+    );
+    const [running, pidText] = state.trim().split(' ');
+    const pid = Number(pidText);
+    if (running !== 'true' || !(pid > 0)) {
+      const logs = await execCollect('docker', ['logs', id], { runtime: 'docker' });
+      throw new RuntimeError(
+        'docker',
+        `container ${id.slice(0, 12)} is not running: ${logs.stderr.trim()}`,
+      );
+    }
+    return {
+      id,
+      pid,
+      exec: (argv, stdin, timeoutMs) =>
+        execCollect('docker', ['exec', '-i', id, ...argv], {
+          runtime: 'docker',
+          ...(stdin !== undefined && { stdin }),
+          ...(timeoutMs !== undefined && { timeoutMs }),
+        }),
+      stop,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}

@@ -1,0 +1,262 @@
+/**
+ * The OCI runtime engine: an OCI bundle built on the fly (a tiny root with the host's /usr and /etc
+ * bind-mounted read-only, fresh namespaces, no network) whose `linux.seccomp` is the given, already
+ * resolved profile, run with `runc` or `crun`. Every container gets a unique id and is deleted after use.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RuntimeError } from '../../errors.js';
+import { nativeBuildDir } from '../native.js';
+import { execCollect, execDetached, execOk, type ProcessResult } from '../process.js';
+import { SANDBOX_NATIVE_DIR, hostRootfsLayout, makeRootfsDir } from '../rootfs.js';
+import type { BindMount } from './bwrap.js';
+import type { StartedContainer } from './docker.js';
+
+/** The OCI runtimes sysgate drives. */
+export type OciRuntime = 'runc' | 'crun';
+
+/** How to run one OCI container. */
+export interface OciRunOptions {
+  /** `runc` or `crun`. */
+  readonly runtime: OciRuntime;
+  /** Command and arguments (absolute path or found through PATH=/usr/bin:/bin...). */
+  readonly argv: readonly string[];
+  /** An OCI `LinuxSeccomp` object (moby already resolved: no archMap/includes); none when absent. */
+  readonly seccomp?: object;
+  /** Text or bytes for stdin. */
+  readonly stdin?: string | Uint8Array;
+  /** Extra bind mounts. */
+  readonly binds?: readonly BindMount[];
+  /** Mount native/build at /sysgate (default true). */
+  readonly mountNative?: boolean;
+  /** Set no_new_privs (default false, like Docker: the filter is then loaded while runc still holds its capabilities). */
+  readonly noNewPrivileges?: boolean;
+  /** Kill the runtime after this many milliseconds. */
+  readonly timeoutMs?: number;
+  /** Runtime executable (default: `runtime` on PATH). */
+  readonly runtimePath?: string;
+}
+
+/** Docker's default capability set, so that a workload sees what it would see under Docker. */
+const DEFAULT_CAPS = [
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_FSETID',
+  'CAP_FOWNER',
+  'CAP_MKNOD',
+  'CAP_NET_RAW',
+  'CAP_SETGID',
+  'CAP_SETUID',
+  'CAP_SETFCAP',
+  'CAP_SETPCAP',
+  'CAP_NET_BIND_SERVICE',
+  'CAP_SYS_CHROOT',
+  'CAP_KILL',
+  'CAP_AUDIT_WRITE',
+];
+
+/** The bundle's config.json for `options` (root file system at `rootfs`, relative to the bundle). */
+export function ociConfig(
+  options: Omit<OciRunOptions, 'runtime' | 'stdin' | 'timeoutMs'>,
+  rootfs = 'rootfs',
+): object {
+  const bind = (source: string, destination: string, readOnly: boolean): object => ({
+    destination,
+    type: 'bind',
+    source,
+    options: ['rbind', 'nosuid', 'nodev', readOnly ? 'ro' : 'rw'],
+  });
+  const mounts: object[] = [
+    { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+    {
+      destination: '/dev',
+      type: 'tmpfs',
+      source: 'tmpfs',
+      options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'],
+    },
+    {
+      destination: '/tmp',
+      type: 'tmpfs',
+      source: 'tmpfs',
+      options: ['nosuid', 'nodev', 'mode=1777'],
+    },
+    ...hostRootfsLayout().hostBinds.map((d) => bind(d, d, true)),
+    ...(options.mountNative === false ? [] : [bind(nativeBuildDir(), SANDBOX_NATIVE_DIR, true)]),
+    ...(options.binds ?? []).map((b) => bind(b.source, b.target ?? b.source, b.readOnly !== false)),
+  ];
+  const caps = DEFAULT_CAPS;
+  return {
+    ociVersion: '1.0.2',
+    process: {
+      terminal: false,
+      user: { uid: 0, gid: 0 },
+      args: [...options.argv],
+      env: [
+        'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+        'HOME=/root',
+        'LANG=C.UTF-8',
+      ],
+      cwd: '/',
+      capabilities: { bounding: caps, effective: caps, permitted: caps },
+      rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }],
+      noNewPrivileges: options.noNewPrivileges ?? false,
+    },
+    root: { path: rootfs, readonly: true },
+    hostname: 'sysgate',
+    mounts,
+    linux: {
+      namespaces: [
+        { type: 'pid' },
+        { type: 'network' },
+        { type: 'ipc' },
+        { type: 'uts' },
+        { type: 'mount' },
+      ],
+      maskedPaths: ['/proc/kcore', '/proc/keys', '/proc/timer_list', '/proc/sched_debug'],
+      readonlyPaths: ['/proc/sys', '/proc/sysrq-trigger', '/proc/irq', '/proc/bus'],
+      ...(options.seccomp !== undefined && { seccomp: options.seccomp }),
+    },
+  };
+}
+
+/**
+ * Whether crun would refuse this host: a hybrid cgroup layout (v1 controllers under a tmpfs
+ * /sys/fs/cgroup) whose cgroup2 mount at /sys/fs/cgroup/unified still owns a controller. crun
+ * (libcrun `libcrun_cgroup_enter`) rejects that outright, whatever the cgroup manager.
+ */
+export function crunNeedsHybridWorkaround(): boolean {
+  const controllers = '/sys/fs/cgroup/unified/cgroup.controllers';
+  if (existsSync('/sys/fs/cgroup/cgroup.controllers') || !existsSync(controllers)) return false;
+  try {
+    return readFileSync(controllers, 'utf8').trim() !== '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The command line for one runtime invocation. On hosts where `crunNeedsHybridWorkaround()` holds,
+ * crun runs in a private mount namespace without the cgroup2 mount, so it sees plain cgroup v1; the
+ * host's mounts are untouched.
+ */
+export function runtimeCommand(
+  runtime: OciRuntime,
+  args: readonly string[],
+  runtimePath: string = runtime,
+): [file: string, args: string[]] {
+  if (runtime === 'crun' && crunNeedsHybridWorkaround()) {
+    const script = 'umount -l /sys/fs/cgroup/unified && exec "$0" "$@"';
+    return [
+      'unshare',
+      ['--mount', '--propagation', 'private', 'sh', '-c', script, runtimePath, ...args],
+    ];
+  }
+  return [runtimePath, [...args]];
+}
+
+/** A bundle directory on disk with a unique container id. */
+interface Bundle {
+  readonly dir: string;
+  readonly id: string;
+  readonly remove: () => void;
+}
+
+/** Write a bundle (config.json + rootfs) to a fresh temporary directory. */
+function makeBundle(options: OciRunOptions): Bundle {
+  const dir = mkdtempSync(join(tmpdir(), 'sysgate-oci-'));
+  mkdirSync(join(dir, 'rootfs'));
+  makeRootfsDir(join(dir, 'rootfs'), hostRootfsLayout());
+  writeFileSync(
+    join(dir, 'config.json'),
+    JSON.stringify(
+      ociConfig(options),
+      (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v),
+      2,
+    ),
+  );
+  const id = `sysgate-${process.pid}-${randomBytes(4).toString('hex')}`;
+  return {
+    dir,
+    id,
+    remove: () => {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Run a command in a fresh container and collect its output (any exit status resolves). */
+export async function runOci(options: OciRunOptions): Promise<ProcessResult> {
+  const cmd = (args: readonly string[]): [string, string[]] =>
+    runtimeCommand(options.runtime, args, options.runtimePath);
+  const bundle = makeBundle(options);
+  try {
+    return await execCollect(...cmd(['run', '--bundle', bundle.dir, bundle.id]), {
+      runtime: options.runtime,
+      ...(options.stdin !== undefined && { stdin: options.stdin }),
+      ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+    });
+  } finally {
+    await execCollect(...cmd(['delete', '--force', bundle.id]), { runtime: options.runtime }).catch(
+      () => undefined,
+    );
+    bundle.remove();
+  }
+}
+
+/** Start a container in the background (e.g. `sleep infinity`) and return a handle to it. */
+export async function startOci(options: OciRunOptions): Promise<StartedContainer> {
+  const cmd = (args: readonly string[]): [string, string[]] =>
+    runtimeCommand(options.runtime, args, options.runtimePath);
+  const bundle = makeBundle(options);
+  const stop = async (): Promise<void> => {
+    await execCollect(...cmd(['delete', '--force', bundle.id]), { runtime: options.runtime }).catch(
+      () => undefined,
+    );
+    bundle.remove();
+  };
+  try {
+    const r = await execDetached(...cmd(['run', '--detach', '--bundle', bundle.dir, bundle.id]), {
+      runtime: options.runtime,
+      timeoutMs: options.timeoutMs ?? 60_000,
+    });
+    if (r.exitCode !== 0) {
+      throw new RuntimeError(
+        options.runtime,
+        `${options.runtime} run failed (exit ${r.exitCode}): ${r.stderr.trim()}`,
+        {
+          exitCode: r.exitCode,
+          stderr: r.stderr,
+        },
+      );
+    }
+    const state = JSON.parse(
+      await execOk(...cmd(['state', bundle.id]), { runtime: options.runtime }),
+    ) as {
+      pid?: number;
+      status?: string;
+    };
+    if (state.status !== 'running' || !(typeof state.pid === 'number' && state.pid > 0)) {
+      throw new RuntimeError(
+        options.runtime,
+        `container ${bundle.id} is ${state.status ?? 'unknown'}, not running`,
+      );
+    }
+    const pid = state.pid;
+    return {
+      id: bundle.id,
+      pid,
+      exec: (argv, stdin, timeoutMs) =>
+        execCollect(...cmd(['exec', bundle.id, ...argv]), {
+          runtime: options.runtime,
+          ...(stdin !== undefined && { stdin }),
+          ...(timeoutMs !== undefined && { timeoutMs }),
+        }),
+      stop,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
