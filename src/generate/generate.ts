@@ -24,7 +24,7 @@ import {
   SYSCALL_CATEGORIES,
 } from '../kb/index.js';
 import type { ActionName, ArgCondition, Profile, SyscallRule } from '../profile/types.js';
-import { hostAbis } from '../trace/observe.js';
+import { abiFor, hostAbis } from '../trace/observe.js';
 import type { Evidence, EvidenceSyscall } from './evidence.js';
 import {
   CLONE_NAMESPACE_MASK,
@@ -263,7 +263,10 @@ export function policyFromEvidence(evidence: Evidence, opts: GenerateOptions = {
   const byName = new Map<string, EvidenceSyscall[]>();
   const dropped = new Map<string, string>();
   for (const s of evidence.syscalls) {
-    const names = mapName(s.name, abis);
+    // Map each call to the ABI that plays the same role on the target (native, 32-bit or x32).
+    const role = (['64', '32', 'x32'] as const).find((pers) => abiFor(evidence.host, pers) === s.abi);
+    const tgt = role === undefined ? abis : [abiFor(arch, role)];
+    const names = mapName(s.name, tgt);
     if (names.length === 0) {
       dropped.set(s.name, `not a syscall on ${abis.join('/')}`);
       continue;

@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { ProfileError } from '../errors.js';
+import { Observation } from '../trace/observe.js';
+import { parseStrace } from '../trace/strace.js';
+import { readEvidence, toEvidence, writeEvidence } from './evidence.js';
+import { resolveSymbol } from './symbols.js';
+
+const TRACES = resolve(import.meta.dirname, '../../../shared/corpus/traces');
+
+function observe(file: string): Observation {
+  const o = new Observation('x86_64', resolveSymbol);
+  const text = readFileSync(join(TRACES, file), 'utf8');
+  for (const e of parseStrace(text).events) if (e.kind === 'call') o.addCall(e, file);
+  return o;
+}
+
+describe('evidence round trip', () => {
+  test.each(['python-f.strace', 'node-f.strace', 'git-commit.strace', 'argdecode-Xverbose.strace'])(
+    '%s',
+    (file) => {
+      const ev = toEvidence(observe(file), { sources: [file], command: ['x'] });
+      const text = writeEvidence(ev);
+      expect(readEvidence(text, 'ev.json')).toEqual(ev);
+      // Deterministic text.
+      expect(writeEvidence(toEvidence(observe(file), { sources: [file], command: ['x'] }))).toBe(
+        text,
+      );
+    },
+  );
+
+  test('per-syscall facts: count, errno outcomes, first sighting, process and executable, argument values', () => {
+    const ev = toEvidence(observe('python-f.strace'));
+    const text = readFileSync(join(TRACES, 'python-f.strace'), 'utf8');
+    const access = ev.syscalls.find((s) => s.name === 'access');
+    // Independent count from the raw text.
+    expect(access?.count).toBe([...text.matchAll(/^\d+ +access\(/gm)].length);
+    expect(access?.errors.ENOENT).toBe([...text.matchAll(/^\d+ +access\(.*= -1 ENOENT/gm)].length);
+    expect(ev.syscalls.find((s) => s.name === 'execve')?.firstSeen).toEqual({
+      source: 'python-f.strace',
+      line: 1,
+    });
+    expect(access?.executables).toContain('/usr/bin/python3');
+    const socket = ev.syscalls.find((s) => s.name === 'socket');
+    expect(socket?.args.family?.values.map((v) => v.value).sort()).toEqual(['1', '2']);
+    expect(ev.totals.calls).toBe(ev.syscalls.reduce((n, s) => n + s.count, 0));
+  });
+});
+
+describe('readEvidence errors carry JSON pointers', () => {
+  const good = writeEvidence(toEvidence(observe('git-init.strace')));
+  const base = JSON.parse(good) as Record<string, unknown> & {
+    syscalls: Record<string, unknown>[];
+  };
+  test.each([
+    ['not JSON', '{', 'evidence-syntax', ''],
+    ['not evidence', '{"defaultAction":"SCMP_ACT_ERRNO"}', 'not-evidence', '/format'],
+    ['wrong version', JSON.stringify({ ...base, version: 2 }), 'evidence-version', '/version'],
+    ['bad host', JSON.stringify({ ...base, host: 'vax' }), 'evidence-invalid', '/host'],
+    [
+      'negative count',
+      JSON.stringify({ ...base, syscalls: [{ ...base.syscalls[0], count: -1 }] }),
+      'evidence-invalid',
+      '/syscalls/0/count',
+    ],
+    [
+      'bad arg value',
+      JSON.stringify({
+        ...base,
+        syscalls: [
+          {
+            ...base.syscalls[0],
+            args: { family: { index: 0, values: [{ value: 'x', text: 'x', count: 1 }] } },
+          },
+        ],
+      }),
+      'evidence-invalid',
+      '/syscalls/0/args/family/values/0/value',
+    ],
+  ])('%s', (_name, text, code, pointer) => {
+    try {
+      readEvidence(text, 'bad.json');
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ProfileError);
+      const issue = (e as ProfileError).issues[0];
+      expect(issue.code).toBe(code);
+      expect(issue.pointer).toBe(pointer);
+      expect(issue.position?.file).toBe('bad.json');
+    }
+  });
+});

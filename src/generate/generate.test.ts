@@ -1,0 +1,229 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { criticalSyscalls } from '../kb/index.js';
+import { checkProfile, writeProfile, type Profile } from '../profile/index.js';
+import { parseStrace } from '../trace/strace.js';
+import { Observation } from '../trace/observe.js';
+import { toEvidence, type Evidence } from './evidence.js';
+import { generateProfile, mapName, RUNC_POST_LOAD, targetAbis } from './generate.js';
+import { resolveSymbol } from './symbols.js';
+
+const TRACES = resolve(import.meta.dirname, '../../../shared/corpus/traces');
+const read = (f: string): string => readFileSync(join(TRACES, f), 'utf8');
+
+function evidenceOf(...files: string[]): Evidence {
+  const o = new Observation('x86_64', resolveSymbol);
+  for (const f of files)
+    for (const e of parseStrace(read(f)).events) if (e.kind === 'call') o.addCall(e, f);
+  return toEvidence(o, { sources: files });
+}
+
+/** Syscall names in a plain `-f` trace, found by a regex independent of the parser. */
+function namesInTrace(text: string): Set<string> {
+  const names = new Set<string>();
+  for (const m of text.matchAll(/^\d+ +(?:<\.\.\. ([a-z0-9_]+) resumed>|([a-z0-9_]+)\()/gm)) {
+    const n = m[1] ?? m[2];
+    if (n !== undefined) names.add(n);
+  }
+  return names;
+}
+
+function allowed(p: Profile): Map<string, Profile['syscalls'][number][]> {
+  const m = new Map<string, Profile['syscalls'][number][]>();
+  for (const r of p.syscalls)
+    if (r.action === 'SCMP_ACT_ALLOW') for (const n of r.names) m.set(n, [...(m.get(n) ?? []), r]);
+  return m;
+}
+
+const CORPUS = [
+  'python-f.strace',
+  'node-f.strace',
+  'git-init.strace',
+  'git-add.strace',
+  'git-commit.strace',
+];
+
+describe('generateProfile: golden profiles from the corpus traces', () => {
+  test.each(CORPUS)('%s', async (file) => {
+    const profile = generateProfile(evidenceOf(file));
+    await expect(writeProfile(profile)).toMatchFileSnapshot(
+      `../../test/golden/generate/${file.replace(/\.strace$/, '')}.json`,
+    );
+  });
+});
+
+describe('generateProfile: properties checked against the trace text', () => {
+  test.each(CORPUS)(
+    '%s: every syscall in the trace is allowed, nothing else, and the checker has no errors',
+    (file) => {
+      const text = read(file);
+      const profile = generateProfile(evidenceOf(file));
+      const allow = allowed(profile);
+      const inTrace = namesInTrace(text);
+      for (const n of inTrace) {
+        if (n === 'clone3') continue; // answered with ENOSYS; clone is allowed instead
+        expect(allow.has(n), `${n} missing`).toBe(true);
+      }
+      for (const n of allow.keys()) {
+        if (n === 'clone') continue; // the clone3 fallback
+        expect(inTrace.has(n), `${n} allowed but not in the trace`).toBe(true);
+      }
+      const issues = checkProfile(profile);
+      expect(issues.filter((i) => i.severity === 'error')).toEqual([]);
+      expect(new Set(issues.map((i) => i.code))).toEqual(new Set(['rule-equals-default']));
+    },
+  );
+
+  test.each([
+    ['python-f.strace', [1n, 2n]],
+    ['node-f.strace', [1n]],
+  ] as const)('%s: socket allowed only for the families in the trace', (file, families) => {
+    // Independent: the families printed as socket(AF_...).
+    const printed = [...read(file).matchAll(/socket\((AF_[A-Z0-9]+)/g)].map((m) => m[1]);
+    expect(new Set(printed).size).toBe(families.length);
+    const rules = allowed(generateProfile(evidenceOf(file))).get('socket') ?? [];
+    expect(rules.map((r) => r.args)).toEqual(
+      families.map((f) => [{ index: 0, value: f, valueTwo: 0n, op: 'SCMP_CMP_EQ' }]),
+    );
+  });
+
+  test('clone without namespace flags (moby mask), clone3 answered with ENOSYS', () => {
+    const p = generateProfile(evidenceOf('python-f.strace'));
+    expect(
+      allowed(p)
+        .get('clone')
+        ?.map((r) => r.args),
+    ).toEqual([[{ index: 0, value: 0x7e020000n, valueTwo: 0n, op: 'SCMP_CMP_MASKED_EQ' }]]);
+    const c3 = p.syscalls.find((r) => r.names.includes('clone3'));
+    expect(c3).toMatchObject({ action: 'SCMP_ACT_ERRNO', errnoRet: 38 });
+  });
+
+  test('namespace flags seen in clone get their own rule; personality only the values seen', () => {
+    const p = generateProfile(evidenceOf('argdecode-Xabbrev.strace'));
+    const clone = allowed(p)
+      .get('clone')
+      ?.map((r) => r.args[0]?.valueTwo);
+    // The trace has clone(... flags=CLONE_NEWUTS|CLONE_NEWPID|SIGCHLD): 0x04000000|0x20000000.
+    expect(read('argdecode-Xabbrev.strace')).toMatch(/flags=CLONE_NEWUTS\|CLONE_NEWPID\|SIGCHLD/);
+    expect(clone).toContain(0x24000000n);
+    expect(clone).toContain(0n);
+    const pers = allowed(p)
+      .get('personality')
+      ?.map((r) => r.args[0]?.value);
+    // personality(0xffffffff), (PER_LINUX|ADDR_NO_RANDOMIZE) = 0x40000, (PER_LINUX32) = 8, ...
+    expect(pers).toEqual(expect.arrayContaining([0xffffffffn, 0x40000n, 8n]));
+    expect(pers?.every((v) => v !== undefined)).toBe(true);
+  });
+
+  test('the critical syscalls the workload did not use are refused in one explicit block', () => {
+    const p = generateProfile(evidenceOf('git-commit.strace'));
+    const block = p.syscalls.at(-1);
+    expect(block?.action).toBe('SCMP_ACT_ERRNO');
+    expect(block?.comment).toMatch(/^critical syscalls/);
+    for (const n of [
+      'mount',
+      'umount2',
+      'ptrace',
+      'bpf',
+      'unshare',
+      'setns',
+      'kexec_load',
+      'init_module',
+      'pivot_root',
+      'reboot',
+    ])
+      expect(block?.names).toContain(n);
+    const allow = allowed(p);
+    for (const n of block?.names ?? []) expect(allow.has(n)).toBe(false);
+    expect(block?.names.every((n) => criticalSyscalls().includes(n))).toBe(true);
+  });
+
+  test('rules are grouped by category with a comment each; deterministic', () => {
+    const ev = evidenceOf('python-f.strace');
+    const a = writeProfile(generateProfile(ev));
+    expect(writeProfile(generateProfile(ev))).toBe(a);
+    const p = generateProfile(ev);
+    expect(p.syscalls.every((r) => r.comment !== undefined && r.comment !== '')).toBe(true);
+    expect(p.syscalls[0]?.comment).toMatch(/^file I\/O: \d+ syscalls/);
+  });
+});
+
+describe('generateProfile: options', () => {
+  const ev = evidenceOf('python-f.strace');
+  test.each([
+    { opts: {}, defaultAction: 'SCMP_ACT_ERRNO', errno: 1, clone3: true },
+    {
+      opts: { errno: 'ENOSYS' as const },
+      defaultAction: 'SCMP_ACT_ERRNO',
+      errno: 38,
+      clone3: false,
+    },
+    {
+      opts: { mode: 'audit' as const },
+      defaultAction: 'SCMP_ACT_LOG',
+      errno: undefined,
+      clone3: true,
+    },
+    {
+      opts: { mode: 'kill' as const },
+      defaultAction: 'SCMP_ACT_KILL_PROCESS',
+      errno: undefined,
+      clone3: true,
+    },
+  ])('$opts', ({ opts, defaultAction, errno, clone3 }) => {
+    const p = generateProfile(ev, opts);
+    expect(p.defaultAction).toBe(defaultAction);
+    expect(p.defaultErrnoRet).toBe(errno);
+    expect(p.syscalls.some((r) => r.names.includes('clone3'))).toBe(clone3);
+    // Critical syscalls are refused in every mode (the audit twin included).
+    expect(p.syscalls.at(-1)?.names).toContain('mount');
+    expect(checkProfile(p).filter((i) => i.severity === 'error')).toEqual([]);
+  });
+
+  test('audit mode keeps the allowlist so the log shows exactly what enforce mode would refuse', () => {
+    const enforce = allowed(generateProfile(ev));
+    const audit = allowed(generateProfile(ev, { mode: 'audit' }));
+    expect([...audit.keys()].sort()).toEqual([...enforce.keys()].sort());
+  });
+
+  test('target docker adds what runc needs after loading the filter, each with its reason', () => {
+    const bare = allowed(generateProfile(ev));
+    const p = generateProfile(ev, { target: 'docker' });
+    const docker = allowed(p);
+    for (const n of [
+      'capset',
+      'setuid',
+      'setgid',
+      'setgroups',
+      'fchdir',
+      'execve',
+      'close_range',
+      'openat2',
+    ]) {
+      if (n === 'fchdir') continue;
+      expect(docker.has(n), n).toBe(true);
+    }
+    for (const [n, rules] of docker) {
+      if (bare.has(n)) continue;
+      expect(rules[0]?.comment).toBe(`runtime: ${RUNC_POST_LOAD[n] ?? '?'}`);
+    }
+    expect(checkProfile(p).filter((i) => i.severity === 'error')).toEqual([]);
+  });
+
+  test('--arch aarch64 maps names across tables', () => {
+    expect(mapName('open', ['aarch64'])).toEqual(['openat']);
+    expect(mapName('open', targetAbis('aarch64'))).toEqual(['open']); // the arm compat ABI has it
+    expect(mapName('openat', ['aarch64'])).toEqual(['openat']);
+    const p = generateProfile(evidenceOf('git-init.strace'), { arch: 'aarch64' });
+    expect(p.architectures).toEqual(['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM']);
+    const allow = allowed(p);
+    expect(read('git-init.strace')).toMatch(/ access\(/);
+    expect(allow.has('access')).toBe(false);
+    expect(allow.has('faccessat')).toBe(true);
+    expect(allow.has('arch_prctl')).toBe(false); // x86 only; dropped
+    const issues = checkProfile(p);
+    expect(issues.filter((i) => i.severity === 'error')).toEqual([]);
+    expect(issues.filter((i) => i.code === 'syscall-not-on-arches')).toEqual([]);
+  });
+});
