@@ -47,6 +47,9 @@ export interface ProbeRunOptions {
   readonly image?: string;
 }
 
+/** Where bwrap sandboxes see the prober (inside their private /tmp). */
+const SANDBOX_PROBER_IN_BWRAP = '/tmp/.sysgate-prober';
+
 /** Runs the prober once with the given arguments and input, inside the engine's sandbox. */
 export type ProberLauncher = (
   proberArgs: readonly string[],
@@ -133,13 +136,17 @@ function bwrapLauncher(policy: ProbePolicy, options: ProbeRunOptions): ProberLau
       'bwrap --seccomp loads one program; use loader "prober" for stacked filters',
     );
   }
-  const prober = proberPath(options.proberPath);
+  // The prober is bind-mounted into the sandbox's private /tmp: its host path may itself be under
+  // /tmp (a checkout in /tmp), which the sandbox hides behind a fresh tmpfs.
+  const binds = [{ source: proberPath(options.proberPath), target: SANDBOX_PROBER_IN_BWRAP }];
+  const prober = SANDBOX_PROBER_IN_BWRAP;
   return (args, input) => {
     const timeoutMs = options.batchTimeoutMs ?? 120_000;
     if (loader === 'prober') {
       const fdArgs = programs.flatMap((_, i) => ['--filter-fd', String(3 + i)]);
       return runBwrap({
         argv: [prober, ...fdArgs, ...args],
+        binds,
         stdin: input,
         extraFds: programs,
         timeoutMs,
@@ -148,6 +155,7 @@ function bwrapLauncher(policy: ProbePolicy, options: ProbeRunOptions): ProberLau
     const [filter] = programs;
     return runBwrap({
       argv: [prober, ...args],
+      binds,
       stdin: input,
       timeoutMs,
       ...(filter !== undefined && { filter }),
