@@ -120,19 +120,20 @@ export function straceArgs(output: string): string[] {
   return ['-f', '-o', output, '-n', '-X', 'raw', '-Y', '-e', 'quiet=attach'];
 }
 
-function which(cmd: string): boolean {
-  const r = spawnSync(cmd, ['--version'], { stdio: 'ignore' });
-  return r.error === undefined;
+let tasksetWorks: boolean | undefined;
+
+/** Whether taskset can be started (checked once per process). */
+function hasTaskset(): boolean {
+  tasksetWorks ??= spawnSync('taskset', ['--version'], { stdio: 'ignore' }).error === undefined;
+  return tasksetWorks;
 }
 
 /** Check that strace can run; throws a RuntimeError (exit 3) saying how to install it. */
 export function requireStrace(stracePath = 'strace'): void {
-  const r = spawnSync(stracePath, ['-V'], { stdio: 'ignore' });
-  if (r.error !== undefined) {
+  if (spawnSync(stracePath, ['-V'], { stdio: 'ignore' }).error !== undefined) {
     throw new RuntimeError(
       'strace',
       `${stracePath} is not installed or not on PATH: ${STRACE_INSTALL_HINT}`,
-      { cause: r.error },
     );
   }
 }
@@ -140,7 +141,7 @@ export function requireStrace(stracePath = 'strace'): void {
 /** The CPU to pin to by default: the last one when there are several, else none. */
 export function defaultPinCpu(): number | false {
   const n = availableParallelism();
-  return n > 1 && which('taskset') ? n - 1 : false;
+  return n > 1 && hasTaskset() ? n - 1 : false;
 }
 
 const SIGNALS: Readonly<Record<string, number>> = {
