@@ -9,7 +9,5 @@ export * from './profile/resolve.js';
 export * from './profile/convert/index.js';
 export * from './bpf/index.js';
 export * from './compile/index.js';
-// compile/explain.ts also exports an errnoName; the arch layer's (errno names per arch) is the public one.
-export { errnoName } from './arch/index.js';
 export * from './run/index.js';
 export * from './generate/index.js';

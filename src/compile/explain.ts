@@ -3,6 +3,7 @@
  * it. Also the symbolic annotator (syscall names, AUDIT_ARCH names, actions) for disassembly listings.
  */
 import { archesByAuditArch, archForAudit } from '../arch/arches.js';
+import { errnoName } from '../arch/constants.js';
 import { syscallName } from '../arch/syscalls.js';
 import type { ArchName } from '../arch/types.js';
 import type { Annotator } from '../bpf/disasm.js';
@@ -20,36 +21,16 @@ import {
 import { decide } from './model.js';
 import type { DecisionOrigin, FilterPlan } from './plan.js';
 
-/** Common errno names by number (include/uapi/asm-generic/errno-base.h, errno.h). */
-const ERRNO_NAMES: Readonly<Record<number, string>> = {
-  0: 'SUCCESS',
-  1: 'EPERM',
-  2: 'ENOENT',
-  3: 'ESRCH',
-  4: 'EINTR',
-  5: 'EIO',
-  9: 'EBADF',
-  11: 'EAGAIN',
-  12: 'ENOMEM',
-  13: 'EACCES',
-  14: 'EFAULT',
-  16: 'EBUSY',
-  17: 'EEXIST',
-  22: 'EINVAL',
-  38: 'ENOSYS',
-  95: 'EOPNOTSUPP',
-};
-
-/** `EPERM` for 1, `errno 77` for numbers without a well-known name. */
-export function errnoName(errno: number): string {
-  return ERRNO_NAMES[errno] ?? `errno ${errno}`;
+/** `EPERM` for 1, `errno 77` for numbers without a name (generic Linux numbering). */
+function errnoLabel(errno: number): string {
+  return errnoName(errno) ?? `errno ${errno}`;
 }
 
 /** `ERRNO(1) EPERM`, `ALLOW`, `KILL_THREAD`: the action with the errno named. */
 export function describeAction(value: number): string {
   const base = formatReturnValue(value);
   if ((value & SECCOMP_RET_ACTION_FULL) >>> 0 === SECCOMP_RET_ERRNO)
-    return `${base} ${errnoName(value & SECCOMP_RET_DATA)}`;
+    return `${base} ${errnoLabel(value & SECCOMP_RET_DATA)}`;
   return base;
 }
 

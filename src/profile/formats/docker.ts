@@ -27,7 +27,7 @@ import {
   join,
   toSafeNumber,
 } from '../decode.js';
-import { errnoFromName } from '../errno.js';
+import { errnoNumber } from '../../arch/constants.js';
 
 /** Which Go type decodes the document: decides the known keys. */
 export type DockerDialect = 'docker' | 'podman' | 'oci' | 'spo';
@@ -234,7 +234,7 @@ function readRule(
     );
   }
   if (errnoName !== undefined && errnoName !== '') {
-    const n = errnoFromName(errnoName);
+    const n = errnoNumber(errnoName);
     if (n === undefined) {
       ctx.error('unknown-errno', `unknown errno name "${errnoName}"`, errnoNamePtr, {
         received: errnoName,
@@ -387,7 +387,7 @@ export function readDockerProfile(
     return undefined;
   }
   if (defaultErrnoName !== undefined && defaultErrnoName !== '') {
-    const n = errnoFromName(defaultErrnoName);
+    const n = errnoNumber(defaultErrnoName);
     if (n === undefined) {
       ctx.error('unknown-errno', `unknown errno name "${defaultErrnoName}"`, defaultErrnoPtr, {
         received: defaultErrnoName,
