@@ -9,6 +9,7 @@
 import {
   archInfo,
   DOCKER_DEFAULT_CAPABILITIES,
+  errnoName,
   syscallNumber,
   type ArchName,
 } from '../arch/index.js';
@@ -75,7 +76,6 @@ export interface Advice {
   readonly change: string;
 }
 
-const ERRNO_NAMES: Readonly<Record<number, string>> = { 1: 'EPERM', 13: 'EACCES', 38: 'ENOSYS' };
 
 function describeOutcome(value: number): { ok: boolean; text: string } {
   const o = kernelOutcome(value);
@@ -84,7 +84,7 @@ function describeOutcome(value: number): { ok: boolean; text: string } {
     case 'log':
       return { ok: true, text: o.kind };
     case 'errno':
-      return { ok: false, text: ERRNO_NAMES[o.errno ?? 0] ?? `errno ${o.errno ?? 0}` };
+      return { ok: false, text: errnoName(o.errno ?? 0) ?? `errno ${o.errno ?? 0}` };
     case 'kill_process':
     case 'kill_thread':
       return { ok: false, text: 'killed (SIGSYS)' };
