@@ -240,7 +240,9 @@ function printDetails(name: string, arch: ArchName): string[] {
       : present.map((a) => `${a}=${String(info?.numbers[a])}`).join(' '),
   );
   if (present.length > 0 && absent.length > 0) field('absent on', absent.join(' '));
-  field('kernel added', here?.kernel ?? info?.kernel ?? 'unknown');
+  // libseccomp's table starts at 3.0: that value means "3.0 or earlier".
+  const added = here?.kernel ?? info?.kernel;
+  field('kernel added', added == null ? 'unknown' : added === '3.0' ? '3.0 or earlier' : added);
   field('category', categoryLabel(kb.category));
   field(
     'risk',
