@@ -12,10 +12,13 @@ import * as disasm from './disasm.js';
 import * as explain from './explain.js';
 import * as fmt from './fmt.js';
 import * as generate from './generate.js';
+import * as image from './image.js';
 import * as merge from './merge.js';
 import * as record from './record.js';
 import * as resolve from './resolve.js';
+import * as run from './run.js';
 import * as syscalls from './syscalls.js';
+import * as test from './test.js';
 import * as validate from './validate.js';
 
 /** A command module. */
@@ -35,9 +38,12 @@ export const commands: readonly CommandModule[] = [
   explain,
   fmt,
   generate,
+  image,
   merge,
   record,
   resolve,
+  run,
   syscalls,
+  test,
   validate,
 ];

@@ -1,0 +1,128 @@
+/**
+ * Cross-checking a suite's probes: the same probes on every available engine and through the emulator
+ * (the decision model on the plan, and sysgate's compiled BPF run by the BPF emulator). For each engine
+ * the model's return value is turned into the outcome the prober must observe (`predictOutcome`, with
+ * the engine's own no-seccomp run as the outcome of an ALLOW); any difference is a disagreement.
+ */
+import { archInfo } from '../arch/arches.js';
+import { execute } from '../bpf/emulate.js';
+import { describeAction } from '../compile/explain.js';
+import { predictOutcome } from './predict.js';
+import type { Probe, ProbeOutcome } from './probe-format.js';
+import { runProbes, type EngineName } from './probe.js';
+import { probePolicy, type EnginePolicy } from './suite-engine.js';
+import { describeOutcome, modelDecision, resolveProbe, sameDecision } from './suite-run.js';
+import type { Suite } from './suite.js';
+
+/** One probe across engines. */
+export interface CrossCheckRow {
+  /** Probe name. */
+  readonly probe: string;
+  /** The decision model's action (`ALLOW`, `ERRNO(1) EPERM`...). */
+  readonly model: string;
+  /** What sysgate's compiled filter returns in the emulator. */
+  readonly bpf: string;
+  /** Observed outcome per engine (absent for engines that were not run). */
+  readonly engines: Partial<Record<EngineName, string>>;
+  /** Outcome the model predicts per engine. */
+  readonly predicted: Partial<Record<EngineName, string>>;
+  /** Human sentences, one per disagreement; empty when everything agrees. */
+  readonly disagreements: readonly string[];
+}
+
+/** The whole cross-check. */
+export interface CrossCheckResult {
+  /** Engines the probes ran on. */
+  readonly engines: readonly EngineName[];
+  /** One row per probe. */
+  readonly rows: readonly CrossCheckRow[];
+  /** Number of rows with a disagreement. */
+  readonly disagreements: number;
+  /** Wall time in milliseconds per engine (profile and baseline batches). */
+  readonly engineMs: Partial<Record<EngineName, number>>;
+}
+
+/** Options of {@link crossCheck}. */
+export interface CrossCheckOptions {
+  /** Docker image (sysgate's own when absent). */
+  readonly image?: string;
+}
+
+/** Run the suite's probes on `engines` and through the emulator, and compare. */
+export async function crossCheck(
+  suite: Suite,
+  policy: EnginePolicy,
+  engines: readonly EngineName[],
+  options: CrossCheckOptions = {},
+): Promise<CrossCheckResult> {
+  const probes: Probe[] = suite.probes.map((p) => resolveProbe(p, policy.arch));
+  const a = archInfo(policy.arch);
+  const values = probes.map((p) => modelDecision(policy, p));
+  const bpfValues = probes.map((p) => {
+    const args = [0, 1, 2, 3, 4, 5].map((i) => BigInt.asUintN(64, p.args?.[i] ?? 0n)) as [
+      bigint,
+      bigint,
+      bigint,
+      bigint,
+      bigint,
+      bigint,
+    ];
+    return (
+      execute(policy.program, { nr: p.nr, arch: a.auditArch, instructionPointer: 0n, args }, 'host')
+        .ret >>> 0
+    );
+  });
+  const common = {
+    fork: suite.probeMode === 'fork',
+    ...(options.image !== undefined && { image: options.image }),
+  };
+  const observed = new Map<EngineName, { got: ProbeOutcome[]; base: ProbeOutcome[] }>();
+  const engineMs: Partial<Record<EngineName, number>> = {};
+  // Engines run one after another: parallel container starts would only compete for two cores.
+  for (const engine of engines) {
+    const t0 = performance.now();
+    const opts = { ...common, ...(engine === 'bwrap' && { loader: 'prober' as const }) };
+    const [got, base] = await Promise.all([
+      runProbes(engine, probePolicy(engine, policy), probes, opts),
+      runProbes(engine, probePolicy(engine, undefined), probes, opts),
+    ]);
+    engineMs[engine] = performance.now() - t0;
+    observed.set(engine, { got, base });
+  }
+  const rows = suite.probes.map((p, i): CrossCheckRow => {
+    const value = values[i] ?? 0;
+    const bpfValue = bpfValues[i] ?? 0;
+    const disagreements: string[] = [];
+    if (value !== bpfValue)
+      disagreements.push(
+        `model says ${describeAction(value)} but the compiled filter returns ${describeAction(bpfValue)}`,
+      );
+    const seen: Partial<Record<EngineName, string>> = {};
+    const predicted: Partial<Record<EngineName, string>> = {};
+    for (const [engine, o] of observed) {
+      const got = o.got[i] ?? { kind: 'exit', status: -1 };
+      const base = o.base[i] ?? { kind: 'exit', status: -1 };
+      const want = predictOutcome(value, base);
+      seen[engine] = describeOutcome(got, base);
+      predicted[engine] = describeOutcome(want, base);
+      if (!sameDecision(want, got))
+        disagreements.push(
+          `${engine}: ${describeOutcome(got)}, the model predicts ${describeOutcome(want)}`,
+        );
+    }
+    return {
+      probe: p.name,
+      model: describeAction(value),
+      bpf: describeAction(bpfValue),
+      engines: seen,
+      predicted,
+      disagreements,
+    };
+  });
+  return {
+    engines: [...observed.keys()],
+    rows,
+    disagreements: rows.filter((r) => r.disagreements.length > 0).length,
+    engineMs,
+  };
+}

@@ -1,0 +1,421 @@
+/**
+ * One command in one engine's sandbox under one profile, as a plain child process: in the foreground
+ * with the caller's stdio (`sysgate run`), collected (suite workloads), or in the background until
+ * stopped (suite servers). The command lines come from the engine modules (`bwrapArgs`,
+ * `dockerRunArgs`, `ociConfig`, `runtimeCommand`); only process handling lives here.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ArchName } from '../arch/types.js';
+import { encodeProgram } from '../bpf/instruction.js';
+import { compileProfile } from '../compile/compile.js';
+import type { FilterPlan } from '../compile/plan.js';
+import type { Instruction } from '../bpf/instruction.js';
+import { RuntimeError } from '../errors.js';
+import { toOciObject } from '../profile/convert/oci.js';
+import type { ResolvedProfile } from '../profile/resolve.js';
+import type { LibseccompVersion } from '../arch/syscalls.js';
+import { bwrapArgs, type BindMount } from './engines/bwrap.js';
+import { DEFAULT_IMAGE, dockerRunArgs, ensureImage } from './engines/docker.js';
+import { ociConfig, runtimeCommand } from './engines/oci.js';
+import { execCollect, type ProcessResult } from './process.js';
+import type { EngineName, ProbePolicy } from './probe.js';
+import { hostRootfsLayout, makeRootfsDir, rootfsTar } from './rootfs.js';
+
+/** A profile prepared for every engine: the document Docker reads, runc's OCI object and sysgate's BPF. */
+export interface EnginePolicy {
+  /** Display label (the profile file). */
+  readonly label: string;
+  /** The profile as written (what `docker run --security-opt seccomp=` reads). */
+  readonly document: object;
+  /** The OCI `linux.seccomp` object moby would hand to runc. */
+  readonly oci: object;
+  /** The plan of the real stack (the emulator's decisions). */
+  readonly plan: FilterPlan;
+  /** sysgate's compiled filter for bwrap. */
+  readonly program: readonly Instruction[];
+  /** `program` as raw `struct sock_filter[]` bytes in host order. */
+  readonly bpf: Uint8Array;
+  /** Host arch the policy was resolved for. */
+  readonly arch: ArchName;
+}
+
+/** Prepare a resolved profile for every engine. */
+export function preparePolicy(
+  label: string,
+  document: object,
+  resolved: ResolvedProfile,
+  arch: ArchName,
+  libseccomp: LibseccompVersion = '2.5.4',
+): EnginePolicy {
+  const compiled = compileProfile(resolved, { arch, libseccompVersion: libseccomp, stats: false });
+  return {
+    label,
+    document,
+    oci: toOciObject(resolved) as object,
+    plan: compiled.plan,
+    program: compiled.program,
+    bpf: encodeProgram(compiled.program, 'host'),
+    arch,
+  };
+}
+
+/** The `runProbes` policy of `engine` for `policy`; `undefined` policy means no seccomp at all. */
+export function probePolicy(engine: EngineName, policy: EnginePolicy | undefined): ProbePolicy {
+  if (policy === undefined) return engine === 'docker' ? 'unconfined' : undefined;
+  switch (engine) {
+    case 'bwrap':
+      return policy.bpf;
+    case 'runc':
+    case 'crun':
+      return policy.oci;
+    case 'docker':
+      return policy.document;
+    default: {
+      const never: never = engine;
+      return never;
+    }
+  }
+}
+
+/** Where and how a sandboxed command runs. */
+export interface SandboxOptions {
+  /** Extra bind mounts (read-only unless said otherwise). */
+  readonly binds?: readonly BindMount[];
+  /** Use the host's network namespace (servers driven from outside). */
+  readonly shareNet?: boolean;
+  /** Docker image (sysgate's own when absent). */
+  readonly image?: string;
+}
+
+/** A ready-to-spawn sandbox command and how to clean up after it. */
+export interface SandboxCommand {
+  /** Executable. */
+  readonly file: string;
+  /** Arguments. */
+  readonly args: readonly string[];
+  /** Bytes for inherited pipes from fd 3 on (bwrap's filter). */
+  readonly extraFds: readonly Uint8Array[];
+  /** Remove the container and temporary files (idempotent, never throws). */
+  readonly cleanup: () => Promise<void>;
+}
+
+/** Run a command quietly, ignoring failures (cleanup). */
+function quiet(file: string, args: readonly string[]): Promise<void> {
+  return new Promise((resolve) => {
+    const c = spawn(file, args, { stdio: 'ignore' });
+    c.on('error', () => {
+      resolve();
+    });
+    c.on('close', () => {
+      resolve();
+    });
+  });
+}
+
+/** Build the command that runs `argv` under `policy` (none: no seccomp) in `engine`. */
+export async function sandboxCommand(
+  engine: EngineName,
+  policy: EnginePolicy | undefined,
+  argv: readonly string[],
+  options: SandboxOptions = {},
+): Promise<SandboxCommand> {
+  switch (engine) {
+    case 'bwrap': {
+      const args = bwrapArgs({
+        argv,
+        ...(policy !== undefined && { filter: policy.bpf }),
+        binds: options.binds ?? [],
+        ...(options.shareNet === true && { shareNet: true }),
+      });
+      return {
+        file: 'bwrap',
+        args,
+        extraFds: policy === undefined ? [] : [policy.bpf],
+        cleanup: () => Promise.resolve(),
+      };
+    }
+    case 'docker': {
+      const image = await ensureImage(options.image ?? DEFAULT_IMAGE);
+      const dir = mkdtempSync(join(tmpdir(), 'sysgate-run-'));
+      let profile: string | undefined = 'unconfined';
+      if (policy !== undefined) {
+        profile = join(dir, 'seccomp.json');
+        writeFileSync(
+          profile,
+          JSON.stringify(policy.document, (_k, v: unknown) =>
+            typeof v === 'bigint' ? Number(v) : v,
+          ),
+        );
+      }
+      const name = `sysgate-${process.pid}-${randomBytes(4).toString('hex')}`;
+      const args = dockerRunArgs(
+        {
+          argv,
+          image,
+          binds: options.binds ?? [],
+          network: options.shareNet === true ? 'host' : 'none',
+          extraArgs: ['--name', name],
+        },
+        profile,
+        false,
+      );
+      return {
+        file: 'docker',
+        args: ['run', ...args],
+        extraFds: [],
+        cleanup: async () => {
+          await quiet('docker', ['rm', '-f', name]);
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    }
+    case 'runc':
+    case 'crun': {
+      const dir = mkdtempSync(join(tmpdir(), 'sysgate-oci-'));
+      mkdirSync(join(dir, 'rootfs'));
+      makeRootfsDir(join(dir, 'rootfs'), hostRootfsLayout());
+      const config = ociConfig({
+        argv,
+        binds: options.binds ?? [],
+        ...(policy !== undefined && { seccomp: policy.oci }),
+      }) as { linux: { namespaces: { type: string }[] } };
+      if (options.shareNet === true)
+        config.linux.namespaces = config.linux.namespaces.filter((n) => n.type !== 'network');
+      writeFileSync(
+        join(dir, 'config.json'),
+        JSON.stringify(config, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)),
+      );
+      const id = `sysgate-${process.pid}-${randomBytes(4).toString('hex')}`;
+      const [file, args] = runtimeCommand(engine, ['run', '--bundle', dir, id]);
+      return {
+        file,
+        args,
+        extraFds: [],
+        cleanup: async () => {
+          const [f, a] = runtimeCommand(engine, ['delete', '--force', id]);
+          await quiet(f, a);
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    }
+    default: {
+      const never: never = engine;
+      return never;
+    }
+  }
+}
+
+/**
+ * Spawn a sandbox command, feeding its extra fds. With `files`, stdout and stderr go to temporary
+ * files rather than Node's pipes: Node's "pipes" are UNIX socket pairs, and a workload whose stdout
+ * is a socket makes socket calls (and needs syscalls) it never makes on a terminal, a pipe or a file.
+ */
+function spawnCommand(
+  cmd: SandboxCommand,
+  stdio: 'inherit' | 'files',
+): { child: ChildProcess; output: () => { stdout: string; stderr: string } } {
+  let output = (): { stdout: string; stderr: string } => ({ stdout: '', stderr: '' });
+  let streams: ('inherit' | 'pipe' | number)[] = ['inherit', 'inherit', 'inherit'];
+  if (stdio === 'files') {
+    const dir = mkdtempSync(join(tmpdir(), 'sysgate-out-'));
+    const outFd = openSync(join(dir, 'stdout'), 'w+');
+    const errFd = openSync(join(dir, 'stderr'), 'w+');
+    streams = ['pipe', outFd, errFd];
+    let cached: { stdout: string; stderr: string } | undefined;
+    output = () => {
+      if (cached) return cached;
+      cached = {
+        stdout: readFileSync(join(dir, 'stdout'), 'utf8'),
+        stderr: readFileSync(join(dir, 'stderr'), 'utf8'),
+      };
+      closeSync(outFd);
+      closeSync(errFd);
+      rmSync(dir, { recursive: true, force: true });
+      return cached;
+    };
+  }
+  const child = spawn(cmd.file, cmd.args, {
+    stdio: [...streams, ...cmd.extraFds.map(() => 'pipe' as const)],
+  });
+  cmd.extraFds.forEach((bytes, i) => {
+    const s = child.stdio[3 + i] as NodeJS.WritableStream | null;
+    if (!s) return;
+    s.on('error', () => undefined);
+    s.end(bytes);
+  });
+  return { child, output };
+}
+
+/** A friendly `RuntimeError` for a sandbox program that cannot be started. */
+function startError(engine: EngineName, file: string, e: NodeJS.ErrnoException): RuntimeError {
+  return new RuntimeError(
+    engine,
+    e.code === 'ENOENT'
+      ? `${file} is not installed or not on PATH`
+      : `cannot start ${file}: ${e.message}`,
+    { cause: e },
+  );
+}
+
+/** Run `argv` in the sandbox with this process's stdin, stdout and stderr; resolves to its exit status (128+N for a signal). */
+export async function runSandboxedInteractive(
+  engine: EngineName,
+  policy: EnginePolicy | undefined,
+  argv: readonly string[],
+  options: SandboxOptions = {},
+): Promise<number> {
+  const cmd = await sandboxCommand(engine, policy, argv, options);
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      const { child } = spawnCommand(cmd, 'inherit');
+      child.on('error', (e: NodeJS.ErrnoException) => {
+        reject(startError(engine, cmd.file, e));
+      });
+      child.on('close', (code, signal) => {
+        resolve(code ?? 128 + (signal === null ? 0 : signalNumber(signal)));
+      });
+    });
+  } finally {
+    await cmd.cleanup();
+  }
+}
+
+/** Number of a signal name (SIGKILL -> 9). */
+function signalNumber(signal: NodeJS.Signals): number {
+  const table: Partial<Record<NodeJS.Signals, number>> = {
+    SIGHUP: 1,
+    SIGINT: 2,
+    SIGQUIT: 3,
+    SIGABRT: 6,
+    SIGKILL: 9,
+    SIGSEGV: 11,
+    SIGPIPE: 13,
+    SIGALRM: 14,
+    SIGTERM: 15,
+    SIGSYS: 31,
+  };
+  return table[signal] ?? 0;
+}
+
+/** Run `argv` in the sandbox to completion, collecting its output; killed after `timeoutMs`. */
+export async function runSandboxed(
+  engine: EngineName,
+  policy: EnginePolicy | undefined,
+  argv: readonly string[],
+  options: SandboxOptions & { readonly timeoutMs?: number; readonly stdin?: string } = {},
+): Promise<ProcessResult> {
+  const cmd = await sandboxCommand(engine, policy, argv, options);
+  try {
+    return await new Promise<ProcessResult>((resolve, reject) => {
+      const { child, output } = spawnCommand(cmd, 'files');
+      let timedOut = false;
+      const timer =
+        options.timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              timedOut = true;
+              child.kill('SIGKILL');
+            }, options.timeoutMs);
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end(options.stdin ?? '');
+      child.on('error', (e: NodeJS.ErrnoException) => {
+        if (timer) clearTimeout(timer);
+        output();
+        reject(startError(engine, cmd.file, e));
+      });
+      child.on('close', (exitCode, signal) => {
+        if (timer) clearTimeout(timer);
+        resolve({ exitCode, signal, ...output(), timedOut });
+      });
+    });
+  } finally {
+    await cmd.cleanup();
+  }
+}
+
+/** A sandboxed process running in the background. */
+export interface BackgroundSandbox {
+  /** Resolves when the sandbox exits by itself (or is stopped), with what it printed. */
+  readonly exited: Promise<ProcessResult>;
+  /** Whether it has exited. */
+  readonly hasExited: () => boolean;
+  /** Kill it and clean up; resolves with what it printed. */
+  readonly stop: () => Promise<ProcessResult>;
+}
+
+/** Start `argv` in the sandbox in the background (a server), output collected. */
+export async function startSandboxed(
+  engine: EngineName,
+  policy: EnginePolicy | undefined,
+  argv: readonly string[],
+  options: SandboxOptions = {},
+): Promise<BackgroundSandbox> {
+  const cmd = await sandboxCommand(engine, policy, argv, options);
+  const { child, output } = spawnCommand(cmd, 'files');
+  let done = false;
+  child.stdin?.on('error', () => undefined);
+  child.stdin?.end();
+  const exited = new Promise<ProcessResult>((resolve) => {
+    const finish = (exitCode: number | null, signal: NodeJS.Signals | null, extra = ''): void => {
+      done = true;
+      const o = output();
+      resolve({ exitCode, signal, stdout: o.stdout, stderr: o.stderr + extra, timedOut: false });
+    };
+    child.on('error', (e) => {
+      finish(127, null, `cannot start ${cmd.file}: ${e.message}`);
+    });
+    child.on('close', (code, signal) => {
+      finish(code, signal);
+    });
+  });
+  return {
+    exited,
+    hasExited: () => done,
+    stop: async () => {
+      if (!done) child.kill('SIGKILL');
+      await cmd.cleanup();
+      return exited;
+    },
+  };
+}
+
+/** The `docker run` mount arguments sysgate's image needs: the host's /usr, /etc (and lib dirs), read-only. */
+export function imageMountArgs(): string[] {
+  return hostRootfsLayout().hostBinds.flatMap((d) => ['-v', `${d}:${d}:ro`]);
+}
+
+/**
+ * Build sysgate's tiny image under `tag` (default `DEFAULT_IMAGE`) with `docker import`: only the
+ * host's top-level links and empty mount points; /usr and /etc are bind-mounted at run time. An
+ * existing image of that tag is kept unless `rebuild`. Returns the tag.
+ */
+export async function buildImage(tag: string = DEFAULT_IMAGE, rebuild = false): Promise<string> {
+  if (tag === DEFAULT_IMAGE && !rebuild) return ensureImage(tag);
+  const exists = await execCollect('docker', ['image', 'inspect', '--format', '{{.Id}}', tag], {
+    runtime: 'docker',
+  });
+  if (exists.exitCode === 0 && !rebuild) return tag;
+  const r = await execCollect(
+    'docker',
+    ['import', '--message', 'sysgate base: host /usr and /etc are bind-mounted', '-', tag],
+    { runtime: 'docker', stdin: rootfsTar(hostRootfsLayout()) },
+  );
+  if (r.exitCode !== 0)
+    throw new RuntimeError('docker', `docker import ${tag} failed: ${r.stderr.trim()}`, {
+      exitCode: r.exitCode,
+      stderr: r.stderr,
+    });
+  return tag;
+}
