@@ -5,6 +5,7 @@
  * the engine's own no-seccomp run as the outcome of an ALLOW); any difference is a disagreement.
  */
 import { archInfo } from '../arch/arches.js';
+import { RuntimeError } from '../errors.js';
 import { execute } from '../bpf/emulate.js';
 import { describeAction } from '../compile/explain.js';
 import { predictOutcome } from './predict.js';
@@ -38,6 +39,8 @@ export interface CrossCheckResult {
   readonly rows: readonly CrossCheckRow[];
   /** Number of rows with a disagreement. */
   readonly disagreements: number;
+  /** Engines that could not run the probes at all, with the reason (counted as disagreements). */
+  readonly engineErrors: Partial<Record<EngineName, string>>;
   /** Wall time in milliseconds per engine (profile and baseline batches). */
   readonly engineMs: Partial<Record<EngineName, number>>;
 }
@@ -78,16 +81,22 @@ export async function crossCheck(
   };
   const observed = new Map<EngineName, { got: ProbeOutcome[]; base: ProbeOutcome[] }>();
   const engineMs: Partial<Record<EngineName, number>> = {};
+  const engineErrors: Partial<Record<EngineName, string>> = {};
   // Engines run one after another: parallel container starts would only compete for two cores.
   for (const engine of engines) {
     const t0 = performance.now();
     const opts = { ...common, ...(engine === 'bwrap' && { loader: 'prober' as const }) };
-    const [got, base] = await Promise.all([
-      runProbes(engine, probePolicy(engine, policy), probes, opts),
-      runProbes(engine, probePolicy(engine, undefined), probes, opts),
-    ]);
+    try {
+      const [got, base] = await Promise.all([
+        runProbes(engine, probePolicy(engine, policy), probes, opts),
+        runProbes(engine, probePolicy(engine, undefined), probes, opts),
+      ]);
+      observed.set(engine, { got, base });
+    } catch (e) {
+      if (!(e instanceof RuntimeError)) throw e;
+      engineErrors[engine] = e.message;
+    }
     engineMs[engine] = performance.now() - t0;
-    observed.set(engine, { got, base });
   }
   const rows = suite.probes.map((p, i): CrossCheckRow => {
     const value = values[i] ?? 0;
@@ -122,7 +131,9 @@ export async function crossCheck(
   return {
     engines: [...observed.keys()],
     rows,
-    disagreements: rows.filter((r) => r.disagreements.length > 0).length,
+    disagreements:
+      rows.filter((r) => r.disagreements.length > 0).length + Object.keys(engineErrors).length,
+    engineErrors,
     engineMs,
   };
 }

@@ -13,6 +13,7 @@ import * as explain from './explain.js';
 import * as fmt from './fmt.js';
 import * as generate from './generate.js';
 import * as image from './image.js';
+import * as inspect from './inspect.js';
 import * as merge from './merge.js';
 import * as record from './record.js';
 import * as resolve from './resolve.js';
@@ -39,6 +40,7 @@ export const commands: readonly CommandModule[] = [
   fmt,
   generate,
   image,
+  inspect,
   merge,
   record,
   resolve,

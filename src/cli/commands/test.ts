@@ -79,11 +79,13 @@ export function formatCrossCheck(c: CrossCheckResult): string {
     );
     for (const d of r.disagreements) lines.push(`    ${paint('red', d)}`);
   }
+  for (const [engine, why] of Object.entries(c.engineErrors))
+    lines.push(paint('red', `${engine} could not run the probes: ${why}`));
   lines.push(
     '',
     c.disagreements === 0
       ? paint('green', `${c.rows.length} probes agree on ${c.engines.join(', ')} and the emulator`)
-      : paint('red', `${c.disagreements} of ${c.rows.length} probes disagree`),
+      : paint('red', `${c.disagreements} disagreement(s) among ${c.rows.length} probes`),
   );
   return lines.join('\n');
 }
