@@ -9,6 +9,7 @@ import * as compile from './compile.js';
 import * as convert from './convert.js';
 import * as demo from './demo.js';
 import * as disasm from './disasm.js';
+import * as doctor from './doctor.js';
 import * as explain from './explain.js';
 import * as fmt from './fmt.js';
 import * as generate from './generate.js';
@@ -36,6 +37,7 @@ export const commands: readonly CommandModule[] = [
   convert,
   demo,
   disasm,
+  doctor,
   explain,
   fmt,
   generate,

@@ -1,0 +1,94 @@
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { pickEngine } from '../../run/detect.js';
+import { diagnose } from '../../run/doctor.js';
+import { describeExit } from '../../run/suite-run.js';
+import { EXIT, requestExit } from '../exit.js';
+import type { HostOptions } from '../host.js';
+import { out, outJson, paint, toJson } from '../io.js';
+import { loadPolicy } from './test.js';
+
+interface DoctorCliOptions extends HostOptions {
+  readonly profile?: string;
+  readonly engine: string;
+  readonly json?: boolean;
+}
+
+/** `sysgate doctor --profile P -- CMD`: find out whether, and which, seccomp refusals break a workload. */
+export function register(program: Command): void {
+  program
+    .command('doctor')
+    .description(
+      'find out why a workload fails under a profile: which syscalls it refuses, their risk and the smallest rule to allow them',
+    )
+    .argument('<command...>', 'the failing command, after --')
+    .requiredOption('--profile <file>', "profile ('-' for stdin)")
+    .option(
+      '--engine <engine>',
+      "auto, bwrap, runc, crun or docker (docker/runc/crun: traced in sysgate's image)",
+      'bwrap',
+    )
+    .option('--json', 'print the diagnosis as JSON')
+    .option('--arch <arch>', 'host architecture (default: this machine)')
+    .option('--caps <list>', "container capabilities for profile resolution (default: Docker's)")
+    .option('--kernel <X.Y>', 'kernel version for minKernel (default: the running kernel)')
+    .option('--libseccomp <version>', 'libseccomp syscall table: 2.5.4 or 2.6', '2.5.4')
+    .addHelpText(
+      'after',
+      `
+The command runs once under the profile on the engine. If it fails, it runs again without seccomp
+under strace (on the host for bwrap; in sysgate's image with the host's /usr and /etc for docker,
+runc and crun), and the decision model (the same one 'sysgate explain' uses) says which recorded calls,
+with their argument values, the profile refuses. Each is printed with its risk and the smallest allow
+rule; when the profile allows other values of an argument, the rule carries an argument condition.
+Exit status: 0 the workload succeeds, or seccomp is not the cause; 1 refused calls were found.
+
+Examples:
+  sysgate doctor --profile profile.json -- python3 app.py
+  sysgate doctor --profile profile.json --engine docker -- git commit -m msg
+  sysgate doctor --profile profile.json --json -- ./server --check`,
+    )
+    .action(async (argv: string[], opts: DoctorCliOptions) => {
+      if (argv.length === 0) throw new UsageError('give the failing command after --');
+      const policy = loadPolicy(opts.profile ?? '-', opts);
+      const engine = await pickEngine(opts.engine, 'profile');
+      const d = await diagnose(engine, policy, argv);
+      if (opts.json === true) outJson({ engine, profile: policy.label, ...d });
+      else {
+        out(
+          `under ${policy.label} on ${engine}: ${describeExit(d.underProfile)}; without seccomp: exit ${d.unconfinedExit}`,
+        );
+        switch (d.verdict) {
+          case 'succeeds':
+            out(paint('green', 'the workload succeeds under the profile'));
+            break;
+          case 'not-seccomp':
+            out(
+              paint(
+                'yellow',
+                `seccomp is not the cause: the workload makes no call the profile refuses${d.unconfinedExit === d.underProfile.exitCode ? `, and fails the same way without it (exit ${d.unconfinedExit})` : ''}`,
+              ),
+            );
+            break;
+          case 'seccomp':
+            out(paint('red', `${d.refused.length} refused syscall(s):`));
+            for (const r of d.refused) {
+              const values =
+                r.refusedValues === undefined
+                  ? ''
+                  : ` (${r.refusedValues.label} ${r.refusedValues.values.join(', ')})`;
+              out(
+                `  ${paint('bold', r.name)}${values}: ${r.action}, ${r.count} call(s), risk ${r.risk}: ${r.riskReason}`,
+              );
+              for (const rule of r.rules) out(`    add: ${toJson(rule, 0)}`);
+            }
+            break;
+          default: {
+            const never: never = d.verdict;
+            return never;
+          }
+        }
+      }
+      if (d.verdict === 'seccomp') requestExit(EXIT.findings);
+    });
+}
