@@ -119,7 +119,8 @@ export function applyStackVersions(
       ...kept
     }: ModelProfile & { listenerMetadata?: string } = resolved;
     const dockerText = versions.docker === undefined ? '' : formatStackVersion(versions.docker);
-    if (defaultErrnoRet !== undefined) {
+    // EPERM is also runc's fallback, so dropping a defaultErrnoRet of 1 changes nothing.
+    if (defaultErrnoRet !== undefined && defaultErrnoRet !== 1) {
       notes.push(
         `Docker ${dockerText} does not pass defaultErrnoRet (${defaultErrnoRet}) to runc: the default ERRNO is EPERM (fixed in Docker 23.0, moby/moby#42604)`,
       );

@@ -1,0 +1,367 @@
+/**
+ * Differential test against Docker: for a handful of profiles, a real container is started with
+ * `--security-opt seccomp=FILE`, the filter it really loaded is read back with PTRACE_SECCOMP_GET_FILTER,
+ * and on every probe (x86_64 numbers 0-470, i386 and x32 numbers, arguments built from each rule's
+ * constants, plus an unknown architecture) the dumped filter, run in our emulator, must decide like
+ * sysgate's model `decide(buildPlan(resolve(profile, Docker host)))` and like sysgate's compiled filter.
+ *
+ * The host is Docker's: native arch, Docker's default bounding capabilities, the running kernel. The
+ * installed Docker and runc versions are detected and modelled (`runtime-versions.ts`): Debian 12's
+ * Docker 20.10 does not pass `defaultErrnoRet` to runc. Every disagreement fails the test; a version
+ * note is only accepted where the unversioned model really differs, and the test counts those probes.
+ * Runs when CI=true (failing without Docker), else wherever dockerd answers.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { release } from 'node:os';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { DOCKER_DEFAULT_CAPABILITIES } from '../arch/constants.js';
+import { compileProgram, execute, type CompiledProgram } from '../bpf/emulate.js';
+import { decodeProgram } from '../bpf/instruction.js';
+import type { SeccompData } from '../bpf/seccomp.js';
+import { validate } from '../bpf/validate.js';
+import { ProfileError } from '../errors.js';
+import { parseProfile } from '../profile/parse.js';
+import { parseKernelRelease, resolveProfile } from '../profile/resolve.js';
+import type { ArgCondition } from '../profile/types.js';
+import { AF_UNIX_ONLY_PROFILE } from '../run/container.testkit.js';
+import { stackedReturn } from '../run/predict.js';
+import { dockerLoadedFilters } from '../../test/oracle/docker.js';
+import { ensureProber } from '../../test/oracle/kernel.js';
+import { compilePlan } from './codegen.js';
+import { buildPlan, decide } from './model.js';
+import {
+  applyStackVersions,
+  formatStackVersion,
+  parseStackVersion,
+  type RuntimeVersions,
+} from './runtime-versions.js';
+
+const dockerUp = spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 20_000 }).status === 0;
+const enabled = process.env.CI === 'true' || dockerUp;
+
+const AUDIT_ARCH_X86_64 = 0xc000003e;
+const AUDIT_ARCH_I386 = 0x40000003;
+const AUDIT_ARCH_AARCH64 = 0xc00000b7;
+const X32_SYSCALL_BIT = 0x40000000;
+
+/** The syscalls runc 1.1 init and a dynamically linked `sleep` need (the AF_UNIX profile's first rule). */
+const BASE = (AF_UNIX_ONLY_PROFILE.syscalls[0]?.names ?? []) as readonly string[];
+
+/** Profiles given to `docker run --security-opt seccomp=FILE`, as JSON documents. */
+const PROFILES: readonly { readonly name: string; readonly json: object }[] = [
+  {
+    name: 'moby default (examples/docker-default.json)',
+    json: JSON.parse(
+      readFileSync(new URL('../../examples/docker-default.json', import.meta.url), 'utf8'),
+    ) as object,
+  },
+  { name: 'workspace-style AF_UNIX-only allowlist', json: AF_UNIX_ONLY_PROFILE },
+  {
+    name: 'clone3 ERRNO(38), personality allowlist, defaultErrnoRet 13, archMap',
+    json: {
+      defaultAction: 'SCMP_ACT_ERRNO',
+      defaultErrnoRet: 13,
+      archMap: [
+        {
+          architecture: 'SCMP_ARCH_X86_64',
+          subArchitectures: ['SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
+        },
+      ],
+      syscalls: [
+        { names: BASE.filter((n) => n !== 'clone3'), action: 'SCMP_ACT_ALLOW' },
+        { names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 },
+        ...[0, 8, 0x20000, 0x20008, 0xffffffff].map((value) => ({
+          names: ['personality'],
+          action: 'SCMP_ACT_ALLOW',
+          args: [{ index: 0, value, op: 'SCMP_CMP_EQ' }],
+        })),
+        ...[
+          { index: 0, value: 38, op: 'SCMP_CMP_LT' },
+          { index: 0, value: 39, op: 'SCMP_CMP_EQ' },
+        ].map((arg) => ({ names: ['socket'], action: 'SCMP_ACT_ALLOW', args: [arg] })),
+      ],
+    },
+  },
+  {
+    name: 'no architectures, defaultErrnoRet 13',
+    json: {
+      defaultAction: 'SCMP_ACT_ERRNO',
+      defaultErrnoRet: 13,
+      syscalls: [
+        { names: BASE, action: 'SCMP_ACT_ALLOW' },
+        {
+          names: ['personality'],
+          action: 'SCMP_ACT_ALLOW',
+          args: [{ index: 0, value: 0xffffffff, op: 'SCMP_CMP_EQ' }],
+        },
+      ],
+    },
+  },
+  {
+    name: 'KILL, KILL_PROCESS, TRAP, LOG and TRACE rules',
+    json: {
+      defaultAction: 'SCMP_ACT_ERRNO',
+      // No X86: socket rules with different actions all become socketcall(arg0 == SYS_SOCKET) there,
+      // which libseccomp refuses (see the refusal test below).
+      architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X32'],
+      syscalls: [
+        { names: BASE, action: 'SCMP_ACT_ALLOW' },
+        { names: ['mkdir', 'rmdir'], action: 'SCMP_ACT_KILL' },
+        { names: ['reboot'], action: 'SCMP_ACT_KILL_PROCESS' },
+        { names: ['ptrace', 'kexec_load'], action: 'SCMP_ACT_TRAP' },
+        { names: ['sync'], action: 'SCMP_ACT_LOG' },
+        { names: ['syncfs'], action: 'SCMP_ACT_TRACE', errnoRet: 7 },
+        {
+          names: ['socket'],
+          action: 'SCMP_ACT_TRAP',
+          args: [{ index: 0, value: 2, op: 'SCMP_CMP_EQ' }],
+        },
+        {
+          names: ['socket'],
+          action: 'SCMP_ACT_KILL_THREAD',
+          args: [
+            { index: 0, value: 10, op: 'SCMP_CMP_EQ' },
+            { index: 1, value: 0xf, valueTwo: 3, op: 'SCMP_CMP_MASKED_EQ' },
+          ],
+        },
+        {
+          names: ['socket'],
+          action: 'SCMP_ACT_ALLOW',
+          args: [{ index: 0, value: 1, op: 'SCMP_CMP_EQ' }],
+        },
+        {
+          names: ['setns'],
+          action: 'SCMP_ACT_ERRNO',
+          errnoRet: 1234,
+          args: [
+            { index: 1, value: 0x20000000, op: 'SCMP_CMP_EQ' },
+            { index: 1, value: 0x40000000, op: 'SCMP_CMP_EQ' },
+          ],
+        },
+      ],
+    },
+  },
+];
+
+/**
+ * Profiles runc refuses: on i386 every socket rule becomes socketcall(arg0 == SYS_SOCKET), so two
+ * socket rules with different actions are the same condition with two actions (libseccomp EEXIST).
+ */
+const REFUSED: readonly { readonly name: string; readonly json: object; readonly error: RegExp }[] =
+  [
+    {
+      name: 'socket ERRNO(97) for AF_VSOCK and ALLOW below AF_ALG, with the x86 sub-arch',
+      error: /error adding seccomp rule for syscall socket: file exists/,
+      json: {
+        defaultAction: 'SCMP_ACT_ERRNO',
+        archMap: [
+          {
+            architecture: 'SCMP_ARCH_X86_64',
+            subArchitectures: ['SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
+          },
+        ],
+        syscalls: [
+          { names: BASE, action: 'SCMP_ACT_ALLOW' },
+          {
+            names: ['socket'],
+            action: 'SCMP_ACT_ERRNO',
+            errnoRet: 97,
+            args: [{ index: 0, value: 40, op: 'SCMP_CMP_EQ' }],
+          },
+          {
+            names: ['socket'],
+            action: 'SCMP_ACT_ALLOW',
+            args: [{ index: 0, value: 38, op: 'SCMP_CMP_LT' }],
+          },
+        ],
+      },
+    },
+  ];
+
+/** Run a command and return its stdout, or undefined when it fails. */
+function output(cmd: string, args: readonly string[]): string | undefined {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 20_000 });
+  return r.status === 0 ? r.stdout : undefined;
+}
+
+/** The installed Docker daemon and runc versions (what the daemon runs as its default runtime). */
+function detectVersions(): RuntimeVersions {
+  const docker = parseStackVersion(
+    output('docker', ['version', '--format', '{{.Server.Version}}']) ?? '',
+  );
+  const runtime = (output('docker', ['info', '--format', '{{.DefaultRuntime}}']) ?? '').trim();
+  const runc = parseStackVersion(output(runtime === '' ? 'runc' : runtime, ['--version']) ?? '');
+  return { ...(docker && { docker }), ...(runc && { runc }) };
+}
+
+/** Interesting argument values: each constant, +-1, upper half set, masked variants. */
+function interesting(rules: readonly { readonly args: readonly ArgCondition[] }[]): bigint[] {
+  const s = new Set<bigint>([0n, 1n, 0xffffffffn, 0x100000000n, 0xffffffffffffffffn]);
+  for (const r of rules) {
+    for (const a of r.args) {
+      for (const v of [a.value, a.valueTwo, a.value & a.valueTwo, a.valueTwo | ~a.value]) {
+        for (const w of [v - 1n, v, v + 1n, v | 0x100000000n, v ^ 0xffffffff00000000n]) {
+          s.add(BigInt.asUintN(64, w));
+        }
+      }
+    }
+  }
+  return [...s];
+}
+
+/** Deterministic xorshift32. */
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x;
+  };
+}
+
+/**
+ * Probes: x86_64 numbers 0-470 and a few edges, x32 numbers (bit 30) 0-560, i386 numbers 0-470, an
+ * unknown arch; each with `perNr` argument vectors from the profile's constants (i386 cut to 32 bits).
+ */
+function* probes(values: readonly bigint[], perNr: number): Generator<SeccompData> {
+  const next = rng(values.length * 131 + perNr);
+  const pick = (): bigint => values[next() % values.length] ?? 0n;
+  const sections: readonly [number, readonly number[], number][] = [
+    [
+      AUDIT_ARCH_X86_64,
+      [...Array.from({ length: 471 }, (_, i) => i), 500, 1000, 0x3fffffff, 0xffffffff],
+      64,
+    ],
+    [
+      AUDIT_ARCH_X86_64,
+      [...Array.from({ length: 561 }, (_, i) => X32_SYSCALL_BIT + i), X32_SYSCALL_BIT + 1000],
+      64,
+    ],
+    [AUDIT_ARCH_I386, [...Array.from({ length: 471 }, (_, i) => i), 1000], 32],
+    [AUDIT_ARCH_AARCH64, [0, 63, 198], 64],
+  ];
+  for (const [arch, nrs, width] of sections) {
+    for (const nr of nrs) {
+      for (let k = 0; k < perNr; k++) {
+        const raw = k === 0 ? [] : [pick(), pick(), pick(), k % 4 === 0 ? pick() : 0n];
+        const args = [0, 1, 2, 3, 4, 5].map((i) => BigInt.asUintN(width, raw[i] ?? 0n));
+        yield {
+          nr: nr | 0,
+          arch,
+          instructionPointer: 0n,
+          args: args as unknown as SeccompData['args'],
+        };
+      }
+    }
+  }
+}
+
+/** A short text for a probe. */
+function describeProbe(d: SeccompData): string {
+  const abi =
+    d.arch === AUDIT_ARCH_I386
+      ? 'i386'
+      : d.arch !== AUDIT_ARCH_X86_64
+        ? `arch 0x${d.arch.toString(16)}`
+        : (d.nr & X32_SYSCALL_BIT) !== 0
+          ? 'x32'
+          : 'x86_64';
+  return `${abi} nr=${d.nr >>> 0} args=${d.args.map((a) => '0x' + a.toString(16)).join(',')}`;
+}
+
+const hex = (n: number): string => '0x' + (n >>> 0).toString(16);
+
+describe.skipIf(!enabled)('filters Docker really loads = sysgate', () => {
+  let versions: RuntimeVersions = {};
+  const kernel = parseKernelRelease(release()) ?? { major: 6, minor: 1 };
+  let total = 0;
+
+  beforeAll(() => {
+    expect(dockerUp, 'dockerd must answer in CI').toBe(true);
+    ensureProber();
+    versions = detectVersions();
+    expect(versions.docker, 'docker version').toBeDefined();
+    expect(versions.runc, 'runc --version').toBeDefined();
+  });
+
+  test.each(PROFILES)('$name', async ({ name, json }) => {
+    const filters = await dockerLoadedFilters(json);
+    expect(filters.length, 'one filter loaded by runc').toBe(1);
+    const dumped: CompiledProgram[] = filters.map((f) =>
+      compileProgram(decodeProgram(f, 'little')),
+    );
+
+    const loaded = parseProfile(JSON.stringify(json), `${name}.json`);
+    const resolved = resolveProfile(loaded.profile, {
+      arch: 'x86_64',
+      caps: DOCKER_DEFAULT_CAPABILITIES,
+      kernel,
+    });
+    if (resolved === null) throw new Error('the profile turns seccomp off');
+    const versioned = applyStackVersions(resolved, versions);
+    const plan = buildPlan(versioned.profile, { arch: 'x86_64', ...versioned.planOptions });
+    // The same model without the version handling: current Docker and runc.
+    const current = applyStackVersions(resolved, {});
+    const currentPlan = buildPlan(current.profile, { arch: 'x86_64', ...current.planOptions });
+    const program = compilePlan(plan, { optimize: true });
+    validate(program);
+    const ours = compileProgram(program);
+
+    const failures: string[] = [];
+    let count = 0;
+    let explainedByVersion = 0;
+    for (const d of probes(interesting(resolved.syscalls), 64)) {
+      count++;
+      const real = stackedReturn(dumped.map((p) => execute(p, d, 'little').ret));
+      const model = decide(plan, d).value >>> 0;
+      const compiled = execute(ours, d, 'little').ret >>> 0;
+      if (real !== model || compiled !== model) {
+        failures.push(
+          `${describeProbe(d)}: docker ${hex(real)} model ${hex(model)} compiled ${hex(compiled)}\n  path: ${decide(plan, d).path.join(' | ')}`,
+        );
+        if (failures.length > 10) break;
+      }
+      if (decide(currentPlan, d).value >>> 0 !== real) explainedByVersion++;
+    }
+    total += count;
+    console.log(
+      `docker.itest: ${name}: Docker ${versions.docker ? formatStackVersion(versions.docker) : '?'}, runc ${versions.runc ? formatStackVersion(versions.runc) : '?'}; ` +
+        `dumped filter ${filters[0]?.length !== undefined ? filters[0].length / 8 : 0} instructions, ours ${program.length}; ` +
+        `${count} probes, ${failures.length} disagreements; ${explainedByVersion} probes decided differently by current Docker` +
+        (versioned.notes.length > 0 ? ` (${versioned.notes.join('; ')})` : ''),
+    );
+    expect(failures.join('\n')).toBe('');
+    // A version difference is claimed only where it changes decisions, and then it must show up.
+    if (versioned.notes.length === 0) expect(explainedByVersion).toBe(0);
+    else expect(explainedByVersion, versioned.notes.join('; ')).toBeGreaterThan(0);
+  });
+
+  test.each(REFUSED)('refused by Docker and by sysgate: $name', async ({ name, json, error }) => {
+    const started = await dockerLoadedFilters(json).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(started, 'Docker refuses the profile').toBeInstanceOf(Error);
+    expect(started instanceof Error ? started.message : '').toMatch(error);
+    const loaded = parseProfile(JSON.stringify(json), `${name}.json`);
+    const resolved = resolveProfile(loaded.profile, {
+      arch: 'x86_64',
+      caps: DOCKER_DEFAULT_CAPABILITIES,
+      kernel,
+    });
+    if (resolved === null) throw new Error('the profile turns seccomp off');
+    const versioned = applyStackVersions(resolved, versions);
+    expect(() =>
+      buildPlan(versioned.profile, { arch: 'x86_64', ...versioned.planOptions }),
+    ).toThrow(ProfileError);
+  });
+
+  test('probes were run', () => {
+    console.log(`docker.itest: ${total} probes in all`);
+    expect(total).toBeGreaterThan(400_000);
+  });
+});
