@@ -3,7 +3,7 @@
  * the environment and the file system on behalf of the user.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** Whether colour may be used on stdout (`NO_COLOR` wins, then TTY detection). */
@@ -50,6 +50,13 @@ export function readInputBytes(file: string): Buffer {
 export function writeOutput(file: string, data: string | Uint8Array): void {
   if (file === '-') {
     process.stdout.write(data);
+    return;
+  }
+  // A device, FIFO or socket (e.g. /dev/null, /dev/stdout) is written in place: renaming a temp file
+  // over it would replace the device with a regular file.
+  const st = statSync(file, { throwIfNoEntry: false });
+  if (st !== undefined && !st.isFile()) {
+    writeFileSync(file, data);
     return;
   }
   const tmp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);

@@ -7,7 +7,7 @@
 import type { ArchName } from '../arch/index.js';
 import { archForAudit, syscallName, syscallNumber } from '../arch/index.js';
 import type { AuditRecord } from './audit.js';
-import type { Personality, StraceCall } from './strace.js';
+import { callArgs, type Personality, type StraceCall } from './strace.js';
 import { namedArg, stripComments } from './tokenize.js';
 
 /** An argument worth recording: its seccomp index and what it means. */
@@ -129,6 +129,14 @@ export function hostAbis(host: ArchName): ArchName[] {
   return [...new Set(personalities.map((p) => abiFor(host, p)))];
 }
 
+/**
+ * A flat copy of a string. Strings cut from a line share the line's memory in V8 (and the line shares
+ * the 1 MiB read chunk), so anything kept beyond the line is copied, or memory grows with the input.
+ */
+function own(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
+}
+
 const MAX_PROCESSES = 16;
 const FORK_LIKE = new Set(['clone', 'clone3', 'fork', 'vfork']);
 const MAX_VALUES = 64;
@@ -162,7 +170,7 @@ export class Observation {
     const key = `${abi}\u0000${name}`;
     let e = this.map.get(key);
     if (!e) {
-      const first = time === undefined ? { source, line } : { source, line, time };
+      const first = time === undefined ? { source, line } : { source, line, time: own(time) };
       const fresh: ObservedSyscall = {
         name,
         abi,
@@ -199,8 +207,8 @@ export class Observation {
     }
     if (name.startsWith('syscall_') && nr === undefined) return;
     if (name === 'execve' && call.ret === 0n) {
-      const path = /^"([^"]*)"/.exec(call.args[0] ?? '')?.[1];
-      if (path !== undefined) this.exeByTid.set(call.tid, path);
+      const path = /^"([^"]*)"/.exec(call.argsText)?.[1];
+      if (path !== undefined) this.exeByTid.set(call.tid, own(path));
     }
     const exe = this.exeByTid.get(call.tid);
     if (FORK_LIKE.has(name) && call.ret !== undefined && call.ret > 0n && exe !== undefined) {
@@ -212,7 +220,7 @@ export class Observation {
     if (call.errno !== undefined) e.errors[call.errno] = (e.errors[call.errno] ?? 0) + 1;
     const who = call.comm ?? exe;
     if (who !== undefined && e.processes.length < MAX_PROCESSES && !e.processes.includes(who))
-      e.processes.push(who);
+      e.processes.push(own(who));
     if (exe !== undefined && e.executables.length < MAX_PROCESSES && !e.executables.includes(exe))
       e.executables.push(exe);
     for (const spec of ARG_SPECS[name] ?? []) this.recordArg(e, call, spec);
@@ -220,13 +228,14 @@ export class Observation {
 
   private recordArg(e: ObservedSyscall, call: StraceCall, spec: ArgSpec): void {
     let token: string | undefined;
+    const args = callArgs(call);
     if (spec.named !== undefined) {
-      for (const a of call.args) {
+      for (const a of args) {
         const n = namedArg(a);
         if (n?.name === spec.named) token = n.value;
       }
     } else {
-      token = call.args[spec.printed ?? spec.index];
+      token = args[spec.printed ?? spec.index];
     }
     if (token === undefined) return;
     const text = stripComments(token);
@@ -239,7 +248,9 @@ export class Observation {
     if (found) found.count++;
     else if (slot.values.length < MAX_VALUES)
       slot.values.push(
-        valueText === undefined ? { text, count: 1 } : { value: valueText, text, count: 1 },
+        valueText === undefined
+          ? { text: own(text), count: 1 }
+          : { value: valueText, text: own(text), count: 1 },
       );
   }
 
@@ -258,10 +269,10 @@ export class Observation {
     e.logged[code] = (e.logged[code] ?? 0) + 1;
     const who = rec.comm ?? rec.exe;
     if (who !== undefined && e.processes.length < MAX_PROCESSES && !e.processes.includes(who))
-      e.processes.push(who);
+      e.processes.push(own(who));
     const exe = rec.exe;
     if (exe !== undefined && e.executables.length < MAX_PROCESSES && !e.executables.includes(exe))
-      e.executables.push(exe);
+      e.executables.push(own(exe));
   }
 
   /** Add a syscall known only by name and count (strace -c row). */

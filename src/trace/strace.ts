@@ -4,7 +4,7 @@
  * switches, `<pid changed to N ...>`, `-k` and `-e write=` continuation lines, and the `-c`/`-C` tables.
  * Garbage or truncated lines produce warnings with their line number, never an exception.
  */
-import { scanArgs } from './tokenize.js';
+import { findArgsEnd, scanArgs } from './tokenize.js';
 
 /** The personality (ABI) a traced process runs in, as strace reports it. */
 export type Personality = '64' | '32' | 'x32';
@@ -20,8 +20,11 @@ export interface StraceCall {
   readonly nr?: number;
   /** Personality in force for this tid when the call was made. */
   readonly personality: Personality;
-  /** Top-level argument tokens, raw. */
-  readonly args: readonly string[];
+  /**
+   * The raw argument text between the parentheses (without the closing one; cut short for a call that
+   * did not return). Split it with {@link callArgs} when the arguments are needed.
+   */
+  readonly argsText: string;
   /** Return value (`undefined` for `= ?`). */
   readonly ret?: bigint;
   /** errno name on failure (`ENOENT`), or `errno 4000` for an unnamed one. */
@@ -160,6 +163,16 @@ function parseRet(text: string): { ret?: bigint; errno?: string } | undefined {
   return out;
 }
 
+/** A call that printed `= ?` did not return, unless it is exit or exit_group. */
+function withInterrupted(
+  r: { ret?: bigint; errno?: string },
+  name: string,
+): { ret?: bigint; errno?: string; interrupted: boolean } {
+  const out = r as { ret?: bigint; errno?: string; interrupted: boolean };
+  out.interrupted = r.ret === undefined && name !== 'exit' && name !== 'exit_group';
+  return out;
+}
+
 function nrFromName(name: string): number | undefined {
   const m = UNKNOWN_NAME_RE.exec(name);
   if (!m?.[1]) return undefined;
@@ -167,6 +180,8 @@ function nrFromName(name: string): number | undefined {
 }
 
 const FORK_LIKE = new Set(['clone', 'clone3', 'fork', 'vfork']);
+const UNFINISHED = ' <unfinished ...>';
+const DETACHED = ' <detached ...>';
 const SUMMARY_RE =
   /^(?:% time|-{6} |\s*\d+\.\d+\s+\d+\.\d+|\s*100\.00 |System call usage summary|calls\s|\s*-+\s)/;
 
@@ -207,15 +222,19 @@ export class StraceParser {
   push(rawLine: string): StraceEvent[] {
     this.lineNo++;
     const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
-    if (line.trim() === '') return [];
-    if (
-      line.startsWith(' > ') ||
-      line.startsWith(' | ') ||
-      line.startsWith('strace: ') ||
-      line.startsWith('$ ')
-    )
-      return [];
-    if (SUMMARY_RE.test(line)) return [];
+    const c0 = line.charCodeAt(0);
+    // Fast path: a line starting with a pid digit followed by a space and a letter is an ordinary call.
+    if (!(c0 >= 0x30 && c0 <= 0x39) || !/^\d+ +[a-z<]/.test(line)) {
+      if (line.trim() === '') return [];
+      if (
+        line.startsWith(' > ') ||
+        line.startsWith(' | ') ||
+        line.startsWith('strace: ') ||
+        line.startsWith('$ ')
+      )
+        return [];
+      if (SUMMARY_RE.test(line)) return [];
+    }
     const p = parsePrefix(line);
     const tid = p.tid === 0 ? this.defaultTid : p.tid;
     const body = p.rest;
@@ -282,7 +301,6 @@ export class StraceParser {
     argsText: string,
     r: { ret?: bigint; errno?: string; interrupted: boolean },
   ): StraceCall {
-    const scan = scanArgs(argsText, 0);
     const nr = p.nr ?? nrFromName(p.name);
     const call: {
       -readonly [K in keyof StraceCall]: StraceCall[K];
@@ -291,7 +309,7 @@ export class StraceParser {
       tid,
       name: p.name,
       personality: p.personality,
-      args: scan.args,
+      argsText,
       interrupted: r.interrupted,
       line: p.line,
     };
@@ -329,18 +347,19 @@ export class StraceParser {
     if (p.time !== undefined) pend.time = p.time;
     if (p.comm !== undefined) pend.comm = p.comm;
     const rest = body.slice(argStart);
-    for (const marker of [' <unfinished ...>', ' <detached ...>']) {
-      if (rest.endsWith(marker)) {
-        pend.argsText = rest.slice(0, -marker.length);
-        if (marker === ' <detached ...>') {
-          events.push(this.makeCall(tid, pend, pend.argsText + ')', { interrupted: true }));
-          return events;
-        }
-        this.pending.set(tid, pend);
-        return events;
-      }
+    // Only a line ending in '>' can be split (<unfinished ...>, <detached ...>, <pid changed ...>).
+    const split = rest.charCodeAt(rest.length - 1) === 0x3e;
+    if (split && rest.endsWith(UNFINISHED)) {
+      pend.argsText = rest.slice(0, -UNFINISHED.length);
+      this.pending.set(tid, pend);
+      return events;
     }
-    const changed = / <pid changed to (\d+) \.\.\.>$/.exec(rest);
+    if (split && rest.endsWith(DETACHED)) {
+      pend.argsText = rest.slice(0, -DETACHED.length);
+      events.push(this.makeCall(tid, pend, pend.argsText, { interrupted: true }));
+      return events;
+    }
+    const changed = split ? / <pid changed to (\d+) \.\.\.>$/.exec(rest) : null;
     if (changed?.[1] !== undefined) {
       // execve by a non-leader thread: the call resumes under the thread-group leader id.
       pend.argsText = rest.slice(0, -changed[0].length);
@@ -350,24 +369,19 @@ export class StraceParser {
       this.pending.set(leader, pend);
       return events;
     }
-    const scan = scanArgs(rest, 0);
-    if (scan.end < 0) {
+    const end = findArgsEnd(rest, 0);
+    if (end < 0) {
       this.warn(`truncated call line: ${name}(`);
       events.push(this.makeCall(tid, pend, rest, { interrupted: true }));
       return events;
     }
-    const r = parseRet(rest.slice(scan.end));
+    const r = parseRet(rest.slice(end));
     if (!r) {
       this.warn(`call without a return value: ${name}`);
-      events.push(this.makeCall(tid, pend, rest, { interrupted: true }));
+      events.push(this.makeCall(tid, pend, rest.slice(0, end - 1), { interrupted: true }));
       return events;
     }
-    events.push(
-      this.makeCall(tid, pend, rest, {
-        ...r,
-        interrupted: r.ret === undefined && !/^exit(?:_group)?$/.test(name),
-      }),
-    );
+    events.push(this.makeCall(tid, pend, rest.slice(0, end - 1), withInterrupted(r, name)));
     return events;
   }
 
@@ -387,7 +401,7 @@ export class StraceParser {
       if (pend) {
         this.pending.delete(tid);
         return [
-          this.makeCall(tid, pend, pend.argsText + ')', { interrupted: true }),
+          this.makeCall(tid, pend, pend.argsText, { interrupted: true }),
           ...this.finishResumed(tid, orphan, rest, true),
         ];
       }
@@ -399,7 +413,7 @@ export class StraceParser {
 
   private finishResumed(tid: number, pend: Pending, rest: string, orphan: boolean): StraceEvent[] {
     if (rest.endsWith(' <unfinished ...>) = ?') || rest === ' <unfinished ...>) = ?') {
-      return [this.makeCall(tid, pend, pend.argsText + ')', { interrupted: true })];
+      return [this.makeCall(tid, pend, pend.argsText, { interrupted: true })];
     }
     if (rest.endsWith(' <unfinished ...>')) {
       // Resumed and suspended again (seen with restart_syscall); keep waiting.
@@ -409,22 +423,17 @@ export class StraceParser {
     }
     const full = orphan ? rest : pend.argsText + rest;
     // Find the end of the arguments: scan the combined text.
-    const scan = scanArgs(full, 0);
-    if (scan.end < 0) {
+    const end = findArgsEnd(full, 0);
+    if (end < 0) {
       this.warn(`truncated resumed line: ${pend.name}`);
       return [this.makeCall(tid, pend, full, { interrupted: true })];
     }
-    const r = parseRet(full.slice(scan.end));
+    const r = parseRet(full.slice(end));
     if (!r) {
       this.warn(`resumed ${pend.name} without a return value`);
-      return [this.makeCall(tid, pend, full, { interrupted: true })];
+      return [this.makeCall(tid, pend, full.slice(0, end - 1), { interrupted: true })];
     }
-    return [
-      this.makeCall(tid, pend, full, {
-        ...r,
-        interrupted: r.ret === undefined && !/^exit(?:_group)?$/.test(pend.name),
-      }),
-    ];
+    return [this.makeCall(tid, pend, full.slice(0, end - 1), withInterrupted(r, pend.name))];
   }
 
   /** End of input: report calls still in flight as interrupted. */
@@ -436,6 +445,11 @@ export class StraceParser {
     }
     return out;
   }
+}
+
+/** Split a call's raw argument text into its top-level arguments. */
+export function callArgs(call: StraceCall): string[] {
+  return scanArgs(call.argsText, 0).args;
 }
 
 /** Parse a whole strace text (convenience for small inputs and tests). */

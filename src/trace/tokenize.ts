@@ -46,19 +46,63 @@ function skipDecoration(text: string, i: number): number {
   return text.length;
 }
 
+const STRING_STOP = /["\\]/g;
+
 /** Skip a double-quoted C string starting at `"` (index `i`); returns the index after the closing quote. */
 function skipString(text: string, i: number): number {
-  let j = i + 1;
-  while (j < text.length) {
-    const c = text[j];
-    if (c === '\\') {
-      j += 2;
-      continue;
-    }
-    if (c === '"') return j + 1;
-    j++;
+  STRING_STOP.lastIndex = i + 1;
+  for (;;) {
+    const m = STRING_STOP.exec(text);
+    if (!m) return text.length;
+    if (text.charCodeAt(m.index) === 0x22) return m.index + 1;
+    STRING_STOP.lastIndex = m.index + 2;
   }
-  return text.length;
+}
+
+const SPECIAL = /["()[\]{}</]/g;
+
+/**
+ * Index just after the `)` closing an argument list that starts at `start` (just after its `(`),
+ * or -1 when the text ends first. Same rules as {@link scanArgs}, without building the arguments:
+ * it jumps from one special character to the next, which keeps long lines cheap.
+ */
+export function findArgsEnd(text: string, start: number): number {
+  let depth = 0;
+  SPECIAL.lastIndex = start;
+  for (;;) {
+    const m = SPECIAL.exec(text);
+    if (!m) return -1;
+    const i = m.index;
+    switch (text.charCodeAt(i)) {
+      case 0x22: // "
+        SPECIAL.lastIndex = skipString(text, i);
+        break;
+      case 0x2f: // /
+        if (text.charCodeAt(i + 1) === 0x2a) {
+          const close = text.indexOf('*/', i + 2);
+          SPECIAL.lastIndex = close < 0 ? text.length : close + 2;
+        }
+        break;
+      case 0x3c: // <
+        if (opensDecoration(text, i)) SPECIAL.lastIndex = skipDecoration(text, i);
+        break;
+      case 0x28: // (
+      case 0x5b: // [
+      case 0x7b: // {
+        depth++;
+        break;
+      case 0x5d: // ]
+      case 0x7d: // }
+        depth--;
+        break;
+      case 0x29: // )
+        if (depth === 0) return i + 1;
+        depth--;
+        break;
+      default:
+        break;
+    }
+  }
 }
 
 /**
