@@ -102,8 +102,10 @@ export function refusedCalls(evidence: Evidence, policy: EnginePolicy): RefusedC
       policy.plan.arches.find((a) => a.arch === policy.arch)?.syscalls.find((p) => p.nr === nr)
         ?.root.kind === 'cmp';
     let refusedValues: RefusedCall['refusedValues'];
+    // With recorded argument values, judge those (the all-zero call never happened); else the bare call.
+    const observed = Object.values(s.args).some((a) => a.values.some((v) => v.value !== undefined));
     let action = base;
-    let anyRefused = !lets(base);
+    let anyRefused = !observed && !lets(base);
     for (const [label, arg] of Object.entries(s.args)) {
       const refused: string[] = [];
       for (const v of arg.values) {

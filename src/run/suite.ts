@@ -154,9 +154,19 @@ class IssueSink {
     private readonly lines: LineCounter,
   ) {}
 
-  add(path: readonly (string | number)[], code: string, message: string): void {
+  add(path: readonly (string | number)[], code: string, message: string, atKey = false): void {
     const pointer = toPointer(path);
-    const node = path.length === 0 ? this.doc.contents : this.doc.getIn(path, true);
+    let node: unknown = path.length === 0 ? this.doc.contents : this.doc.getIn(path, true);
+    if (atKey && path.length > 0) {
+      // Point at the key itself (an unknown key's value may be far away or absent).
+      const parent =
+        path.length === 1 ? this.doc.contents : this.doc.getIn(path.slice(0, -1), true);
+      const last = path[path.length - 1];
+      if (isMap(parent))
+        node =
+          parent.items.find((i) => (i.key as { value?: unknown } | null)?.value === last)?.key ??
+          node;
+    }
     const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
     const pos = range === undefined ? undefined : this.lines.linePos(range[0]);
     this.issues.push({
@@ -184,7 +194,12 @@ function checkKeys(
 ): void {
   for (const k of Object.keys(obj)) {
     if (!allowed.includes(k))
-      sink.add([...path, k], 'unknown-key', `unknown key '${k}' (expected ${allowed.join(', ')})`);
+      sink.add(
+        [...path, k],
+        'unknown-key',
+        `unknown key '${k}' (expected ${allowed.join(', ')})`,
+        true,
+      );
   }
 }
 

@@ -1,0 +1,87 @@
+/**
+ * `sysgate doctor` on the real kernel: with `rename` removed from the workspace profile, a workload
+ * that renames a file fails, and doctor names rename; a workload that fails on its own is not blamed
+ * on seccomp. Runs under CI=true (failing without strace or bwrap) and wherever both are installed.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { hasTool } from '../oracle/kernel.js';
+import { runCli } from './run-cli.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const enabled = process.env.CI === 'true' || (hasTool('strace') && hasTool('bwrap'));
+const RENAME =
+  "import os; open('/tmp/a', 'w').close(); os.rename('/tmp/a', '/tmp/b'); print('renamed')";
+
+let work: string;
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'sysgate-doctor-'));
+});
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe.skipIf(!enabled)('doctor', () => {
+  test('names the one syscall removed from the profile', async () => {
+    const profile = JSON.parse(
+      readFileSync(join(root, 'examples/workspace-profile.json'), 'utf8'),
+    ) as {
+      syscalls: { names: string[] }[];
+    };
+    for (const r of profile.syscalls) r.names = r.names.filter((n) => n !== 'rename');
+    profile.syscalls = profile.syscalls.filter((r) => r.names.length > 0);
+    const file = join(work, 'no-rename.json');
+    writeFileSync(file, JSON.stringify(profile));
+    const r = await runCli([
+      'doctor',
+      '--profile',
+      file,
+      '--json',
+      '--',
+      '/usr/bin/python3',
+      '-c',
+      RENAME,
+    ]);
+    expect(r.code).toBe(1);
+    const d = JSON.parse(r.stdout) as {
+      verdict: string;
+      unconfinedExit: number;
+      refused: { name: string; action: string; rules: unknown[] }[];
+    };
+    expect(d.verdict).toBe('seccomp');
+    expect(d.unconfinedExit).toBe(0);
+    expect(d.refused.map((x) => x.name)).toEqual(['rename']);
+    expect(d.refused[0]?.action).toBe('ERRNO(1) EPERM');
+    expect(d.refused[0]?.rules).toEqual([{ names: ['rename'], action: 'SCMP_ACT_ALLOW' }]);
+  });
+
+  test('a workload that succeeds under the full profile: exit 0', async () => {
+    const r = await runCli([
+      'doctor',
+      '--profile',
+      join(root, 'examples/workspace-profile.json'),
+      '--',
+      '/usr/bin/python3',
+      '-c',
+      RENAME,
+    ]);
+    expect(r.stdout).toContain('succeeds under the profile');
+    expect(r.code).toBe(0);
+  });
+
+  test('a workload failing on its own: seccomp is not the cause', async () => {
+    const r = await runCli([
+      'doctor',
+      '--profile',
+      join(root, 'examples/workspace-profile.json'),
+      '--',
+      '/usr/bin/python3',
+      '-c',
+      'import sys; sys.exit(3)',
+    ]);
+    expect(r.stdout).toContain('seccomp is not the cause');
+    expect(r.code).toBe(0);
+  });
+});
