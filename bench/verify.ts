@@ -1,0 +1,163 @@
+/**
+ * Verification benchmark: how many probes per second each engine runs (one sandbox start per batch,
+ * the prober forking a child per probe), and the wall time of the seeds' workspace suite run by
+ * `sysgate test` on Docker against the seeds' approach of one `docker run` per check (000 section 5.4,
+ * 004 "验证 Seccomp 是否生效"): every workload and every probe in its own container. Both measured
+ * side by side in one run, under the same recorded profile.
+ */
+import { existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { syscallNumber } from '../src/arch/syscalls.js';
+import { loadProfile } from '../src/profile/index.js';
+import { resolveProfile } from '../src/profile/resolve.js';
+import { DOCKER_DEFAULT_CAPABILITIES } from '../src/arch/index.js';
+import { parseKernelRelease } from '../src/profile/resolve.js';
+import { detectEngines } from '../src/run/detect.js';
+import { runDocker } from '../src/run/engines/docker.js';
+import { formatProbes, type Probe } from '../src/run/probe-format.js';
+import { runProbes, type EngineName } from '../src/run/probe.js';
+import { SANDBOX_NATIVE_DIR } from '../src/run/rootfs.js';
+import { preparePolicy, probePolicy, type EnginePolicy } from '../src/run/suite-engine.js';
+import { commandArgv, resolveProbe, runSuite } from '../src/run/suite-run.js';
+import { parseSuite, SUITE_DIR_IN_SANDBOX } from '../src/run/suite.js';
+import { release } from 'node:os';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** Repository root (this file runs from dist-bench/bench/). */
+const ROOT = resolve(here, '../..');
+const SUITE = join(ROOT, 'examples/workspace-suite.yaml');
+const PROFILE = join(ROOT, 'examples/workspace-profile.json');
+/** Probes per engine batch. */
+const BATCH = 2000;
+
+/**
+ * The run layer finds native/build two directories above its module; compiled into dist-bench/src/run
+ * that is dist-bench/native, so point it at the repository's native/ (built by `make -C native`).
+ */
+function linkNative(): void {
+  const link = join(ROOT, 'dist-bench/native');
+  if (!existsSync(link)) symlinkSync(join(ROOT, 'native'), link);
+}
+
+/** The workspace profile prepared for every engine on this x86_64 host. */
+function policy(): EnginePolicy {
+  const text = readFileSync(PROFILE, 'utf8');
+  const loaded = loadProfile(PROFILE, text);
+  const kernel = parseKernelRelease(release()) ?? { major: 6, minor: 1 };
+  const resolved = resolveProfile(loaded.profile, {
+    arch: 'x86_64',
+    caps: DOCKER_DEFAULT_CAPABILITIES,
+    kernel,
+  });
+  if (resolved === null) throw new Error('the workspace profile resolved to nothing');
+  return preparePolicy(PROFILE, JSON.parse(text) as object, resolved, 'x86_64');
+}
+
+/** A batch of cheap, harmless probes: allowed, refused by the profile, refused by the kernel. */
+function batch(n: number): Probe[] {
+  const nr = (name: string): number => syscallNumber('x86_64', name) ?? -1;
+  const kinds: Probe[] = [
+    { nr: nr('getpid') },
+    { nr: nr('socket'), args: [1n, 1n, 0n] },
+    { nr: nr('socket'), args: [2n, 1n, 0n] },
+    { nr: nr('mount') },
+    { nr: nr('close'), args: [9999n] },
+  ];
+  return Array.from({ length: n }, (_, i) => kinds[i % kinds.length]!);
+}
+
+/** Seconds with two decimals. */
+function s(ms: number): string {
+  return (ms / 1000).toFixed(2);
+}
+
+/** Probe throughput of one engine: one start with BATCH probes, and one start with a single probe. */
+async function probeRate(engine: EngineName, p: EnginePolicy): Promise<string> {
+  const opts = engine === 'bwrap' ? { loader: 'prober' as const } : {};
+  try {
+    const t0 = performance.now();
+    await runProbes(engine, probePolicy(engine, p), batch(1), opts);
+    const one = performance.now() - t0;
+    const t1 = performance.now();
+    const out = await runProbes(engine, probePolicy(engine, p), batch(BATCH), opts);
+    const all = performance.now() - t1;
+    if (out.length !== BATCH) throw new Error(`got ${out.length} outcomes`);
+    return `| ${engine} | ${s(one)} | ${s(all)} | ${Math.round(BATCH / (all / 1000))} | ${Math.round((BATCH - 1) / ((all - one) / 1000))} |`;
+  } catch (e) {
+    return `| ${engine} | n/a | n/a | n/a | n/a (${(e instanceof Error ? e.message : String(e)).split('\n')[0]?.slice(0, 80) ?? ''}) |`;
+  }
+}
+
+/** The seeds' way: every workload and every probe in its own `docker run`. */
+async function oneContainerPerCheck(
+  p: EnginePolicy,
+): Promise<{ ms: number; checks: number; failed: number }> {
+  const suite = parseSuite(SUITE, readFileSync(SUITE, 'utf8'));
+  const binds = [{ source: dirname(SUITE), target: SUITE_DIR_IN_SANDBOX }];
+  const t0 = performance.now();
+  let failed = 0;
+  for (const w of suite.workloads) {
+    const r = await runDocker({
+      argv: commandArgv(w.run),
+      seccomp: p.document,
+      binds,
+      timeoutMs: w.timeoutSec * 1000,
+    });
+    if (r.exitCode !== w.exit) failed++;
+  }
+  for (const probe of suite.probes) {
+    const r = await runDocker({
+      argv: [`${SANDBOX_NATIVE_DIR}/prober`],
+      seccomp: p.document,
+      stdin: formatProbes([resolveProbe(probe, 'x86_64')]),
+    });
+    if (r.exitCode !== 0) failed++;
+  }
+  return {
+    ms: performance.now() - t0,
+    checks: suite.workloads.length + suite.probes.length,
+    failed,
+  };
+}
+
+/** The bench entry point. */
+export async function bench(): Promise<{ markdown: string }> {
+  linkNative();
+  const p = policy();
+  const engines = (await detectEngines()).filter((e) => e.available).map((e) => e.name);
+  const rows: string[] = [];
+  for (const e of engines) rows.push(await probeRate(e, p));
+  const suite = parseSuite(SUITE, readFileSync(SUITE, 'utf8'));
+  let suiteRow = 'docker not available';
+  let seedsRow = '';
+  if (engines.includes('docker')) {
+    // Warm up the image and the page cache once, so neither side pays for it.
+    await runDocker({ argv: ['true'], seccomp: p.document });
+    const r = await runSuite(suite, { engine: 'docker', policy: p, suiteDir: dirname(SUITE) });
+    const seeds = await oneContainerPerCheck(p);
+    suiteRow = `| \`sysgate test --engine docker\` | ${r.cases.length} | ${s(r.durationMs)} | ${r.failed} |`;
+    seedsRow = `| one \`docker run\` per check (seeds) | ${seeds.checks} | ${s(seeds.ms)} | ${seeds.failed} |`;
+  }
+  const markdown = [
+    '## Verification (`bench/verify.ts`)',
+    '',
+    `Probes per second per engine under \`examples/workspace-profile.json\`: one sandbox start with 1 probe, then one with ${BATCH}`,
+    '(getpid, socket AF_UNIX / AF_INET, mount, close of a bad fd, in turn); the prober forks a child per probe.',
+    "bwrap loads sysgate's compiled filter; runc, crun and docker load the profile through libseccomp.",
+    '',
+    `| engine | 1 probe (s) | ${BATCH} probes (s) | probes/s | probes/s after start |`,
+    '|---|---|---|---|---|',
+    ...rows,
+    '',
+    `The workspace suite (${suite.workloads.length} workloads, ${suite.probes.length} probes) on Docker: \`sysgate test\` (all probes in one`,
+    'container, plus one unconfined baseline container) against one `docker run` per workload and per probe.',
+    '',
+    '| approach | checks | wall time (s) | failed |',
+    '|---|---|---|---|',
+    suiteRow,
+    ...(seedsRow === '' ? [] : [seedsRow]),
+    '',
+  ].join('\n');
+  return { markdown };
+}
