@@ -11,11 +11,14 @@ process.chdir(root);
 const log = (m) => process.stderr.write(`[ensure] ${m}\n`);
 const run = (cmd, args, opts = {}) => {
   const r = spawnSync(cmd, args, { stdio: 'inherit', ...opts });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed with ${r.status ?? r.signal}`);
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} failed with ${r.status ?? r.signal}`);
 };
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 const dpkgHas = (pkg) =>
-  spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' }).stdout?.includes('install ok installed');
+  spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' }).stdout?.includes(
+    'install ok installed',
+  );
 
 // 1. Debian packages.
 const pkgs = readFileSync('scripts/system-packages.txt', 'utf8')
@@ -53,7 +56,8 @@ if (existsSync('bench') && existsSync('tsconfig.bench.json') && process.argv.inc
 // 4. A Docker engine for the tests that need one (started only when we are root and none answers).
 if (process.argv.includes('--dockerd') || process.env.npm_lifecycle_event === 'pretest') {
   if (has('dockerd') && process.getuid?.() === 0) {
-    const ok = () => spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 20000 }).status === 0;
+    const ok = () =>
+      spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 20000 }).status === 0;
     if (!ok()) {
       log('starting dockerd');
       mkdirSync('/var/log', { recursive: true });

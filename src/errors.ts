@@ -52,7 +52,10 @@ export class ProfileError extends SeccompToolError {
   readonly issues: readonly [ProfileIssue, ...ProfileIssue[]];
 
   constructor(issues: readonly [ProfileIssue, ...ProfileIssue[]], message?: string) {
-    super('profile-invalid', message ?? `${issues.length} problem(s) in profile: ${issues[0].message}`);
+    super(
+      'profile-invalid',
+      message ?? `${issues.length} problem(s) in profile: ${issues[0].message}`,
+    );
     this.issues = issues;
   }
 }
@@ -88,7 +91,11 @@ export class RuntimeError extends SeccompToolError {
   readonly exitCode: number | null;
   readonly stderr: string;
 
-  constructor(runtime: string, message: string, opts: { exitCode?: number | null; stderr?: string; cause?: unknown } = {}) {
+  constructor(
+    runtime: string,
+    message: string,
+    opts: { exitCode?: number | null; stderr?: string; cause?: unknown } = {},
+  ) {
     super('runtime-failure', message, { cause: opts.cause });
     this.runtime = runtime;
     this.exitCode = opts.exitCode ?? null;

@@ -62,7 +62,8 @@ export function encodeSeccompData(data: SeccompData, endian: 'little' | 'big'): 
 }
 
 /** The action classes, in the kernel's precedence order (strongest first). */
-export type SeccompActionKind = 'kill_process' | 'kill_thread' | 'trap' | 'errno' | 'user_notif' | 'trace' | 'log' | 'allow';
+export type SeccompActionKind =
+  'kill_process' | 'kill_thread' | 'trap' | 'errno' | 'user_notif' | 'trace' | 'log' | 'allow';
 
 /**
  * Classify a filter return value like `__seccomp_filter` does: unknown actions behave like KILL_PROCESS.

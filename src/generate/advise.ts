@@ -76,7 +76,6 @@ export interface Advice {
   readonly change: string;
 }
 
-
 function describeOutcome(value: number): { ok: boolean; text: string } {
   const o = kernelOutcome(value);
   switch (o.kind) {

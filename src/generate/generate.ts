@@ -264,7 +264,9 @@ export function policyFromEvidence(evidence: Evidence, opts: GenerateOptions = {
   const dropped = new Map<string, string>();
   for (const s of evidence.syscalls) {
     // Map each call to the ABI that plays the same role on the target (native, 32-bit or x32).
-    const role = (['64', '32', 'x32'] as const).find((pers) => abiFor(evidence.host, pers) === s.abi);
+    const role = (['64', '32', 'x32'] as const).find(
+      (pers) => abiFor(evidence.host, pers) === s.abi,
+    );
     const tgt = role === undefined ? abis : [abiFor(arch, role)];
     const names = mapName(s.name, tgt);
     if (names.length === 0) {
