@@ -51,7 +51,9 @@ describe.skipIf(!enabled)('inspect a container', () => {
       if (process.getuid?.() === 0)
         expect(info.seccomp.loaded?.[0]?.defaultAction).toBe('ERRNO(1) EPERM');
 
-      // The filter runc really loaded, against sysgate's own compile of the same profile.
+      // The filter runc really loaded, against sysgate's own compile of the same profile (dumping
+      // needs root, which CI has).
+      if (process.getuid?.() !== 0 && process.env.CI !== 'true') return;
       const [dumped] = await dumpFilters(c.pid);
       if (dumped === undefined) throw new Error('no filter dumped');
       const loaded = decodeProgram(dumped, 'host');
