@@ -6,9 +6,11 @@
  * `decide(plan)`, and the emulator must return the same value as `decide` on the same input.
  *
  * The random profiles only name syscalls that are harmless with any of the argument values used
- * (invalid pointers and fds: an ALLOW ends in EFAULT, EBADF, ESPIPE, a socket, ...), every ERRNO carries
- * a distinctive errno (2000 + k, or 0 which fakes success), so the kernel's answer names the action.
- * What an ALLOW does is measured once per distinct probe without any filter (`kernelBaseline`).
+ * (invalid pointers and fds: an ALLOW ends in EFAULT, EBADF, ESPIPE, a socket, ...), and most ERRNO
+ * rules carry a distinctive errno (2000 + k, 2500 + k through runc's 16-bit truncation of 68036 + k, or 0
+ * which fakes success; the rest runc's EPERM), so the kernel's answer names the action. What an ALLOW
+ * does is measured once per distinct probe without any filter (`kernelBaseline`); on a kernel without
+ * x32 support an allowed x32 call ends in ENOSYS, like TRACE without a tracer.
  *
  * The filter is loaded by `bwrap --seccomp FD` when the profile lets the prober start under it (its
  * start-up syscalls are allowed), else by the prober in each forked child right before its probe (same
