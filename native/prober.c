@@ -150,7 +150,8 @@ static long issue(const struct probe *p) {
 static void on_sigsys(int sig, siginfo_t *si, void *uc) {
 	(void)sig;
 	(void)uc;
-	if (si->si_code == SYS_SECCOMP) {
+	/* A TRAP of the child's own exit after the probe finished is not the probe's outcome. */
+	if (si->si_code == SYS_SECCOMP && !g_out->done) {
 		g_out->trapped = 1;
 		g_out->trap_data = si->si_errno;
 	}

@@ -218,4 +218,20 @@ describe.skipIf(!enabled)('bwrap + prober against the real kernel', () => {
     // close(0x7778): ALLOW (filter) vs ERRNO(EPERM) -> EPERM; getppid: TRAP beats ERRNO.
     expect(got.map(formatOutcome)).toEqual(['errno 1', 'trap 5']);
   });
+
+  test('a TRAP of the forked child exit after the probe does not hide the probe result', async () => {
+    const NR_GETPID = 39;
+    const trapExits = assemble([
+      [LD_ABS, 0, 0, 0],
+      [JEQ, 2, 0, 231], // exit_group
+      [JEQ, 1, 0, 60], // exit
+      [RET, 0, 0, SECCOMP_RET_ALLOW],
+      [RET, 0, 0, SECCOMP_RET_TRAP],
+    ]);
+    const got = await runProbes('bwrap', trapExits, [{ nr: NR_GETPID }], {
+      fork: true,
+      loader: 'prober',
+    });
+    expect(got.map((o) => o.kind)).toEqual(['ok']);
+  });
 });
