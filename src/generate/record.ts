@@ -254,6 +254,8 @@ export async function recordCommandLine(
     docker,
     'run',
     '--rm',
+    '--label',
+    'sysgate.managed=1', // the label the run layer puts on every container it starts
     ...(opts.stdio === 'pipe' ? [] : ['-i']),
     '--cap-add',
     'SYS_PTRACE',

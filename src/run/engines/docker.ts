@@ -4,6 +4,7 @@
  * read-only, without network. The profile reaches Docker as a file the CLI reads, so Docker (moby)
  * resolves it exactly as it would a user's `--security-opt`.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,22 @@ import type { BindMount } from './bwrap.js';
 
 /** The image sysgate builds from host directories. */
 export const DEFAULT_IMAGE = 'sysgate/base:local';
+
+/** Label on every container sysgate starts (`docker ps -a --filter label=sysgate.managed`). */
+export const CONTAINER_LABEL = 'sysgate.managed=1';
+
+/** A fresh container name. */
+function containerName(): string {
+  return `sysgate-${randomBytes(6).toString('hex')}`;
+}
+
+/**
+ * Remove a container by name, quietly: a container whose start failed stays in the Created state, and
+ * one whose client was killed on a timeout keeps running, even with `--rm`.
+ */
+async function removeContainer(name: string): Promise<void> {
+  await execCollect('docker', ['rm', '-f', name], { runtime: 'docker' });
+}
 
 /** The seccomp setting of a container: a profile document, or `unconfined`. */
 export type DockerSeccomp = object | 'unconfined';
@@ -117,8 +134,12 @@ export function dockerRunArgs(
   options: DockerRunOptions,
   profileFile: string | undefined,
   detach: boolean,
+  name?: string,
 ): string[] {
   const args = detach ? ['-d'] : ['--rm', '-i'];
+  // A name and a label let sysgate remove the container whatever happens to the client.
+  if (name !== undefined) args.push('--name', name);
+  args.push('--label', CONTAINER_LABEL);
   args.push('--network', options.network ?? 'none');
   if (profileFile !== undefined) args.push('--security-opt', `seccomp=${profileFile}`);
   args.push(...bindArgs(options), ...(options.extraArgs ?? []));
@@ -151,14 +172,19 @@ function profileFile(seccomp: DockerSeccomp | undefined): {
 export async function runDocker(options: DockerRunOptions): Promise<ProcessResult> {
   await ensureImage(options.image ?? DEFAULT_IMAGE);
   const pf = profileFile(options.seccomp);
+  const name = containerName();
+  let result: ProcessResult | undefined;
   try {
-    return await execCollect('docker', ['run', ...dockerRunArgs(options, pf.path, false)], {
+    result = await execCollect('docker', ['run', ...dockerRunArgs(options, pf.path, false, name)], {
       runtime: 'docker',
       ...(options.stdin !== undefined && { stdin: options.stdin }),
       ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
     });
+    return result;
   } finally {
     pf.cleanup();
+    // --rm removed it unless the start failed or the client was killed.
+    if (result?.exitCode !== 0) await removeContainer(name);
   }
 }
 
@@ -166,13 +192,17 @@ export async function runDocker(options: DockerRunOptions): Promise<ProcessResul
 export async function startDocker(options: DockerRunOptions): Promise<StartedContainer> {
   await ensureImage(options.image ?? DEFAULT_IMAGE);
   const pf = profileFile(options.seccomp);
+  const name = containerName();
   let id: string;
   try {
     id = (
-      await execOk('docker', ['run', ...dockerRunArgs(options, pf.path, true)], {
+      await execOk('docker', ['run', ...dockerRunArgs(options, pf.path, true, name)], {
         runtime: 'docker',
       })
     ).trim();
+  } catch (e) {
+    await removeContainer(name);
+    throw e;
   } finally {
     pf.cleanup();
   }
