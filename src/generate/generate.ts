@@ -53,9 +53,11 @@ export interface GenerateOptions {
 }
 
 /**
- * Syscalls runc's init makes after it loads the filter and before it executes the entrypoint
- * (semantics 2.7, runc 1.1.5 traced with no-new-privileges off, plus runc >= 1.2's close_range and
- * openat2 and the Go runtime's signal and memory calls), with the reason for each.
+ * Syscalls the container runtime makes after it loads the filter and before it executes the
+ * entrypoint, with the reason for each: runc's init (semantics 2.7, runc 1.1.5 traced with
+ * no-new-privileges off, plus runc >= 1.2's close_range and openat2 and the Go runtime's signal and
+ * memory calls) and crun's (crun 1.8.1 traced: capability drop, setresgid/setresuid, capset, signal
+ * reset, then execve).
  */
 export const RUNC_POST_LOAD: Readonly<Record<string, string>> = {
   prctl:
@@ -96,6 +98,9 @@ export const RUNC_POST_LOAD: Readonly<Record<string, string>> = {
   madvise: 'Go runtime returns memory to the kernel',
   exit_group: 'runc exits when starting the entrypoint fails',
   execve: 'runc executes the entrypoint',
+  setresgid: "crun switches to the container's group (setresgid)",
+  setresuid: "crun switches to the container's user (setresuid)",
+  rt_sigaction: 'crun resets every signal handler to the default before executing the entrypoint',
 };
 
 /**

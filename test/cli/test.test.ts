@@ -18,6 +18,7 @@ const CI = process.env.CI === 'true';
 const dockerUp = spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 20_000 }).status === 0;
 const bwrap = CI || hasTool('bwrap');
 const runc = CI || hasTool('runc');
+const crun = CI || hasTool('crun');
 const docker = CI || dockerUp;
 
 interface JsonResult {
@@ -68,6 +69,13 @@ describe('workspace suite under its recorded profile', () => {
 
   test.skipIf(!runc)('passes on runc', async () => {
     const { code, result } = await runSuite([suite, '--engine', 'runc']);
+    expect(failedNames(result)).toEqual([]);
+    expect(code).toBe(0);
+  });
+
+  // crun makes setresgid/setresuid and resets signal handlers after loading the filter.
+  test.skipIf(!crun)('passes on crun', async () => {
+    const { code, result } = await runSuite([suite, '--engine', 'crun']);
     expect(failedNames(result)).toEqual([]);
     expect(code).toBe(0);
   });
