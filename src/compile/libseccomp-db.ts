@@ -1,16 +1,12 @@
 /**
  * A close TypeScript model of libseccomp's per-architecture rule database (src/db.c, v2.5.4): argument
  * chain trees built by `_db_rule_gen_64` / `_db_rule_gen_32`, merged by `db_rule_add`, `_db_tree_prune`
- * and `_db_tree_add`, and lowered the way src/gen_bpf.c walks them (`_gen_bpf_chain`: siblings on a
- * level are tested in order; a branch with neither a sub-level nor an action falls through to the next
- * sibling, and the end of a level continues at the parent's next sibling, finally at the default).
+ * and `_db_tree_add`. gen-bpf.ts turns the trees into the program libseccomp's src/gen_bpf.c emits.
  *
  * The merge code is intricate (reference counts decide what a prune removes and the removal count
  * decides what `db_rule_add` does next), so it is kept structurally close to the C, node for node,
  * including its reference counting. Differential tests against python3-seccomp check it.
  */
-import type { PlanLeaf, PlanNode } from './plan.js';
-
 /** libseccomp comparison operators (enum scmp_compare). */
 export type DbOp = 'ne' | 'lt' | 'le' | 'eq' | 'ge' | 'gt' | 'masked_eq';
 
@@ -66,8 +62,10 @@ export interface DbSys {
   chains: DbNode | null;
   action: number;
   actionTag: number;
-  /** Number of tree nodes (`node_cnt`); gen_bpf orders syscalls by 0xFFFF - node_cnt. */
+  /** Number of tree nodes (`node_cnt`), unsigned arithmetic as in C. */
   nodeCnt: number;
+  /** `priority`: 0xFFFF - node_cnt, refreshed by `db_rule_add`; gen_bpf sorts syscalls by it. */
+  priority: number;
 }
 
 /** A per-arch database (`struct db_filter`). */
@@ -492,7 +490,7 @@ function treeAdd(existing: Ref, nw: DbNode, state: IterState): number {
         if (!x.actTFlg) {
           const rc = treeActCheck(x.nxtT, n.actT);
           if (rc !== 0) return rc;
-          state.sx.nodeCnt -= nodePut(fieldRef(x, 'nxtT'));
+          state.sx.nodeCnt = (state.sx.nodeCnt - nodePut(fieldRef(x, 'nxtT'))) >>> 0;
           x.nxtT = null;
           x.actT = n.actT;
           x.actTTag = n.actTTag;
@@ -509,7 +507,7 @@ function treeAdd(existing: Ref, nw: DbNode, state: IterState): number {
         if (!x.actFFlg) {
           const rc = treeActCheck(x.nxtF, n.actF);
           if (rc !== 0) return rc;
-          state.sx.nodeCnt -= nodePut(fieldRef(x, 'nxtF'));
+          state.sx.nodeCnt = (state.sx.nodeCnt - nodePut(fieldRef(x, 'nxtF'))) >>> 0;
           x.nxtF = null;
           x.actF = n.actF;
           x.actFTag = n.actFTag;
@@ -575,7 +573,14 @@ function needHi(a: DbApiArg): boolean {
 }
 
 function sys(num: number): DbSys {
-  return { num, chains: null, action: 0, actionTag: -1, nodeCnt: 0 };
+  return { num, chains: null, action: 0, actionTag: -1, nodeCnt: 0, priority: 0 };
+}
+
+const PRI_MASK_CHAIN = 0xffff;
+
+/** The `add_priority_update` step of `db_rule_add`: the chain bits become 0xFFFF - node_cnt. */
+function priorityUpdate(s: DbSys): void {
+  s.priority = ((s.priority & ~PRI_MASK_CHAIN) | ((PRI_MASK_CHAIN - s.nodeCnt) >>> 0)) >>> 0;
 }
 
 function setAct(n: DbNode, t: boolean, rule: DbRule): void {
@@ -798,12 +803,20 @@ export function dbClone(db: DbFilter): DbFilter {
  */
 export function dbRuleAdd(db: DbFilter, rule: DbRule): number {
   const sNew = db.size === 64 ? ruleGen64(rule) : ruleGen32(rule);
+  sNew.priority = (PRI_MASK_CHAIN - sNew.nodeCnt) >>> 0;
   const sIter = db.syscalls.get(rule.syscall);
-  let rmFlag = false;
   if (sIter === undefined) {
     db.syscalls.set(rule.syscall, sNew);
     return 0;
   }
+  const rc = ruleAddExisting(sIter, sNew, rule);
+  if (rc >= 0) priorityUpdate(sIter);
+  return rc;
+}
+
+/** `db_rule_add` from `add_reset` on, for a syscall already in the database. */
+function ruleAddExisting(sIter: DbSys, sNew: DbSys, rule: DbRule): number {
+  let rmFlag = false;
   for (;;) {
     if (sIter.chains === null) {
       if (rmFlag) {
@@ -811,6 +824,7 @@ export function dbRuleAdd(db: DbFilter, rule: DbRule): number {
         sIter.action = sNew.action;
         sIter.actionTag = sNew.actionTag;
         sIter.nodeCnt = sNew.nodeCnt;
+        sIter.priority = sNew.priority;
         return 0;
       }
       // existing unconditional rule wins; drop the new one
@@ -827,7 +841,7 @@ export function dbRuleAdd(db: DbFilter, rule: DbRule): number {
     const rc = treePrune(sysRef(sIter), sNew.chains, st);
     if (rc > 0) {
       rmFlag = true;
-      sIter.nodeCnt -= rc;
+      sIter.nodeCnt = (sIter.nodeCnt - rc) >>> 0;
       if ((sIter.chains as DbNode | null) === null) continue;
     } else if ((st.flags & IST_M_REDUNDANT) === IST_M_REDUNDANT) {
       return 0;
@@ -835,137 +849,8 @@ export function dbRuleAdd(db: DbFilter, rule: DbRule): number {
     const st2: IterState = { flags: 0, action: 0, sx: sIter };
     const rc2 = treeAdd(sysRef(sIter), sNew.chains, st2);
     if (rc2 < 0) return rc2;
-    sIter.nodeCnt += sNew.nodeCnt;
-    sIter.nodeCnt -= treePut(sysRef(sNew));
+    sIter.nodeCnt = (sIter.nodeCnt + sNew.nodeCnt) >>> 0;
+    sIter.nodeCnt = (sIter.nodeCnt - treePut(sysRef(sNew))) >>> 0;
     return 0;
   }
-}
-
-/** How to turn a tree leaf into a plan leaf (the caller knows the rule pointers and names). */
-export type LeafFactory = (action: number, tag: number) => PlanLeaf;
-
-/** What gen_bpf believes (or what really is) in the accumulator: an argument word and the mask applied. */
-interface AccState {
-  /** arg * 2 + (hi ? 1 : 0), or -1 when unknown (gen_bpf `_ACC_STATE_UNDEF`). */
-  readonly word: number;
-  /** Cumulative AND mask applied since the load. */
-  readonly mask: number;
-}
-
-const ACC_UNDEF: AccState = { word: -1, mask: 0xffffffff };
-
-/** One generated BPF block of gen_bpf (`_gen_bpf_node`): optional load, optional AND, one jump. */
-interface GenNode {
-  readonly node: DbNode;
-  readonly reload: boolean;
-  readonly andMask: number | undefined;
-  next: GenNode | PlanLeaf | undefined;
-  tChild: GenNode | undefined;
-  fChild: GenNode | undefined;
-}
-
-function wordOf(n: DbNode): number {
-  return n.arg * 2 + (n.argHi ? 1 : 0);
-}
-
-/**
- * gen_bpf's `_gen_bpf_chain` for one level: siblings are generated in order with one running
- * accumulator state (so a sibling reached by falling out of the previous sibling's sub-tree may test
- * a stale accumulator, a libseccomp quirk reproduced here); sub-levels start from the block's
- * `acc_start` (unknown when the block reloaded).
- */
-function genLevel(
-  start: DbNode,
-  entry: AccState,
-  cont: GenNode | PlanLeaf,
-  staleAccumulator: boolean,
-): GenNode {
-  let first = start;
-  while (first.lvlPrv) first = first.lvlPrv;
-  let acc = entry;
-  const gens: { g: GenNode; accStart: AccState }[] = [];
-  for (let n: DbNode | null = first; n; n = n.lvlNxt) {
-    const w = wordOf(n);
-    const mask = n.mask >>> 0;
-    const reload = !staleAccumulator || w !== acc.word || (mask & acc.mask) >>> 0 !== mask;
-    const accStart = reload ? ACC_UNDEF : acc;
-    if (reload) acc = { word: w, mask: 0xffffffff };
-    let andMask: number | undefined;
-    if (mask !== acc.mask) {
-      andMask = mask;
-      acc = { word: acc.word, mask };
-    }
-    gens.push({
-      g: { node: n, reload, andMask, next: undefined, tChild: undefined, fChild: undefined },
-      accStart,
-    });
-  }
-  gens.forEach(({ g }, i) => {
-    g.next = gens[i + 1]?.g ?? cont;
-  });
-  for (const { g, accStart } of gens) {
-    const next = must(g.next);
-    if (g.node.nxtT) g.tChild = genLevel(g.node.nxtT, accStart, next, staleAccumulator);
-    if (g.node.nxtF) g.fChild = genLevel(g.node.nxtF, accStart, next, staleAccumulator);
-  }
-  return (gens[0] as { g: GenNode }).g;
-}
-
-/**
- * Lower one syscall's entry to a plan DAG in gen_bpf's evaluation order. With `staleAccumulator`,
- * siblings reuse the accumulator as `_gen_bpf_chain` tracks it and each block is specialised by what
- * the accumulator really holds, so a comparison on a stale word becomes a comparison of the word
- * actually loaded. gen_bpf's layout pass (`_gen_bpf_build_bpf`) then prepends a reload to a block when
- * the block it is placed after ends in a different state, which repairs some of those paths but not
- * all; that placement is not modelled, and measured against libseccomp 2.5.4 the fresh-load lowering
- * (the default) agrees more often. See the report in model.itest.ts.
- */
-export function dbLowerSyscall(
-  s: DbSys,
-  defaultLeaf: PlanLeaf,
-  leaf: LeafFactory,
-  staleAccumulator = false,
-): PlanNode {
-  if (s.chains === null) return leaf(s.action, s.actionTag);
-  const root = genLevel(s.chains, ACC_UNDEF, defaultLeaf, staleAccumulator);
-  const memo = new Map<GenNode, Map<number, PlanNode>>();
-  const go = (t: GenNode | PlanLeaf, actual: AccState): PlanNode => {
-    if (!('node' in t)) return t;
-    const key = actual.word * 0x100000000 + actual.mask;
-    let m = memo.get(t);
-    if (!m) {
-      m = new Map();
-      memo.set(t, m);
-    }
-    const hit = m.get(key);
-    if (hit) return hit;
-    const n = t.node;
-    let cur: AccState = t.reload ? { word: wordOf(n), mask: 0xffffffff } : actual;
-    if (cur.word < 0) throw new Error('libseccomp model: comparison on an unloaded accumulator');
-    if (t.andMask !== undefined) cur = { word: cur.word, mask: (cur.mask & t.andMask) >>> 0 };
-    const next = must(t.next);
-    const thenN: PlanNode = t.tChild
-      ? go(t.tChild, cur)
-      : n.actTFlg
-        ? leaf(n.actT, n.actTTag)
-        : go(next, cur);
-    const elseN: PlanNode = t.fChild
-      ? go(t.fChild, cur)
-      : n.actFFlg
-        ? leaf(n.actF, n.actFTag)
-        : go(next, cur);
-    const out: PlanNode = {
-      kind: 'cmp',
-      arg: cur.word >> 1,
-      word: cur.word & 1 ? 'hi' : 'lo',
-      op: n.op === 'masked_eq' ? 'eq' : n.op,
-      mask: cur.mask >>> 0,
-      datum: n.datum >>> 0,
-      then: thenN,
-      else: elseN,
-    };
-    m.set(key, out);
-    return out;
-  };
-  return go(root, ACC_UNDEF);
 }

@@ -31,8 +31,9 @@ import {
 } from '../bpf/seccomp.js';
 import { ProfileError, toPointer, type ProfileIssue } from '../errors.js';
 import type { ActionName, ArgCondition, OpName } from '../profile/types.js';
+import { genBpf, programDecision, type GenInput, type OriginLeaf } from './gen-bpf.js';
+import type { Instruction } from '../bpf/instruction.js';
 import {
-  dbLowerSyscall,
   dbNew,
   dbRuleAdd,
   EEXIST,
@@ -89,15 +90,10 @@ export interface BuildPlanOptions {
   readonly libseccomp?: LibseccompVersion;
   /**
    * libseccomp optimize level runc sets: 1 for runc 1.1 (Debian 12, the default), 2 for runc >= 1.2
-   * when the profile has more than 32 flattened rules. Level 1 has a quirk the plan reproduces.
+   * when the profile has more than 32 flattened rules. The plan reproduces the program libseccomp
+   * emits at either level, quirks included (see gen-bpf.ts).
    */
   readonly optimize?: 1 | 2;
-  /**
-   * How argument trees are lowered: `fresh` (default) reloads every compared word; `sibling` reuses
-   * the accumulator across siblings like gen_bpf's `_gen_bpf_chain` tracks it. libseccomp's layout
-   * pass repairs some but not all such paths, so the truth lies between the two (see libseccomp-db.ts).
-   */
-  readonly accumulator?: 'fresh' | 'sibling';
 }
 
 const pseudoNumbers = new Map<string, number>();
@@ -264,11 +260,18 @@ interface Tag {
   readonly name: string;
 }
 
-/**
- * Build the plan runc + libseccomp produce for `profile` on host `opts.arch`. Throws ProfileError for
- * profiles the real stack refuses (naming the rule's pointer).
- */
-export function buildPlan(profile: ModelProfile, opts: BuildPlanOptions): FilterPlan {
+/** What runc + libseccomp's `db_rule_add` leave behind for a profile: the per-arch rule databases. */
+interface RuleDatabase {
+  readonly version: LibseccompVersion;
+  readonly notes: string[];
+  readonly defAct: number;
+  readonly arches: readonly ArchInfo[];
+  readonly dbs: ReadonlyMap<ArchName, DbFilter>;
+  readonly tags: readonly Tag[];
+}
+
+/** runc's `InitSeccomp` rule loop over libseccomp's database; throws ProfileError where they refuse. */
+function ruleDatabase(profile: ModelProfile, opts: BuildPlanOptions): RuleDatabase {
   const version = opts.libseccomp ?? '2.5.4';
   const native = opts.arch;
   const notes: string[] = [];
@@ -371,6 +374,43 @@ export function buildPlan(profile: ModelProfile, opts: BuildPlanOptions): Filter
     ]);
   }
 
+  return { version, notes, defAct, arches, dbs, tags };
+}
+
+/** The GenBpf input of a rule database. */
+function genInput(rdb: RuleDatabase, optimize: 1 | 2 | undefined, crossEndian = false): GenInput {
+  return {
+    arches: rdb.arches.map((a) => ({ info: a, db: must(rdb.dbs.get(a.name)) })),
+    defaultAction: rdb.defAct,
+    badArchAction: SECCOMP_RET_KILL_THREAD,
+    optimize: optimize ?? 1,
+    crossEndian,
+  };
+}
+
+/**
+ * The program libseccomp 2.5.4 exports for `profile` as runc builds it (without runc's ENOSYS stub),
+ * from the port of gen_bpf.c. `libseccompHost` is the byte order of the machine running libseccomp
+ * (default: the filter's own, as on a real host); a different one reproduces libseccomp's
+ * cross-endian export (see `GenInput.crossEndian`). Throws ProfileError for profiles the real stack
+ * refuses.
+ */
+export function libseccompProgram(
+  profile: ModelProfile,
+  opts: BuildPlanOptions,
+  libseccompHost?: 'little' | 'big',
+): Instruction[] {
+  const cross = libseccompHost !== undefined && libseccompHost !== archInfo(opts.arch).endian;
+  return [...genBpf(genInput(ruleDatabase(profile, opts), opts.optimize, cross)).insns];
+}
+
+/**
+ * Build the plan runc + libseccomp produce for `profile` on host `opts.arch`. Throws ProfileError for
+ * profiles the real stack refuses (naming the rule's pointer).
+ */
+export function buildPlan(profile: ModelProfile, opts: BuildPlanOptions): FilterPlan {
+  const rdb = ruleDatabase(profile, opts);
+  const { version, notes, defAct, arches, dbs, tags } = rdb;
   const defaultLeaf: PlanLeaf = { kind: 'ret', value: defAct, origin: { kind: 'default' } };
   const leafCache = new Map<string, PlanLeaf>();
   const leafFor = (action: number, tag: number): PlanLeaf => {
@@ -388,11 +428,32 @@ export function buildPlan(profile: ModelProfile, opts: BuildPlanOptions): Filter
     return l;
   };
 
-  // runc's ENOSYS stub: the largest number among all flattened rule names, per arch (plus native).
+  // runc's ENOSYS stub (patchbpf `findLastSyscalls`): per arch of the profile's `architectures`
+  // (the native arch only when listed), the largest number among all flattened rule names; an arch
+  // whose largest number is 0 gets no stub section.
   const stub = !isPermissive(profile.defaultAction);
   const allNames = profile.syscalls.flatMap((r) => r.names);
+  const stubArches = new Set<ArchName>(
+    profile.architectures.flatMap((s) => {
+      const a = archByScmpName(s);
+      return a ? [a.name] : [];
+    }),
+  );
 
-  const lost = lostNrLoad(arches, dbs, opts.optimize ?? 1);
+  const badArch: PlanLeaf = {
+    kind: 'ret',
+    value: SECCOMP_RET_KILL_THREAD,
+    origin: { kind: 'bad-arch' },
+  };
+  const prog = genBpf(genInput(rdb, opts.optimize));
+  const originLeaf: OriginLeaf = (value, origin) => {
+    const v = value >>> 0;
+    if (origin?.kind === 'rule') return leafFor(v, origin.tag);
+    if (origin?.kind === 'bad-arch' && v === badArch.value) return badArch;
+    if (v === defAct >>> 0) return defaultLeaf;
+    return leafFor(v, -1);
+  };
+  const lost = new Set<ArchName>(prog.withoutNrLoad);
   for (const a of lost) {
     notes.push(
       `libseccomp ${version} at optimize level 1 drops the syscall-number load of the ${a} section ` +
@@ -408,13 +469,13 @@ export function buildPlan(profile: ModelProfile, opts: BuildPlanOptions): Filter
       .map((s) => ({
         nr: s.num,
         name: syscallName(a.name, s.num) ?? `nr${s.num}`,
-        root: dbLowerSyscall(s, defaultLeaf, leafFor, opts.accumulator === 'sibling'),
+        root: programDecision(prog, a.auditArch, s.num, a.endian, originLeaf),
       }));
     let max: number | undefined;
-    if (stub) {
+    if (stub && stubArches.has(a.name)) {
       for (const n of allNames) {
         const nr = stubNumber(a.name, n, version);
-        if (nr !== undefined && nr >= 0 && (max === undefined || nr > max)) max = nr;
+        if (nr !== undefined && nr > 0 && (max === undefined || nr > max)) max = nr;
       }
     }
     const plan: ArchPlan =
@@ -430,43 +491,9 @@ export function buildPlan(profile: ModelProfile, opts: BuildPlanOptions): Filter
   }
   return {
     arches: archPlans,
-    badArch: { kind: 'ret', value: SECCOMP_RET_KILL_THREAD, origin: { kind: 'bad-arch' } },
+    badArch,
     notes,
   };
-}
-
-/**
- * libseccomp 2.5.4 quirk (gen_bpf.c `_gen_bpf_arch`, optimize level 1): the `ld nr` of a section is
- * emitted by the block of the highest-priority syscall (fewest tree nodes; ties by unsigned number, so
- * pseudo numbers come last). When that syscall is a pseudo syscall (a name absent on the arch, such as
- * `open` on aarch64 with an unconditional rule), its block is skipped and so is the load: the section
- * compares the AUDIT_ARCH token with every syscall number and no syscall matches. The x86_64 or x32
- * section alone is unaffected (its ABI check loads nr). Returns the arches whose section loses it.
- */
-function lostNrLoad(
-  arches: readonly ArchInfo[],
-  dbs: ReadonlyMap<ArchName, DbFilter>,
-  optimize: 1 | 2,
-): Set<ArchName> {
-  const out = new Set<ArchName>();
-  if (optimize !== 1) return out;
-  const groups = new Map<number, ArchInfo[]>();
-  for (const a of arches) groups.set(a.auditArch, [...(groups.get(a.auditArch) ?? []), a]);
-  for (const g of groups.values()) {
-    if (g.length === 1 && (g[0]?.name === 'x86_64' || g[0]?.name === 'x32')) continue;
-    let head: { num: number; pri: number } | undefined;
-    for (const a of g) {
-      const entries = [...must(dbs.get(a.name)).syscalls.values()].sort(
-        (x, y) => (x.num >>> 0) - (y.num >>> 0),
-      );
-      for (const e of entries) {
-        const pri = 0xffff - e.nodeCnt;
-        if (head === undefined || pri > head.pri) head = { num: e.num, pri };
-      }
-    }
-    if (head !== undefined && head.num < 0) for (const a of g) out.add(a.name);
-  }
-  return out;
 }
 
 function ptr(pointer: string): string[] {

@@ -7,16 +7,21 @@ process can serve a whole test batch. A request is
   {"native": "x86_64", "optimize": 1|2, "profile": {defaultAction, defaultErrnoRet?, architectures,
    syscalls: [{names, action, errnoRet?, args: [{index, value, valueTwo, op}]}]}}
 
-with 64-bit values as decimal strings. The answer is {"bpf": "<hex of struct sock_filter[]>"} or
-{"error": "...", "rule": i} when runc/libseccomp refuse the profile. runc's ENOSYS stub is NOT added:
-the answer is only the libseccomp program (the stub is modelled and tested separately).
+with 64-bit values as decimal strings. The answer is {"bpf": "<hex>", "stub": "<hex>"} (each a
+struct sock_filter[] in the target's byte order) or {"error": "...", "rule": i} when runc/libseccomp
+refuse the profile. "bpf" is libseccomp's exported program; "stub" is the ENOSYS stub runc prepends to
+it (libcontainer/seccomp/patchbpf/enosys_linux.go, `generatePatch`), so stub + bpf is the filter runc
+loads. The stub is generated here from runc's algorithm, with syscall numbers from libseccomp's own
+`seccomp_syscall_resolve_name_arch` (what libseccomp-golang's GetSyscallFromNameByArch calls).
 
 Written independently of the TypeScript model on purpose: it follows runc's InitSeccomp/matchCall
 (libcontainer/seccomp/seccomp_linux.go) and getAction, and lets the real libseccomp do the rest.
 A request {"dump": "tables"} answers libseccomp's number -> name tables for the oracle's version.
 """
+import ctypes
 import json
 import os
+import struct
 import sys
 import tempfile
 
@@ -142,6 +147,160 @@ def build(req):
         return tf.read()
 
 
+# ---- runc's ENOSYS stub (patchbpf/enosys_linux.go), independent of the TypeScript model ----
+
+_LIB = ctypes.CDLL("libseccomp.so.2")
+_LIB.seccomp_syscall_resolve_name_arch.argtypes = [ctypes.c_uint32, ctypes.c_char_p]
+_LIB.seccomp_syscall_resolve_name_arch.restype = ctypes.c_int
+NR_SCMP_ERROR = -1
+RET_ERRNO_ENOSYS = 0x00050000 | 38  # SCMP_ACT_ERRNO(ENOSYS)
+BIG_ENDIAN = {"SCMP_ARCH_S390X", "SCMP_ARCH_S390", "SCMP_ARCH_PPC", "SCMP_ARCH_PPC64",
+              "SCMP_ARCH_MIPS", "SCMP_ARCH_MIPS64", "SCMP_ARCH_MIPS64N32",
+              "SCMP_ARCH_PARISC", "SCMP_ARCH_PARISC64"}
+
+# golang.org/x/net/bpf encodings
+BPF_LD_W_ABS = 0x20
+BPF_JA = 0x05
+BPF_JEQ_K = 0x15
+BPF_JGT_K = 0x25
+BPF_JSET_K = 0x45
+BPF_RET_K = 0x06
+
+
+def ld_abs(off):
+    return (BPF_LD_W_ABS, 0, 0, off)
+
+
+def ja(skip):
+    return (BPF_JA, 0, 0, skip)
+
+
+def ret(val):
+    return (BPF_RET_K, 0, 0, val)
+
+
+def jump_if(cond, val, skip_true, skip_false=0):
+    """bpf.JumpIf as Assemble encodes it: NotEqual/LessOrEqual/BitsNotSet flip jt and jf."""
+    op, flip = {
+        "eq": (BPF_JEQ_K, False),
+        "ne": (BPF_JEQ_K, True),
+        "gt": (BPF_JGT_K, False),
+        "le": (BPF_JGT_K, True),
+        "set": (BPF_JSET_K, False),
+        "notset": (BPF_JSET_K, True),
+    }[cond]
+    jt, jf = (skip_false, skip_true) if flip else (skip_true, skip_false)
+    if jt > 255 or jf > 255:
+        raise ValueError("jump too long for bpf.JumpIf")
+    return (op, jt, jf, val & 0xFFFFFFFF)
+
+
+def audit_token(scmp_name):
+    """runc archToNative: the AUDIT_ARCH value; x32 shares AUDIT_ARCH_X86_64."""
+    if scmp_name == "SCMP_ARCH_X32":
+        return int(seccomp.Arch.X86_64)
+    return int(ARCHES[scmp_name])
+
+
+def find_last_syscalls(prof):
+    """runc findLastSyscalls: per configured arch the largest number of any rule name (0: none)."""
+    last = {}
+    names = [n for r in prof.get("syscalls", []) for n in r["names"]]
+    for a in prof.get("architectures", []):
+        native = audit_token(a)
+        m = last.setdefault(native, {})
+        if a in m:
+            continue
+        largest = 0
+        for n in names:
+            nr = _LIB.seccomp_syscall_resolve_name_arch(int(ARCHES[a]), n.encode())
+            if nr == NR_SCMP_ERROR:
+                continue
+            if nr > largest:
+                largest = nr
+        if largest != 0:
+            m[a] = largest
+        else:
+            m.pop(a, None)
+    return last
+
+
+def generate_enosys_stub(last):
+    """runc generateEnosysStub, built back to front exactly like the Go code."""
+    x86_64 = int(seccomp.Arch.X86_64)
+    table = {}
+    tail = [ja(1), ret(RET_ERRNO_ENOSYS)]
+    for native, maxs in last.items():
+        base_enosys = len(tail) - 1
+        base_filter = base_enosys + 1
+        section = [ld_abs(0)]
+        if len(maxs) == 0:
+            continue
+        if len(maxs) == 1:
+            ((scmp, sysno),) = maxs.items()
+            if scmp in ("SCMP_ARCH_S390", "SCMP_ARCH_S390X"):
+                section += [jump_if("ne", 0, 1), ret(RET_ERRNO_ENOSYS)]
+            if base_enosys + 1 <= 255:
+                st = [jump_if("gt", sysno, base_enosys + 1), ja(base_filter)]
+            else:
+                st = [jump_if("le", sysno, 1), ret(RET_ERRNO_ENOSYS), ja(base_filter)]
+            if native == x86_64:
+                if scmp == "SCMP_ARCH_X86_64":
+                    st = [jump_if("set", 1 << 30, len(st) - 1)] + st
+                elif scmp == "SCMP_ARCH_X32":
+                    st = [jump_if("notset", 1 << 30, len(st) - 1)] + st
+                else:
+                    raise ValueError("unknown amd64 arch %s" % scmp)
+            section += st
+        elif len(maxs) == 2:
+            if native != x86_64:
+                raise ValueError("unknown architecture overlap")
+            x32 = maxs["SCMP_ARCH_X32"]
+            x86 = maxs["SCMP_ARCH_X86_64"]
+            if base_enosys + 2 <= 255:
+                section += [
+                    jump_if("set", 1 << 30, 1),
+                    jump_if("gt", x86, base_enosys + 2, 1),
+                    jump_if("gt", x32, base_enosys + 1),
+                    ja(base_filter),
+                ]
+            else:
+                section += [
+                    jump_if("set", 1 << 30, 1),
+                    jump_if("gt", x86, 1, 2),
+                    jump_if("le", x32, 1),
+                    ret(RET_ERRNO_ENOSYS),
+                    ja(base_filter),
+                ]
+        else:
+            raise ValueError("invalid number of architecture overlaps")
+        tail = section + tail
+        table[native] = len(tail)
+    tail = [ja(len(tail))] + tail
+    for native in last:
+        jump = len(tail) - table.get(native, 0)
+        if jump <= 255:
+            tail = [jump_if("eq", native, jump)] + tail
+        else:
+            tail = [jump_if("ne", native, 1), ja(jump)] + tail
+    return [ld_abs(4)] + tail
+
+
+def runc_stub(prof):
+    """runc generatePatch: no stub for ALLOW/LOG/TRACE defaults (nor for defaultErrnoRet 0x50026)."""
+    der = prof.get("defaultErrnoRet")
+    if der is not None and int(der) == RET_ERRNO_ENOSYS:
+        return []
+    if prof["defaultAction"] in ("SCMP_ACT_ALLOW", "SCMP_ACT_LOG", "SCMP_ACT_TRACE"):
+        return []
+    return generate_enosys_stub(find_last_syscalls(prof))
+
+
+def encode(insns, native):
+    fmt = ">HBBI" if ("SCMP_ARCH_" + native.upper()) in BIG_ENDIAN else "<HBBI"
+    return b"".join(struct.pack(fmt, *i) for i in insns)
+
+
 def dump_tables():
     out = {}
     for scmp, arch in ARCHES.items():
@@ -169,7 +328,9 @@ def main():
             if req.get("dump") == "tables":
                 ans = {"tables": dump_tables()}
             else:
-                ans = {"bpf": build(req).hex()}
+                prog = build(req)
+                stub = encode(runc_stub(req["profile"]), req.get("native", "x86_64"))
+                ans = {"bpf": prog.hex(), "stub": stub.hex()}
         except Refused as e:
             ans = {"error": str(e), "rule": e.rule}
         except Exception as e:  # a bug in the oracle or the request, reported, never hidden
