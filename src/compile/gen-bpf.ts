@@ -152,6 +152,49 @@ interface Blk {
   next: Blk | null;
   lvlPrv: Blk | null;
   lvlNxt: Blk | null;
+  /** Position key in the final list, for the long-jump pass (see `LongJumpIndex`). */
+  ord?: number;
+}
+
+/**
+ * What `_gen_bpf_build_jmp` finds by walking back from the tail: the last block with a given hash,
+ * which must lie after the jumping block. Blocks inserted during the pass (return copies and `ja`
+ * trampolines) go right after the jumping block, hence before that last block, so the map of last
+ * occurrences never changes; order keys between neighbours keep "after" a constant-time test.
+ */
+interface LongJumpIndex {
+  readonly last: Map<number, Blk>;
+  /** Every block carrying a hash, in list order (inserted copies included). */
+  readonly byHash: Map<number, Blk[]>;
+  /** First block of the list. */
+  readonly head: Blk;
+  /** Instruction offset of each block from the head; recomputed after an insertion. */
+  readonly pos: Map<Blk, number>;
+  /** An insertion happened since `pos` was computed. */
+  dirty: boolean;
+}
+
+/** Record a block inserted during the long-jump pass. */
+function noteInserted(index: LongJumpIndex, b: Blk): void {
+  const list = index.byHash.get(b.hash) ?? [];
+  list.push(b);
+  list.sort((x, y) => must(x.ord) - must(y.ord));
+  index.byHash.set(b.hash, list);
+  index.dirty = true;
+}
+
+/** Instruction offsets of every block, recomputed when an insertion made them stale. */
+function positions(index: LongJumpIndex): Map<Blk, number> {
+  if (index.dirty) {
+    index.pos.clear();
+    let n = 0;
+    for (let b: Blk | null = index.head; b !== null; b = b.next) {
+      index.pos.set(b, n);
+      n += b.ins.length;
+    }
+    index.dirty = false;
+  }
+  return index.pos;
 }
 
 interface Bucket {
@@ -231,9 +274,8 @@ function jumpKey(j: Jump): string {
 /** `_hsh_add`: returns the block to use (the existing twin for found=0 duplicates). */
 function hshAdd(st: State, blk: Blk, found: boolean): Blk {
   if (blk.flagHash) return blk;
-  const key =
-    blk.ins.map((i) => `${i.op},${jumpKey(i.jt)},${jumpKey(i.jf)},${jumpKey(i.k)}`).join(';') +
-    `|${blk.accStart.offset},${blk.accStart.mask}|${blk.accEnd.offset},${blk.accEnd.mask}`;
+  let key = `${blk.accStart.offset},${blk.accStart.mask}|${blk.accEnd.offset},${blk.accEnd.mask}`;
+  for (const i of blk.ins) key += `;${i.op},${jumpKey(i.jt)},${jumpKey(i.jf)},${jumpKey(i.k)}`;
   let h = st.ids.get(key);
   if (h === undefined) {
     h = st.ids.size + 1;
@@ -645,8 +687,8 @@ function findNxt(blk: Blk, nxt: number): Blk | null {
 const bswap32 = (v: number): number =>
   (((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24)) >>> 0;
 
-/** `_gen_bpf_build_jmp_ret`: 1 when a closer copy of the return had to be inserted. */
-function buildJmpRet(blk: Blk, offset: number, blkRet: Blk, crossEndian: boolean): number {
+/** `_gen_bpf_build_jmp_ret`: the closer copy of the return it had to insert, or null (C: 1 / 0). */
+function buildJmpRet(blk: Blk, offset: number, blkRet: Blk, crossEndian: boolean): Blk | null {
   const tgt = blkRet.hash;
   let len = blk.ins.length - (offset + 1);
   let b = blk.next;
@@ -655,7 +697,7 @@ function buildJmpRet(blk: Blk, offset: number, blkRet: Blk, crossEndian: boolean
     b = b.next;
   }
   if (b === null) throw new GenBpfError('gen_bpf port: return out of reach (EFAULT)');
-  if (len <= JMP_MAX && b === blkRet) return 0;
+  if (len <= JMP_MAX && b === blkRet) return null;
   len = blk.ins.length - (offset + 1);
   b = blk.next;
   while (b !== null && b.hash !== tgt && len < JMP_MAX) {
@@ -663,12 +705,12 @@ function buildJmpRet(blk: Blk, offset: number, blkRet: Blk, crossEndian: boolean
     b = b.next;
   }
   if (b === null) throw new GenBpfError('gen_bpf port: return out of reach (EFAULT)');
-  if (len <= JMP_MAX && b.hash === tgt) return 0;
+  if (len <= JMP_MAX && b.hash === tgt) return null;
   const k = kOf(must(blkRet.ins[0]));
   const copy = genAction(null, crossEndian ? bswap32(k) : k);
   copy.hash = tgt;
   insertAfter(blk, copy);
-  return 1;
+  return copy;
 }
 
 function kOf(i: Ins): number {
@@ -677,6 +719,7 @@ function kOf(i: Ins): number {
 }
 
 function insertAfter(blk: Blk, b: Blk): void {
+  if (blk.ord !== undefined) b.ord = (blk.ord + (blk.next?.ord ?? blk.ord + 2)) / 2;
   b.prev = blk;
   b.next = blk.next;
   must(blk.next).prev = b;
@@ -684,12 +727,28 @@ function insertAfter(blk: Blk, b: Blk): void {
 }
 
 /** `_gen_bpf_build_jmp`: 1 when a long jump (or a closer return) had to be inserted. */
-function buildJmp(tail: Blk, blk: Blk, offset: number, tgt: number, crossEndian: boolean): number {
-  let bTgt: Blk = tail;
-  while (bTgt !== blk && bTgt.hash !== tgt) bTgt = must(bTgt.prev);
-  if (bTgt === blk) throw new GenBpfError('gen_bpf port: jump target not found (EFAULT)');
+function buildJmp(
+  index: LongJumpIndex,
+  blk: Blk,
+  offset: number,
+  tgt: number,
+  crossEndian: boolean,
+): number {
+  const bTgt = index.last.get(tgt);
+  if (bTgt === undefined || must(bTgt.ord) <= must(blk.ord))
+    throw new GenBpfError('gen_bpf port: jump target not found (EFAULT)');
+  // Fast path: when the first block after this one with the target's hash is nearer than JMP_MAX,
+  // every walk below (and in _gen_bpf_build_jmp_ret) stops there and nothing changes.
+  const pos = positions(index);
+  const from = must(pos.get(blk)) + offset + 1;
+  const near = (index.byHash.get(tgt) ?? []).find((b) => must(b.ord) > must(blk.ord));
+  if (near !== undefined && must(pos.get(near)) - from < JMP_MAX) return 0;
   if (bTgt.ins.length === 1 && must(bTgt.ins[0]).op === OP_RET) {
-    if (buildJmpRet(blk, offset, bTgt, crossEndian) === 1) return 1;
+    const copy = buildJmpRet(blk, offset, bTgt, crossEndian);
+    if (copy !== null) {
+      noteInserted(index, copy);
+      return 1;
+    }
   }
   let len = blk.ins.length - (offset + 1);
   let b = blk.next;
@@ -710,6 +769,7 @@ function buildJmp(tail: Blk, blk: Blk, offset: number, tgt: number, crossEndian:
   const ja = blkAppend(null, ins(OP_JA, J_NO, J_NO, jHsh(tgt)));
   ja.hash = tgt;
   insertAfter(blk, ja);
+  noteInserted(index, ja);
   return 1;
 }
 
@@ -806,6 +866,23 @@ export function genBpf(input: GenInput): GenProgram {
   } while (it !== null);
 
   // long jumps
+  const index: LongJumpIndex = {
+    last: new Map(),
+    byHash: new Map(),
+    head,
+    pos: new Map(),
+    dirty: true,
+  };
+  {
+    let n = 0;
+    for (let b: Blk | null = head; b !== null; b = b.next) {
+      b.ord = n++;
+      index.last.set(b.hash, b);
+      const list = index.byHash.get(b.hash);
+      if (list) list.push(b);
+      else index.byHash.set(b.hash, [b]);
+    }
+  }
   it = tail;
   do {
     const b: Blk = must(it);
@@ -813,7 +890,7 @@ export function genBpf(input: GenInput): GenProgram {
     for (let k = b.ins.length - 1; k >= 0; k--) {
       const i = must(b.ins[k]);
       for (const j of [i.jt, i.jf]) {
-        if (j.type === 'hsh') res += buildJmp(tail, b, k, j.n, input.crossEndian ?? false);
+        if (j.type === 'hsh') res += buildJmp(index, b, k, j.n, input.crossEndian ?? false);
         else if (j.type !== 'none' && j.type !== 'imm') {
           throw new GenBpfError('gen_bpf port: unresolved jump (EFAULT)');
         }
@@ -895,6 +972,19 @@ export type OriginLeaf = (value: number, origin: JumpOrigin | undefined) => Plan
  */
 export function programDecision(
   prog: GenProgram,
+  token: number,
+  nr: number,
+  endian: 'little' | 'big',
+  leaf: OriginLeaf,
+): PlanNode {
+  return programDecisionFrom(prog, 0, { kind: 'const', v: 0 }, token, nr, endian, leaf);
+}
+
+/** {@link programDecision} from an arbitrary state: program counter `pc` with accumulator `start`. */
+function programDecisionFrom(
+  prog: GenProgram,
+  pc0: number,
+  start: SymAcc,
   token: number,
   nr: number,
   endian: 'little' | 'big',
@@ -1011,5 +1101,133 @@ export function programDecision(
     return out;
   };
 
-  return run(0, { kind: 'const', v: 0 });
+  return run(pc0, start);
+}
+
+/** Index of the first element of the ascending `a` that is >= `v`. */
+function lowerBound(a: readonly number[], v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((a[mid] ?? 0) < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * {@link programDecision} for many syscall numbers of one AUDIT_ARCH token at once. The syscall
+ * dispatch (the jeq chain of optimize 1, the jgt tree of optimize 2) is walked once with the set of
+ * numbers still possible, split at every comparison of the syscall number; only where a number's path
+ * leaves the dispatch (an argument load) does a per-number symbolic run continue. The result equals
+ * `programDecision` for every number, in time roughly linear in the program instead of quadratic.
+ */
+export function programDecisions(
+  prog: GenProgram,
+  token: number,
+  nrs: readonly number[],
+  endian: 'little' | 'big',
+  leaf: OriginLeaf,
+): Map<number, PlanNode> {
+  const { insns } = prog;
+  const out = new Map<number, PlanNode>();
+  type Item = { pc: number; acc: SymAcc | 'nr'; set: number[]; origin: JumpOrigin | undefined };
+  const sorted = [...new Set(nrs.map((n) => n >>> 0))].sort((a, b) => a - b);
+  const stack: Item[] = [{ pc: 0, acc: { kind: 'const', v: 0 }, set: sorted, origin: undefined }];
+  // Each number's own run, from where its path leaves the shared walk.
+  const finish = (pc: number, set: readonly number[], acc: SymAcc | 'nr'): void => {
+    for (const n of set) {
+      const a: SymAcc = acc === 'nr' ? { kind: 'const', v: n } : acc;
+      out.set(n, programDecisionFrom(prog, pc, a, token, n | 0, endian, leaf));
+    }
+  };
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    let { pc, acc, origin } = item;
+    const set = item.set;
+    if (set.length === 0) continue;
+    for (let guard = 0; ; guard++) {
+      if (guard > insns.length) throw new GenBpfError('gen_bpf port: jump loop');
+      const i = insns[pc];
+      if (i === undefined) throw new GenBpfError('gen_bpf port: ran off the program');
+      if (i.code === OP_JA) {
+        pc = pc + 1 + i.k;
+        continue;
+      }
+      if (i.code === OP_RET) {
+        const l = leaf(i.k >>> 0, origin);
+        for (const n of set) out.set(n, l);
+        break;
+      }
+      origin = undefined;
+      if (i.code === OP_LD && (i.k === OFFSET_SYSCALL || i.k === OFFSET_ARCH)) {
+        acc = i.k === OFFSET_SYSCALL ? 'nr' : { kind: 'const', v: token >>> 0 };
+        pc++;
+        continue;
+      }
+      if (i.code === OP_AND && acc !== 'nr') {
+        acc = acc.kind === 'const' ? { kind: 'const', v: (acc.v & i.k) >>> 0 } : acc;
+        if (acc.kind !== 'const') {
+          finish(pc, set, acc);
+          break;
+        }
+        pc++;
+        continue;
+      }
+      if (bpfClass(i.code) !== BPF_JMP || (acc !== 'nr' && acc.kind !== 'const')) {
+        // An argument load or anything else: each number continues on its own.
+        finish(pc, set, acc);
+        break;
+      }
+      const op = bpfOp(i.code);
+      const k = i.k >>> 0;
+      const test = (v: number): boolean | undefined =>
+        op === BPF_JEQ
+          ? v === k
+          : op === BPF_JGT
+            ? v > k
+            : op === BPF_JGE
+              ? v >= k
+              : op === BPF_JSET
+                ? (v & k) !== 0
+                : undefined;
+      const tPc = pc + 1 + i.jt;
+      const fPc = pc + 1 + i.jf;
+      if (acc !== 'nr') {
+        const ok = test(acc.v);
+        if (ok === undefined) throw new GenBpfError(`gen_bpf port: unexpected jump ${i.code}`);
+        origin = ok ? prog.jtOrigin[pc] : prog.jfOrigin[pc];
+        pc = ok ? tPc : fPc;
+        continue;
+      }
+      // Split the (sorted) set; the false side continues in place, the true side waits on the stack.
+      let yes: number[];
+      let no: number[];
+      if (op === BPF_JEQ) {
+        const at = lowerBound(set, k);
+        if (set[at] === k) {
+          yes = [k];
+          set.splice(at, 1);
+        } else yes = [];
+        no = set;
+      } else if (op === BPF_JGT || op === BPF_JGE) {
+        const at = lowerBound(set, op === BPF_JGT ? k + 1 : k);
+        yes = set.slice(at);
+        no = set.slice(0, at);
+      } else {
+        yes = [];
+        no = [];
+        for (const n of set) {
+          const ok = test(n);
+          if (ok === undefined) throw new GenBpfError(`gen_bpf port: unexpected jump ${i.code}`);
+          (ok ? yes : no).push(n);
+        }
+      }
+      if (yes.length > 0) stack.push({ pc: tPc, acc: 'nr', set: yes, origin: prog.jtOrigin[pc] });
+      if (no.length === 0) break;
+      stack.push({ pc: fPc, acc: 'nr', set: no, origin: prog.jfOrigin[pc] });
+      break;
+    }
+  }
+  return out;
 }

@@ -31,7 +31,7 @@ import {
 } from '../bpf/seccomp.js';
 import { ProfileError, toPointer, type ProfileIssue } from '../errors.js';
 import type { ActionName, ArgCondition, OpName } from '../profile/types.js';
-import { genBpf, programDecision, type GenInput, type OriginLeaf } from './gen-bpf.js';
+import { genBpf, programDecisions, type GenInput, type OriginLeaf } from './gen-bpf.js';
 import type { Instruction } from '../bpf/instruction.js';
 import {
   dbNew,
@@ -462,15 +462,22 @@ export function buildPlan(profile: ModelProfile, opts: BuildPlanOptions): Filter
   }
   const archPlans: ArchPlan[] = arches.map((a) => {
     const db = must(dbs.get(a.name));
-    const syscalls: SyscallPlan[] = [...db.syscalls.values()]
+    const listed = [...db.syscalls.values()]
       .filter(() => !lost.has(a.name))
       .filter((s) => s.num >= 0)
-      .sort((x, y) => x.num - y.num)
-      .map((s) => ({
-        nr: s.num,
-        name: syscallName(a.name, s.num) ?? `nr${s.num}`,
-        root: programDecision(prog, a.auditArch, s.num, a.endian, originLeaf),
-      }));
+      .sort((x, y) => x.num - y.num);
+    const roots = programDecisions(
+      prog,
+      a.auditArch,
+      listed.map((s) => s.num),
+      a.endian,
+      originLeaf,
+    );
+    const syscalls: SyscallPlan[] = listed.map((s) => ({
+      nr: s.num,
+      name: syscallName(a.name, s.num) ?? `nr${s.num}`,
+      root: must(roots.get(s.num >>> 0)),
+    }));
     let max: number | undefined;
     if (stub && stubArches.has(a.name)) {
       for (const n of allNames) {
