@@ -1132,7 +1132,12 @@ export function programDecisions(
 ): Map<number, PlanNode> {
   const { insns } = prog;
   const out = new Map<number, PlanNode>();
-  interface Item { pc: number; acc: SymAcc | 'nr'; set: number[]; origin: JumpOrigin | undefined }
+  interface Item {
+    pc: number;
+    acc: SymAcc | 'nr';
+    set: number[];
+    origin: JumpOrigin | undefined;
+  }
   const sorted = [...new Set(nrs.map((n) => n >>> 0))].sort((a, b) => a - b);
   const stack: Item[] = [{ pc: 0, acc: { kind: 'const', v: 0 }, set: sorted, origin: undefined }];
   // Each number's own run, from where its path leaves the shared walk.
