@@ -35,7 +35,7 @@ import {
 } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import type { ArchName } from '../arch/index.js';
+import { constantValue, type ArchName } from '../arch/index.js';
 import { RuntimeError, UsageError } from '../errors.js';
 import { forEachLine } from '../trace/lines.js';
 import { Observation } from '../trace/observe.js';
@@ -143,25 +143,6 @@ export function defaultPinCpu(): number | false {
   const n = availableParallelism();
   return n > 1 && hasTaskset() ? n - 1 : false;
 }
-
-const SIGNALS: Readonly<Record<string, number>> = {
-  SIGHUP: 1,
-  SIGINT: 2,
-  SIGQUIT: 3,
-  SIGILL: 4,
-  SIGTRAP: 5,
-  SIGABRT: 6,
-  SIGBUS: 7,
-  SIGFPE: 8,
-  SIGKILL: 9,
-  SIGUSR1: 10,
-  SIGSEGV: 11,
-  SIGUSR2: 12,
-  SIGPIPE: 13,
-  SIGALRM: 14,
-  SIGTERM: 15,
-  SIGSYS: 31,
-};
 
 /** Host paths strace needs to run inside a container: the binary, its libraries and the loader. */
 export function straceBundle(stracePath: string): {
@@ -373,7 +354,8 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   for (const e of parser.finish()) if (e.kind === 'call') obs.addCall(e, tracePath ?? 'trace');
   const durationMs = Date.now() - started;
   const signal = result.signal ?? undefined;
-  const exitCode = result.code ?? 128 + (signal === undefined ? 0 : (SIGNALS[signal] ?? 0));
+  const exitCode =
+    result.code ?? 128 + (signal === undefined ? 0 : Number(constantValue(signal) ?? 0n));
   const stderr = Buffer.concat(errs).toString('utf8');
   if (obs.totalCalls === 0) {
     throw new RuntimeError(

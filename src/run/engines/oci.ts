@@ -13,6 +13,7 @@ import { execCollect, execDetached, execOk, type ProcessResult } from '../proces
 import { SANDBOX_NATIVE_DIR, hostRootfsLayout, makeRootfsDir } from '../rootfs.js';
 import type { BindMount } from './bwrap.js';
 import type { StartedContainer } from './docker.js';
+import { DOCKER_DEFAULT_CAPABILITIES } from '../../arch/index.js';
 
 /** The OCI runtimes sysgate drives. */
 export type OciRuntime = 'runc' | 'crun';
@@ -38,24 +39,6 @@ export interface OciRunOptions {
   /** Runtime executable (default: `runtime` on PATH). */
   readonly runtimePath?: string;
 }
-
-/** Docker's default capability set, so that a workload sees what it would see under Docker. */
-const DEFAULT_CAPS = [
-  'CAP_CHOWN',
-  'CAP_DAC_OVERRIDE',
-  'CAP_FSETID',
-  'CAP_FOWNER',
-  'CAP_MKNOD',
-  'CAP_NET_RAW',
-  'CAP_SETGID',
-  'CAP_SETUID',
-  'CAP_SETFCAP',
-  'CAP_SETPCAP',
-  'CAP_NET_BIND_SERVICE',
-  'CAP_SYS_CHROOT',
-  'CAP_KILL',
-  'CAP_AUDIT_WRITE',
-];
 
 /** The bundle's config.json for `options` (root file system at `rootfs`, relative to the bundle). */
 export function ociConfig(
@@ -86,7 +69,7 @@ export function ociConfig(
     ...(options.mountNative === false ? [] : [bind(nativeBuildDir(), SANDBOX_NATIVE_DIR, true)]),
     ...(options.binds ?? []).map((b) => bind(b.source, b.target ?? b.source, b.readOnly !== false)),
   ];
-  const caps = DEFAULT_CAPS;
+  const caps = DOCKER_DEFAULT_CAPABILITIES;
   return {
     ociVersion: '1.0.2',
     process: {
