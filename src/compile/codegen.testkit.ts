@@ -17,6 +17,7 @@ import {
   type SeccompData,
 } from '../bpf/seccomp.js';
 import type { ArchPlan, FilterPlan, PlanLeaf, PlanNode, SyscallPlan } from './plan.js';
+import { rng } from './probe-values.testkit.js';
 
 /** Host ABI combinations a random plan is drawn from (one byte order each, as libseccomp requires). */
 export const HOST_COMBOS: readonly (readonly ArchName[])[] = [
@@ -180,17 +181,6 @@ function constants(n: PlanNode, out: Map<string, Set<number>>, seen = new Set<Pl
     s.add(v >>> 0);
   constants(n.then, out, seen);
   constants(n.else, out, seen);
-}
-
-/** Deterministic pseudo-random generator for probe selection (xorshift32). */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x100000000;
-  };
 }
 
 /** Argument vectors built from a DAG's constants; `count` vectors mixing the interesting words. */

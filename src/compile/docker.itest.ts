@@ -23,7 +23,6 @@ import { validate } from '../bpf/validate.js';
 import { ProfileError } from '../errors.js';
 import { parseProfile } from '../profile/parse.js';
 import { parseKernelRelease, resolveProfile } from '../profile/resolve.js';
-import type { ArgCondition } from '../profile/types.js';
 import { AF_UNIX_ONLY_PROFILE } from '../run/container.testkit.js';
 import { stackedReturn } from '../run/predict.js';
 import { dockerLoadedFilters } from '../../test/oracle/docker.js';
@@ -36,6 +35,7 @@ import {
   parseStackVersion,
   type RuntimeVersions,
 } from './runtime-versions.js';
+import { interestingValues as interesting, rng } from './probe-values.testkit.js';
 
 const dockerUp = spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 20_000 }).status === 0;
 const enabled = process.env.CI === 'true' || dockerUp;
@@ -193,34 +193,6 @@ function detectVersions(): RuntimeVersions {
   const runtime = (output('docker', ['info', '--format', '{{.DefaultRuntime}}']) ?? '').trim();
   const runc = parseStackVersion(output(runtime === '' ? 'runc' : runtime, ['--version']) ?? '');
   return { ...(docker && { docker }), ...(runc && { runc }) };
-}
-
-/** Interesting argument values: each constant, +-1, upper half set, masked variants. */
-function interesting(rules: readonly { readonly args: readonly ArgCondition[] }[]): bigint[] {
-  const s = new Set<bigint>([0n, 1n, 0xffffffffn, 0x100000000n, 0xffffffffffffffffn]);
-  for (const r of rules) {
-    for (const a of r.args) {
-      for (const v of [a.value, a.valueTwo, a.value & a.valueTwo, a.valueTwo | ~a.value]) {
-        for (const w of [v - 1n, v, v + 1n, v | 0x100000000n, v ^ 0xffffffff00000000n]) {
-          s.add(BigInt.asUintN(64, w));
-        }
-      }
-    }
-  }
-  return [...s];
-}
-
-/** Deterministic xorshift32. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
 }
 
 /**

@@ -38,7 +38,7 @@ function args6(values: readonly bigint[], width = 64): Args6 {
 import { ProfileError } from '../errors.js';
 import { parseProfile } from '../profile/parse.js';
 import { parseKernelRelease, resolveProfile } from '../profile/resolve.js';
-import type { ActionName, ArgCondition, OpName } from '../profile/types.js';
+import type { ActionName, ArgCondition } from '../profile/types.js';
 import { formatOutcome, type Probe, type ProbeOutcome } from '../run/probe-format.js';
 import { predictOutcome } from '../run/predict.js';
 import { runProbes } from '../run/probe.js';
@@ -46,6 +46,7 @@ import { ensureProber, hasTool, kernelBaseline, probeForData } from '../../test/
 import { compileProfile } from './compile.js';
 import { decide, type ModelProfile, type ModelSyscallRule } from './model.js';
 import type { FilterPlan } from './plan.js';
+import { interestingValues as interesting, rng, OPS } from './probe-values.testkit.js';
 
 const enabled = process.env.CI === 'true' || hasTool('bwrap');
 
@@ -109,16 +110,6 @@ const HARNESS = [
   'alarm',
   'exit',
   'exit_group',
-];
-
-const OPS: readonly OpName[] = [
-  'SCMP_CMP_NE',
-  'SCMP_CMP_LT',
-  'SCMP_CMP_LE',
-  'SCMP_CMP_EQ',
-  'SCMP_CMP_GE',
-  'SCMP_CMP_GT',
-  'SCMP_CMP_MASKED_EQ',
 ];
 
 /** Comparison constants: none of them, nor the probe values derived from them, is a mapped address. */
@@ -257,34 +248,6 @@ const ARCH_SETS: readonly (readonly string[])[] = [
   ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
   ['SCMP_ARCH_X86_64'],
 ];
-
-/** Interesting argument values: each constant, +-1, upper half set, masked variants. */
-function interesting(rules: readonly { readonly args: readonly ArgCondition[] }[]): bigint[] {
-  const s = new Set<bigint>([0n, 1n, 0xffffffffn, 0x100000000n, 0xffffffffffffffffn]);
-  for (const r of rules) {
-    for (const a of r.args) {
-      for (const v of [a.value, a.valueTwo, a.value & a.valueTwo, a.valueTwo | ~a.value]) {
-        for (const w of [v - 1n, v, v + 1n, v | 0x100000000n, v ^ 0xffffffff00000000n]) {
-          s.add(BigInt.asUintN(64, w));
-        }
-      }
-    }
-  }
-  return [...s];
-}
-
-/** Deterministic xorshift32. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
 
 /** Syscall numbers probed on one ABI: the probed names, multiplexers, and a few numbers without rules. */
 function probeNumbers(arch: ArchName, names: readonly string[]): number[] {

@@ -21,7 +21,7 @@ import type { SeccompData } from '../bpf/seccomp.js';
 import { ProfileError } from '../errors.js';
 import { parseProfiles } from '../profile/parse.js';
 import { resolveProfile } from '../profile/resolve.js';
-import type { ActionName, ArgCondition, OpName } from '../profile/types.js';
+import type { ActionName, ArgCondition } from '../profile/types.js';
 import { must } from './libseccomp-db.js';
 import {
   buildPlan,
@@ -32,6 +32,7 @@ import {
 } from './model.js';
 import type { FilterPlan } from './plan.js';
 import { statsRange } from './stats.js';
+import { interestingValues as interesting, rng, OPS } from './probe-values.testkit.js';
 
 /** The program shape of test/oracle/libseccomp.ts (kept local: src/ cannot import test/ files). */
 interface OracleProgram {
@@ -111,15 +112,6 @@ const ACTIONS: readonly ActionName[] = [
   'SCMP_ACT_LOG',
   'SCMP_ACT_TRACE',
 ];
-const OPS: readonly OpName[] = [
-  'SCMP_CMP_NE',
-  'SCMP_CMP_LT',
-  'SCMP_CMP_LE',
-  'SCMP_CMP_EQ',
-  'SCMP_CMP_GE',
-  'SCMP_CMP_GT',
-  'SCMP_CMP_MASKED_EQ',
-];
 const VALUES: readonly bigint[] = [
   0n,
   1n,
@@ -195,21 +187,6 @@ const caseArb: fc.Arbitrary<Case> = fc
     }),
   );
 
-/** Interesting argument values: each rule's constants, +-1, upper half set, masked variants. */
-function interesting(profile: ModelProfile): bigint[] {
-  const s = new Set<bigint>([0n, 1n, 0xffffffffn, 0x100000000n, 0xffffffffffffffffn]);
-  for (const r of profile.syscalls) {
-    for (const a of r.args) {
-      for (const v of [a.value, a.valueTwo, a.value & a.valueTwo, a.valueTwo | ~a.value]) {
-        for (const w of [v - 1n, v, v + 1n, v | 0x100000000n, v ^ 0xffffffff00000000n]) {
-          s.add(BigInt.asUintN(64, w));
-        }
-      }
-    }
-  }
-  return [...s];
-}
-
 /** Syscall numbers to probe on one arch: every pool name, multiplexers, edges, stub limits. */
 function probeNrs(arch: ArchName, plan: FilterPlan): number[] {
   const s = new Set<number>([0, -1, 1, 0x40000003, 0x3fffffff, 0x40000000, 999, -105]);
@@ -223,18 +200,6 @@ function probeNrs(arch: ArchName, plan: FilterPlan): number[] {
     if (m !== undefined) s.add(m.nr);
   }
   return [...s];
-}
-
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
 }
 
 let probes = 0;
@@ -309,7 +274,7 @@ function checkCase(
     return;
   }
   const prog = [...decodeProgram(answer.stub, nat.endian), ...real];
-  const values = interesting(c.profile);
+  const values = interesting(c.profile.syscalls);
   const next = rng(values.length * 7919 + c.profile.syscalls.length);
   const words = new Uint32Array(16);
   const archesToProbe = new Set<ArchName>([
