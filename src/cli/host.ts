@@ -2,6 +2,7 @@
  * Host options shared by every command that resolves a profile for a host (`--arch`, `--caps`,
  * `--kernel`, `--libseccomp`), and loading a profile for such a host.
  */
+import { existsSync } from 'node:fs';
 import { release } from 'node:os';
 import {
   CAPABILITIES,
@@ -80,8 +81,19 @@ export function hostFromOptions(opts: HostOptions): ResolveHost {
 }
 
 /** Read and fully check one profile file (`-` for stdin); every problem is thrown as a ProfileError. */
-export function readProfile(file: string): LoadedProfile {
-  return loadProfile(file, readInput(file));
+export function readProfile(arg: string): LoadedProfile {
+  const { file, document } = splitDocumentRef(arg);
+  return loadProfile(file, readInput(file), { document });
+}
+
+/**
+ * `FILE#NAME` names one profile of a file holding several (an SPO multi-document YAML, a ConfigMap,
+ * Firecracker threads). A path that exists as given is never split.
+ */
+export function splitDocumentRef(arg: string): { file: string; document: string | undefined } {
+  const hash = arg.lastIndexOf('#');
+  if (hash <= 0 || arg === '-' || existsSync(arg)) return { file: arg, document: undefined };
+  return { file: arg.slice(0, hash), document: arg.slice(hash + 1) };
 }
 
 /** Resolve, attaching file positions to whatever moby would refuse. */
@@ -123,7 +135,8 @@ export interface LoadedForHost {
  */
 export function loadForHost(file: string, opts: HostOptions): LoadedForHost {
   const libseccomp = parseLibseccomp(opts.libseccomp);
-  const loaded = loadProfile(file, readInput(file), { libseccomp });
+  const ref = splitDocumentRef(file);
+  const loaded = loadProfile(ref.file, readInput(ref.file), { libseccomp, document: ref.document });
   if (loaded.warnings.length > 0)
     err(
       `${file}: ${loaded.warnings.length} warning(s) about what the real stack ignores; run 'sysgate validate --libseccomp ${libseccomp} ${file}' to list them`,

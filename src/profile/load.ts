@@ -25,6 +25,21 @@ export interface ValidationResult {
 /** Options for {@link validateProfileSource}. */
 export type ValidateOptions = Pick<CheckOptions, 'libseccomp'>;
 
+/** Options for {@link loadProfile}. */
+export interface LoadOptions extends ValidateOptions {
+  /**
+   * Pick one profile of a file that holds several (SPO multi-document YAML, a ConfigMap, Firecracker
+   * threads) by its name: SPO `metadata.name`, ConfigMap key or Firecracker thread.
+   */
+  readonly document?: string | undefined;
+}
+
+/** The names of the profiles in a file, for messages. */
+function documentNames(documents: readonly LoadedProfile[]): string {
+  const names = documents.map((d) => d.name).filter((n): n is string => n !== undefined);
+  return names.length === 0 ? '' : `: ${names.join(', ')}`;
+}
+
 /** Parse and check every profile in a file; never throws for bad input. */
 export function validateProfileSource(
   text: string,
@@ -45,10 +60,30 @@ export function validateProfileSource(
 }
 
 /**
- * Load a file that holds exactly one profile: parse, check, and return it with every warning, or
- * throw a ProfileError with every issue (errors first) when the real stack would refuse it.
+ * Load a file that holds exactly one profile (or the one named by `opts.document`): parse, check, and
+ * return it with every warning, or throw a ProfileError with every issue (errors first) when the real
+ * stack would refuse it.
  */
-export function loadProfile(file: string, text: string, opts: ValidateOptions = {}): LoadedProfile {
+export function loadProfile(file: string, text: string, opts: LoadOptions = {}): LoadedProfile {
+  if (opts.document !== undefined) {
+    const parsed = readProfileSource(text, file);
+    throwIfErrors(sortIssues([...parsed.issues]));
+    const doc = parsed.documents.find((d) => d.name === opts.document);
+    if (doc === undefined) {
+      throw new ProfileError([
+        {
+          code: 'no-such-document',
+          severity: 'error',
+          message: `no profile named "${opts.document}"; the file holds ${parsed.documents.length}${documentNames(parsed.documents)}`,
+          pointer: '',
+          position: { file, line: 1, column: 1 },
+        },
+      ]);
+    }
+    const issues = sortIssues(checkProfile(doc, opts));
+    throwIfErrors(issues);
+    return { ...doc, warnings: issues.filter((i) => i.severity === 'warning') };
+  }
   const r = validateProfileSource(text, file, opts);
   throwIfErrors(r.issues);
   const only = r.documents[0];
@@ -57,7 +92,7 @@ export function loadProfile(file: string, text: string, opts: ValidateOptions = 
       {
         code: 'not-one-profile',
         severity: 'error',
-        message: `expected exactly one profile, found ${r.documents.length}`,
+        message: `expected exactly one profile, found ${r.documents.length}${documentNames(r.documents)}; pick one with FILE#NAME`,
         pointer: '',
         position: { file, line: 1, column: 1 },
       },

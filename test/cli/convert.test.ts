@@ -61,6 +61,35 @@ describe('sysgate convert', () => {
     expect(j.syscalls.length).toBeGreaterThan(0);
   });
 
+  test('FILE#NAME picks one profile of a multi-document SPO file; without it every name is listed', async () => {
+    const file = corpus(
+      'kubernetes-sigs__security-profiles-operator__examples_seccompprofile.yaml',
+    );
+    const all = await runCli(['convert', file, '--to', 'docker']);
+    expect(all.code).toBe(2);
+    expect(all.stderr).toMatch(
+      /found 4: profile-block-all, profile-complain-unsafe, profile-allow-unsafe, profile-complain-block-high-risk; pick one with FILE#NAME/,
+    );
+    const one = await runCli([
+      'convert',
+      `${file}#profile-complain-block-high-risk`,
+      '--to',
+      'docker',
+    ]);
+    expect(one.code).toBe(0);
+    const doc = JSON.parse(one.stdout) as {
+      defaultAction: string;
+      syscalls: { names: string[]; action: string }[];
+    };
+    expect(doc.defaultAction).toBe('SCMP_ACT_LOG');
+    expect(
+      doc.syscalls.some((r) => r.names.includes('mount') && r.action === 'SCMP_ACT_ERRNO'),
+    ).toBe(true);
+    const none = await runCli(['convert', `${file}#nope`, '--to', 'docker']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/error\[no-such-document\]: no profile named "nope"/);
+  });
+
   test('--to oci equals what resolve prints (golden checked against semantics 1.8)', async () => {
     const r = await runCli(['convert', DEFAULT, '--to', 'oci', ...HOST, '--caps', 'none']);
     expect(r.code).toBe(0);
