@@ -957,6 +957,22 @@ export function genBpf(input: GenInput): GenProgram {
   return { insns, jtOrigin, jfOrigin, withoutNrLoad: st.withoutNrLoad };
 }
 
+/** Whether a conditional jump (JEQ/JGT/JGE/JSET with K) is taken for accumulator `v`. */
+function jumpTaken(code: number, v: number, k: number): boolean {
+  switch (bpfOp(code)) {
+    case BPF_JEQ:
+      return v === k;
+    case BPF_JGT:
+      return v > k;
+    case BPF_JGE:
+      return v >= k;
+    case BPF_JSET:
+      return (v & k) !== 0;
+    default:
+      throw new GenBpfError(`gen_bpf port: unexpected jump ${code}`);
+  }
+}
+
 /** What the accumulator holds during the symbolic run. */
 type SymAcc =
   | { readonly kind: 'const'; readonly v: number }
@@ -1049,19 +1065,7 @@ function programDecisionFrom(
       const tO = prog.jtOrigin[p];
       const fO = prog.jfOrigin[p];
       if (acc.kind === 'const') {
-        const v = acc.v;
-        const k = i.k >>> 0;
-        const ok =
-          op === BPF_JEQ
-            ? v === k
-            : op === BPF_JGT
-              ? v > k
-              : op === BPF_JGE
-                ? v >= k
-                : op === BPF_JSET
-                  ? (v & k) !== 0
-                  : undefined;
-        if (ok === undefined) throw new GenBpfError(`gen_bpf port: unexpected jump ${i.code}`);
+        const ok = jumpTaken(i.code, acc.v, i.k >>> 0);
         out = edge(ok ? tPc : fPc, acc, ok ? tO : fO);
         break;
       }
@@ -1186,21 +1190,11 @@ export function programDecisions(
       }
       const op = bpfOp(i.code);
       const k = i.k >>> 0;
-      const test = (v: number): boolean | undefined =>
-        op === BPF_JEQ
-          ? v === k
-          : op === BPF_JGT
-            ? v > k
-            : op === BPF_JGE
-              ? v >= k
-              : op === BPF_JSET
-                ? (v & k) !== 0
-                : undefined;
+      const test = (v: number): boolean => jumpTaken(i.code, v, k);
       const tPc = pc + 1 + i.jt;
       const fPc = pc + 1 + i.jf;
       if (acc !== 'nr') {
         const ok = test(acc.v);
-        if (ok === undefined) throw new GenBpfError(`gen_bpf port: unexpected jump ${i.code}`);
         origin = ok ? prog.jtOrigin[pc] : prog.jfOrigin[pc];
         pc = ok ? tPc : fPc;
         continue;
@@ -1223,9 +1217,7 @@ export function programDecisions(
         yes = [];
         no = [];
         for (const n of set) {
-          const ok = test(n);
-          if (ok === undefined) throw new GenBpfError(`gen_bpf port: unexpected jump ${i.code}`);
-          (ok ? yes : no).push(n);
+          (test(n) ? yes : no).push(n);
         }
       }
       if (yes.length > 0) stack.push({ pc: tPc, acc: 'nr', set: yes, origin: prog.jtOrigin[pc] });
