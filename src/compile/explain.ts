@@ -18,7 +18,7 @@ import {
   type SeccompActionKind,
   type SeccompData,
 } from '../bpf/seccomp.js';
-import { decide } from './model.js';
+import { decide, runcActionValue, type ModelProfile } from './model.js';
 import type { DecisionOrigin, FilterPlan } from './plan.js';
 
 /** `EPERM` for 1, `errno 77` for numbers without a name (generic Linux numbering). */
@@ -141,4 +141,44 @@ export function explainBpf(
     return { pc, text: insn ? decodeInstruction(insn, pc, endian) : '?' };
   });
   return { value: r.ret, executed: r.executed, path };
+}
+
+/** A rule that names a syscall but did not decide a call, and why. */
+export interface OtherRule {
+  /** JSON pointer of the rule in the source document. */
+  readonly pointer: string;
+  /** Why it did not decide. */
+  readonly why: string;
+}
+
+/**
+ * The other rules of a profile that name `syscall`, with the reason each one did not decide this call:
+ * moby dropped it for the host (includes/excludes), runc drops it because its action equals the
+ * default (semantics 2.4a), or it is conditional and its conditions did not hold, or an earlier rule
+ * took precedence in libseccomp. `decided` is the pointer of the deciding rule, if a rule decided.
+ */
+export function otherRules(
+  resolved: ModelProfile & {
+    readonly dropped?: readonly { pointer: string; names: readonly string[]; detail: string }[];
+  },
+  syscall: string,
+  decided: string | undefined,
+): OtherRule[] {
+  const out: OtherRule[] = [];
+  for (const d of resolved.dropped ?? []) {
+    if (d.names.includes(syscall))
+      out.push({ pointer: d.pointer, why: `not on this host (${d.detail})` });
+  }
+  const def = runcActionValue(resolved.defaultAction, resolved.defaultErrnoRet);
+  for (const r of resolved.syscalls) {
+    if (!r.names.includes(syscall) || r.pointer === decided) continue;
+    let why: string;
+    if (runcActionValue(r.action, r.errnoRet) === def)
+      why = 'its action equals the default action, and runc drops such rules';
+    else if (r.args.length > 0)
+      why = 'conditional: its argument conditions did not decide this call';
+    else why = 'libseccomp kept another rule for this syscall (the first unconditional rule wins)';
+    out.push({ pointer: r.pointer, why });
+  }
+  return out.sort((a, b) => a.pointer.localeCompare(b.pointer, 'en', { numeric: true }));
 }

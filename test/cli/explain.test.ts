@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -24,6 +24,43 @@ describe('sysgate explain', () => {
     const r = await runCli(['explain', fixture, 'socket', '10', ...base]);
     expect(r.stdout).toContain('ERRNO(1) EPERM');
     expect(r.stdout).toContain("decided by the profile's defaultAction");
+  });
+
+  test('other rules naming the syscall, with why each did not decide', async () => {
+    const moby = resolve(import.meta.dirname, '../../examples/docker-default.json');
+    // mount is allowed only by the rule that includes CAP_SYS_ADMIN (moby default.json).
+    const noCaps = await runCli(['explain', moby, 'mount', ...base]);
+    expect(noCaps.stdout).toContain("decided by the profile's defaultAction");
+    expect(noCaps.stdout).toMatch(
+      /also named by rule \/syscalls\/\d+ \(line \d+\): not on this host \(includes\.caps: CAP_SYS_ADMIN is missing\)/,
+    );
+    const admin = await runCli([
+      'explain',
+      moby,
+      'mount',
+      '--host',
+      'x86_64',
+      '--caps',
+      'CAP_SYS_ADMIN',
+      '--kernel',
+      '6.1',
+    ]);
+    expect(admin.stdout).toContain('mount() on x86_64: ALLOW');
+    expect(admin.stdout).not.toContain('also named by');
+    // A rule whose action equals the default is dropped by runc (semantics 2.4a).
+    const tmp = mkdtempSync(join(tmpdir(), 'sysgate-explain-'));
+    const file = join(tmp, 'p.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        defaultAction: 'SCMP_ACT_ERRNO',
+        syscalls: [{ names: ['mount'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }],
+      }),
+    );
+    const same = await runCli(['explain', file, 'mount', ...base]);
+    expect(same.stdout).toMatch(
+      /also named by rule \/syscalls\/0 \(line 1\): its action equals the default action, and runc drops such rules/,
+    );
   });
 
   test('--json carries action, errno, origin, position and the BPF path', async () => {

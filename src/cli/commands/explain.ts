@@ -9,6 +9,7 @@ import {
   explainBpf,
   explainSyscall,
   nameUnderToken,
+  otherRules,
   type PathStep,
 } from '../../compile/explain.js';
 import type { DecisionOrigin } from '../../compile/plan.js';
@@ -222,6 +223,14 @@ Examples:
       const data = dataFor(abi, syscallNr(abi, sys), args);
       const e = explainSyscall(c.plan, c.program, data, abi.endian);
       const pos = e.origin.kind === 'rule' ? host.loaded.locate(e.origin.pointer) : undefined;
+      const others =
+        e.syscall === undefined
+          ? []
+          : otherRules(
+              host.resolved,
+              e.syscall,
+              e.origin.kind === 'rule' ? e.origin.pointer : undefined,
+            );
       if (opts.json === true) {
         outJson({
           file: first,
@@ -239,12 +248,17 @@ Examples:
           reasoning: e.reasoning,
           bpf: { value: e.bpfValue, executed: e.executed, path: e.path },
           notes: c.plan.notes,
+          otherRules: others,
         });
         return;
       }
       out(`${e.syscall ?? sys}(${args.join(', ')}) on ${abi.name}: ${e.actionText}`);
       out(`decided by ${describeOrigin(e.origin, host.loaded.locate, first)}`);
       for (const r of e.reasoning) out(`  ${r}`);
+      for (const o of others) {
+        const at = host.loaded.locate(o.pointer);
+        out(`also named by rule ${o.pointer}${at ? ` (line ${at.line})` : ''}: ${o.why}`);
+      }
       for (const n of c.plan.notes) out(`note: ${n}`);
       printPath(e.path, e.executed);
     });
