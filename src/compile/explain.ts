@@ -4,7 +4,7 @@
  */
 import { archesByAuditArch, archForAudit } from '../arch/arches.js';
 import { errnoName } from '../arch/constants.js';
-import { syscallName } from '../arch/syscalls.js';
+import { libseccompKnows, syscallName, type LibseccompVersion } from '../arch/syscalls.js';
 import type { ArchName } from '../arch/types.js';
 import type { Annotator } from '../bpf/disasm.js';
 import { decodeInstruction, formatReturnValue } from '../bpf/disasm.js';
@@ -163,8 +163,13 @@ export function otherRules(
   },
   syscall: string,
   decided: string | undefined,
+  table?: { readonly arch: ArchName; readonly libseccomp: LibseccompVersion },
 ): OtherRule[] {
   const out: OtherRule[] = [];
+  const unknown =
+    table !== undefined && !libseccompKnows(table.arch, syscall, table.libseccomp)
+      ? table
+      : undefined;
   for (const d of resolved.dropped ?? []) {
     if (d.names.includes(syscall))
       out.push({ pointer: d.pointer, why: `not on this host (${d.detail})` });
@@ -175,6 +180,8 @@ export function otherRules(
     let why: string;
     if (runcActionValue(r.action, r.errnoRet) === def)
       why = 'its action equals the default action, and runc drops such rules';
+    else if (unknown !== undefined)
+      why = `libseccomp ${unknown.libseccomp} does not know ${syscall} on ${unknown.arch}, so runc skips the rule`;
     else if (r.args.length > 0)
       why = 'conditional: its argument conditions did not decide this call';
     else why = 'libseccomp kept another rule for this syscall (the first unconditional rule wins)';

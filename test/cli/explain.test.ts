@@ -47,6 +47,14 @@ describe('sysgate explain', () => {
     ]);
     expect(admin.stdout).toContain('mount() on x86_64: ALLOW');
     expect(admin.stdout).not.toContain('also named by');
+    // Debian's libseccomp 2.5.4 does not know mseal: runc skips the name, the stub answers ENOSYS.
+    const mseal = await runCli(['explain', moby, 'mseal', ...base, '--libseccomp', '2.5.4']);
+    expect(mseal.stdout).toContain('mseal() on x86_64: ERRNO(38) ENOSYS');
+    expect(mseal.stdout).toMatch(
+      /libseccomp 2\.5\.4 does not know mseal on x86_64, so runc skips the rule/,
+    );
+    const mseal26 = await runCli(['explain', moby, 'mseal', ...base, '--libseccomp', '2.6']);
+    expect(mseal26.stdout).toContain('mseal() on x86_64: ALLOW');
     // A rule whose action equals the default is dropped by runc (semantics 2.4a).
     const tmp = mkdtempSync(join(tmpdir(), 'sysgate-explain-'));
     const file = join(tmp, 'p.json');

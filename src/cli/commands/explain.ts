@@ -230,6 +230,10 @@ Examples:
               host.resolved,
               e.syscall,
               e.origin.kind === 'rule' ? e.origin.pointer : undefined,
+              {
+                arch: abi.name,
+                libseccomp: host.libseccomp,
+              },
             );
       if (opts.json === true) {
         outJson({
