@@ -63,9 +63,10 @@ function decodeHexField(v: string): string {
 }
 
 /** Take a `comm=`/`exe=` value: quoted, hex, `(null)`, or (ausearch -i) unquoted up to the next field. */
+const KEY_RE = { comm: /(?<=^|\s)comm=/, exe: /(?<=^|\s)exe=/ } as const;
+
 function takeStringField(body: string, key: 'comm' | 'exe', decoded: boolean): string | undefined {
-  const re = new RegExp(`(?<=^|\\s)${key}=`);
-  const m = re.exec(body);
+  const m = KEY_RE[key].exec(body);
   if (!m) return undefined;
   const start = m.index + m[0].length;
   const rest = body.slice(start);
@@ -94,7 +95,7 @@ export function parseAuditLine(text: string, line: number): AuditRecord | AuditW
   // ENRICHED tail after \x1d, or glued without a separator when copied.
   const gs = body.indexOf('\u001d');
   if (gs >= 0) body = body.slice(0, gs);
-  body = body.replace(/(code=0x[0-9a-f]+)AUID=.*$/, '$1');
+  if (body.includes('AUID=')) body = body.replace(/(code=0x[0-9a-f]+)AUID=.*$/, '$1');
   const fields = new Map<string, string>();
   for (const f of body.matchAll(FIELD_RE)) {
     if (f[1] !== undefined && f[2] !== undefined && !fields.has(f[1])) fields.set(f[1], f[2]);
@@ -141,7 +142,7 @@ export function parseAuditLine(text: string, line: number): AuditRecord | AuditW
   if (comm !== undefined) rec.comm = comm;
   const exe = takeStringField(body, 'exe', decoded);
   if (exe !== undefined) rec.exe = exe;
-  const subj = /(?<=^|\s)subj=(.*?) pid=/.exec(body)?.[1];
+  const subj = body.includes('subj=') ? /(?<=^|\s)subj=(.*?) pid=/.exec(body)?.[1] : undefined;
   if (subj !== undefined) rec.subj = subj.replace(/^=/, '');
   if (rec.syscall === undefined && rec.syscallName === undefined)
     return { line, message: 'unreadable syscall= value' };
