@@ -41,9 +41,16 @@ export const SPO_API_VERSIONS: readonly string[] = [
 
 /** Sort issues errors first, keeping discovery order within a severity. */
 export function sortIssues(issues: readonly ProfileIssue[]): ProfileIssue[] {
+  // Errors first, then warnings; each in file order (issues without a position keep their place last).
+  const byPosition = (a: ProfileIssue, b: ProfileIssue): number => {
+    const pa = a.position;
+    const pb = b.position;
+    if (pa === undefined || pb === undefined) return pa === pb ? 0 : pa === undefined ? 1 : -1;
+    return pa.line - pb.line || pa.column - pb.column;
+  };
   return [
-    ...issues.filter((i) => i.severity === 'error'),
-    ...issues.filter((i) => i.severity !== 'error'),
+    ...issues.filter((i) => i.severity === 'error').sort(byPosition),
+    ...issues.filter((i) => i.severity !== 'error').sort(byPosition),
   ];
 }
 
