@@ -985,18 +985,8 @@ export type OriginLeaf = (value: number, origin: JumpOrigin | undefined) => Plan
  * Run `prog` symbolically for one syscall (AUDIT_ARCH `token`, number `nr`) with unknown arguments:
  * the decision DAG over the argument words the program really compares. `endian` is the byte order
  * of `seccomp_data` (it tells which word of an argument an offset is).
+ * The run starts at program counter `pc0` with accumulator `start`.
  */
-export function programDecision(
-  prog: GenProgram,
-  token: number,
-  nr: number,
-  endian: 'little' | 'big',
-  leaf: OriginLeaf,
-): PlanNode {
-  return programDecisionFrom(prog, 0, { kind: 'const', v: 0 }, token, nr, endian, leaf);
-}
-
-/** {@link programDecision} from an arbitrary state: program counter `pc` with accumulator `start`. */
 function programDecisionFrom(
   prog: GenProgram,
   pc0: number,
@@ -1121,11 +1111,11 @@ function lowerBound(a: readonly number[], v: number): number {
 }
 
 /**
- * {@link programDecision} for many syscall numbers of one AUDIT_ARCH token at once. The syscall
+ * {@link programDecisionFrom} for many syscall numbers of one AUDIT_ARCH token at once. The syscall
  * dispatch (the jeq chain of optimize 1, the jgt tree of optimize 2) is walked once with the set of
  * numbers still possible, split at every comparison of the syscall number; only where a number's path
  * leaves the dispatch (an argument load) does a per-number symbolic run continue. The result equals
- * `programDecision` for every number, in time roughly linear in the program instead of quadratic.
+ * a separate run from the program's start for every number, in time roughly linear in the program instead of quadratic.
  */
 export function programDecisions(
   prog: GenProgram,

@@ -11,6 +11,7 @@ import { parseProfile } from '../index.js';
 import { resolveProfile, type ResolveHost } from '../resolve.js';
 import type { Profile } from '../types.js';
 import { toC } from './c.js';
+import { DOCKER_DEFAULT_CAPABILITIES } from '../../arch/index.js';
 
 const CI = process.env.CI === 'true';
 const haveGcc =
@@ -19,22 +20,7 @@ if (CI && !haveGcc) throw new Error('CI=true but gcc or libseccomp-dev (seccomp.
 const hostArch = process.arch === 'arm64' ? 'aarch64' : 'x86_64';
 const host: ResolveHost = {
   arch: hostArch,
-  caps: [
-    'CAP_CHOWN',
-    'CAP_DAC_OVERRIDE',
-    'CAP_FSETID',
-    'CAP_FOWNER',
-    'CAP_MKNOD',
-    'CAP_NET_RAW',
-    'CAP_SETGID',
-    'CAP_SETUID',
-    'CAP_SETFCAP',
-    'CAP_SETPCAP',
-    'CAP_NET_BIND_SERVICE',
-    'CAP_SYS_CHROOT',
-    'CAP_KILL',
-    'CAP_AUDIT_WRITE',
-  ],
+  caps: [...DOCKER_DEFAULT_CAPABILITIES],
   kernel: { major: 6, minor: 1 },
 };
 const dir = mkdtempSync(path.join(tmpdir(), 'sysgate-c-'));

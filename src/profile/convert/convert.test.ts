@@ -10,6 +10,7 @@ import { toC } from './c.js';
 import { toDocker } from './docker.js';
 import { toOci } from './oci.js';
 import { toSpo } from './spo.js';
+import { DOCKER_DEFAULT_CAPABILITIES } from '../../arch/index.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 const shared = (p: string): string => path.resolve(repoRoot, '../shared', p);
@@ -334,22 +335,7 @@ describe('toC', () => {
   test('moby default for amd64 with default caps: one add_rule per kept entry, runc-style setup', async () => {
     const r = resolved(moby, {
       ...AMD64,
-      caps: [
-        'CAP_CHOWN',
-        'CAP_DAC_OVERRIDE',
-        'CAP_FSETID',
-        'CAP_FOWNER',
-        'CAP_MKNOD',
-        'CAP_NET_RAW',
-        'CAP_SETGID',
-        'CAP_SETUID',
-        'CAP_SETFCAP',
-        'CAP_SETPCAP',
-        'CAP_NET_BIND_SERVICE',
-        'CAP_SYS_CHROOT',
-        'CAP_KILL',
-        'CAP_AUDIT_WRITE',
-      ],
+      caps: [...DOCKER_DEFAULT_CAPABILITIES],
     });
     const c = toC(r, { source: 'default.json' });
     await expect(c).toMatchFileSnapshot(golden('moby-default.amd64.c'));
