@@ -9,19 +9,9 @@ import { runCli } from './run-cli.js';
 
 /** What a test feeds to fd 0 (readInput('-') reads it with readFileSync(0)). */
 const stdin = vi.hoisted(() => ({ text: '' }));
-vi.mock('node:fs', async (importOriginal) => {
-  const actual = await importOriginal<typeof fs>();
-  const readFileSync = ((file: unknown, opts?: unknown): unknown =>
-    file === 0
-      ? opts === undefined
-        ? Buffer.from(stdin.text)
-        : stdin.text
-      : (actual.readFileSync as (f: unknown, o?: unknown) => unknown)(
-          file,
-          opts,
-        )) as typeof actual.readFileSync;
-  return { ...actual, readFileSync, default: { ...actual, readFileSync } };
-});
+vi.mock('node:fs', async (importOriginal) =>
+  (await import('./stdin-mock.js')).fsWithStdin(await importOriginal<typeof fs>(), stdin),
+);
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const corpus = (name: string): string => path.resolve(repoRoot, '../shared/corpus/profiles', name);
