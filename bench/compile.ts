@@ -24,6 +24,7 @@ import type { FilterPlan } from '../src/compile/plan.js';
 import { statsRange } from '../src/compile/stats.js';
 import { parseProfile } from '../src/profile/parse.js';
 import { resolveProfile, type ResolvedProfile } from '../src/profile/resolve.js';
+import { oracleRequest } from '../test/oracle/libseccomp.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Repository root (this file runs from dist-bench/bench/). */
@@ -145,28 +146,7 @@ function libseccompBuild(
   resolved: ResolvedProfile,
   optimize: 1 | 2,
 ): { program: Instruction[]; ms: number } {
-  const req = {
-    native: HOST,
-    optimize,
-    profile: {
-      defaultAction: resolved.defaultAction,
-      ...(resolved.defaultErrnoRet !== undefined
-        ? { defaultErrnoRet: resolved.defaultErrnoRet }
-        : {}),
-      architectures: resolved.architectures,
-      syscalls: resolved.syscalls.map((r) => ({
-        names: r.names,
-        action: r.action,
-        ...(r.errnoRet !== undefined ? { errnoRet: r.errnoRet } : {}),
-        args: r.args.map((a) => ({
-          index: a.index,
-          op: a.op,
-          value: a.value.toString(),
-          valueTwo: a.valueTwo.toString(),
-        })),
-      })),
-    },
-  };
+  const req = oracleRequest(resolved, { native: HOST, optimize });
   const script = [
     'import json, sys, time',
     `sys.path.insert(0, ${JSON.stringify(ORACLE_DIR)})`,
@@ -181,7 +161,7 @@ function libseccompBuild(
   ].join('\n');
   const python = process.env.SYSGATE_PYTHON ?? '/usr/bin/python3';
   const r = spawnSync(python, ['-c', script], {
-    input: JSON.stringify(req),
+    input: req,
     encoding: 'utf8',
     maxBuffer: 1 << 28,
   });

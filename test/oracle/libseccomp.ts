@@ -53,7 +53,8 @@ export function findOraclePython(): string | undefined {
   return undefined;
 }
 
-function request(p: ModelProfile, o: OracleOptions): string {
+/** The JSON request line the python oracle reads for one profile. */
+export function oracleRequest(p: ModelProfile, o: OracleOptions): string {
   return JSON.stringify({
     native: o.native,
     optimize: o.optimize ?? 1,
@@ -102,7 +103,7 @@ export function libseccompExportBatch(
 ): (OracleProgram | OracleRefusal)[] {
   const answers = runOracle(
     python,
-    items.map((i) => request(i.profile, i.opts)),
+    items.map((i) => oracleRequest(i.profile, i.opts)),
   );
   return answers.map((a) => {
     const o = a as { bpf?: string; stub?: string } & OracleRefusal;
