@@ -47,6 +47,12 @@ export interface SeccompData {
   readonly args: readonly [bigint, bigint, bigint, bigint, bigint, bigint];
 }
 
+/** The six `seccomp_data` arguments from up to six values: missing ones are 0, each taken modulo 2^64. */
+export function seccompArgs(values: readonly bigint[]): SeccompData['args'] {
+  const a = (i: number): bigint => BigInt.asUintN(64, values[i] ?? 0n);
+  return [a(0), a(1), a(2), a(3), a(4), a(5)];
+}
+
 /** Serialize `data` to the 64 bytes the kernel hands the filter, in the given byte order. */
 export function encodeSeccompData(data: SeccompData, endian: 'little' | 'big'): Uint8Array {
   const buf = new ArrayBuffer(SECCOMP_DATA_SIZE);

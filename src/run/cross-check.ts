@@ -14,6 +14,7 @@ import { runProbes, type EngineName } from './probe.js';
 import { probePolicy, type EnginePolicy } from './suite-engine.js';
 import { describeOutcome, modelDecision, resolveProbe, sameDecision } from './suite-run.js';
 import type { Suite } from './suite.js';
+import { seccompArgs } from '../bpf/seccomp.js';
 
 /** One probe across engines. */
 export interface CrossCheckRow {
@@ -62,14 +63,7 @@ export async function crossCheck(
   const a = archInfo(policy.arch);
   const values = probes.map((p) => modelDecision(policy, p));
   const bpfValues = probes.map((p) => {
-    const args = [0, 1, 2, 3, 4, 5].map((i) => BigInt.asUintN(64, p.args?.[i] ?? 0n)) as [
-      bigint,
-      bigint,
-      bigint,
-      bigint,
-      bigint,
-      bigint,
-    ];
+    const args = seccompArgs(p.args ?? []);
     return (
       execute(policy.program, { nr: p.nr, arch: a.auditArch, instructionPointer: 0n, args }, 'host')
         .ret >>> 0

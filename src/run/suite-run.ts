@@ -34,6 +34,7 @@ import {
   type SuiteWorkload,
 } from './suite.js';
 import { probePolicy, runSandboxed, startSandboxed, type EnginePolicy } from './suite-engine.js';
+import { seccompArgs } from '../bpf/seccomp.js';
 
 /** The three kinds of suite case. */
 export type CaseKind = 'workload' | 'probe' | 'load';
@@ -207,14 +208,7 @@ export function probeMatches(
 /** The decision model's answer for a probe on the host arch. */
 export function modelDecision(policy: EnginePolicy, probe: Probe): number {
   const a = archInfo(policy.arch);
-  const args = [0, 1, 2, 3, 4, 5].map((i) => BigInt.asUintN(64, probe.args?.[i] ?? 0n)) as [
-    bigint,
-    bigint,
-    bigint,
-    bigint,
-    bigint,
-    bigint,
-  ];
+  const args = seccompArgs(probe.args ?? []);
   return decide(policy.plan, { nr: probe.nr, arch: a.auditArch, instructionPointer: 0n, args })
     .value;
 }

@@ -15,6 +15,7 @@ import {
   type ArchName,
 } from '../../arch/index.js';
 import { encodeProgram } from '../../bpf/instruction.js';
+import { seccompArgs } from '../../bpf/seccomp.js';
 import { archInfo } from '../../arch/arches.js';
 import { compileProfile, type CompileResult } from '../../compile/compile.js';
 import { explainSyscall } from '../../compile/explain.js';
@@ -80,14 +81,7 @@ function explainLine(c: CompileResult, arch: ArchName, syscall: string, args: st
   const nr = syscallNumber(arch, syscall);
   if (nr === undefined) return `  ${syscall}: not on ${arch}`;
   const values = args.map((a) => parseArgValue(a, arch));
-  const padded = [...values, 0n, 0n, 0n, 0n, 0n, 0n].slice(0, 6) as [
-    bigint,
-    bigint,
-    bigint,
-    bigint,
-    bigint,
-    bigint,
-  ];
+  const padded = seccompArgs(values);
   const info = archInfo(arch);
   const e = explainSyscall(
     c.plan,

@@ -1,7 +1,13 @@
 import type { Command } from 'commander';
-import { archInfo, resolveArch, syscallNumber, type ArchInfo } from '../../arch/index.js';
+import {
+  archInfo,
+  parseArgValue,
+  resolveArch,
+  syscallNumber,
+  type ArchInfo,
+} from '../../arch/index.js';
 import { decodeProgram } from '../../bpf/instruction.js';
-import type { SeccompData } from '../../bpf/seccomp.js';
+import { seccompArgs, type SeccompData } from '../../bpf/seccomp.js';
 import { validate } from '../../bpf/validate.js';
 import { compileProfile } from '../../compile/compile.js';
 import {
@@ -18,82 +24,6 @@ import { out, outJson, readInputBytes } from '../io.js';
 import { loadForHost, type HostOptions } from '../host.js';
 import { hostArch } from './syscalls.js';
 
-/** Symbolic constants accepted in arguments (uapi headers: socket.h, sched.h, signal.h, personality.h, fcntl.h). */
-const CONSTANTS: Readonly<Record<string, bigint>> = {
-  AF_UNSPEC: 0n,
-  AF_UNIX: 1n,
-  AF_LOCAL: 1n,
-  AF_INET: 2n,
-  AF_INET6: 10n,
-  AF_NETLINK: 16n,
-  AF_PACKET: 17n,
-  AF_BLUETOOTH: 31n,
-  AF_ALG: 38n,
-  AF_VSOCK: 40n,
-  SOCK_STREAM: 1n,
-  SOCK_DGRAM: 2n,
-  SOCK_RAW: 3n,
-  SOCK_NONBLOCK: 0o4000n,
-  SOCK_CLOEXEC: 0o2000000n,
-  SIGCHLD: 17n,
-  CLONE_VM: 0x100n,
-  CLONE_FS: 0x200n,
-  CLONE_FILES: 0x400n,
-  CLONE_SIGHAND: 0x800n,
-  CLONE_PIDFD: 0x1000n,
-  CLONE_PTRACE: 0x2000n,
-  CLONE_VFORK: 0x4000n,
-  CLONE_PARENT: 0x8000n,
-  CLONE_THREAD: 0x10000n,
-  CLONE_NEWNS: 0x20000n,
-  CLONE_SYSVSEM: 0x40000n,
-  CLONE_SETTLS: 0x80000n,
-  CLONE_PARENT_SETTID: 0x100000n,
-  CLONE_CHILD_CLEARTID: 0x200000n,
-  CLONE_UNTRACED: 0x800000n,
-  CLONE_CHILD_SETTID: 0x1000000n,
-  CLONE_NEWCGROUP: 0x2000000n,
-  CLONE_NEWUTS: 0x4000000n,
-  CLONE_NEWIPC: 0x8000000n,
-  CLONE_NEWUSER: 0x10000000n,
-  CLONE_NEWPID: 0x20000000n,
-  CLONE_NEWNET: 0x40000000n,
-  CLONE_IO: 0x80000000n,
-  PER_LINUX: 0n,
-  PER_LINUX32: 8n,
-  UNAME26: 0x20000n,
-  O_RDONLY: 0n,
-  O_WRONLY: 1n,
-  O_RDWR: 2n,
-  O_CREAT: 0o100n,
-  O_CLOEXEC: 0o2000000n,
-};
-
-/**
- * Parse one syscall argument: decimal, `0x` hex, `0o` octal, a negative number (as the u64 the kernel
- * sees), or symbolic constants joined by `|` (`CLONE_NEWUSER|SIGCHLD`).
- */
-export function parseArgument(text: string): bigint {
-  let v = 0n;
-  for (const raw of text.split('|')) {
-    const t = raw.trim();
-    if (t === '') throw new UsageError(`bad argument '${text}'`, 'bad-argument');
-    let part: bigint | undefined;
-    if (/^-?(?:0x[0-9a-f]+|0o[0-7]+|0b[01]+|\d+)$/i.test(t)) {
-      const neg = t.startsWith('-');
-      const body = neg ? t.slice(1) : t;
-      part = BigInt(body);
-      if (neg) part = -part;
-    } else {
-      part = CONSTANTS[t.toUpperCase()];
-    }
-    if (part === undefined)
-      throw new UsageError(`unknown constant '${t}' in argument '${text}'`, 'bad-argument');
-    v |= BigInt.asUintN(64, part);
-  }
-  return BigInt.asUintN(64, v);
-}
-
 /** Resolve a syscall name or number on an ABI to `seccomp_data.nr`. */
 export function syscallNr(abi: ArchInfo, text: string): number {
   if (/^-?\d+$|^0x[0-9a-f]+$/i.test(text)) return Number(BigInt.asIntN(32, BigInt(text)));
@@ -107,11 +37,8 @@ export function syscallNr(abi: ArchInfo, text: string): number {
 function dataFor(abi: ArchInfo, nr: number, args: readonly string[]): SeccompData {
   if (args.length > 6)
     throw new UsageError(`a syscall has at most 6 arguments, got ${args.length}`);
-  const a = [0n, 0n, 0n, 0n, 0n, 0n] as [bigint, bigint, bigint, bigint, bigint, bigint];
-  args.forEach((t, i) => {
-    a[i] = parseArgument(t);
-  });
-  return { nr, arch: abi.auditArch, instructionPointer: 0n, args: a };
+  const values = args.map((t) => parseArgValue(t, abi.name));
+  return { nr, arch: abi.auditArch, instructionPointer: 0n, args: seccompArgs(values) };
 }
 
 /** A one-line account of where a decision came from. */
