@@ -32,6 +32,7 @@ import { ociConfig, runtimeCommand } from './engines/oci.js';
 import { execCollect, type ProcessResult } from './process.js';
 import type { EngineName, ProbePolicy } from './probe.js';
 import { hostRootfsLayout, makeRootfsDir, rootfsTar } from './rootfs.js';
+import { constantValue } from '../arch/constants.js';
 
 /** A profile prepared for every engine: the document Docker reads, runc's OCI object and sysgate's BPF. */
 export interface EnginePolicy {
@@ -292,21 +293,9 @@ export async function runSandboxedInteractive(
   }
 }
 
-/** Number of a signal name (SIGKILL -> 9). */
+/** Number of a signal name (SIGKILL -> 9), from the arch layer's table for this host. */
 function signalNumber(signal: NodeJS.Signals): number {
-  const table: Partial<Record<NodeJS.Signals, number>> = {
-    SIGHUP: 1,
-    SIGINT: 2,
-    SIGQUIT: 3,
-    SIGABRT: 6,
-    SIGKILL: 9,
-    SIGSEGV: 11,
-    SIGPIPE: 13,
-    SIGALRM: 14,
-    SIGTERM: 15,
-    SIGSYS: 31,
-  };
-  return table[signal] ?? 0;
+  return Number(constantValue(signal) ?? 0n);
 }
 
 /** Run `argv` in the sandbox to completion, collecting its output; killed after `timeoutMs`. */

@@ -10,6 +10,7 @@
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { ProfileError, toPointer, type ProfileIssue } from '../errors.js';
 import { ENGINE_NAMES, type EngineName } from './probe.js';
+import { errnoName, errnoNumber } from '../arch/constants.js';
 
 /** Where the suite's directory appears inside every sandbox (read-only). */
 export const SUITE_DIR_IN_SANDBOX = '/tmp/suite';
@@ -118,30 +119,9 @@ export interface Suite {
   readonly load: readonly SuiteLoad[];
 }
 
-/** Errno names a probe expectation may use (asm-generic numbering, as on x86 and arm). */
-const ERRNOS: Readonly<Record<string, number>> = {
-  EPERM: 1,
-  ENOENT: 2,
-  ESRCH: 3,
-  EINTR: 4,
-  EIO: 5,
-  EBADF: 9,
-  EAGAIN: 11,
-  ENOMEM: 12,
-  EACCES: 13,
-  EFAULT: 14,
-  EBUSY: 16,
-  EEXIST: 17,
-  EINVAL: 22,
-  ENOSYS: 38,
-  EOPNOTSUPP: 95,
-  EAFNOSUPPORT: 97,
-  EPROTONOSUPPORT: 93,
-};
-
 /** Name of an errno number, or `errno N`. */
 export function suiteErrnoName(errno: number): string {
-  return Object.entries(ERRNOS).find(([, n]) => n === errno)?.[0] ?? `errno ${errno}`;
+  return errnoName(errno) ?? `errno ${errno}`;
 }
 
 /** Collects issues with positions while walking the parsed document. */
@@ -343,12 +323,13 @@ function parseProbeExpect(
     const e = v.errno;
     if (typeof e === 'number' && Number.isInteger(e) && e > 0 && e < 4096)
       return { kind: 'errno', errno: e, name: suiteErrnoName(e) };
-    if (typeof e === 'string' && ERRNOS[e.toUpperCase()] !== undefined)
-      return { kind: 'errno', errno: ERRNOS[e.toUpperCase()] ?? 0, name: e.toUpperCase() };
+    const known = typeof e === 'string' ? errnoNumber(e.toUpperCase()) : undefined;
+    if (typeof e === 'string' && known !== undefined)
+      return { kind: 'errno', errno: known, name: e.toUpperCase() };
     sink.add(
       [...path, 'errno'],
       'unknown-errno',
-      `unknown errno '${String(e)}' (use a number or ${Object.keys(ERRNOS).join(', ')})`,
+      `unknown errno '${String(e)}' (use a number or a name such as EPERM, EACCES, ENOSYS)`,
     );
     return undefined;
   }
