@@ -31,7 +31,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(here, '../..');
 const PROFILE = resolve(
   REPO_ROOT,
-  '../shared/corpus/profiles/moby__profiles__seccomp_default.json',
+  'test/fixtures/corpus/profiles/moby__profiles__seccomp_default.json',
 );
 const ORACLE_DIR = resolve(REPO_ROOT, 'test/oracle');
 const HOST: ArchName = 'x86_64';
@@ -291,7 +291,7 @@ export function bench(): CompileBenchResult {
   const lines = [
     '## Compile: moby default profile, x86_64 host (x86_64 + x86 + x32), caps none',
     '',
-    `Profile: \`../shared/corpus/profiles/moby__profiles__seccomp_default.json\`, resolved for kernel 6.1, no capabilities;`,
+    `Profile: \`test/fixtures/corpus/profiles/moby__profiles__seccomp_default.json\`, resolved for kernel 6.1, no capabilities;`,
     "syscall names resolved with the libseccomp 2.5.4 table (Debian 12). Both libseccomp programs get runc's ENOSYS stub",
     "prepended, as runc loads them; sysgate's program includes the same stub semantics. Instructions executed: cBPF emulator,",
     "x86_64 ABI, every nr in 0-469, all arguments 0. Cached: syscalls whose path the kernel's constant-action cache",

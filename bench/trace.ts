@@ -29,7 +29,7 @@ import { writeAuditLog, writeStraceLog, type GeneratedLog } from './lib-trace-da
 const here = dirname(fileURLToPath(import.meta.url));
 /** Repository root (this file runs from dist-bench/bench/). */
 const REPO_ROOT = resolve(here, '../..');
-const CORPUS = resolve(REPO_ROOT, '../shared/corpus/traces');
+const CORPUS = resolve(REPO_ROOT, 'test/fixtures/corpus/traces');
 const CLI = resolve(REPO_ROOT, 'dist/cli/main.js');
 const LIB = pathToFileURL(resolve(REPO_ROOT, 'dist/index.js')).href;
 const TIME = '/usr/bin/time';
@@ -269,7 +269,7 @@ function straceSection(
     lines: [
       '### strace -f logs',
       '',
-      `Logs made at bench time from copies of \`../shared/corpus/traces/\` plain \`strace -f\` traces (python, node, git, signals),`,
+      `Logs made at bench time from copies of \`test/fixtures/corpus/traces/\` plain \`strace -f\` traces (python, node, git, signals),`,
       'each copy with its own tids, six copies interleaved in runs of 1-16 lines so unfinished/resumed pairs stay valid.',
       'The file is in the page cache for every reader.',
       '',
@@ -324,7 +324,7 @@ function auditSection(cfg: TraceBenchConfig, dir: string): string[] {
     '### seccomp audit records',
     '',
     `${fmtInt(cfg.auditRecords)} \`type=1326\` records from the netlink, dmesg and /dev/kmsg samples in`,
-    '`../shared/corpus/traces/seccomp/` (x86_64 and i386 records, fresh serials and pids), one unrelated kernel line',
+    '`test/fixtures/corpus/traces/seccomp/` (x86_64 and i386 records, fresh serials and pids), one unrelated kernel line',
     'after every ten.',
     '',
     '| Input | Reader | Seconds | MB/s | Lines/s | Peak RSS | Note |',

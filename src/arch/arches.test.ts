@@ -123,7 +123,7 @@ describe("Docker's archMap", () => {
   it('equals the archMap of moby default.json in the corpus', () => {
     const file = path.resolve(
       repoRoot,
-      '../shared/corpus/profiles/moby__profiles__seccomp_default.json',
+      'test/fixtures/corpus/profiles/moby__profiles__seccomp_default.json',
     );
     const json = JSON.parse(readFileSync(file, 'utf8')) as {
       archMap: { architecture: string; subArchitectures: string[] | null }[];

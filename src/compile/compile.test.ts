@@ -15,7 +15,7 @@ import { ProfileError } from '../errors.js';
 import { buildPlan, decide } from './model.js';
 import { statsRange } from './stats.js';
 
-const corpus = resolve(import.meta.dirname, '../../../shared/corpus/profiles');
+const corpus = resolve(import.meta.dirname, '../../test/fixtures/corpus/profiles');
 const moby = resolve(corpus, 'moby__profiles__seccomp_default.json');
 
 function resolved(

@@ -344,8 +344,8 @@ describe.skipIf(!enabled)('decision model vs libseccomp 2.5.4 (python3-seccomp)'
   });
 
   test('real-world profiles (shared corpus, three hosts, both optimize levels): same program, same decisions', () => {
-    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-    const dir = path.join(root, 'shared/corpus/profiles');
+    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+    const dir = path.join(root, 'test/fixtures/corpus/profiles');
     const cases: Case[] = [];
     for (const f of readdirSync(dir).filter((n) => n.endsWith('.json'))) {
       let loaded;

@@ -7,7 +7,7 @@ import { parseStrace } from '../trace/strace.js';
 import { readEvidence, toEvidence, writeEvidence } from './evidence.js';
 import { resolveSymbol } from './symbols.js';
 
-const TRACES = resolve(import.meta.dirname, '../../../shared/corpus/traces');
+const TRACES = resolve(import.meta.dirname, '../../test/fixtures/corpus/traces');
 
 function observe(file: string): Observation {
   const o = new Observation('x86_64', resolveSymbol);

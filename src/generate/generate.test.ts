@@ -9,7 +9,7 @@ import { toEvidence, type Evidence } from './evidence.js';
 import { generateProfile, mapName, RUNC_POST_LOAD, targetAbis } from './generate.js';
 import { resolveSymbol } from './symbols.js';
 
-const TRACES = resolve(import.meta.dirname, '../../../shared/corpus/traces');
+const TRACES = resolve(import.meta.dirname, '../../test/fixtures/corpus/traces');
 const read = (f: string): string => readFileSync(join(TRACES, f), 'utf8');
 
 function evidenceOf(...files: string[]): Evidence {

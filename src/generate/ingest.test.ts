@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { writeEvidence } from './evidence.js';
 import { detectInputKind, ingest } from './ingest.js';
 
-const TRACES = resolve(import.meta.dirname, '../../../shared/corpus/traces');
+const TRACES = resolve(import.meta.dirname, '../../test/fixtures/corpus/traces');
 const path = (f: string): string => join(TRACES, f);
 const read = (f: string): string => readFileSync(path(f), 'utf8');
 

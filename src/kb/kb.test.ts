@@ -28,7 +28,7 @@ import { SYSCALL_CAPS, SYSCALLS_BY_CATEGORY } from './syscalls-data.js';
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const MOBY_DEFAULT = resolve(
   repoRoot,
-  '../shared/corpus/profiles/moby__profiles__seccomp_default.json',
+  'test/fixtures/corpus/profiles/moby__profiles__seccomp_default.json',
 );
 
 describe('coverage', () => {

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { parseAuditLine, parseAuditLog, type AuditRecord } from './audit.js';
 
-const DIR = resolve(import.meta.dirname, '../../../shared/corpus/traces/seccomp');
+const DIR = resolve(import.meta.dirname, '../../test/fixtures/corpus/traces/seccomp');
 const read = (f: string): string => readFileSync(join(DIR, f), 'utf8');
 const PAYLOAD =
   'auid=4294967295 uid=0 gid=0 ses=4294967295 pid=11900 comm="runc:[2:INIT]" exe="/" sig=0 arch=c000003e syscall=72 compat=0 ip=0x40828e code=0x7ffc0000';

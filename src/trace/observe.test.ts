@@ -5,7 +5,7 @@ import { parseAuditLog } from './audit.js';
 import { argTokenValue, Observation } from './observe.js';
 import { parseStrace } from './strace.js';
 
-const TRACES = resolve(import.meta.dirname, '../../../shared/corpus/traces');
+const TRACES = resolve(import.meta.dirname, '../../test/fixtures/corpus/traces');
 const read = (f: string): string => readFileSync(join(TRACES, f), 'utf8');
 
 function observe(file: string): Observation {

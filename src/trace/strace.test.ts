@@ -12,7 +12,7 @@ import {
 } from './strace.js';
 import { parseSummary } from './summary.js';
 
-const TRACES = resolve(import.meta.dirname, '../../../shared/corpus/traces');
+const TRACES = resolve(import.meta.dirname, '../../test/fixtures/corpus/traces');
 const read = (f: string): string => readFileSync(join(TRACES, f), 'utf8');
 const calls = (events: StraceEvent[]): StraceCall[] =>
   events.filter((e): e is StraceCall => e.kind === 'call');

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parseSummary } from './summary.js';
 
-const TRACES = resolve(import.meta.dirname, '../../../shared/corpus/traces');
+const TRACES = resolve(import.meta.dirname, '../../test/fixtures/corpus/traces');
 const read = (f: string): string => readFileSync(join(TRACES, f), 'utf8');
 
 describe('strace -c tables', () => {

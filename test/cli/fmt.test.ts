@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { parseProfile } from '../../src/profile/index.js';
 import { runCli } from './run-cli.js';
 
-const CORPUS = resolve(import.meta.dirname, '../../../shared/corpus/profiles');
+const CORPUS = resolve(import.meta.dirname, '../fixtures/corpus/profiles');
 
 describe('sysgate fmt', () => {
   test('prints canonical JSON that parses to the same rules; --check then passes on it', async () => {

@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { validateProfileSource } from '../../src/profile/index.js';
 import { runCli } from './run-cli.js';
 
-const TRACES = resolve(import.meta.dirname, '../../../shared/corpus/traces');
+const TRACES = resolve(import.meta.dirname, '../fixtures/corpus/traces');
 
 describe('sysgate generate', () => {
   test('--help has examples', async () => {

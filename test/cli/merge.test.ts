@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { runCli } from './run-cli.js';
 
-const TRACES = resolve(import.meta.dirname, '../../../shared/corpus/traces');
+const TRACES = resolve(import.meta.dirname, '../fixtures/corpus/traces');
 
 describe('sysgate merge', () => {
   test('--help has examples', async () => {

@@ -14,7 +14,7 @@ vi.mock('node:fs', async (importOriginal) =>
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const DEFAULT = path.resolve(
   repoRoot,
-  '../shared/corpus/profiles/moby__profiles__seccomp_default.json',
+  'test/fixtures/corpus/profiles/moby__profiles__seccomp_default.json',
 );
 const golden = (name: string): string =>
   readFileSync(path.resolve(repoRoot, 'test/golden/resolve', name), 'utf8');
@@ -186,7 +186,7 @@ describe('sysgate resolve', () => {
   test('unparseable input and missing files: exit 2', async () => {
     const bad = path.resolve(
       repoRoot,
-      '../shared/corpus/profiles/s3fs-fuse__s3fs-fuse__seccomp.json',
+      'test/fixtures/corpus/profiles/s3fs-fuse__s3fs-fuse__seccomp.json',
     );
     const r = await runCli(['resolve', bad]);
     expect(r.code).toBe(2);

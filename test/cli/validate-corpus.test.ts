@@ -1,5 +1,5 @@
 /**
- * Acceptance over the shared corpus (../shared/corpus/profiles): validate never crashes, the three
+ * Acceptance over the vendored corpus (test/fixtures/corpus/profiles): validate never crashes, the three
  * files SOURCES.md marks INVALID exit 2 with a line and column, every other file parses, and every
  * Docker-format file round-trips through the canonical writer.
  */
@@ -14,7 +14,7 @@ import {
 } from '../../src/profile/index.js';
 import { runCli } from './run-cli.js';
 
-const DIR = resolve(import.meta.dirname, '../../../shared/corpus/profiles');
+const DIR = resolve(import.meta.dirname, '../fixtures/corpus/profiles');
 const files = readdirSync(DIR)
   .filter((f) => f !== 'SOURCES.md')
   .sort();

@@ -45,7 +45,7 @@ function build(profile: Profile, name: string): string {
 describe.skipIf(!haveGcc)('generated C program (gcc -lseccomp, real kernel)', () => {
   const mobyFile = path.resolve(
     import.meta.dirname,
-    '../../../../shared/corpus/profiles/moby__profiles__seccomp_default.json',
+    '../../../test/fixtures/corpus/profiles/moby__profiles__seccomp_default.json',
   );
   const moby = parseProfile(readFileSync(mobyFile, 'utf8'), mobyFile).profile;
 

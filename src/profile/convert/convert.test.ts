@@ -13,9 +13,9 @@ import { toSpo } from './spo.js';
 import { DOCKER_DEFAULT_CAPABILITIES } from '../../arch/index.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
-const shared = (p: string): string => path.resolve(repoRoot, '../shared', p);
+const fixture = (p: string): string => path.resolve(repoRoot, 'test/fixtures', p);
 const golden = (name: string): string => path.resolve(repoRoot, 'test/golden/convert', name);
-const mobyFile = shared('corpus/profiles/moby__profiles__seccomp_default.json');
+const mobyFile = fixture('corpus/profiles/moby__profiles__seccomp_default.json');
 const mobyText = readFileSync(mobyFile, 'utf8');
 const moby = parseProfile(mobyText, mobyFile).profile;
 const AMD64: ResolveHost = { arch: 'x86_64', caps: [], kernel: { major: 6, minor: 1 } };
@@ -103,7 +103,7 @@ describe('toDocker', () => {
     'containers__common__pkg_seccomp_seccomp.json',
     'docker__labs__security_seccomp_seccomp-profiles_default-no-chmod.json',
   ])('%s round-trips (write, parse gives the same model) and writing is deterministic', (file) => {
-    const f = shared(`corpus/profiles/${file}`);
+    const f = fixture(`corpus/profiles/${file}`);
     const first = parseProfile(readFileSync(f, 'utf8'), f).profile;
     const text = toDocker(first);
     const second = parseProfile(text, 'out.json').profile;
@@ -173,7 +173,7 @@ function validate(
 describe('toSpo', () => {
   const crd = parseYaml(
     readFileSync(
-      shared(
+      fixture(
         'corpus/reference/kubernetes-sigs__security-profiles-operator__deploy_base-crds_crds_seccompprofile.yaml',
       ),
       'utf8',
