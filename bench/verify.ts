@@ -19,8 +19,8 @@ import { formatProbes, type Probe } from '../src/run/probe-format.js';
 import { runProbes, type EngineName } from '../src/run/probe.js';
 import { SANDBOX_NATIVE_DIR } from '../src/run/rootfs.js';
 import { preparePolicy, probePolicy, type EnginePolicy } from '../src/run/suite-engine.js';
-import { commandArgv, resolveProbe, runSuite } from '../src/run/suite-run.js';
-import { parseSuite, SUITE_DIR_IN_SANDBOX } from '../src/run/suite.js';
+import { commandArgv, resolveProbe, runSuite } from '../src/suite/suite-run.js';
+import { parseSuite, SUITE_DIR_IN_SANDBOX } from '../src/suite/suite.js';
 import { release } from 'node:os';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -24,7 +24,7 @@ $sysgate record --docker "$image" "$@" --target docker --evidence "$work/serve.e
   -o "$work/serve.json" -- sh -c "mkdir -p /tmp/nginx && exec timeout -s QUIT 12 /usr/sbin/nginx -e stderr -p /tmp/nginx/ -c $conf" &
 recorder=$!
 ROOT="$root" node --input-type=module -e '
-const { httpLoad } = await import(process.env.ROOT + "/dist/run/suite-run.js");
+const { httpLoad } = await import(process.env.ROOT + "/dist/suite/suite-run.js");
 const net = await import("node:net");
 const open = () => new Promise((r) => { const s = net.connect(18080, "127.0.0.1"); s.on("connect", () => { s.destroy(); r(true); }); s.on("error", () => r(false)); });
 for (let i = 0; i < 100 && !(await open()); i++) await new Promise((r) => setTimeout(r, 100));

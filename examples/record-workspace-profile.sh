@@ -17,8 +17,8 @@ $sysgate image >/dev/null
 SUITE="$here/workspace-suite.yaml" SKIP="inet-blocked" WORK="$work" ROOT="$root" node --input-type=module -e '
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-const { parseSuite } = await import(process.env.ROOT + "/dist/run/suite.js");
-const { commandArgv } = await import(process.env.ROOT + "/dist/run/suite-run.js");
+const { parseSuite } = await import(process.env.ROOT + "/dist/suite/suite.js");
+const { commandArgv } = await import(process.env.ROOT + "/dist/suite/suite-run.js");
 const { imageMountArgs } = await import(process.env.ROOT + "/dist/run/suite-engine.js");
 const suite = parseSuite(process.env.SUITE, readFileSync(process.env.SUITE, "utf8"));
 const skip = new Set(process.env.SKIP.split(","));

@@ -7,7 +7,7 @@ import { disassemble } from '../bpf/disasm.js';
 import { execute } from '../bpf/emulate.js';
 import { parseProfile } from '../profile/parse.js';
 import { resolveProfile } from '../profile/resolve.js';
-import { planProbes } from './codegen.testkit.js';
+import { planProbes } from '../../test/integration/codegen.testkit.js';
 import { compileProfile } from './compile.js';
 import { symbolicAnnotator } from './explain.js';
 import { decide } from './model.js';

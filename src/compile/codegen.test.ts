@@ -5,7 +5,7 @@ import { execute } from '../bpf/emulate.js';
 import { validate } from '../bpf/validate.js';
 import { SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, type SeccompData } from '../bpf/seccomp.js';
 import { abiEndian, compilePlan } from './codegen.js';
-import { planArb, planProbes } from './codegen.testkit.js';
+import { planArb, planProbes } from '../../test/integration/codegen.testkit.js';
 import { archSections, targetAt } from './dispatch.js';
 import { decide } from './model.js';
 import type { FilterPlan, PlanNode } from './plan.js';

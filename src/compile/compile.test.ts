@@ -9,7 +9,7 @@ import { validate } from '../bpf/validate.js';
 import { parseProfiles } from '../profile/parse.js';
 import { resolveProfile, type ResolvedProfile } from '../profile/resolve.js';
 import { compilePlan } from './codegen.js';
-import { planProbes } from './codegen.testkit.js';
+import { planProbes } from '../../test/integration/codegen.testkit.js';
 import { compileProfile } from './compile.js';
 import { ProfileError } from '../errors.js';
 import { buildPlan, decide } from './model.js';

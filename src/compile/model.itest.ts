@@ -32,7 +32,11 @@ import {
 } from './model.js';
 import type { FilterPlan } from './plan.js';
 import { statsRange } from './stats.js';
-import { interestingValues as interesting, rng, OPS } from './probe-values.testkit.js';
+import {
+  interestingValues as interesting,
+  rng,
+  OPS,
+} from '../../test/integration/probe-values.testkit.js';
 
 /** The program shape of test/oracle/libseccomp.ts (kept local: src/ cannot import test/ files). */
 interface OracleProgram {

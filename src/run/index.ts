@@ -1,4 +1,4 @@
-/** Real-runtime layer: sandboxes (bwrap, runc, crun, docker), the syscall prober, process inspection. */
+/** Real-runtime layer: sandboxes (bwrap, runc, crun, docker), the syscall prober, the sandboxed process runner. */
 export * from './process.js';
 export * from './native.js';
 export * from './rootfs.js';
@@ -6,7 +6,6 @@ export * from './probe-format.js';
 export * from './predict.js';
 export * from './probe.js';
 export * from './detect.js';
-export * from './inspect.js';
 export * from './engines/bwrap.js';
 export * from './engines/oci.js';
 export * from './engines/docker.js';

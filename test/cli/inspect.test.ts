@@ -11,10 +11,10 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { archInfo } from '../../src/arch/arches.js';
 import { decodeProgram } from '../../src/bpf/instruction.js';
 import { execute } from '../../src/bpf/emulate.js';
-import { dumpFilters } from '../../src/run/inspect.js';
+import { dumpFilters } from '../../src/diagnose/inspect.js';
 import { startDocker } from '../../src/run/engines/docker.js';
-import { resolveProbe } from '../../src/run/suite-run.js';
-import { parseSuite } from '../../src/run/suite.js';
+import { resolveProbe } from '../../src/suite/suite-run.js';
+import { parseSuite } from '../../src/suite/suite.js';
 import { ensureProber } from '../oracle/kernel.js';
 import { runCli } from './run-cli.js';
 

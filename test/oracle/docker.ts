@@ -6,7 +6,7 @@
 import { startDocker, type DockerSeccomp } from '../../src/run/engines/docker.js';
 import { startOci, type OciRuntime } from '../../src/run/engines/oci.js';
 import type { StartedContainer } from '../../src/run/engines/docker.js';
-import { dumpFilters } from '../../src/run/inspect.js';
+import { dumpFilters } from '../../src/diagnose/inspect.js';
 import { ensureProber } from './kernel.js';
 
 /** Dump the filters of a started container's first process, then stop the container. */

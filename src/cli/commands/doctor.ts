@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { pickEngine } from '../../run/detect.js';
-import { diagnose } from '../../run/doctor.js';
-import { describeExit } from '../../run/suite-run.js';
+import { diagnose } from '../../diagnose/doctor.js';
+import { describeExit } from '../../suite/suite-run.js';
 import { EXIT, requestExit } from '../exit.js';
 import type { HostOptions } from '../host.js';
 import { out, outJson, paint, toJson } from '../io.js';

@@ -6,8 +6,8 @@ import {
   inspectContainer,
   readSeccompStatus,
   type ContainerSecurity,
-} from '../../run/inspect.js';
-import { summarizeFilter, type FilterSummary } from '../../run/suite-filters.js';
+} from '../../diagnose/inspect.js';
+import { summarizeFilter, type FilterSummary } from '../../diagnose/filter-summary.js';
 import { err, out, outJson } from '../io.js';
 
 interface InspectCliOptions {

@@ -4,8 +4,8 @@
  * Runs under CI=true (failing if the runtime is missing) and wherever the runtime is installed.
  */
 import { beforeAll, describe, expect, test } from 'vitest';
-import { ociLoadedFilters } from '../../test/oracle/docker.js';
-import { ensureProber, hasTool } from '../../test/oracle/kernel.js';
+import { ociLoadedFilters } from '../oracle/docker.js';
+import { ensureProber, hasTool } from '../oracle/kernel.js';
 import {
   AF_UNIX_ONLY_PROFILE,
   CONTAINER_PROBES,
@@ -13,9 +13,9 @@ import {
   emulateStack,
   expectedDecisions,
 } from './container.testkit.js';
-import { runOci, startOci, type OciRuntime } from './engines/oci.js';
-import { formatOutcome } from './probe-format.js';
-import { runProbes } from './probe.js';
+import { runOci, startOci, type OciRuntime } from '../../src/run/engines/oci.js';
+import { formatOutcome } from '../../src/run/probe-format.js';
+import { runProbes } from '../../src/run/probe.js';
 
 const runtimes: OciRuntime[] = ['runc', 'crun'];
 

@@ -14,11 +14,16 @@ import { decide } from '../compile/model.js';
 import type { Evidence } from '../generate/evidence.js';
 import { record } from '../generate/record.js';
 import { riskOf, type RiskLevel } from '../kb/index.js';
-import type { BindMount } from './engines/bwrap.js';
-import { DEFAULT_IMAGE } from './engines/docker.js';
-import type { EngineName } from './probe.js';
-import type { ProcessResult } from './process.js';
-import { buildImage, imageMountArgs, runSandboxed, type EnginePolicy } from './suite-engine.js';
+import type { BindMount } from '../run/engines/bwrap.js';
+import { DEFAULT_IMAGE } from '../run/engines/docker.js';
+import type { EngineName } from '../run/probe.js';
+import type { ProcessResult } from '../run/process.js';
+import {
+  buildImage,
+  imageMountArgs,
+  runSandboxed,
+  type EnginePolicy,
+} from '../run/suite-engine.js';
 
 /** An allow rule in Docker profile form (what to add to the profile). */
 export interface SuggestedRule {

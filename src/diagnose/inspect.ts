@@ -4,8 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { RuntimeError, UsageError } from '../errors.js';
-import { proberPath } from './native.js';
-import { execCollect, execOk } from './process.js';
+import { proberPath } from '../run/native.js';
+import { execCollect, execOk } from '../run/process.js';
 
 /** Seccomp mode of a process (`Seccomp:` in /proc/PID/status: 0, 1, 2). */
 export type SeccompMode = 'disabled' | 'strict' | 'filter';

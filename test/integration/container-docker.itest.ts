@@ -5,8 +5,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { dockerLoadedFilters } from '../../test/oracle/docker.js';
-import { ensureProber } from '../../test/oracle/kernel.js';
+import { dockerLoadedFilters } from '../oracle/docker.js';
+import { ensureProber } from '../oracle/kernel.js';
 import {
   AF_UNIX_ONLY_PROFILE,
   CONTAINER_PROBES,
@@ -14,10 +14,10 @@ import {
   emulateStack,
   expectedDecisions,
 } from './container.testkit.js';
-import { startDocker } from './engines/docker.js';
-import { formatOutcome } from './probe-format.js';
-import { runProbes } from './probe.js';
-import { inspectContainer } from './inspect.js';
+import { startDocker } from '../../src/run/engines/docker.js';
+import { formatOutcome } from '../../src/run/probe-format.js';
+import { runProbes } from '../../src/run/probe.js';
+import { inspectContainer } from '../../src/diagnose/inspect.js';
 
 const dockerUp = spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 20_000 }).status === 0;
 const enabled = process.env.CI === 'true' || dockerUp;

@@ -2,7 +2,7 @@
  * Probe values shared by the compiler's differential tests (libseccomp, kernel, Docker, codegen):
  * argument values built from each rule's constants, and a deterministic generator.
  */
-import type { ArgCondition, OpName } from '../profile/types.js';
+import type { ArgCondition, OpName } from '../../src/profile/types.js';
 
 /** Every comparison operator runc accepts. */
 export const OPS: readonly OpName[] = [

@@ -4,7 +4,7 @@ import { loadProfile } from '../profile/index.js';
 import { DOCKER_DEFAULT_CAPABILITIES } from '../arch/index.js';
 import type { Evidence, EvidenceSyscall } from '../generate/evidence.js';
 import { refusedCalls } from './doctor.js';
-import { preparePolicy, type EnginePolicy } from './suite-engine.js';
+import { preparePolicy, type EnginePolicy } from '../run/suite-engine.js';
 
 /** A small allowlist: read/write/exit_group, socket for AF_UNIX only. */
 const PROFILE = JSON.stringify({

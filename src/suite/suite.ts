@@ -9,7 +9,7 @@
  */
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { ProfileError, toPointer, type ProfileIssue } from '../errors.js';
-import { ENGINE_NAMES, type EngineName } from './probe.js';
+import { ENGINE_NAMES, type EngineName } from '../run/probe.js';
 import { errnoName, errnoNumber } from '../arch/constants.js';
 
 /** Where the suite's directory appears inside every sandbox (read-only). */

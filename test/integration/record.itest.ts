@@ -7,19 +7,19 @@
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
-import { DOCKER_DEFAULT_CAPABILITIES } from '../arch/index.js';
-import { encodeProgram } from '../bpf/instruction.js';
-import { compileProfile } from '../compile/index.js';
-import { checkProfile, writeProfile, type Profile } from '../profile/index.js';
-import { resolveProfile } from '../profile/resolve.js';
-import { runBwrap } from '../run/engines/bwrap.js';
-import { hostRootfsLayout } from '../run/rootfs.js';
-import { runDocker, DEFAULT_IMAGE } from '../run/engines/docker.js';
-import { dockerDefaultProfile } from './advise.js';
-import type { Evidence } from './evidence.js';
-import { generateProfile } from './generate.js';
-import { mergeEvidence } from './merge.js';
-import { record } from './record.js';
+import { DOCKER_DEFAULT_CAPABILITIES } from '../../src/arch/index.js';
+import { encodeProgram } from '../../src/bpf/instruction.js';
+import { compileProfile } from '../../src/compile/index.js';
+import { checkProfile, writeProfile, type Profile } from '../../src/profile/index.js';
+import { resolveProfile } from '../../src/profile/resolve.js';
+import { runBwrap } from '../../src/run/engines/bwrap.js';
+import { hostRootfsLayout } from '../../src/run/rootfs.js';
+import { runDocker, DEFAULT_IMAGE } from '../../src/run/engines/docker.js';
+import { dockerDefaultProfile } from '../../src/generate/advise.js';
+import type { Evidence } from '../../src/generate/evidence.js';
+import { generateProfile } from '../../src/generate/generate.js';
+import { mergeEvidence } from '../../src/generate/merge.js';
+import { record } from '../../src/generate/record.js';
 
 function hasTool(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;

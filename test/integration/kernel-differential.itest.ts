@@ -21,12 +21,12 @@ import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { multiplexerFor, syscallNumber } from '../arch/syscalls.js';
-import { DOCKER_DEFAULT_CAPABILITIES } from '../arch/constants.js';
-import type { ArchName } from '../arch/types.js';
-import { compileProgram, execute } from '../bpf/emulate.js';
-import { encodeProgram } from '../bpf/instruction.js';
-import { SECCOMP_RET_ALLOW, actionKind, type SeccompData } from '../bpf/seccomp.js';
+import { multiplexerFor, syscallNumber } from '../../src/arch/syscalls.js';
+import { DOCKER_DEFAULT_CAPABILITIES } from '../../src/arch/constants.js';
+import type { ArchName } from '../../src/arch/types.js';
+import { compileProgram, execute } from '../../src/bpf/emulate.js';
+import { encodeProgram } from '../../src/bpf/instruction.js';
+import { SECCOMP_RET_ALLOW, actionKind, type SeccompData } from '../../src/bpf/seccomp.js';
 
 /** The six arguments of `seccomp_data`. */
 type Args6 = SeccompData['args'];
@@ -35,17 +35,17 @@ function args6(values: readonly bigint[], width = 64): Args6 {
   const a = [0, 1, 2, 3, 4, 5].map((i) => BigInt.asUintN(width, values[i] ?? 0n));
   return a as unknown as Args6;
 }
-import { ProfileError } from '../errors.js';
-import { parseProfile } from '../profile/parse.js';
-import { parseKernelRelease, resolveProfile } from '../profile/resolve.js';
-import type { ActionName, ArgCondition } from '../profile/types.js';
-import { formatOutcome, type Probe, type ProbeOutcome } from '../run/probe-format.js';
-import { predictOutcome } from '../run/predict.js';
-import { runProbes } from '../run/probe.js';
-import { ensureProber, hasTool, kernelBaseline, probeForData } from '../../test/oracle/kernel.js';
-import { compileProfile } from './compile.js';
-import { decide, type ModelProfile, type ModelSyscallRule } from './model.js';
-import type { FilterPlan } from './plan.js';
+import { ProfileError } from '../../src/errors.js';
+import { parseProfile } from '../../src/profile/parse.js';
+import { parseKernelRelease, resolveProfile } from '../../src/profile/resolve.js';
+import type { ActionName, ArgCondition } from '../../src/profile/types.js';
+import { formatOutcome, type Probe, type ProbeOutcome } from '../../src/run/probe-format.js';
+import { predictOutcome } from '../../src/run/predict.js';
+import { runProbes } from '../../src/run/probe.js';
+import { ensureProber, hasTool, kernelBaseline, probeForData } from '../oracle/kernel.js';
+import { compileProfile } from '../../src/compile/compile.js';
+import { decide, type ModelProfile, type ModelSyscallRule } from '../../src/compile/model.js';
+import type { FilterPlan } from '../../src/compile/plan.js';
 import { interestingValues as interesting, rng, OPS } from './probe-values.testkit.js';
 
 const enabled = process.env.CI === 'true' || hasTool('bwrap');

@@ -4,14 +4,14 @@
  * decides every probe the way the container's processes really experience it.
  */
 import { expect } from 'vitest';
-import { execute } from '../bpf/emulate.js';
-import { decodeProgram } from '../bpf/instruction.js';
-import { dumpFilters, readSeccompStatus } from './inspect.js';
-import type { StartedContainer } from './engines/docker.js';
-import { formatOutcome, type Probe, type ProbeOutcome } from './probe-format.js';
-import { predictOutcome, stackedReturn } from './predict.js';
-import { driveProber } from './probe.js';
-import { SANDBOX_NATIVE_DIR } from './rootfs.js';
+import { execute } from '../../src/bpf/emulate.js';
+import { decodeProgram } from '../../src/bpf/instruction.js';
+import { dumpFilters, readSeccompStatus } from '../../src/diagnose/inspect.js';
+import type { StartedContainer } from '../../src/run/engines/docker.js';
+import { formatOutcome, type Probe, type ProbeOutcome } from '../../src/run/probe-format.js';
+import { predictOutcome, stackedReturn } from '../../src/run/predict.js';
+import { driveProber } from '../../src/run/probe.js';
+import { SANDBOX_NATIVE_DIR } from '../../src/run/rootfs.js';
 
 /**
  * What a runtime's init, a dynamically linked `sleep`, `docker exec`/`runc exec` and the forking

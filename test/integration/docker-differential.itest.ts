@@ -15,26 +15,26 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { DOCKER_DEFAULT_CAPABILITIES } from '../arch/constants.js';
-import { compileProgram, execute, type CompiledProgram } from '../bpf/emulate.js';
-import { decodeProgram } from '../bpf/instruction.js';
-import type { SeccompData } from '../bpf/seccomp.js';
-import { validate } from '../bpf/validate.js';
-import { ProfileError } from '../errors.js';
-import { parseProfile } from '../profile/parse.js';
-import { parseKernelRelease, resolveProfile } from '../profile/resolve.js';
-import { AF_UNIX_ONLY_PROFILE } from '../run/container.testkit.js';
-import { stackedReturn } from '../run/predict.js';
-import { dockerLoadedFilters } from '../../test/oracle/docker.js';
-import { ensureProber } from '../../test/oracle/kernel.js';
-import { compilePlan } from './codegen.js';
-import { buildPlan, decide } from './model.js';
+import { DOCKER_DEFAULT_CAPABILITIES } from '../../src/arch/constants.js';
+import { compileProgram, execute, type CompiledProgram } from '../../src/bpf/emulate.js';
+import { decodeProgram } from '../../src/bpf/instruction.js';
+import type { SeccompData } from '../../src/bpf/seccomp.js';
+import { validate } from '../../src/bpf/validate.js';
+import { ProfileError } from '../../src/errors.js';
+import { parseProfile } from '../../src/profile/parse.js';
+import { parseKernelRelease, resolveProfile } from '../../src/profile/resolve.js';
+import { AF_UNIX_ONLY_PROFILE } from './container.testkit.js';
+import { stackedReturn } from '../../src/run/predict.js';
+import { dockerLoadedFilters } from '../oracle/docker.js';
+import { ensureProber } from '../oracle/kernel.js';
+import { compilePlan } from '../../src/compile/codegen.js';
+import { buildPlan, decide } from '../../src/compile/model.js';
 import {
   applyStackVersions,
   formatStackVersion,
   parseStackVersion,
   type RuntimeVersions,
-} from './runtime-versions.js';
+} from '../../src/compile/runtime-versions.js';
 import { interestingValues as interesting, rng } from './probe-values.testkit.js';
 
 const dockerUp = spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 20_000 }).status === 0;

@@ -4,8 +4,8 @@
  * half set, masked variants, and the syscall-number boundaries of every section.
  */
 import fc from 'fast-check';
-import { archInfo } from '../arch/arches.js';
-import type { ArchName } from '../arch/types.js';
+import { archInfo } from '../../src/arch/arches.js';
+import type { ArchName } from '../../src/arch/types.js';
 import {
   SECCOMP_RET_ALLOW,
   SECCOMP_RET_ERRNO,
@@ -15,8 +15,14 @@ import {
   SECCOMP_RET_TRACE,
   SECCOMP_RET_TRAP,
   type SeccompData,
-} from '../bpf/seccomp.js';
-import type { ArchPlan, FilterPlan, PlanLeaf, PlanNode, SyscallPlan } from './plan.js';
+} from '../../src/bpf/seccomp.js';
+import type {
+  ArchPlan,
+  FilterPlan,
+  PlanLeaf,
+  PlanNode,
+  SyscallPlan,
+} from '../../src/compile/plan.js';
 import { rng } from './probe-values.testkit.js';
 
 /** Host ABI combinations a random plan is drawn from (one byte order each, as libseccomp requires). */

@@ -19,9 +19,9 @@ import {
   sameOutcome,
   type Probe,
   type ProbeOutcome,
-} from './probe-format.js';
-import { runProbes, type EngineName } from './probe.js';
-import type { ProcessResult } from './process.js';
+} from '../run/probe-format.js';
+import { runProbes, type EngineName } from '../run/probe.js';
+import type { ProcessResult } from '../run/process.js';
 import {
   SUITE_DIR_IN_SANDBOX,
   suiteErrnoName,
@@ -33,7 +33,12 @@ import {
   type SuiteProbe,
   type SuiteWorkload,
 } from './suite.js';
-import { probePolicy, runSandboxed, startSandboxed, type EnginePolicy } from './suite-engine.js';
+import {
+  probePolicy,
+  runSandboxed,
+  startSandboxed,
+  type EnginePolicy,
+} from '../run/suite-engine.js';
 import { seccompArgs } from '../bpf/seccomp.js';
 
 /** The three kinds of suite case. */
