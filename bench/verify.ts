@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { syscallNumber } from '../src/arch/syscalls.js';
 import { loadProfile } from '../src/profile/index.js';
 import { resolveProfile } from '../src/profile/resolve.js';
-import { DOCKER_DEFAULT_CAPABILITIES } from '../src/arch/index.js';
+import { DOCKER_DEFAULT_CAPABILITIES } from '../src/kb/index.js';
 import { parseKernelRelease } from '../src/profile/resolve.js';
 import { detectEngines } from '../src/run/detect.js';
 import { runDocker } from '../src/run/engines/docker.js';

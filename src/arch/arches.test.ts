@@ -1,6 +1,3 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.js';
 import {
@@ -12,15 +9,10 @@ import {
   archesByAuditArch,
   archForAudit,
   archInfo,
-  DOCKER_DEFAULT_ARCH_MAP,
   isArchName,
-  mobyArchitectures,
-  mobyNativeArch,
   resolveArch,
 } from './arches.js';
 import type { ArchName } from './types.js';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 describe('ArchInfo records', () => {
   it('has one record per ArchName, in libseccomp order', () => {
@@ -116,49 +108,5 @@ describe('lookups', () => {
     expect(isArchName('amd64')).toBe(false);
     expect(() => resolveArch('vax')).toThrow(UsageError);
     expect(() => archInfo('vax')).toThrow(/unknown architecture 'vax'/);
-  });
-});
-
-describe("Docker's archMap", () => {
-  it('equals the archMap of moby default.json in the corpus', () => {
-    const file = path.resolve(
-      repoRoot,
-      'test/fixtures/corpus/profiles/moby__profiles__seccomp_default.json',
-    );
-    const json = JSON.parse(readFileSync(file, 'utf8')) as {
-      archMap: { architecture: string; subArchitectures: string[] | null }[];
-    };
-    const theirs = json.archMap.map((e) => ({
-      architecture: e.architecture,
-      subArchitectures: e.subArchitectures ?? [],
-    }));
-    expect(DOCKER_DEFAULT_ARCH_MAP).toEqual(theirs);
-    for (const e of DOCKER_DEFAULT_ARCH_MAP) {
-      expect(archByScmpName(e.architecture)).toBeDefined();
-      for (const s of e.subArchitectures) expect(archByScmpName(s)).toBeDefined();
-    }
-  });
-
-  it.each([
-    ['amd64', ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32']],
-    ['arm64', ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM']],
-    ['s390x', ['SCMP_ARCH_S390X', 'SCMP_ARCH_S390']],
-    ['mips64le', ['SCMP_ARCH_MIPSEL64', 'SCMP_ARCH_MIPSEL', 'SCMP_ARCH_MIPSEL64N32']],
-    ['riscv64', ['SCMP_ARCH_RISCV64']],
-    // No archMap entry in the default profile: moby leaves `architectures` empty.
-    ['ppc64le', []],
-    ['386', []],
-    // Semantics 1.4: goToNative gives "loongarch64", nativeToSeccomp is keyed "loong64".
-    ['loong64', []],
-    ['wasm', []],
-  ] as const)('moby on %s uses %j', (go, want) => {
-    expect(mobyArchitectures(go)).toEqual(want);
-  });
-
-  it('keeps moby native names for includes/excludes.arches', () => {
-    expect(mobyNativeArch('amd64')).toBe('amd64');
-    expect(mobyNativeArch('386')).toBe('x86');
-    expect(mobyNativeArch('mips64p32le')).toBe('mips3l64n32');
-    expect(mobyNativeArch('sparc')).toBe('');
   });
 });

@@ -4,12 +4,8 @@
  */
 import { existsSync } from 'node:fs';
 import { release } from 'node:os';
-import {
-  CAPABILITIES,
-  DOCKER_DEFAULT_CAPABILITIES,
-  resolveArch,
-  type ArchName,
-} from '../arch/index.js';
+import { CAPABILITIES, resolveArch, type ArchName } from '../arch/index.js';
+import { DOCKER_DEFAULT_CAPABILITIES } from '../kb/index.js';
 import type { LibseccompVersion } from '../arch/syscalls.js';
 import { ProfileError, UsageError, type ProfileIssue } from '../errors.js';
 import { loadProfile } from '../profile/index.js';

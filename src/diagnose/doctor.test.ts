@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { resolveProfile } from '../profile/resolve.js';
 import { loadProfile } from '../profile/index.js';
-import { DOCKER_DEFAULT_CAPABILITIES } from '../arch/index.js';
+import { DOCKER_DEFAULT_CAPABILITIES } from '../kb/index.js';
 import type { Evidence, EvidenceSyscall } from '../generate/evidence.js';
 import { refusedCalls } from './doctor.js';
 import { preparePolicy, type EnginePolicy } from '../run/suite-engine.js';

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { advise } from './advise.js';
-import { DOCKER_DEFAULT_PROFILE_TEXT } from './docker-default.js';
+import { DOCKER_DEFAULT_PROFILE_TEXT } from '../kb/index.js';
 import type { Evidence, EvidenceSyscall } from './evidence.js';
 import type { ArchName } from '../arch/index.js';
 

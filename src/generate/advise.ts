@@ -6,20 +6,18 @@
  * resolving the profile again with that capability added, and the smallest change is chosen:
  * nothing, `--cap-add`, or a custom (generated) profile. Never `seccomp=unconfined`.
  */
-import {
-  archInfo,
-  DOCKER_DEFAULT_CAPABILITIES,
-  errnoName,
-  syscallNumber,
-  type ArchName,
-} from '../arch/index.js';
+import { archInfo, errnoName, syscallNumber, type ArchName } from '../arch/index.js';
 import { kernelOutcome, buildPlan, decide } from '../compile/index.js';
 import type { FilterPlan } from '../compile/plan.js';
-import { capabilityFor, dockerDefaultStatus } from '../kb/index.js';
+import {
+  capabilityFor,
+  DOCKER_DEFAULT_CAPABILITIES,
+  DOCKER_DEFAULT_PROFILE_TEXT,
+  dockerDefaultStatus,
+} from '../kb/index.js';
 import { parseProfile } from '../profile/index.js';
 import { resolveProfile, type KernelVersion } from '../profile/resolve.js';
 import type { Profile } from '../profile/types.js';
-import { DOCKER_DEFAULT_PROFILE_TEXT } from './docker-default.js';
 import type { Evidence, EvidenceSyscall } from './evidence.js';
 
 /** Docker's default profile (moby/profiles default.json), parsed. */

@@ -6,7 +6,8 @@ import { checkProfile, writeProfile, type Profile } from '../profile/index.js';
 import { parseStrace } from '../trace/strace.js';
 import { Observation } from '../trace/observe.js';
 import { toEvidence, type Evidence } from './evidence.js';
-import { generateProfile, mapName, RUNC_POST_LOAD, targetAbis } from './generate.js';
+import { RUNTIME_POST_LOAD } from '../kb/index.js';
+import { generateProfile, mapName, targetAbis } from './generate.js';
 import { resolveSymbol } from './symbols.js';
 
 const TRACES = resolve(import.meta.dirname, '../../test/fixtures/corpus/traces');
@@ -206,7 +207,7 @@ describe('generateProfile: options', () => {
     }
     for (const [n, rules] of docker) {
       if (bare.has(n)) continue;
-      expect(rules[0]?.comment).toBe(`runtime: ${RUNC_POST_LOAD[n] ?? '?'}`);
+      expect(rules[0]?.comment).toBe(`runtime: ${RUNTIME_POST_LOAD[n] ?? '?'}`);
     }
     expect(checkProfile(p).filter((i) => i.severity === 'error')).toEqual([]);
   });

@@ -21,7 +21,9 @@ import {
   categoryOf,
   criticalSyscalls,
   riskOf,
+  RUNTIME_POST_LOAD,
   SYSCALL_CATEGORIES,
+  SYSCALL_EQUIVALENTS,
 } from '../kb/index.js';
 import type { ActionName, ArgCondition, Profile, SyscallRule } from '../profile/types.js';
 import { abiFor, hostAbis } from '../trace/observe.js';
@@ -51,112 +53,6 @@ export interface GenerateOptions {
   /** Architecture the profile is for (default: the evidence's host); names are mapped across tables. */
   readonly arch?: ArchName;
 }
-
-/**
- * Syscalls the container runtime makes after it loads the filter and before it executes the
- * entrypoint, with the reason for each: runc's init (semantics 2.7, runc 1.1.5 traced with
- * no-new-privileges off, plus runc >= 1.2's close_range and openat2 and the Go runtime's signal and
- * memory calls) and crun's (crun 1.8.1 traced: capability drop, setresgid/setresuid, capset, signal
- * reset, then execve).
- */
-export const RUNC_POST_LOAD: Readonly<Record<string, string>> = {
-  prctl:
-    'runc drops bounding capabilities and keeps caps across setuid (PR_CAPBSET_DROP, PR_SET_KEEPCAPS, PR_CAP_AMBIENT)',
-  capget: 'runc reads the capability sets it is about to change',
-  capset: "runc applies the container's capability sets",
-  setgroups: "runc sets the container user's supplementary groups",
-  setgid: "runc switches to the container's group",
-  setuid: "runc switches to the container's user",
-  chdir: "runc enters the container's working directory",
-  getcwd: 'runc checks the working directory',
-  openat: 'runc opens /proc/self/fd and the exec FIFO',
-  openat2: 'runc >= 1.2 opens paths inside the container with openat2 (RESOLVE_IN_ROOT)',
-  read: 'runc reads its sync pipe',
-  close: 'runc closes descriptors it must not leak into the container',
-  close_range: 'runc >= 1.2 closes leaked descriptors with close_range',
-  fcntl: 'runc marks descriptors close-on-exec',
-  fstat: 'runc inspects descriptors during the /proc/self/fd sweep',
-  newfstatat: 'runc inspects descriptors and looks up the entrypoint',
-  fstatfs: 'runc checks that /proc is procfs before trusting it',
-  getdents64: 'runc lists /proc/self/fd to close leaked descriptors',
-  epoll_ctl: "Go runtime: runc's netpoller",
-  epoll_pwait: "Go runtime: runc's netpoller",
-  faccessat2: 'runc looks up the entrypoint on PATH (exec.LookPath)',
-  write: 'runc writes to the exec FIFO to signal it is ready',
-  getppid: 'runc checks its parent is still alive',
-  getpid: 'Go runtime and runc identify the process',
-  gettid: 'Go runtime identifies threads for signals',
-  tgkill: 'Go runtime preempts goroutines with signals',
-  futex: 'Go runtime synchronises threads',
-  nanosleep: 'Go runtime sleeps while waiting',
-  sched_yield: 'Go runtime yields the CPU',
-  rt_sigprocmask: 'Go runtime masks signals',
-  rt_sigreturn: 'Go runtime returns from signal handlers',
-  sigaltstack: 'Go runtime sets signal stacks for new threads',
-  mmap: 'Go runtime grows its heap',
-  munmap: 'Go runtime releases memory',
-  madvise: 'Go runtime returns memory to the kernel',
-  exit_group: 'runc exits when starting the entrypoint fails',
-  execve: 'runc executes the entrypoint',
-  setresgid: "crun switches to the container's group (setresgid)",
-  setresuid: "crun switches to the container's user (setresuid)",
-  rt_sigaction: 'crun resets every signal handler to the default before executing the entrypoint',
-};
-
-/**
- * Older syscalls and their modern replacements, for mapping names to an arch whose table lacks the
- * older one (aarch64 and riscv64 only have the `*at` and `p*` forms).
- */
-export const SYSCALL_EQUIVALENTS: Readonly<Record<string, readonly string[]>> = {
-  open: ['openat'],
-  creat: ['openat'],
-  stat: ['newfstatat', 'statx'],
-  lstat: ['newfstatat', 'statx'],
-  fstat: ['newfstatat', 'fstat'],
-  access: ['faccessat', 'faccessat2'],
-  faccessat: ['faccessat2'],
-  mkdir: ['mkdirat'],
-  rmdir: ['unlinkat'],
-  unlink: ['unlinkat'],
-  rename: ['renameat2', 'renameat'],
-  renameat: ['renameat2'],
-  link: ['linkat'],
-  symlink: ['symlinkat'],
-  readlink: ['readlinkat'],
-  chmod: ['fchmodat'],
-  chown: ['fchownat'],
-  lchown: ['fchownat'],
-  mknod: ['mknodat'],
-  utime: ['utimensat'],
-  utimes: ['utimensat'],
-  futimesat: ['utimensat'],
-  poll: ['ppoll'],
-  select: ['pselect6'],
-  epoll_wait: ['epoll_pwait'],
-  epoll_create: ['epoll_create1'],
-  pipe: ['pipe2'],
-  dup2: ['dup3'],
-  fork: ['clone'],
-  vfork: ['clone'],
-  getdents: ['getdents64'],
-  inotify_init: ['inotify_init1'],
-  eventfd: ['eventfd2'],
-  signalfd: ['signalfd4'],
-  alarm: ['setitimer'],
-  getpgrp: ['getpgid'],
-  pause: ['ppoll'],
-  time: ['clock_gettime'],
-  mmap2: ['mmap'],
-  stat64: ['newfstatat', 'statx'],
-  lstat64: ['newfstatat', 'statx'],
-  fstat64: ['fstat'],
-  fstatat64: ['newfstatat'],
-  fcntl64: ['fcntl'],
-  _llseek: ['lseek'],
-  ugetrlimit: ['prlimit64'],
-  getrlimit: ['prlimit64'],
-  setrlimit: ['prlimit64'],
-};
 
 /** An allowed syscall in the intermediate policy: unconditional, or a list of alternative condition sets. */
 export interface AllowEntry {
@@ -373,7 +269,7 @@ export function policyFromEvidence(evidence: Evidence, opts: GenerateOptions = {
 
   const runtime = new Map<string, string>();
   if (opts.target === 'docker') {
-    for (const [n, why] of Object.entries(RUNC_POST_LOAD)) {
+    for (const [n, why] of Object.entries(RUNTIME_POST_LOAD)) {
       if (!allow.has(n) && knownOn(abis, n)) runtime.set(n, why);
       refuse.delete(n);
     }

@@ -1,6 +1,8 @@
 /**
  * The syscall knowledge base: one source of truth for categories, descriptions, risk, gating capabilities
- * and Docker default-profile status, used by lint, generate, advise, doctor and the reports.
+ * and Docker default-profile status, used by lint, generate, advise, doctor and the reports; and the home
+ * of the moby facts (`moby/`: the embedded default profile, default caps, archMap), the runtimes'
+ * post-load syscalls (`runtimes.ts`) and the syscall equivalents (`equivalents.ts`).
  * Every lookup accepts any name; names outside the table get category `other`, risk `info` and
  * Docker status `blocked` (the default profile only allows names it lists).
  */
@@ -18,6 +20,9 @@ import {
 } from './types.js';
 
 export * from './types.js';
+export * from './moby/index.js';
+export * from './runtimes.js';
+export * from './equivalents.js';
 
 /** Display labels of the categories ("file I/O", "I/O multiplexing", ...). */
 export const CATEGORY_LABELS: Readonly<Record<SyscallCategory, string>> = {

@@ -1,6 +1,7 @@
 /**
  * Types of the syscall knowledge base: category, risk, gating capability and Docker default-profile status.
- * The data lives in `syscalls-data.ts`, `risk-data.ts` and `docker-data.ts`; lookups in `index.ts`.
+ * The data lives in `syscalls-data.ts`, `risk-data.ts` and `docker-data.ts` (reasons; statuses are computed
+ * by `moby/status.ts` from the embedded default profile); lookups in `index.ts`.
  */
 
 /** The functional group a syscall belongs to (one per syscall). */

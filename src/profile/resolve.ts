@@ -6,9 +6,10 @@
  * Rules are kept in document order and never merged; each kept rule remembers the JSON pointer of
  * its source entry so later layers (explain, lint) can point back into the user's file.
  */
-import { archInfo, mobyNativeArch, MOBY_NATIVE_TO_SECCOMP } from '../arch/index.js';
+import { archInfo } from '../arch/index.js';
 import type { ArchName } from '../arch/types.js';
 import { ProfileError, type ProfileIssue } from '../errors.js';
+import { mobyNativeArch, MOBY_NATIVE_TO_SECCOMP } from '../kb/index.js';
 import type { ActionName, ArgCondition, Profile, RuleFilter, SyscallRule } from './types.js';
 
 /** A kernel version as moby compares it: only `major.minor` (3.12.25-gentoo and 3.12-1-amd64 are both 3.12). */

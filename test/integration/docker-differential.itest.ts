@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { DOCKER_DEFAULT_CAPABILITIES } from '../../src/arch/constants.js';
+import { DOCKER_DEFAULT_CAPABILITIES } from '../../src/kb/index.js';
 import { compileProgram, execute, type CompiledProgram } from '../../src/bpf/emulate.js';
 import { decodeProgram } from '../../src/bpf/instruction.js';
 import type { SeccompData } from '../../src/bpf/seccomp.js';

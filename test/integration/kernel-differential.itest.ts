@@ -22,7 +22,7 @@ import { release } from 'node:os';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { multiplexerFor, syscallNumber } from '../../src/arch/syscalls.js';
-import { DOCKER_DEFAULT_CAPABILITIES } from '../../src/arch/constants.js';
+import { DOCKER_DEFAULT_CAPABILITIES } from '../../src/kb/index.js';
 import type { ArchName } from '../../src/arch/types.js';
 import { compileProgram, execute } from '../../src/bpf/emulate.js';
 import { encodeProgram } from '../../src/bpf/instruction.js';

@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
-import { DOCKER_DEFAULT_CAPABILITIES } from '../../src/arch/index.js';
+import { DOCKER_DEFAULT_CAPABILITIES } from '../../src/kb/index.js';
 import { encodeProgram } from '../../src/bpf/instruction.js';
 import { compileProfile } from '../../src/compile/index.js';
 import { checkProfile, writeProfile, type Profile } from '../../src/profile/index.js';

@@ -8,12 +8,8 @@ import { mkdirSync } from 'node:fs';
 import { release } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import {
-  DOCKER_DEFAULT_CAPABILITIES,
-  parseArgValue,
-  syscallNumber,
-  type ArchName,
-} from '../../arch/index.js';
+import { parseArgValue, syscallNumber, type ArchName } from '../../arch/index.js';
+import { DOCKER_DEFAULT_CAPABILITIES } from '../../kb/index.js';
 import { encodeProgram } from '../../bpf/instruction.js';
 import { seccompArgs } from '../../bpf/seccomp.js';
 import { archInfo } from '../../arch/arches.js';

@@ -11,7 +11,7 @@ import { parseProfile } from '../index.js';
 import { resolveProfile, type ResolveHost } from '../resolve.js';
 import type { Profile } from '../types.js';
 import { toC } from './c.js';
-import { DOCKER_DEFAULT_CAPABILITIES } from '../../arch/index.js';
+import { DOCKER_DEFAULT_CAPABILITIES } from '../../kb/index.js';
 
 const CI = process.env.CI === 'true';
 const haveGcc =

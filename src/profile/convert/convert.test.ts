@@ -10,7 +10,7 @@ import { toC } from './c.js';
 import { toDocker } from './docker.js';
 import { toOci } from './oci.js';
 import { toSpo } from './spo.js';
-import { DOCKER_DEFAULT_CAPABILITIES } from '../../arch/index.js';
+import { DOCKER_DEFAULT_CAPABILITIES } from '../../kb/index.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 const fixture = (p: string): string => path.resolve(repoRoot, 'test/fixtures', p);

@@ -13,7 +13,7 @@ import { execCollect, execDetached, execOk, type ProcessResult } from '../proces
 import { SANDBOX_NATIVE_DIR, hostRootfsLayout, makeRootfsDir } from '../rootfs.js';
 import type { BindMount } from './bwrap.js';
 import type { StartedContainer } from './docker.js';
-import { DOCKER_DEFAULT_CAPABILITIES } from '../../arch/index.js';
+import { DOCKER_DEFAULT_CAPABILITIES } from '../../kb/index.js';
 
 /** The OCI runtimes sysgate drives. */
 export type OciRuntime = 'runc' | 'crun';
