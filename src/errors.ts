@@ -103,6 +103,23 @@ export class RuntimeError extends SeccompToolError {
   }
 }
 
+/**
+ * sysgate received SIGINT, SIGTERM or SIGHUP while a workload ran; the workload was stopped and its
+ * sandbox removed. The CLI exits with 128 + the signal's number, as the shell would.
+ */
+export class InterruptedError extends SeccompToolError {
+  /** The signal received (`SIGINT`...). */
+  readonly signal: NodeJS.Signals;
+
+  constructor(signal: NodeJS.Signals) {
+    super(
+      'interrupted',
+      `interrupted by ${signal}; the workload was stopped and its sandbox removed`,
+    );
+    this.signal = signal;
+  }
+}
+
 /** Bad command-line usage or an input that is not a profile problem (unknown syscall name, bad number). Exit 2. */
 export class UsageError extends SeccompToolError {
   constructor(message: string, code = 'usage') {

@@ -12,7 +12,9 @@ import {
   UsageError,
   LogParseError,
   BpfError,
+  InterruptedError,
 } from '../errors.js';
+import { constantValue } from '../arch/index.js';
 import { commands } from './commands/index.js';
 import { EXIT, takeRequestedExit } from './exit.js';
 import { err, paint } from './io.js';
@@ -69,6 +71,11 @@ export function reportError(e: unknown): number {
     err(`${paint('red', 'error', process.stderr)}[${e.runtime}]: ${e.message}`);
     if (e.stderr) err(e.stderr.trimEnd());
     return EXIT.runtime;
+  }
+  if (e instanceof InterruptedError) {
+    err(`${paint('red', 'interrupted', process.stderr)}: ${e.message}`);
+    // As the shell reports a command a signal ended: 128 + the signal's number.
+    return 128 + Number(constantValue(e.signal) ?? 2n);
   }
   if (e instanceof UsageError || e instanceof LogParseError || e instanceof BpfError) {
     err(`${paint('red', 'error', process.stderr)}[${e.code}]: ${e.message}`);

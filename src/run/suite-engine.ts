@@ -4,17 +4,8 @@
  * stopped (suite servers). The command lines come from the engine modules (`bwrapArgs`,
  * `dockerRunArgs`, `ociConfig`, `runtimeCommand`); only process handling lives here.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ArchName } from '../arch/types.js';
@@ -22,14 +13,21 @@ import { encodeProgram } from '../bpf/instruction.js';
 import { compileProfile } from '../compile/compile.js';
 import type { FilterPlan } from '../compile/plan.js';
 import type { Instruction } from '../bpf/instruction.js';
-import { RuntimeError } from '../errors.js';
+import { InterruptedError, RuntimeError } from '../errors.js';
 import { toOciObject } from '../profile/convert/oci.js';
 import type { ResolvedProfile } from '../profile/resolve.js';
 import type { LibseccompVersion } from '../arch/syscalls.js';
 import { bwrapArgs, type BindMount } from './engines/bwrap.js';
 import { DEFAULT_IMAGE, dockerRunArgs, ensureImage } from './engines/docker.js';
 import { ociConfig, runtimeCommand } from './engines/oci.js';
-import { execCollect, type ProcessResult } from './process.js';
+import {
+  execCollect,
+  guardSignals,
+  receivedSignal,
+  spawnProcess,
+  type ExecOptions,
+  type ProcessResult,
+} from './process.js';
 import type { EngineName, ProbePolicy } from './probe.js';
 import { hostRootfsLayout, makeRootfsDir, rootfsTar } from './rootfs.js';
 import { constantValue } from '../arch/constants.js';
@@ -113,16 +111,10 @@ export interface SandboxCommand {
 }
 
 /** Run a command quietly, ignoring failures (cleanup). */
-function quiet(file: string, args: readonly string[]): Promise<void> {
-  return new Promise((resolve) => {
-    const c = spawn(file, args, { stdio: 'ignore' });
-    c.on('error', () => {
-      resolve();
-    });
-    c.on('close', () => {
-      resolve();
-    });
-  });
+async function quiet(file: string, args: readonly string[]): Promise<void> {
+  await execCollect(file, args, { stdout: 'ignore', stderr: 'ignore', timeoutMs: 60_000 }).catch(
+    () => undefined,
+  );
 }
 
 /** Build the command that runs `argv` under `policy` (none: no seccomp) in `engine`. */
@@ -218,79 +210,77 @@ export async function sandboxCommand(
   }
 }
 
+/** What a sandboxed run may add to the sandbox options: a time bound, stdin, an output bound. */
+export interface SandboxRunOptions extends SandboxOptions {
+  /** Kill the sandbox after this many milliseconds. */
+  readonly timeoutMs?: number;
+  /** Text fed to the command's stdin (empty when absent). */
+  readonly stdin?: string;
+  /** Bytes of stdout and of stderr to keep (the process helper's default when absent). */
+  readonly maxOutputBytes?: number;
+}
+
+/** The signal that interrupted a run, as an error, once the sandbox is cleaned up. */
+function throwIfInterrupted(): void {
+  const signal = receivedSignal();
+  if (signal !== undefined) throw new InterruptedError(signal);
+}
+
 /**
- * Spawn a sandbox command, feeding its extra fds. With `files`, stdout and stderr go to temporary
- * files rather than Node's pipes: Node's "pipes" are UNIX socket pairs, and a workload whose stdout
- * is a socket makes socket calls (and needs syscalls) it never makes on a terminal, a pipe or a file.
+ * Spawn `cmd` as a workload (its own process group, signals forwarded), clean up after it whatever
+ * happens, and throw `InterruptedError` when sysgate was interrupted meanwhile.
  */
-function spawnCommand(
-  cmd: SandboxCommand,
-  stdio: 'inherit' | 'files',
-): { child: ChildProcess; output: () => { stdout: string; stderr: string } } {
-  let output = (): { stdout: string; stderr: string } => ({ stdout: '', stderr: '' });
-  let streams: ('inherit' | 'pipe' | number)[] = ['inherit', 'inherit', 'inherit'];
-  if (stdio === 'files') {
-    const dir = mkdtempSync(join(tmpdir(), 'sysgate-out-'));
-    const outFd = openSync(join(dir, 'stdout'), 'w+');
-    const errFd = openSync(join(dir, 'stderr'), 'w+');
-    streams = ['pipe', outFd, errFd];
-    let cached: { stdout: string; stderr: string } | undefined;
-    output = () => {
-      if (cached) return cached;
-      cached = {
-        stdout: readFileSync(join(dir, 'stdout'), 'utf8'),
-        stderr: readFileSync(join(dir, 'stderr'), 'utf8'),
-      };
-      closeSync(outFd);
-      closeSync(errFd);
-      rmSync(dir, { recursive: true, force: true });
-      return cached;
-    };
-  }
-  const child = spawn(cmd.file, cmd.args, {
-    stdio: [...streams, ...cmd.extraFds.map(() => 'pipe' as const)],
+async function runWorkload(
+  engine: EngineName,
+  policy: EnginePolicy | undefined,
+  argv: readonly string[],
+  options: SandboxRunOptions,
+  io: Pick<ExecOptions, 'stdin' | 'inheritStdin' | 'stdout' | 'stderr'>,
+): Promise<ProcessResult> {
+  return guardSignals(async () => {
+    const cmd = await sandboxCommand(engine, policy, argv, options);
+    let result: ProcessResult;
+    try {
+      throwIfInterrupted();
+      result = await spawnProcess(cmd.file, cmd.args, {
+        runtime: engine,
+        extraFds: cmd.extraFds,
+        forwardSignals: true,
+        ...io,
+        ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+        ...(options.maxOutputBytes !== undefined && { maxOutputBytes: options.maxOutputBytes }),
+      }).done;
+    } finally {
+      await cmd.cleanup();
+    }
+    // A workload that ended on its own after the signal keeps its exit status; one we killed does not.
+    if (result.interrupted !== undefined && result.signal !== null) throwIfInterrupted();
+    return result;
   });
-  cmd.extraFds.forEach((bytes, i) => {
-    const s = child.stdio[3 + i] as NodeJS.WritableStream | null;
-    if (!s) return;
-    s.on('error', () => undefined);
-    s.end(bytes);
-  });
-  return { child, output };
 }
 
-/** A friendly `RuntimeError` for a sandbox program that cannot be started. */
-function startError(engine: EngineName, file: string, e: NodeJS.ErrnoException): RuntimeError {
-  return new RuntimeError(
-    engine,
-    e.code === 'ENOENT'
-      ? `${file} is not installed or not on PATH`
-      : `cannot start ${file}: ${e.message}`,
-    { cause: e },
-  );
-}
-
-/** Run `argv` in the sandbox with this process's stdin, stdout and stderr; resolves to its exit status (128+N for a signal). */
+/**
+ * Run `argv` in the sandbox with this process's stdin, stdout and stderr; resolves to its exit status
+ * (128+N for a signal). SIGINT, SIGTERM and SIGHUP are forwarded to it; if it does not end, it is
+ * killed, the sandbox removed, and `InterruptedError` thrown.
+ */
 export async function runSandboxedInteractive(
   engine: EngineName,
   policy: EnginePolicy | undefined,
   argv: readonly string[],
-  options: SandboxOptions = {},
+  options: SandboxRunOptions = {},
 ): Promise<number> {
-  const cmd = await sandboxCommand(engine, policy, argv, options);
-  try {
-    return await new Promise<number>((resolve, reject) => {
-      const { child } = spawnCommand(cmd, 'inherit');
-      child.on('error', (e: NodeJS.ErrnoException) => {
-        reject(startError(engine, cmd.file, e));
-      });
-      child.on('close', (code, signal) => {
-        resolve(code ?? 128 + (signal === null ? 0 : signalNumber(signal)));
-      });
-    });
-  } finally {
-    await cmd.cleanup();
-  }
+  const r = await runWorkload(engine, policy, argv, options, {
+    inheritStdin: true,
+    stdout: 'inherit',
+    stderr: 'inherit',
+  });
+  if (r.timedOut)
+    throw new RuntimeError(
+      engine,
+      `${argv.join(' ')} timed out after ${options.timeoutMs ?? 0} ms and was killed`,
+    );
+  return r.exitCode ?? 128 + (r.signal === null ? 0 : signalNumber(r.signal));
 }
 
 /** Number of a signal name (SIGKILL -> 9), from the arch layer's table for this host. */
@@ -298,40 +288,14 @@ function signalNumber(signal: NodeJS.Signals): number {
   return Number(constantValue(signal) ?? 0n);
 }
 
-/** Run `argv` in the sandbox to completion, collecting its output; killed after `timeoutMs`. */
+/** Run `argv` in the sandbox to completion, collecting its output (bounded); killed after `timeoutMs`. */
 export async function runSandboxed(
   engine: EngineName,
   policy: EnginePolicy | undefined,
   argv: readonly string[],
-  options: SandboxOptions & { readonly timeoutMs?: number; readonly stdin?: string } = {},
+  options: SandboxRunOptions = {},
 ): Promise<ProcessResult> {
-  const cmd = await sandboxCommand(engine, policy, argv, options);
-  try {
-    return await new Promise<ProcessResult>((resolve, reject) => {
-      const { child, output } = spawnCommand(cmd, 'files');
-      let timedOut = false;
-      const timer =
-        options.timeoutMs === undefined
-          ? undefined
-          : setTimeout(() => {
-              timedOut = true;
-              child.kill('SIGKILL');
-            }, options.timeoutMs);
-      child.stdin?.on('error', () => undefined);
-      child.stdin?.end(options.stdin ?? '');
-      child.on('error', (e: NodeJS.ErrnoException) => {
-        if (timer) clearTimeout(timer);
-        output();
-        reject(startError(engine, cmd.file, e));
-      });
-      child.on('close', (exitCode, signal) => {
-        if (timer) clearTimeout(timer);
-        resolve({ exitCode, signal, ...output(), timedOut });
-      });
-    });
-  } finally {
-    await cmd.cleanup();
-  }
+  return runWorkload(engine, policy, argv, options, { stdin: options.stdin ?? '' });
 }
 
 /** A sandboxed process running in the background. */
@@ -344,7 +308,7 @@ export interface BackgroundSandbox {
   readonly stop: () => Promise<ProcessResult>;
 }
 
-/** Start `argv` in the sandbox in the background (a server), output collected. */
+/** Start `argv` in the sandbox in the background (a server), output collected (bounded). */
 export async function startSandboxed(
   engine: EngineName,
   policy: EnginePolicy | undefined,
@@ -352,29 +316,31 @@ export async function startSandboxed(
   options: SandboxOptions = {},
 ): Promise<BackgroundSandbox> {
   const cmd = await sandboxCommand(engine, policy, argv, options);
-  const { child, output } = spawnCommand(cmd, 'files');
+  const child = spawnProcess(cmd.file, cmd.args, {
+    runtime: engine,
+    extraFds: cmd.extraFds,
+    forwardSignals: true,
+  });
   let done = false;
-  child.stdin?.on('error', () => undefined);
-  child.stdin?.end();
-  const exited = new Promise<ProcessResult>((resolve) => {
-    const finish = (exitCode: number | null, signal: NodeJS.Signals | null, extra = ''): void => {
-      done = true;
-      const o = output();
-      resolve({ exitCode, signal, stdout: o.stdout, stderr: o.stderr + extra, timedOut: false });
-    };
-    child.on('error', (e) => {
-      finish(127, null, `cannot start ${cmd.file}: ${e.message}`);
-    });
-    child.on('close', (code, signal) => {
-      finish(code, signal);
-    });
+  const exited = child.done.then(
+    (r) => r,
+    (e: unknown): ProcessResult => ({
+      exitCode: 127,
+      signal: null,
+      stdout: '',
+      stderr: e instanceof Error ? e.message : String(e),
+      timedOut: false,
+    }),
+  );
+  void exited.then(() => {
+    done = true;
   });
   return {
     exited,
     hasExited: () => done,
     stop: async () => {
       if (!done) child.kill('SIGKILL');
-      await cmd.cleanup();
+      await guardSignals(() => cmd.cleanup());
       return exited;
     },
   };

@@ -3,7 +3,6 @@
  * without seccomp for the baseline `allowed` is judged against), every workload in its own sandbox,
  * and every load step as a server under the profile driven from the host over loopback.
  */
-import { spawn } from 'node:child_process';
 import { request, Agent } from 'node:http';
 import { connect } from 'node:net';
 import { parseArgValue } from '../arch/constants.js';
@@ -21,7 +20,7 @@ import {
   type ProbeOutcome,
 } from '../run/probe-format.js';
 import { runProbes, type EngineName } from '../run/probe.js';
-import type { ProcessResult } from '../run/process.js';
+import { execCollect, type ProcessResult } from '../run/process.js';
 import {
   SUITE_DIR_IN_SANDBOX,
   suiteErrnoName,
@@ -397,35 +396,18 @@ export function clientErrors(stdout: string, exitCode: number | null): number {
   return Number(failed[1]) + Number(non2xx?.[1] ?? 0) + (exitCode === 0 ? 0 : 1);
 }
 
-/** Run a host command (a load client) to completion. */
+/** Run a host command (a load client) to completion; one that cannot start counts as exit 127. */
 function runHost(argv: readonly string[], timeoutMs: number): Promise<ProcessResult> {
-  return new Promise((resolve) => {
-    const [file, ...args] = argv as [string, ...string[]];
-    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      resolve({ exitCode: 127, signal: null, stdout: '', stderr: e.message, timedOut: false });
-    });
-    child.on('close', (exitCode, signal) => {
-      clearTimeout(timer);
-      resolve({
-        exitCode,
-        signal,
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-        timedOut,
-      });
-    });
-  });
+  const [file, ...args] = argv as [string, ...string[]];
+  return execCollect(file, args, { timeoutMs, forwardSignals: true }).catch(
+    (e: unknown): ProcessResult => ({
+      exitCode: 127,
+      signal: null,
+      stdout: '',
+      stderr: e instanceof Error ? e.message : String(e),
+      timedOut: false,
+    }),
+  );
 }
 
 /** Drive the load of one step; resolves to errors and a description. */
