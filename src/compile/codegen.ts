@@ -165,31 +165,52 @@ function planLowerer(
   fold: boolean,
 ): (n: PlanNode) => CgNode {
   const memo = new Map<PlanNode, CgNode>();
-  const lower = (n: PlanNode): CgNode => {
-    const hit = memo.get(n);
-    if (hit) return hit;
-    let out: CgNode;
-    if (n.kind === 'ret') {
-      out = f.ret(n.value);
-    } else {
-      const op: JumpOp =
-        n.op === 'eq' ? 'jeq' : n.op === 'gt' ? 'jgt' : n.op === 'ge' ? 'jge' : 'jset';
-      const mask = n.op === 'set' ? FULL : n.mask >>> 0;
-      const k = n.datum >>> 0;
-      const known = fold ? foldCompare({ op, mask, k }) : undefined;
-      if (known === true) out = lower(n.then);
-      else if (known === false) out = lower(n.else);
-      else
-        out = f.jmp(
-          argWordOffset(n.arg, n.word, endian),
-          mask,
-          op,
-          k,
-          lower(n.then),
-          lower(n.else),
-        );
+  /** The comparison a node lowers to, or which child it folds into. */
+  const shape = (
+    n: PlanNode & { kind: 'cmp' },
+  ): { op: JumpOp; mask: number; k: number; known: boolean | undefined } => {
+    const op: JumpOp =
+      n.op === 'eq' ? 'jeq' : n.op === 'gt' ? 'jgt' : n.op === 'ge' ? 'jge' : 'jset';
+    const mask = n.op === 'set' ? FULL : n.mask >>> 0;
+    const k = n.datum >>> 0;
+    return { op, mask, k, known: fold ? foldCompare({ op, mask, k }) : undefined };
+  };
+  // Iterative post-order (an explicit stack), so argument chains of any length lower.
+  const lower = (root: PlanNode): CgNode => {
+    const stack: PlanNode[] = [root];
+    while (stack.length > 0) {
+      const n = stack[stack.length - 1];
+      if (n === undefined) break;
+      if (memo.has(n)) {
+        stack.pop();
+        continue;
+      }
+      if (n.kind === 'ret') {
+        memo.set(n, f.ret(n.value));
+        stack.pop();
+        continue;
+      }
+      const s = shape(n);
+      const needs = s.known === true ? [n.then] : s.known === false ? [n.else] : [n.else, n.then];
+      const missing = needs.filter((c) => !memo.has(c));
+      if (missing.length > 0) {
+        stack.push(...missing);
+        continue;
+      }
+      const t = memo.get(n.then);
+      const e = memo.get(n.else);
+      const out =
+        s.known === true
+          ? t
+          : s.known === false
+            ? e
+            : t && e && f.jmp(argWordOffset(n.arg, n.word, endian), s.mask, s.op, s.k, t, e);
+      if (out === undefined) throw new Error('plan lowering: child not lowered');
+      memo.set(n, out);
+      stack.pop();
     }
-    memo.set(n, out);
+    const out = memo.get(root);
+    if (out === undefined) throw new Error('plan lowering: root not lowered');
     return out;
   };
   return lower;

@@ -12,7 +12,8 @@ import { compilePlan } from './codegen.js';
 import { planProbes } from '../../test/integration/codegen.testkit.js';
 import { compileProfile } from './compile.js';
 import { ProfileError } from '../errors.js';
-import { buildPlan, decide } from './model.js';
+import type { ArgCondition } from '../profile/types.js';
+import { buildPlan, decide, type ModelProfile, type ModelSyscallRule } from './model.js';
 import { statsRange } from './stats.js';
 
 const corpus = resolve(import.meta.dirname, '../../test/fixtures/corpus/profiles');
@@ -124,4 +125,74 @@ describe('every corpus profile', () => {
       }
     });
   }
+});
+
+describe('deep and wide argument trees compile in bounded time and stack (issue 9)', () => {
+  const cond = (index: number, op: ArgCondition['op'], value: bigint): ArgCondition => ({
+    index,
+    op,
+    value,
+    valueTwo: 0n,
+  });
+  const rule = (name: string, i: number, args: ArgCondition[]): ModelSyscallRule => ({
+    names: [name],
+    action: 'SCMP_ACT_ALLOW',
+    args,
+    pointer: `/syscalls/${i}`,
+  });
+  /** libseccomp's tests/05-sim-long_jumps.c as a profile: `n` chdir rules of three conditions. */
+  const longJumps = (n: number): ModelProfile => ({
+    defaultAction: 'SCMP_ACT_KILL',
+    architectures: ['SCMP_ARCH_X86_64'],
+    syscalls: [
+      rule('brk', 0, []),
+      ...Array.from({ length: n }, (_, i) =>
+        rule('chdir', i + 1, [
+          cond(0, 'SCMP_CMP_EQ', BigInt(i)),
+          cond(1, 'SCMP_CMP_NE', 0n),
+          cond(2, 'SCMP_CMP_LT', 80n),
+        ]),
+      ),
+      rule('close', n + 1, []),
+    ],
+  });
+
+  test('3,500 argument rules on one syscall: plan, program and explain path', () => {
+    const profile: ModelProfile = {
+      defaultAction: 'SCMP_ACT_ERRNO',
+      architectures: ['SCMP_ARCH_X86_64'],
+      syscalls: Array.from({ length: 3500 }, (_, i) =>
+        rule('personality', i, [cond(0, 'SCMP_CMP_EQ', BigInt(i))]),
+      ),
+    };
+    const c = compileProfile(profile, { arch: 'x86_64', stats: false });
+    for (const v of [0n, 1n, 1499n, 3499n, 3500n, 0xffffffffn]) {
+      const d = {
+        nr: 135,
+        arch: archInfo('x86_64').auditArch,
+        instructionPointer: 0n,
+        args: [v, 0n, 0n, 0n, 0n, 0n] as const,
+      };
+      const want = decide(c.plan, d);
+      expect(execute(c.program, d, 'little').ret).toBe(want.value);
+      expect(want.value).toBe(v < 3500n ? SECCOMP_RET_ALLOW : 0x50001);
+      expect(want.origin).toEqual(
+        v < 3500n
+          ? { kind: 'rule', pointer: `/syscalls/${v}`, name: 'personality' }
+          : { kind: 'default' },
+      );
+    }
+  });
+
+  test.each([9, 12, 100])(
+    '05-sim-long_jumps with %i rules: compiles and decides like the plan',
+    (n) => {
+      const t0 = performance.now();
+      const c = compileProfile(longJumps(n), { arch: 'x86_64', stats: false });
+      expect(performance.now() - t0).toBeLessThan(5000);
+      for (const d of planProbes(c.plan, 24)) {
+        expect(execute(c.program, d, 'little').ret).toBe(decide(c.plan, d).value);
+      }
+    },
+  );
 });

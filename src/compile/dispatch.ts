@@ -123,23 +123,63 @@ function findSyscall(section: ArchSection, n: number): SyscallPlan | undefined {
 }
 
 /**
- * A structural key of a PlanNode: equal keys mean equal decisions on every input, so two syscalls with
- * equal keys may share one interval and one DAG.
+ * Structural keys of PlanNodes: equal keys mean equal decisions on every input, so two syscalls with
+ * equal keys may share one interval and one DAG. Nodes are hash-consed: a comparison's key names its
+ * fields and the interned ids of its two children, so a key has constant length and every node is
+ * keyed once (linear in the DAG, however much of it is shared). The walk is iterative, so chains of
+ * any depth are fine.
  */
-export function nodeKey(node: PlanNode, memo = new Map<PlanNode, string>()): string {
-  const hit = memo.get(node);
-  if (hit !== undefined) return hit;
-  const key =
-    node.kind === 'ret'
-      ? `r${node.value >>> 0}`
-      : `c(${node.arg},${node.word},${node.op},${node.mask >>> 0},${node.datum >>> 0},${nodeKey(node.then, memo)},${nodeKey(node.else, memo)})`;
-  memo.set(node, key);
-  return key;
+export class NodeKeys {
+  private readonly keys = new Map<PlanNode, string>();
+  private readonly ids = new Map<string, string>();
+
+  /** The key of `node`. */
+  key(node: PlanNode): string {
+    const hit = this.keys.get(node);
+    if (hit !== undefined) return hit;
+    const stack: PlanNode[] = [node];
+    while (stack.length > 0) {
+      const n = stack[stack.length - 1];
+      if (n === undefined) break;
+      if (this.keys.has(n)) {
+        stack.pop();
+        continue;
+      }
+      if (n.kind === 'ret') {
+        this.keys.set(n, `r${n.value >>> 0}`);
+        stack.pop();
+        continue;
+      }
+      const t = this.keys.get(n.then);
+      const e = this.keys.get(n.else);
+      if (t === undefined || e === undefined) {
+        if (e === undefined) stack.push(n.else);
+        if (t === undefined) stack.push(n.then);
+        continue;
+      }
+      const local = `c(${n.arg},${n.word},${n.op},${n.mask >>> 0},${n.datum >>> 0},${t},${e})`;
+      let id = this.ids.get(local);
+      if (id === undefined) {
+        id = `n${this.ids.size}`;
+        this.ids.set(local, id);
+      }
+      this.keys.set(n, id);
+      stack.pop();
+    }
+    const key = this.keys.get(node);
+    if (key === undefined) throw new Error('node key: root not keyed');
+    return key;
+  }
+}
+
+/** The structural key of `node` (see {@link NodeKeys}); pass one `keys` to compare nodes with each other. */
+export function nodeKey(node: PlanNode, keys: NodeKeys = new NodeKeys()): string {
+  return keys.key(node);
 }
 
 /** Key of a target for merging neighbours (leaves by return value, syscalls by DAG structure). */
-function targetKey(t: DispatchTarget, memo: Map<PlanNode, string>): string {
-  return t.kind === 'leaf' ? `r${t.leaf.value >>> 0}` : nodeKey(t.syscall.root, memo);
+function targetKey(t: DispatchTarget, keys: NodeKeys): string {
+  return t.kind === 'leaf' ? `r${t.leaf.value >>> 0}` : keys.key(t.syscall.root);
 }
 
 /**
@@ -160,7 +200,7 @@ export function sectionIntervals(section: ArchSection, badArch: PlanLeaf): NrInt
     }
   }
   const sorted = [...starts].sort((a, b) => a - b);
-  const memo = new Map<PlanNode, string>();
+  const memo = new NodeKeys();
   const out: { lo: number; hi: number; target: DispatchTarget; key: string }[] = [];
   for (let i = 0; i < sorted.length; i++) {
     const lo = sorted[i] ?? 0;

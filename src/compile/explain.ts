@@ -14,11 +14,11 @@ import {
   actionKind,
   SECCOMP_RET_ACTION_FULL,
   SECCOMP_RET_DATA,
-  SECCOMP_RET_ERRNO,
+  SECCOMP_RET_KILL_PROCESS,
   type SeccompActionKind,
   type SeccompData,
 } from '../bpf/seccomp.js';
-import { decide, runcActionValue, type ModelProfile } from './model.js';
+import { decide, kernelOutcome, MAX_ERRNO, runcActionValue, type ModelProfile } from './model.js';
 import type { DecisionOrigin, FilterPlan } from './plan.js';
 
 /** `EPERM` for 1, `errno 77` for numbers without a name (generic Linux numbering). */
@@ -26,12 +26,26 @@ function errnoLabel(errno: number): string {
   return errnoName(errno) ?? `errno ${errno}`;
 }
 
-/** `ERRNO(1) EPERM`, `ALLOW`, `KILL_THREAD`: the action with the errno named. */
+/**
+ * What the kernel does with a filter's return value (`__seccomp_filter`), in words: `ERRNO(1) EPERM`,
+ * `ALLOW`, `KILL_THREAD`. ERRNO data above MAX_ERRNO is capped (`min(data, MAX_ERRNO)`: the caller
+ * sees errno 4095), and an action value the kernel does not know kills the process; both say so.
+ */
 export function describeAction(value: number): string {
-  const base = formatReturnValue(value);
-  if ((value & SECCOMP_RET_ACTION_FULL) >>> 0 === SECCOMP_RET_ERRNO)
-    return `${base} ${errnoLabel(value & SECCOMP_RET_DATA)}`;
-  return base;
+  const o = kernelOutcome(value);
+  const action = (value & SECCOMP_RET_ACTION_FULL) >>> 0;
+  if (o.kind === 'errno') {
+    const data = value & SECCOMP_RET_DATA;
+    const errno = o.errno ?? data;
+    const base = `ERRNO(${errno}) ${errnoLabel(errno)}`;
+    return data === errno
+      ? base
+      : `${base} (the filter returns ERRNO(${data}); the kernel caps errno at ${MAX_ERRNO})`;
+  }
+  if (o.kind === 'kill_process' && action !== SECCOMP_RET_KILL_PROCESS) {
+    return `KILL_PROCESS (0x${(value >>> 0).toString(16)} is not a seccomp action; the kernel kills the process)`;
+  }
+  return formatReturnValue(value);
 }
 
 /** Syscall name of `nr` under an AUDIT_ARCH token (x32 by bit 30), or undefined. */
@@ -119,7 +133,7 @@ export function explainSyscall(
     syscall: abi ? syscallName(abi.name, data.nr >>> 0) : undefined,
     value: d.value,
     action: kind,
-    ...(kind === 'errno' ? { errno: d.value & SECCOMP_RET_DATA } : {}),
+    ...(kind === 'errno' ? { errno: kernelOutcome(d.value).errno ?? 0 } : {}),
     actionText: describeAction(d.value),
     origin: d.origin,
     reasoning: d.path,

@@ -978,6 +978,30 @@ type SymAcc =
   | { readonly kind: 'const'; readonly v: number }
   | { readonly kind: 'word'; readonly off: number; readonly mask: number };
 
+/** A symbolic state (program counter and accumulator) of the walk, keyed for memoisation. */
+interface StateRef {
+  readonly key: string;
+  readonly pc: number;
+  readonly acc: SymAcc;
+}
+
+/** Where an edge leads: a leaf already made, or a state still to walk. */
+type Ref = { readonly node: PlanNode } | StateRef;
+
+/** The result of a straight-line walk: an edge, or an argument comparison with its two edges. */
+type Shape =
+  | { readonly kind: 'ref'; readonly ref: Ref }
+  | {
+      readonly kind: 'cmp';
+      readonly arg: number;
+      readonly word: 'lo' | 'hi';
+      readonly op: 'eq' | 'gt' | 'ge' | 'set';
+      readonly mask: number;
+      readonly datum: number;
+      readonly then: Ref;
+      readonly else: Ref;
+    };
+
 /** How a leaf is made from a return value and the origin of the jump that led to it. */
 export type OriginLeaf = (value: number, origin: JumpOrigin | undefined) => PlanLeaf;
 
@@ -998,9 +1022,12 @@ function programDecisionFrom(
 ): PlanNode {
   const { insns } = prog;
   const memo = new Map<string, PlanNode>();
-  const keyOf = (a: SymAcc): string => (a.kind === 'const' ? `c${a.v}` : `w${a.off}:${a.mask}`);
+  const keyOf = (pc: number, a: SymAcc): string =>
+    a.kind === 'const' ? `${pc}|c${a.v}` : `${pc}|w${a.off}:${a.mask}`;
 
-  const edge = (pc: number, acc: SymAcc, origin: JumpOrigin | undefined): PlanNode => {
+  // The walk is iterative (an explicit stack) so that a chain of thousands of comparisons cannot
+  // exhaust the call stack; nodes are memoised per (pc, accumulator), so the DAG shares them.
+  const edge = (pc: number, acc: SymAcc, origin: JumpOrigin | undefined): Ref => {
     let p = pc;
     for (let guard = 0; guard <= insns.length; guard++) {
       const i = insns[p];
@@ -1009,20 +1036,17 @@ function programDecisionFrom(
         p = p + 1 + i.k;
         continue;
       }
-      if (i.code === OP_RET) return leaf(i.k >>> 0, origin);
-      return run(p, acc);
+      if (i.code === OP_RET) return { node: leaf(i.k >>> 0, origin) };
+      return { key: keyOf(p, acc), pc: p, acc };
     }
     throw new GenBpfError('gen_bpf port: jump loop');
   };
 
-  const run = (pc: number, acc0: SymAcc): PlanNode => {
-    const key = `${pc}|${keyOf(acc0)}`;
-    const hit = memo.get(key);
-    if (hit) return hit;
+  /** Straight-line walk from `pc` to the first edge or argument comparison. */
+  const walk = (pc: number, acc0: SymAcc): Shape => {
     let acc = acc0;
     let p = pc;
-    let out: PlanNode | undefined;
-    while (out === undefined) {
+    for (;;) {
       const i = insns[p];
       if (i === undefined) throw new GenBpfError('gen_bpf port: ran off the program');
       if (i.code === OP_LD) {
@@ -1042,10 +1066,8 @@ function programDecisionFrom(
         p++;
         continue;
       }
-      if (i.code === OP_JA || i.code === OP_RET) {
-        out = edge(p, acc, undefined);
-        break;
-      }
+      if (i.code === OP_JA || i.code === OP_RET)
+        return { kind: 'ref', ref: edge(p, acc, undefined) };
       if (bpfClass(i.code) !== BPF_JMP) {
         throw new GenBpfError(`gen_bpf port: unexpected opcode ${i.code}`);
       }
@@ -1056,8 +1078,7 @@ function programDecisionFrom(
       const fO = prog.jfOrigin[p];
       if (acc.kind === 'const') {
         const ok = jumpTaken(i.code, acc.v, i.k >>> 0);
-        out = edge(ok ? tPc : fPc, acc, ok ? tO : fO);
-        break;
+        return { kind: 'ref', ref: edge(ok ? tPc : fPc, acc, ok ? tO : fO) };
       }
       const rel = acc.off - 16;
       const arg = rel >> 3;
@@ -1066,7 +1087,7 @@ function programDecisionFrom(
       const then = edge(tPc, acc, tO);
       const els = edge(fPc, acc, fO);
       if (op === BPF_JSET) {
-        out = {
+        return {
           kind: 'cmp',
           arg,
           word,
@@ -1076,26 +1097,60 @@ function programDecisionFrom(
           then,
           else: els,
         };
-      } else {
-        const cmpOp = op === BPF_JEQ ? 'eq' : op === BPF_JGT ? 'gt' : op === BPF_JGE ? 'ge' : null;
-        if (cmpOp === null) throw new GenBpfError(`gen_bpf port: unexpected jump ${i.code}`);
-        out = {
-          kind: 'cmp',
-          arg,
-          word,
-          op: cmpOp,
-          mask: acc.mask,
-          datum: i.k >>> 0,
-          then,
-          else: els,
-        };
       }
+      const cmpOp = op === BPF_JEQ ? 'eq' : op === BPF_JGT ? 'gt' : op === BPF_JGE ? 'ge' : null;
+      if (cmpOp === null) throw new GenBpfError(`gen_bpf port: unexpected jump ${i.code}`);
+      return {
+        kind: 'cmp',
+        arg,
+        word,
+        op: cmpOp,
+        mask: acc.mask,
+        datum: i.k >>> 0,
+        then,
+        else: els,
+      };
     }
-    memo.set(key, out);
-    return out;
   };
 
-  return run(pc0, start);
+  const deref = (r: Ref): PlanNode => ('node' in r ? r.node : must(memo.get(r.key)));
+  const shapes = new Map<string, Shape>();
+  const stack: StateRef[] = [{ key: keyOf(pc0, start), pc: pc0, acc: start }];
+  while (stack.length > 0) {
+    const r = must(stack[stack.length - 1]);
+    if (memo.has(r.key)) {
+      stack.pop();
+      continue;
+    }
+    let shape = shapes.get(r.key);
+    if (shape === undefined) {
+      shape = walk(r.pc, r.acc);
+      shapes.set(r.key, shape);
+    }
+    const deps = shape.kind === 'ref' ? [shape.ref] : [shape.else, shape.then];
+    const missing = deps.filter((d): d is StateRef => 'key' in d && !memo.has(d.key));
+    if (missing.length > 0) {
+      stack.push(...missing);
+      continue;
+    }
+    const node: PlanNode =
+      shape.kind === 'ref'
+        ? deref(shape.ref)
+        : {
+            kind: 'cmp',
+            arg: shape.arg,
+            word: shape.word,
+            op: shape.op,
+            mask: shape.mask,
+            datum: shape.datum,
+            then: deref(shape.then),
+            else: deref(shape.else),
+          };
+    memo.set(r.key, node);
+    shapes.delete(r.key);
+    stack.pop();
+  }
+  return must(memo.get(keyOf(pc0, start)));
 }
 
 /** Index of the first element of the ascending `a` that is >= `v`. */

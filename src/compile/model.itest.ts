@@ -347,6 +347,64 @@ describe.skipIf(!enabled)('decision model vs libseccomp 2.5.4 (python3-seccomp)'
     expect(probes).toBeGreaterThan(1_000_000);
   });
 
+  test('deep and wide argument trees (libseccomp 05-sim-long_jumps, 3,000 rules on one syscall): same program, same decisions', () => {
+    const rule = (
+      name: string,
+      i: number,
+      args: ArgCondition[],
+      action: ActionName = 'SCMP_ACT_ALLOW',
+    ): ModelSyscallRule => ({ names: [name], action, args, pointer: `/syscalls/${i}` });
+    const cond = (index: number, op: ArgCondition['op'], value: bigint): ArgCondition => ({
+      index,
+      op,
+      value,
+      valueTwo: 0n,
+    });
+    // libseccomp's tests/05-sim-long_jumps.c: chdir with three conditions per rule, between two
+    // unconditional rules (nine such rules crashed the dispatch key; eight took 0.6 s).
+    const longJumps = (n: number): ModelProfile => ({
+      defaultAction: 'SCMP_ACT_KILL',
+      architectures: ['SCMP_ARCH_X86_64'],
+      syscalls: [
+        rule('brk', 0, []),
+        ...Array.from({ length: n }, (_, i) =>
+          rule('chdir', i + 1, [
+            cond(0, 'SCMP_CMP_EQ', BigInt(i)),
+            cond(1, 'SCMP_CMP_NE', 0n),
+            cond(2, 'SCMP_CMP_LT', 80n),
+          ]),
+        ),
+        rule('close', n + 1, []),
+      ],
+    });
+    // 3,000 argument rules on one syscall (crashed the lifter's recursion).
+    const wide: ModelProfile = {
+      defaultAction: 'SCMP_ACT_ERRNO',
+      architectures: ['SCMP_ARCH_X86_64'],
+      syscalls: Array.from({ length: 3000 }, (_, i) =>
+        rule('personality', i, [cond(0, 'SCMP_CMP_EQ', BigInt(i))]),
+      ),
+    };
+    const cases: Case[] = [9, 30, 100].flatMap((n) =>
+      ([1, 2] as const).map((optimize) => ({
+        native: 'x86_64' as const,
+        profile: longJumps(n),
+        optimize,
+      })),
+    );
+    cases.push({ native: 'x86_64', profile: wide, optimize: 1 });
+    const before = { programs, failures: failures.length };
+    const answers = oracle.libseccompExportBatch(
+      cases.map((c) => ({ profile: c.profile, opts: { native: c.native, optimize: c.optimize } })),
+      python,
+    );
+    cases.forEach((c, i) => {
+      checkCase(c, must(answers[i]), 4);
+    });
+    expect(failures.slice(before.failures, before.failures + 2).join('\n\n')).toBe('');
+    expect(programs - before.programs).toBe(cases.length);
+  });
+
   test('real-world profiles (shared corpus, three hosts, both optimize levels): same program, same decisions', () => {
     const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
     const dir = path.join(root, 'test/fixtures/corpus/profiles');

@@ -138,6 +138,26 @@ describe('sysgate explain', () => {
     expect(k.stdout).toContain('KILL_PROCESS');
   });
 
+  test.each([
+    [0x50000 + 4096, 'ERRNO(4095)', 'the kernel caps errno at 4095'],
+    [0x5ffff, 'ERRNO(4095)', 'the filter returns ERRNO(65535)'],
+    [0x50000 + 4095, 'ERRNO(4095)', undefined],
+    [0x10000, 'KILL_PROCESS', '0x10000 is not a seccomp action'],
+    [0x7ffe0000, 'KILL_PROCESS', 'the kernel kills the process'],
+  ])('--bpf prints what the kernel does with return value %i', async (k, action, why) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sysgate-explain-'));
+    const file = join(dir, 'ret.bpf');
+    const insn = Buffer.alloc(8);
+    insn.writeUInt16LE(0x06, 0);
+    insn.writeUInt32LE(k, 4);
+    writeFileSync(file, insn);
+    const r = await runCli(['explain', '--bpf', file, 'getpid', '--arch', 'x86_64']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`getpid() on x86_64: ${action}`);
+    if (why !== undefined) expect(r.stdout).toContain(why);
+    else expect(r.stdout).not.toContain('caps');
+  });
+
   test('bad input exits 2', async () => {
     expect((await runCli(['explain', fixture, 'no_such_call', ...base])).code).toBe(2);
     expect((await runCli(['explain', fixture, 'socket', 'AF_NOPE', ...base])).code).toBe(2);
