@@ -2,7 +2,7 @@
 // Installs what is missing and builds, so that `npm start`, `npm test` and `npm run bench` work on a
 // fresh Debian 12 + Node 20 machine as root. Idempotent and quick when everything is in place.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,10 +37,25 @@ if (missing.length > 0) {
   }
 }
 
-// 2. npm dependencies.
-const lockMtime = existsSync('package-lock.json') ? statSync('package-lock.json').mtimeMs : 0;
-const marker = 'node_modules/.package-lock.json';
-if (!existsSync(marker) || statSync(marker).mtimeMs < lockMtime) {
+// 2. npm dependencies, installed again only when node_modules does not hold what the lockfile pins
+// (npm's own record of node_modules, node_modules/.package-lock.json, compared package by package;
+// packages for other platforms are optional and absent).
+const readPackages = (file) => JSON.parse(readFileSync(file, 'utf8')).packages ?? {};
+const depsCurrent = () => {
+  try {
+    const want = readPackages('package-lock.json');
+    const have = readPackages('node_modules/.package-lock.json');
+    const same = (k) =>
+      want[k]?.version === have[k]?.version && want[k]?.integrity === have[k]?.integrity;
+    return (
+      Object.keys(have).every(same) &&
+      Object.keys(want).every((k) => k === '' || k in have || want[k].optional === true)
+    );
+  } catch {
+    return false;
+  }
+};
+if (!depsCurrent()) {
   log('installing npm dependencies');
   run('npm', ['ci', '--no-audit', '--no-fund']);
 }
@@ -48,6 +63,10 @@ if (!existsSync(marker) || statSync(marker).mtimeMs < lockMtime) {
 // 3. Build TypeScript and the C helpers.
 log('building');
 run(join('node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json']);
+// tsc writes plain files; `npx sysgate` in the checkout runs the bin directly, so it must be executable.
+for (const bin of Object.values(JSON.parse(readFileSync('package.json', 'utf8')).bin ?? {})) {
+  chmodSync(bin, 0o755);
+}
 if (existsSync('native/Makefile')) run('make', ['-s', '-C', 'native']);
 if (existsSync('bench') && existsSync('tsconfig.bench.json') && process.argv.includes('--bench')) {
   run(join('node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.bench.json']);

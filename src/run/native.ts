@@ -1,23 +1,55 @@
 /**
- * Where the native helpers built by `make -C native` live. The path is resolved from this module's
- * location, which is two levels below the package root both in `src/run/` and in `dist/run/`.
+ * Where the static syscall prober lives. A checkout builds it from source with `make -C native` into
+ * `native/build/`; the npm package ships it prebuilt for each architecture it supports
+ * (`native/prebuilt/ARCH/`, made by `make -C native prebuilt` when the package is packed). Paths are
+ * resolved from this module's location, two levels below the package root both in `src/run/` and in
+ * `dist/run/`.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { RuntimeError } from '../errors.js';
 
-/** Directory holding the native build output (`native/build`). */
-export function nativeBuildDir(): string {
-  return fileURLToPath(new URL('../../native/build', import.meta.url));
+/** The package's `native/` directory. */
+function nativeRoot(): string {
+  return fileURLToPath(new URL('../../native', import.meta.url));
 }
 
-/** Absolute path of the static syscall prober; throws `RuntimeError` when it has not been built. */
+/**
+ * Node's `process.arch` -> the folder of `native/prebuilt/` holding its prober (the Makefile's
+ * `PREBUILT_ARCHES`, named as GNU target triples name them).
+ */
+const PREBUILT: Readonly<Partial<Record<string, string>>> = { x64: 'x86_64', arm64: 'aarch64' };
+
+/**
+ * Directory holding the host's prober (mounted into sandboxes, where it runs as `prober`): the
+ * checkout's `native/build` when it has been built, else the packaged `native/prebuilt/ARCH`, else
+ * `native/build` (for which `proberPath` explains how to build it).
+ */
+export function nativeBuildDir(): string {
+  const built = `${nativeRoot()}/build`;
+  if (existsSync(`${built}/prober`)) return built;
+  const arch = PREBUILT[process.arch];
+  const prebuilt = arch === undefined ? undefined : `${nativeRoot()}/prebuilt/${arch}`;
+  if (prebuilt !== undefined && existsSync(`${prebuilt}/prober`)) return prebuilt;
+  return built;
+}
+
+/** Absolute path of the static syscall prober; throws `RuntimeError` (exit 3) when there is none. */
 export function proberPath(override?: string): string {
-  const p = override ?? `${nativeBuildDir()}/prober`;
+  if (override !== undefined) {
+    if (!existsSync(override)) throw new RuntimeError('prober', `no syscall prober at ${override}`);
+    return override;
+  }
+  const p = `${nativeBuildDir()}/prober`;
   if (!existsSync(p)) {
+    const packaged = existsSync(`${nativeRoot()}/prebuilt`);
+    const why =
+      packaged && PREBUILT[process.arch] === undefined
+        ? `this package has no prebuilt syscall prober for ${process.arch} (only for ${Object.values(PREBUILT).join(' and ')})`
+        : `the syscall prober is not built (${p})`;
     throw new RuntimeError(
       'prober',
-      `the syscall prober is not built (${p}); run \`make -C native\` (needs gcc and libc6-dev)`,
+      `${why}; build it from source with \`make -C ${nativeRoot()}\` (needs gcc, make and the static C library: libc6-dev on Debian)`,
     );
   }
   return p;
