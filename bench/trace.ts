@@ -22,7 +22,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, mkdirSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { hostArch } from '../src/cli/commands/syscalls.js';
+import { hostArch } from '../src/arch/host.js';
 import { record } from '../src/generate/record.js';
 import { writeAuditLog, writeStraceLog, type GeneratedLog } from './lib-trace-data.js';
 

@@ -3,3 +3,4 @@ export * from './types.js';
 export * from './arches.js';
 export * from './syscalls.js';
 export * from './constants.js';
+export * from './host.js';

@@ -1,10 +1,13 @@
 /**
  * Host options shared by every command that resolves a profile for a host (`--arch`, `--caps`,
- * `--kernel`, `--libseccomp`), and loading a profile for such a host.
+ * `--kernel`, `--libseccomp`): registered by {@link addHostOptions}, parsed here, and loading a
+ * profile for such a host.
  */
 import { existsSync } from 'node:fs';
 import { release } from 'node:os';
-import { CAPABILITIES, resolveArch, type ArchName } from '../arch/index.js';
+import type { Command } from 'commander';
+import { CAPABILITIES, resolveArch, type ArchInfo, type ArchName } from '../arch/index.js';
+import { hostEndian } from '../bpf/index.js';
 import { DOCKER_DEFAULT_CAPABILITIES } from '../kb/index.js';
 import type { LibseccompVersion } from '../arch/syscalls.js';
 import { ProfileError, UsageError, type ProfileIssue } from '../errors.js';
@@ -15,9 +18,11 @@ import {
   type ResolvedProfile,
   type ResolveHost,
 } from '../profile/resolve.js';
+import { toDocker } from '../profile/convert/docker.js';
 import type { LoadedProfile } from '../profile/types.js';
+import { preparePolicy, type EnginePolicy } from '../run/suite-engine.js';
 import { err, readInput } from './io.js';
-import { hostArch } from './commands/syscalls.js';
+import { hostArch } from '../arch/host.js';
 
 /** Options shared by every command that resolves a profile for a host. */
 export interface HostOptions {
@@ -25,6 +30,51 @@ export interface HostOptions {
   caps?: string | undefined;
   kernel?: string | undefined;
   libseccomp?: string | undefined;
+}
+
+/** How one command takes the host options. */
+export interface HostOptionSpec {
+  /** The flag naming the host architecture: `--arch`, or `--host` where `--arch` names a call's ABI. */
+  readonly archFlag?: '--arch' | '--host';
+  /** What the architecture defaults to, for the help (default: this machine). */
+  readonly archDefault?: string;
+  /** Whether the command takes `--libseccomp` (default: yes). */
+  readonly libseccomp?: boolean;
+  /** Which outputs the options apply to, as a help prefix (e.g. `oci/c`). */
+  readonly scope?: string;
+}
+
+/** Register the host options on a command, with one wording and one default for every command. */
+export function addHostOptions(cmd: Command, spec: HostOptionSpec = {}): Command {
+  const scope = spec.scope === undefined ? '' : `${spec.scope}: `;
+  cmd
+    .option(
+      `${spec.archFlag ?? '--arch'} <arch>`,
+      `${scope}host architecture (x86_64, aarch64, amd64, arm64, ...); default: ${spec.archDefault ?? 'this machine'}`,
+    )
+    .option(
+      '--caps <list>',
+      `${scope}container bounding capabilities: 'none', 'default' (Docker's 14), 'all', or a list like default,CAP_SYS_ADMIN; default: Docker's`,
+    )
+    .option(
+      '--kernel <X.Y>',
+      `${scope}host kernel version, for minKernel; default: the running kernel`,
+    );
+  if (spec.libseccomp ?? true) addLibseccompOption(cmd);
+  return cmd;
+}
+
+/** Register `--libseccomp`: the libseccomp whose syscall table runc links against. */
+export function addLibseccompOption(
+  cmd: Command,
+  defaultVersion: LibseccompVersion = '2.5.4',
+  purpose = 'syscall table runc links against',
+): Command {
+  return cmd.option(
+    '--libseccomp <version>',
+    `libseccomp ${purpose}: 2.5.4 or 2.6`,
+    defaultVersion,
+  );
 }
 
 /**
@@ -145,4 +195,28 @@ export function loadForHost(file: string, opts: HostOptions): LoadedForHost {
       'seccomp-off',
     );
   return { loaded, resolved, arch: host.arch, libseccomp };
+}
+
+/** Load a profile for the host the options describe and prepare it for every engine. */
+export function loadPolicy(file: string, opts: HostOptions): EnginePolicy {
+  const host = loadForHost(file, opts);
+  const document = JSON.parse(toDocker(host.loaded.profile)) as object;
+  return preparePolicy(file, document, host.resolved, host.arch, host.libseccomp);
+}
+
+/** One sentence describing the host, for stderr notes. */
+export function describeHost(host: ResolveHost): string {
+  const caps = host.caps.length === 0 ? 'no caps' : `${host.caps.length} cap(s)`;
+  return `${host.arch}, ${caps}, kernel ${host.kernel.major}.${host.kernel.minor}`;
+}
+
+/** Parse `--endian` (little, big, host). */
+export function parseEndian(
+  text: string | undefined,
+  arch: ArchInfo | undefined,
+): 'little' | 'big' {
+  if (text === undefined) return arch?.endian ?? hostEndian();
+  if (text === 'host') return hostEndian();
+  if (text === 'little' || text === 'big') return text;
+  throw new UsageError(`--endian must be little, big or host, not '${text}'`);
 }

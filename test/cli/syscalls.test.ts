@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { hostArch } from '../../src/cli/commands/syscalls.js';
+import { hostArch } from '../../src/arch/host.js';
 import { main } from '../../src/cli/main.js';
 
 interface Run {
@@ -197,26 +197,5 @@ describe('sysgate syscalls errors', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Examples:');
     expect(r.stdout).toContain('sysgate syscalls --arch aarch64 openat');
-  });
-});
-
-describe('hostArch', () => {
-  test.each([
-    ['x64', true, 'x86_64'],
-    ['ia32', true, 'x86'],
-    ['arm64', true, 'aarch64'],
-    ['arm', true, 'arm'],
-    ['ppc64', true, 'ppc64le'],
-    ['ppc64', false, 'ppc64'],
-    ['s390x', false, 's390x'],
-    ['riscv64', true, 'riscv64'],
-    ['loong64', true, 'loongarch64'],
-    ['mips64el', true, 'mipsel64'],
-  ])('%s (LE %s) -> %s', (nodeArch, le, want) => {
-    expect(hostArch(nodeArch, le)).toBe(want);
-  });
-
-  test('an unknown host arch asks for --arch', () => {
-    expect(() => hostArch('wasm32')).toThrow(/pass --arch/);
   });
 });

@@ -3,10 +3,10 @@ import { resolveArch } from '../../arch/index.js';
 import { UsageError } from '../../errors.js';
 import { advise, record, shortCap, type Evidence } from '../../generate/index.js';
 import { EXIT, requestExit } from '../exit.js';
-import { parseCaps, parseKernel } from '../host.js';
+import { addHostOptions, parseCaps, parseKernel } from '../host.js';
 import { err, out, outJson, paint } from '../io.js';
-import { readInputsAsEvidence } from './generate.js';
-import { hostArch } from './syscalls.js';
+import { readInputsAsEvidence } from '../generate-options.js';
+import { hostArch } from '../../arch/host.js';
 
 interface AdviseOptions {
   from?: string[];
@@ -18,23 +18,14 @@ interface AdviseOptions {
 
 /** `sysgate advise`: does a workload need anything beyond Docker's default seccomp profile and caps? */
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('advise')
     .description(
       "would a workload run under Docker's default seccomp profile and default capabilities? If not, the smallest change",
     )
     .argument('[command...]', 'record this command first (after --) instead of --from')
-    .option('--from <file...>', "evidence, strace logs or audit logs ('-' for stdin)")
-    .option(
-      '--kernel <X.Y>',
-      "the Docker host's kernel (default: the running one); ptrace needs 4.8",
-    )
-    .option(
-      '--caps <list>',
-      "the container's capabilities: 'default' (Docker's 14) or a list",
-      'default',
-    )
-    .option('--arch <arch>', 'the Docker host architecture (default: the recorded host)')
+    .option('--from <file...>', "evidence, strace logs or audit logs ('-' for stdin)");
+  addHostOptions(cmd, { archDefault: 'the recorded host', libseccomp: false })
     .option('--json', 'print the advice as JSON')
     .addHelpText(
       'after',

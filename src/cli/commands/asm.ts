@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { resolveArch } from '../../arch/index.js';
 import { assemble, encodeProgram, validate } from '../../bpf/index.js';
 import { UsageError } from '../../errors.js';
+import { parseEndian } from '../host.js';
 import { readInput, writeOutput } from '../io.js';
-import { parseEndian } from './disasm.js';
 
 /** Options of `sysgate asm`. */
 interface AsmCliOptions {

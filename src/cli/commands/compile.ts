@@ -6,7 +6,7 @@ import { compileProfile, type CompileResult } from '../../compile/compile.js';
 import { symbolicAnnotator } from '../../compile/explain.js';
 import { formatStats } from '../../compile/stats.js';
 import { UsageError } from '../../errors.js';
-import { loadForHost, type HostOptions } from '../host.js';
+import { addHostOptions, loadForHost, type HostOptions } from '../host.js';
 import { err, out, toJson, writeOutput } from '../io.js';
 
 /** Output formats of `sysgate compile`. */
@@ -76,17 +76,11 @@ interface CompileCliOptions extends HostOptions {
 
 /** `sysgate compile`: a profile to a classic BPF filter. */
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('compile')
     .description('compile a profile to an optimised classic BPF seccomp filter for one host')
-    .argument('<profile>', "profile file ('-' for stdin)")
-    .option('--arch <arch>', 'host architecture (default: this machine)')
-    .option(
-      '--caps <list>',
-      "container bounding capabilities, comma separated, or 'none' (default: Docker's)",
-    )
-    .option('--kernel <X.Y>', 'kernel version for minKernel (default: the running kernel)')
-    .option('--libseccomp <version>', 'libseccomp syscall table: 2.5.4 or 2.6', '2.5.4')
+    .argument('<profile>', "profile file ('-' for stdin)");
+  addHostOptions(cmd)
     .option('--format <format>', `output format: ${COMPILE_FORMATS.join(', ')}`, 'disasm')
     .option('-o, --output <file>', "write to FILE (atomically) instead of stdout ('-')")
     .option(

@@ -5,8 +5,14 @@ import { toC, toDocker, toOci, toSpo, type SpoApiVersion } from '../../profile/c
 import { resolvedToProfile, type ResolvedProfile } from '../../profile/resolve.js';
 import type { LoadedProfile, Profile } from '../../profile/types.js';
 import { err, writeOutput } from '../io.js';
-import { hostFromOptions, readProfile, resolveLoaded, type HostOptions } from '../host.js';
-import { describeHost } from './resolve.js';
+import {
+  addHostOptions,
+  describeHost,
+  hostFromOptions,
+  readProfile,
+  resolveLoaded,
+  type HostOptions,
+} from '../host.js';
 
 /** The output formats of `convert`. */
 const TARGETS = ['docker', 'oci', 'spo', 'c'] as const;
@@ -83,24 +89,15 @@ function convert(loaded: LoadedProfile, target: Target, opts: ConvertOptions): s
 
 /** `sysgate convert IN --to FORMAT`: Docker JSON, OCI linux.seccomp, SPO SeccompProfile or a C program. */
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('convert')
     .description(
       'convert a profile to Docker JSON, OCI linux.seccomp, a Kubernetes SeccompProfile or a libseccomp C program',
     )
     .argument('<in>', "profile file ('-' for stdin), any supported format")
     .requiredOption('--to <format>', `output format: ${TARGETS.join(', ')}`)
-    .option('-o, --output <file>', 'write to FILE (atomically) instead of stdout')
-    .option(
-      '--arch <arch>',
-      'oci/c (and spo when needed): native arch of the Docker host; default: this machine',
-    )
-    .option(
-      '--caps <list>',
-      "oci/c: container bounding caps ('none', 'default', 'all' or a list)",
-      'default',
-    )
-    .option('--kernel <X.Y>', 'oci/c: host kernel version; default: the running kernel')
+    .option('-o, --output <file>', 'write to FILE (atomically) instead of stdout');
+  addHostOptions(cmd, { scope: 'oci/c', libseccomp: false })
     .option('--name <name>', 'spo: metadata.name (default: the document or file name)')
     .option('--api-version <v>', 'spo: v1beta1 or v1', 'v1beta1')
     .addHelpText(

@@ -34,7 +34,7 @@ import { runProbes } from '../../run/probe.js';
 import { formatOutcome } from '../../run/probe-format.js';
 import { requestExit, EXIT } from '../exit.js';
 import { out, paint, writeOutput } from '../io.js';
-import { hostArch } from './syscalls.js';
+import { hostArch } from '../../arch/host.js';
 
 /** The demo workload: what the seeds' Python checks do (json, files, hashlib, a thread, a subprocess, AF_UNIX). */
 const WORKLOAD = `

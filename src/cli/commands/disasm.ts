@@ -15,11 +15,11 @@ import {
   decodeProgram,
   disassemble,
   disassembleLines,
-  hostEndian,
   type Annotator,
   type Instruction,
 } from '../../bpf/index.js';
 import { UsageError } from '../../errors.js';
+import { parseEndian } from '../host.js';
 import { err, out, outJson, paint, readInputBytes } from '../io.js';
 
 /** Options of `sysgate disasm`. */
@@ -33,17 +33,6 @@ interface DisasmCliOptions {
 const ERRNO_NAMES: ReadonlyMap<number, string> = new Map(
   Object.entries(osConstants.errno).map(([name, nr]) => [nr, name]),
 );
-
-/** Parse `--endian` (little, big, host). */
-export function parseEndian(
-  text: string | undefined,
-  arch: ArchInfo | undefined,
-): 'little' | 'big' {
-  if (text === undefined) return arch?.endian ?? hostEndian();
-  if (text === 'host') return hostEndian();
-  if (text === 'little' || text === 'big') return text;
-  throw new UsageError(`--endian must be little, big or host, not '${text}'`);
-}
 
 /**
  * Read a filter: raw `struct sock_filter` bytes, or hex text (whitespace ignored, optional `0x`

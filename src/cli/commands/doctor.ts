@@ -4,9 +4,8 @@ import { pickEngine } from '../../run/detect.js';
 import { diagnose } from '../../diagnose/doctor.js';
 import { describeExit } from '../../suite/suite-run.js';
 import { EXIT, requestExit } from '../exit.js';
-import type { HostOptions } from '../host.js';
+import { addHostOptions, loadPolicy, type HostOptions } from '../host.js';
 import { out, outJson, paint, toJson } from '../io.js';
-import { loadPolicy } from './test.js';
 
 interface DoctorCliOptions extends HostOptions {
   readonly profile?: string;
@@ -16,7 +15,7 @@ interface DoctorCliOptions extends HostOptions {
 
 /** `sysgate doctor --profile P -- CMD`: find out whether, and which, seccomp refusals break a workload. */
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('doctor')
     .description(
       'find out why a workload fails under a profile: which syscalls it refuses, their risk and the smallest rule to allow them',
@@ -28,11 +27,8 @@ export function register(program: Command): void {
       "auto, bwrap, runc, crun or docker (docker/runc/crun: traced in sysgate's image)",
       'bwrap',
     )
-    .option('--json', 'print the diagnosis as JSON')
-    .option('--arch <arch>', 'host architecture (default: this machine)')
-    .option('--caps <list>', "container capabilities for profile resolution (default: Docker's)")
-    .option('--kernel <X.Y>', 'kernel version for minKernel (default: the running kernel)')
-    .option('--libseccomp <version>', 'libseccomp syscall table: 2.5.4 or 2.6', '2.5.4')
+    .option('--json', 'print the diagnosis as JSON');
+  addHostOptions(cmd)
     .addHelpText(
       'after',
       `

@@ -21,8 +21,8 @@ import {
 import type { DecisionOrigin } from '../../compile/plan.js';
 import { UsageError } from '../../errors.js';
 import { out, outJson, readInputBytes } from '../io.js';
-import { loadForHost, type HostOptions } from '../host.js';
-import { hostArch } from './syscalls.js';
+import { addHostOptions, loadForHost, type HostOptions } from '../host.js';
+import { hostArch } from '../../arch/host.js';
 
 /** Resolve a syscall name or number on an ABI to `seccomp_data.nr`. */
 export function syscallNr(abi: ArchInfo, text: string): number {
@@ -78,21 +78,15 @@ interface ExplainCliOptions extends HostOptions {
 
 /** `sysgate explain`: what a profile (or a raw filter) does with one syscall, and why. */
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('explain')
     .description(
       'explain the action a profile or raw filter takes for one syscall, the rule and the BPF path',
     )
     .argument('[profile]', "profile file ('-' for stdin); omit with --bpf")
     .argument('[syscall_and_args...]', 'syscall name or number, then up to six arguments')
-    .option('--arch <abi>', 'ABI the syscall is made under (default: the host)')
-    .option('--host <arch>', 'host architecture the filter is built for (default: this machine)')
-    .option(
-      '--caps <list>',
-      "container bounding capabilities, comma separated, or 'none' (default: Docker's)",
-    )
-    .option('--kernel <X.Y>', 'kernel version for minKernel (default: the running kernel)')
-    .option('--libseccomp <version>', 'libseccomp syscall table: 2.5.4 or 2.6', '2.5.4')
+    .option('--arch <abi>', 'ABI the syscall is made under (default: the host)');
+  addHostOptions(cmd, { archFlag: '--host' })
     .option(
       '--bpf <file>',
       'explain a raw struct sock_filter[] file (host byte order) instead of a profile',

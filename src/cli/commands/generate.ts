@@ -1,110 +1,17 @@
 import type { Command } from 'commander';
-import { resolveArch, type ArchName } from '../../arch/index.js';
+import { resolveArch } from '../../arch/index.js';
 import { UsageError } from '../../errors.js';
+import { writeEvidence } from '../../generate/index.js';
 import {
-  generateProfile,
-  ingest,
-  mergeEvidence,
-  writeEvidence,
-  type Evidence,
-  type GenerateOptions,
-} from '../../generate/index.js';
-import { checkProfile, writeProfile, type Profile } from '../../profile/index.js';
+  addGenerateOptions,
+  describeProfile,
+  generateOptionsFrom,
+  readInputsAsEvidence,
+  renderGenerated,
+  type GenerateCliOptions,
+} from '../generate-options.js';
 import { err, writeOutput } from '../io.js';
-import { hostArch } from './syscalls.js';
-
-/** The generation options every generating command takes. */
-export interface GenerateCliOptions {
-  mode?: string;
-  target?: string;
-  errno?: string;
-  arch?: string;
-}
-
-/** Add `--mode`, `--target`, `--errno` and `--arch` to a command. */
-export function addGenerateOptions(cmd: Command): Command {
-  return cmd
-    .option(
-      '--mode <mode>',
-      'enforce (default ERRNO), audit (default LOG, critical syscalls still refused) or kill (default KILL_PROCESS)',
-      'enforce',
-    )
-    .option(
-      '--target <target>',
-      'bare (loaded right before the workload, e.g. bubblewrap) or docker (adds what runc needs after loading the filter)',
-      'bare',
-    )
-    .option('--errno <name>', 'errno for refused calls in enforce mode: EPERM or ENOSYS', 'EPERM')
-    .option(
-      '--arch <arch>',
-      'architecture the profile is for (default: the recorded host); names are mapped across tables',
-    );
-}
-
-/** Turn the CLI's generation options into library options. */
-export function generateOptionsFrom(opts: GenerateCliOptions): GenerateOptions {
-  const mode = opts.mode ?? 'enforce';
-  if (mode !== 'enforce' && mode !== 'audit' && mode !== 'kill')
-    throw new UsageError(`--mode must be enforce, audit or kill, not '${mode}'`);
-  const target = opts.target ?? 'bare';
-  if (target !== 'bare' && target !== 'docker')
-    throw new UsageError(`--target must be bare or docker, not '${target}'`);
-  const errno = (opts.errno ?? 'EPERM').toUpperCase();
-  if (errno !== 'EPERM' && errno !== 'ENOSYS')
-    throw new UsageError(`--errno must be EPERM or ENOSYS, not '${opts.errno ?? ''}'`);
-  return {
-    mode,
-    target,
-    errno,
-    ...(opts.arch !== undefined ? { arch: resolveArch(opts.arch).name } : {}),
-  };
-}
-
-/** Generate, check (an error would be a sysgate bug) and serialise a profile. */
-export function renderGenerated(
-  evidence: Evidence,
-  opts: GenerateOptions,
-): { profile: Profile; text: string } {
-  const profile = generateProfile(evidence, opts);
-  const errors = checkProfile(profile).filter((i) => i.severity === 'error');
-  if (errors.length > 0)
-    throw new Error(
-      `generated profile fails the checker: ${errors.map((e) => e.message).join('; ')}`,
-    );
-  return { profile, text: writeProfile(profile) };
-}
-
-/** One line describing a generated profile, for stderr. */
-export function describeProfile(profile: Profile): string {
-  const allowed = new Set(
-    profile.syscalls.filter((r) => r.action === 'SCMP_ACT_ALLOW').flatMap((r) => r.names),
-  );
-  return `${allowed.size} syscalls allowed in ${profile.syscalls.length} rules, default ${profile.defaultAction ?? 'none'}`;
-}
-
-/** Read every `--from` input (`-` is stdin) as evidence and merge them. */
-export async function readInputsAsEvidence(
-  files: readonly string[],
-  host: ArchName,
-): Promise<Evidence> {
-  const list: Evidence[] = [];
-  let warnings = 0;
-  for (const f of files) {
-    const src =
-      f === '-' ? { name: '-', stream: process.stdin as AsyncIterable<Buffer> } : { name: f };
-    list.push(
-      await ingest(src, {
-        host,
-        onWarning: (m) => {
-          warnings++;
-          if (warnings <= 10) err(`warning: ${m}`);
-        },
-      }),
-    );
-  }
-  if (warnings > 10) err(`warning: ${warnings - 10} more warnings`);
-  return mergeEvidence(list);
-}
+import { hostArch } from '../../arch/host.js';
 
 interface GenerateCmdOptions extends GenerateCliOptions {
   from?: string[];

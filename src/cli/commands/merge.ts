@@ -3,7 +3,7 @@ import { UsageError } from '../../errors.js';
 import { mergeEvidence, mergeProfiles, readEvidence, writeEvidence } from '../../generate/index.js';
 import { loadProfile, writeProfile } from '../../profile/index.js';
 import { err, readInput, writeOutput } from '../io.js';
-import { describeProfile } from './generate.js';
+import { describeProfile } from '../generate-options.js';
 
 interface MergeOptions {
   output?: string;

@@ -9,8 +9,8 @@ import {
   generateOptionsFrom,
   renderGenerated,
   type GenerateCliOptions,
-} from './generate.js';
-import { hostArch } from './syscalls.js';
+} from '../generate-options.js';
+import { hostArch } from '../../arch/host.js';
 
 interface RecordCmdOptions extends GenerateCliOptions {
   output?: string;

@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
 import { stringifyJson, toOci, toOciObject } from '../../profile/convert/index.js';
-import { dockerNativeArch, type ResolveHost } from '../../profile/resolve.js';
-import { hostFromOptions, readProfile, resolveLoaded, type HostOptions } from '../host.js';
+import { dockerNativeArch } from '../../profile/resolve.js';
+import {
+  addHostOptions,
+  hostFromOptions,
+  readProfile,
+  resolveLoaded,
+  type HostOptions,
+} from '../host.js';
 import { err, writeOutput } from '../io.js';
-
-/** One sentence describing the host, for stderr notes. */
-export function describeHost(host: ResolveHost): string {
-  const caps = host.caps.length === 0 ? 'no caps' : `${host.caps.length} cap(s)`;
-  return `${host.arch}, ${caps}, kernel ${host.kernel.major}.${host.kernel.minor}`;
-}
 
 interface ResolveOptions extends HostOptions {
   json?: boolean;
@@ -17,22 +17,13 @@ interface ResolveOptions extends HostOptions {
 
 /** `sysgate resolve PROFILE`: apply moby's includes/excludes and archMap, print the OCI profile. */
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('resolve')
     .description(
       "apply a Docker profile's includes/excludes and archMap as the Docker daemon does, and print the plain OCI profile runc receives",
     )
-    .argument('<profile>', "profile file ('-' for stdin), any supported format")
-    .option(
-      '--arch <arch>',
-      'native arch of the Docker host (x86_64, aarch64, amd64, arm64, ...); default: this machine',
-    )
-    .option(
-      '--caps <list>',
-      "container bounding caps: 'none', 'default' (Docker's 14), 'all', or a list like default,CAP_SYS_ADMIN",
-      'default',
-    )
-    .option('--kernel <X.Y>', 'kernel version of the host; default: the running kernel')
+    .argument('<profile>', "profile file ('-' for stdin), any supported format");
+  addHostOptions(cmd, { libseccomp: false })
     .option(
       '--json',
       'print host, OCI profile, source pointer of each kept rule and the dropped rules with reasons',

@@ -3,8 +3,7 @@ import { UsageError } from '../../errors.js';
 import { pickEngine } from '../../run/detect.js';
 import { runSandboxedInteractive } from '../../run/suite-engine.js';
 import { requestExit, type ExitCode } from '../exit.js';
-import type { HostOptions } from '../host.js';
-import { loadPolicy } from './test.js';
+import { addHostOptions, loadPolicy, type HostOptions } from '../host.js';
 
 interface RunCliOptions extends HostOptions {
   readonly profile?: string;
@@ -32,7 +31,7 @@ function parseBind(text: string): { source: string; target: string; readOnly: bo
 
 /** `sysgate run --profile P -- CMD`: run a command under a profile on a real engine. */
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('run')
     .description(
       'run a command under a profile on a real engine (bwrap, runc, crun or docker), forwarding stdio and exit status',
@@ -42,11 +41,8 @@ export function register(program: Command): void {
     .option('--engine <engine>', 'auto, bwrap, runc, crun or docker', 'auto')
     .option('--image <image>', "docker image (default: sysgate's own, see 'sysgate image')")
     .option('--net', "keep the host's network (default: a private network namespace)")
-    .option('--bind <src[:dst[:rw]]...>', 'extra bind mounts (read-only unless :rw)')
-    .option('--arch <arch>', 'host architecture (default: this machine)')
-    .option('--caps <list>', "container capabilities for profile resolution (default: Docker's)")
-    .option('--kernel <X.Y>', 'kernel version for minKernel (default: the running kernel)')
-    .option('--libseccomp <version>', 'libseccomp syscall table: 2.5.4 or 2.6', '2.5.4')
+    .option('--bind <src[:dst[:rw]]...>', 'extra bind mounts (read-only unless :rw)');
+  addHostOptions(cmd)
     .addHelpText(
       'after',
       `

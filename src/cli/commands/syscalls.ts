@@ -1,8 +1,8 @@
-import { endianness } from 'node:os';
 import type { Command } from 'commander';
 import {
   ARCH_NAMES,
   editDistance,
+  hostArch,
   isSyscallName,
   resolveArch,
   suggestSyscall,
@@ -36,33 +36,6 @@ interface SyscallsOptions {
   readonly category?: string;
   readonly risk?: string;
   readonly json?: boolean;
-}
-
-/** Node's `process.arch` (with the byte order) -> our arch name. */
-export function hostArch(
-  nodeArch: string = process.arch,
-  littleEndian = endianness() === 'LE',
-): ArchName {
-  const map: Readonly<Record<string, ArchName>> = {
-    x64: 'x86_64',
-    ia32: 'x86',
-    arm64: 'aarch64',
-    arm: 'arm',
-    s390x: 's390x',
-    s390: 's390',
-    ppc64: littleEndian ? 'ppc64le' : 'ppc64',
-    ppc: 'ppc',
-    riscv64: 'riscv64',
-    loong64: 'loongarch64',
-    mips: 'mips',
-    mipsel: 'mipsel',
-    mips64: 'mips64',
-    mips64el: 'mipsel64',
-  };
-  const arch = map[nodeArch];
-  if (arch === undefined)
-    throw new UsageError(`cannot map host architecture '${nodeArch}'; pass --arch`);
-  return arch;
 }
 
 /** The candidate closest to `text` (edit distance <= 2), or undefined. */

@@ -1,15 +1,13 @@
 import { dirname, resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { toDocker } from '../../profile/convert/docker.js';
 import { crossCheck, type CrossCheckResult } from '../../suite/cross-check.js';
 import { detectEngines, pickEngine } from '../../run/detect.js';
 import { toJunit } from '../../suite/junit.js';
-import { preparePolicy, type EnginePolicy } from '../../run/suite-engine.js';
 import { runSuite, type CaseResult, type SuiteResult } from '../../suite/suite-run.js';
 import { parseSuite, type Suite } from '../../suite/suite.js';
 import { EXIT, requestExit } from '../exit.js';
-import { loadForHost, type HostOptions } from '../host.js';
+import { addHostOptions, loadPolicy, type HostOptions } from '../host.js';
 import { err, out, outJson, paint, Progress, readInput, writeOutput } from '../io.js';
 
 interface TestCliOptions extends HostOptions {
@@ -19,13 +17,6 @@ interface TestCliOptions extends HostOptions {
   readonly junit?: string;
   readonly json?: boolean;
   readonly crossCheck?: boolean;
-}
-
-/** Load a profile for the host and prepare it for every engine. */
-export function loadPolicy(file: string, opts: HostOptions): EnginePolicy {
-  const host = loadForHost(file, opts);
-  const document = JSON.parse(toDocker(host.loaded.profile)) as object;
-  return preparePolicy(file, document, host.resolved, host.arch, host.libseccomp);
 }
 
 /** The profile a suite runs under: `--profile`, else the suite's own (relative to the suite file). */
@@ -92,7 +83,7 @@ export function formatCrossCheck(c: CrossCheckResult): string {
 
 /** `sysgate test SUITE.yaml`: run a verification suite under a profile on a real engine. */
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('test')
     .description(
       'run a declarative suite (workloads, syscall probes, load) under a profile on a real engine',
@@ -109,11 +100,8 @@ export function register(program: Command): void {
     .option(
       '--cross-check',
       'run the probes on every available engine and through the emulator; report disagreements',
-    )
-    .option('--arch <arch>', 'host architecture (default: this machine)')
-    .option('--caps <list>', "container capabilities for profile resolution (default: Docker's)")
-    .option('--kernel <X.Y>', 'kernel version for minKernel (default: the running kernel)')
-    .option('--libseccomp <version>', 'libseccomp syscall table: 2.5.4 or 2.6', '2.5.4')
+    );
+  addHostOptions(cmd)
     .addHelpText(
       'after',
       `

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { UsageError, type ProfileIssue } from '../../errors.js';
+import type { ProfileIssue } from '../../errors.js';
 import { validateProfileSource, type ValidationResult } from '../../profile/index.js';
 import { EXIT, requestExit } from '../exit.js';
 import { formatIssue } from '../format-issue.js';
+import { addLibseccompOption, parseLibseccomp } from '../host.js';
 import { err, outJson, paint, readInput } from '../io.js';
 import type { LibseccompVersion } from '../../arch/index.js';
 
@@ -30,19 +31,15 @@ function readResult(file: string, opts: { libseccomp: LibseccompVersion }): Vali
 
 /** `sysgate validate FILE...`: parse and check profiles of any supported format. */
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('validate')
     .description(
       'check seccomp profiles (Docker, Podman, OCI config.json, SPO CRD, ConfigMap, Firecracker) the way Docker, runc and libseccomp would',
     )
     .argument('<file...>', "profile files ('-' for stdin)")
     .option('--json', 'print the results as JSON on stdout')
-    .option('--strict', 'treat warnings as errors')
-    .option(
-      '--libseccomp <version>',
-      'libseccomp syscall table for "unknown on the declared arches" (2.5.4 or 2.6)',
-      '2.6',
-    )
+    .option('--strict', 'treat warnings as errors');
+  addLibseccompOption(cmd, '2.6', 'syscall table for "unknown on the declared arches"')
     .addHelpText(
       'after',
       `
@@ -57,10 +54,7 @@ Examples:
   sysgate validate --json --strict seccompprofile.yaml`,
     )
     .action((files: string[], opts: ValidateOptions) => {
-      if (opts.libseccomp !== '2.5.4' && opts.libseccomp !== '2.6') {
-        throw new UsageError(`--libseccomp must be 2.5.4 or 2.6, not ${opts.libseccomp}`);
-      }
-      const version: LibseccompVersion = opts.libseccomp;
+      const version = parseLibseccomp(opts.libseccomp);
       const results = files.map((f) => {
         const r = readResult(f, { libseccomp: version });
         if (!opts.strict) return r;

@@ -11,15 +11,15 @@ import { parseProfile } from '../index.js';
 import { resolveProfile, type ResolveHost } from '../resolve.js';
 import type { Profile } from '../types.js';
 import { toC } from './c.js';
+import { hostArch } from '../../arch/index.js';
 import { DOCKER_DEFAULT_CAPABILITIES } from '../../kb/index.js';
 
 const CI = process.env.CI === 'true';
 const haveGcc =
   spawnSync('gcc', ['--version']).status === 0 && existsSync('/usr/include/seccomp.h');
 if (CI && !haveGcc) throw new Error('CI=true but gcc or libseccomp-dev (seccomp.h) is missing');
-const hostArch = process.arch === 'arm64' ? 'aarch64' : 'x86_64';
 const host: ResolveHost = {
-  arch: hostArch,
+  arch: hostArch(),
   caps: [...DOCKER_DEFAULT_CAPABILITIES],
   kernel: { major: 6, minor: 1 },
 };
