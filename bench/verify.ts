@@ -1,8 +1,7 @@
 /**
  * Verification benchmark: how many probes per second each engine runs (one sandbox start per batch,
  * the prober forking a child per probe), and the wall time of the seeds' workspace suite run by
- * `sysgate test` on Docker against the seeds' approach of one `docker run` per check (000 section 5.4,
- * 004 "验证 Seccomp 是否生效"): every workload and every probe in its own container. Both measured
+ * `sysgate test` on Docker against the seeds' approach of one `docker run` per check: every workload and every probe in its own container. Both measured
  * side by side in one run, under the same recorded profile.
  */
 import { existsSync, readFileSync, symlinkSync } from 'node:fs';

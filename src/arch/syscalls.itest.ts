@@ -150,7 +150,7 @@ describe.runIf(shouldRun)('syscall tables vs the installed libseccomp', () => {
   }
 
   it.runIf(hasResolver || CI)(
-    'scmp_sys_resolver agrees on the examples of the semantics notes',
+    'scmp_sys_resolver agrees on the examples of docs/semantics.md#libseccomp-multiplexers',
     () => {
       const cases: [string, string, string][] = [
         ['x86', '359', 'socket'],

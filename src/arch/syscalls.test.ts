@@ -133,7 +133,7 @@ describe('kernel versions and libseccomp knowledge', () => {
     expect(syscallInfo('no_such_call')).toBeUndefined();
   });
 
-  // Semantics 3.7: Debian's 2.5.4 lacks these names, so runc drops rules for them.
+  // Debian's 2.5.4 lacks these names, so runc drops rules for them (docs/semantics.md#runc-unknown-names).
   const newer = [
     'statmount',
     'listmount',

@@ -2,7 +2,8 @@
  * The kernel's constant-action cache (Linux >= 5.11, kernel/seccomp.c `seccomp_cache_prepare_bitmap`
  * and `seccomp_is_const_allow`). When a filter is attached, the kernel runs it once per syscall
  * number knowing only `nr` and `arch`; a number whose path reaches `RET ALLOW` through
- * constant-only instructions gets its bit set and never runs the filters again.
+ * constant-only instructions gets its bit set and never runs the filters again
+ * (docs/semantics.md#kernel-action-cache).
  *
  * Arch-specific exceptions (x86_64 `uretprobe`, always cached since 6.14) live above this layer:
  * classic BPF knows no syscall names.

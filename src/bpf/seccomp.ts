@@ -1,6 +1,7 @@
 /**
  * Kernel seccomp ABI constants and the `struct seccomp_data` the filter reads
  * (include/uapi/linux/seccomp.h). Classic BPF knows no syscall names; this file only knows the layout.
+ * Action precedence and the errno cap: docs/semantics.md#kernel-actions.
  */
 
 /** Kill the whole process (include/uapi/linux/seccomp.h). */

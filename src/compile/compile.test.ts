@@ -72,7 +72,7 @@ describe('compileProfile on the moby default profile', () => {
       expect(s.allowed).toBe(allowed);
       expect(s.cached).toBe(s.arch === 'x32' ? 0 : allowedArgFree);
     }
-    // The measured reference numbers (seccomp-semantics.md section 4.3): 297 of 300 on x86_64, 349 of 352 on i386.
+    // The measured reference numbers (docs/semantics.md#kernel-action-cache): 297 of 300 on x86_64, 349 of 352 on i386.
     expect(c.stats.abis.map((a) => [a.arch, a.allowed, a.cached])).toEqual([
       ['x86_64', 300, 297],
       ['x86', 352, 349],

@@ -168,7 +168,7 @@ export interface OtherRule {
 /**
  * The other rules of a profile that name `syscall`, with the reason each one did not decide this call:
  * moby dropped it for the host (includes/excludes), runc drops it because its action equals the
- * default (semantics 2.4a), or it is conditional and its conditions did not hold, or an earlier rule
+ * default (docs/semantics.md#runc-equals-default), or it is conditional and its conditions did not hold, or an earlier rule
  * took precedence in libseccomp. `decided` is the pointer of the deciding rule, if a rule decided.
  */
 export function otherRules(

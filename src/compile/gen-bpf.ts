@@ -10,7 +10,7 @@
  * sibling's sub-level sees the sub-level's last load). Rather than predict that, this module emits
  * libseccomp's program instruction for instruction (block generation, hashing, layout, long jumps)
  * and then evaluates it symbolically: every comparison in the resulting plan names the word that is
- * really in the accumulator at that point.
+ * really in the accumulator at that point (docs/semantics.md#libseccomp-stale-accumulator).
  *
  * Block identity stands in for the C hash values (jhash of the block's instructions and accumulator
  * states): two blocks share an identity exactly when their instructions and states are equal, which
@@ -82,7 +82,8 @@ export interface GenProgram {
   readonly jfOrigin: readonly (JumpOrigin | undefined)[];
   /**
    * Arches whose section never loads the syscall number: the first syscall by priority is a pseudo
-   * syscall, gen_bpf skips its block and with it the `ld nr` (optimize level 1).
+   * syscall, gen_bpf skips its block and with it the `ld nr` (optimize level 1;
+   * docs/semantics.md#libseccomp-lost-nr-load).
    */
   readonly withoutNrLoad: readonly ArchName[];
 }

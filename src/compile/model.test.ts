@@ -1,6 +1,6 @@
 /**
  * Table-driven tests of the decision model: libseccomp-style case tables (test/fixtures/compile/*.tsv,
- * one per fixture profile) whose expected actions come from seccomp-semantics.md and from libseccomp
+ * one per fixture profile) whose expected actions come from docs/semantics.md and from libseccomp
  * 2.5.4 itself, plus refusals, stacked filters and the kernel's post-processing.
  */
 import { readdirSync, readFileSync } from 'node:fs';

@@ -430,7 +430,7 @@ export function buildPlan(profile: ModelProfile, opts: BuildPlanOptions): Filter
 
   // runc's ENOSYS stub (patchbpf `findLastSyscalls`): per arch of the profile's `architectures`
   // (the native arch only when listed), the largest number among all flattened rule names; an arch
-  // whose largest number is 0 gets no stub section.
+  // whose largest number is 0 gets no stub section (docs/semantics.md#runc-enosys-stub).
   const stub = !isPermissive(profile.defaultAction);
   const allNames = profile.syscalls.flatMap((r) => r.names);
   const stubArches = new Set<ArchName>(

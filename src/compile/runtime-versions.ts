@@ -11,6 +11,8 @@
  *   longer than 32 (runc commit b265d12); runc 1.1 leaves level 1 (linear chain). The decisions are the
  *   same, but level 2 has its own gen_bpf quirks, which `buildPlan` reproduces per level.
  *
+ * Both are described in docs/semantics.md#moby-versions and docs/semantics.md#runc-filter-setup.
+ *
  * Version strings come from `docker version --format '{{.Server.Version}}'` and `runc --version`;
  * running those is the caller's job (this module is pure).
  */

@@ -4,7 +4,7 @@
  * namespace flags, personality); the critical syscalls the workload did not need are listed in an
  * explicit refusal block so a reviewer sees them. Output is deterministic for given evidence and options.
  *
- * Layout of the generated `syscalls` (order matters to libseccomp, semantics 3.4; a name is either
+ * Layout of the generated `syscalls` (order matters to libseccomp, docs/semantics.md#libseccomp-rule-order; a name is either
  * unconditional or conditional, never both):
  * 1. one ALLOW rule per knowledge-base category (comment: the category and how much was seen);
  * 2. ALLOW rules for seen syscalls the knowledge base rates critical or high, one per syscall;

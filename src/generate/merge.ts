@@ -126,7 +126,7 @@ const ACTION_ORDER: readonly ActionName[] = [
 ];
 
 /**
- * One rule's conditions as alternative condition sets, as runc applies them (semantics 2.4d): if an
+ * One rule's conditions as alternative condition sets, as runc applies them (docs/semantics.md#runc-args): if an
  * argument index repeats, every condition becomes its own rule (OR); otherwise the rule is one AND.
  */
 export function conditionSets(args: readonly ArgCondition[]): ArgCondition[][] {

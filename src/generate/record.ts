@@ -1,7 +1,7 @@
 /**
  * Recording: run a command under strace and turn what it does into evidence while it runs.
  *
- * strace options (trace-formats.md 1.1): `-f` (every thread and child), `-o FIFO` (never parse
+ * strace options (docs/semantics.md#strace-recording): `-f` (every thread and child), `-o FIFO` (never parse
  * strace's stderr, where its own messages interleave with the workload's), `-n` (the syscall number as
  * the kernel saw it: the authoritative key for compat and unknown calls), `-X raw` (constants as
  * numbers, so argument values need no name table), `-Y` (process names), `-e quiet=attach` (keep the
@@ -10,7 +10,7 @@
  *
  * Speed: strace and the workload are pinned to one CPU with `taskset -c N` when taskset exists and the
  * machine has more than one CPU (measured: about 8x faster and much steadier than unpinned, because
- * every traced syscall is a tracer/tracee round trip; trace-formats.md 4). The parser runs on the
+ * every traced syscall is a tracer/tracee round trip; docs/semantics.md#strace-overhead). The parser runs on the
  * other CPUs.
  *
  * Docker (`docker.image`): the workload is traced inside the container from the entrypoint's execve

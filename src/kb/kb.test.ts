@@ -161,7 +161,7 @@ describe('risk', () => {
     expect(syscallsWithRisk('critical').every((n) => riskOf(n).level === 'critical')).toBe(true);
   });
 
-  // Levels stated in the lint research notes (risk table), checked here one by one.
+  // Levels stated by the risk sources (docs/semantics.md#syscall-risk), checked here one by one.
   test.each([
     ['init_module', 'critical'],
     ['kexec_load', 'critical'],
@@ -356,7 +356,7 @@ describe('Docker default status against the moby profile in the corpus', () => {
     expect(missing).toEqual([]);
   });
 
-  // The "never allowed, even with caps" list of the research notes.
+  // The syscalls the default profile never allows, even with caps (docs/semantics.md#moby-default-profile).
   test.each([
     'keyctl',
     'add_key',

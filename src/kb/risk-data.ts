@@ -1,7 +1,7 @@
 /**
  * Risk of allowing a syscall unconditionally (no capability gate, no argument filter).
  *
- * Sources: the lint research notes (risk table), the Docker docs' "significant syscalls blocked by the
+ * Sources (docs/semantics.md#syscall-risk): the Docker docs' "significant syscalls blocked by the
  * default profile", the moby profile history and the kCTF VRP write-up. CVE ids are cited only where those
  * sources tie them to the syscall. Names not listed here are `info`: ordinary kernel attack surface.
  */

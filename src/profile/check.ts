@@ -3,7 +3,9 @@
  * `matchCall`) and libseccomp (`seccomp_init`, `seccomp_rule_add_array`) refuse is an error; what
  * they silently ignore or rewrite is a warning. Every issue is collected, errors first.
  *
- * Subtleties modelled here (seccomp-semantics.md 1.3, 2.1, 2.2, 2.4a, 3.2, 3.7):
+ * Subtleties modelled here (docs/semantics.md#moby-rejects, docs/semantics.md#runc-spec,
+ * docs/semantics.md#runc-actions, docs/semantics.md#runc-equals-default,
+ * docs/semantics.md#libseccomp-api, docs/semantics.md#runc-unknown-names):
  * - runc compares each rule's action, including its errno data, with the default and skips an equal
  *   rule before validating anything else about it: its argument index and count are never checked.
  * - ERRNO/TRACE data is `errnoRet` (default EPERM = 1) cast to int16 and kept as 16 bits, so 65537

@@ -58,7 +58,7 @@ const nameCount = (r: ResolvedProfile): number =>
 const range = (a: number, b: number): number[] =>
   Array.from({ length: b - a + 1 }, (_, i) => a + i);
 
-describe('resolveProfile on the moby default profile (semantics 1.8)', () => {
+describe('resolveProfile on the moby default profile (docs/semantics.md#moby-default-profile)', () => {
   // Expected rule sets worked out by hand from the corpus file (33 entries) and moby's rules:
   // entries 0-9 are unconditional for the arch/caps (9 = personality, 1 = minKernel 4.8);
   // 10-15 are per-arch; 16-32 cap-gated; 18/19 are the clone MASKED_EQ rules excluded by CAP_SYS_ADMIN;
@@ -173,7 +173,7 @@ describe('resolveProfile on the moby default profile (semantics 1.8)', () => {
     if (c.golden !== undefined) await expect(toOci(r)).toMatchFileSnapshot(golden(c.golden));
   });
 
-  test('no caps on amd64: the conditional rules of semantics 1.8 are present', () => {
+  test('no caps on amd64: the conditional rules of the default profile are present', () => {
     const r = mustResolve(mobyDefault, { arch: 'x86_64', caps: [], kernel: CURRENT });
     const byName = (n: string) => r.syscalls.filter((s) => s.names.includes(n));
     expect(byName('socket').map((s) => s.args.map((a) => [a.op, a.value]))).toEqual([
@@ -534,7 +534,7 @@ describe('errors moby refuses', () => {
   });
 });
 
-describe("Docker's choice of profile (semantics 1.7)", () => {
+describe("Docker's choice of profile (docs/semantics.md#moby-profile-choice)", () => {
   const custom = { profile: base([]) };
   test.each([
     [{}, 'default'],

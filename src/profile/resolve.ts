@@ -4,7 +4,9 @@
  * (native arch, kernel `major.minor`) and one container (bounding capabilities).
  *
  * Rules are kept in document order and never merged; each kept rule remembers the JSON pointer of
- * its source entry so later layers (explain, lint) can point back into the user's file.
+ * its source entry so later layers (explain, lint) can point back into the user's file. The rules it
+ * follows: docs/semantics.md#moby-resolution, docs/semantics.md#moby-archmap and
+ * docs/semantics.md#moby-includes-excludes.
  */
 import { archInfo } from '../arch/index.js';
 import type { ArchName } from '../arch/types.js';
@@ -347,7 +349,7 @@ export function resolvedToProfile(resolved: ResolvedProfile): Profile {
 /** What the container's `--security-opt seccomp=...` holds: nothing, a keyword, or a profile document. */
 export type SeccompOption = undefined | 'unconfined' | 'builtin' | { readonly profile: Profile };
 
-/** Which profile Docker applies to a container (semantics 1.7). */
+/** Which profile Docker applies to a container (docs/semantics.md#moby-profile-choice). */
 export type DockerProfileChoice =
   | { readonly kind: 'none'; readonly reason: string }
   | { readonly kind: 'default'; readonly reason: string }

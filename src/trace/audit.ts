@@ -2,7 +2,8 @@
  * Parser for kernel seccomp audit records (type 1326, AUDIT_SECCOMP) in every wrapper they reach users
  * in: netlink/auditd RAW and ENRICHED lines, dmesg (plain, --raw, -x, -T), /dev/kmsg, journalctl -k,
  * syslog, the journald audit transport, audisp, and `ausearch -i` (decoded, unquoted values).
- * The syscall is named from the record's own arch and number, never the host's table.
+ * The syscall is named from the record's own arch and number, never the host's table
+ * (docs/semantics.md#audit-records).
  */
 
 /** One seccomp audit record. */

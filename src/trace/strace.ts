@@ -2,7 +2,9 @@
  * Streaming parser for strace output in every shape strace writes: `-f` in one file, `-ff` per-tid files,
  * `-t/-tt/-ttt/-r/-T/-n/-i/-y/-yy/-Y/-X` variants, unfinished/resumed pairs, signals, exits, personality
  * switches, `<pid changed to N ...>`, `-k` and `-e write=` continuation lines, and the `-c`/`-C` tables.
- * Garbage or truncated lines produce warnings with their line number, never an exception.
+ * Garbage or truncated lines produce warnings with their line number, never an exception. The line
+ * forms are in docs/semantics.md#strace-prefix, docs/semantics.md#strace-lines and
+ * docs/semantics.md#strace-returns.
  */
 import { findArgsEnd, scanArgs } from './tokenize.js';
 

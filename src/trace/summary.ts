@@ -1,7 +1,7 @@
 /**
  * Parser for strace's summary tables (`-c`, `-C`, `-w`, custom `-S`/`-U` columns). Columns are located
  * from the dashed rule under the header, so blank `errors` cells and reordered columns are handled.
- * Several tables (one per personality) may follow each other.
+ * Several tables (one per personality) may follow each other (docs/semantics.md#strace-summary).
  */
 import type { Personality } from './strace.js';
 

@@ -1,7 +1,7 @@
 /**
  * Tokenizer for strace argument lists. strace output cannot be split on `, ` or `) = `: strings hold
  * quotes, commas and parentheses, and `-y`/`-yy` fd decorations hold unbalanced quotes. This scanner
- * tracks strings, nesting of `([{`, comments and fd decorations, as described in the trace-format notes.
+ * tracks strings, nesting of `([{`, comments and fd decorations (docs/semantics.md#strace-arguments).
  */
 
 /** Result of scanning an argument list that starts right after `(`. */

@@ -80,7 +80,7 @@ describe('sysgate convert', () => {
     expect(none.stderr).toMatch(/error\[no-such-document\]: no profile named "nope"/);
   });
 
-  test('--to oci equals what resolve prints (golden checked against semantics 1.8)', async () => {
+  test('--to oci equals what resolve prints (golden checked against docs/semantics.md#moby-default-profile)', async () => {
     const r = await runCli(['convert', DEFAULT, '--to', 'oci', ...HOST, '--caps', 'none']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(golden('resolve/moby-default.amd64.no-caps.json'));

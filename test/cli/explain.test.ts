@@ -55,7 +55,7 @@ describe('sysgate explain', () => {
     );
     const mseal26 = await runCli(['explain', moby, 'mseal', ...base, '--libseccomp', '2.6']);
     expect(mseal26.stdout).toContain('mseal() on x86_64: ALLOW');
-    // A rule whose action equals the default is dropped by runc (semantics 2.4a).
+    // A rule whose action equals the default is dropped by runc (docs/semantics.md#runc-equals-default).
     const tmp = mkdtempSync(join(tmpdir(), 'sysgate-explain-'));
     const file = join(tmp, 'p.json');
     writeFileSync(

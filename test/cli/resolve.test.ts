@@ -24,7 +24,7 @@ afterAll(() => {
 });
 
 describe('sysgate resolve', () => {
-  // The goldens were checked by hand against semantics 1.8 (see src/profile/resolve.test.ts).
+  // The goldens were checked by hand against docs/semantics.md#moby-default-profile (see src/profile/resolve.test.ts).
   test.each([
     [['--arch', 'amd64', '--caps', 'none', '--kernel', '6.1'], 'moby-default.amd64.no-caps.json'],
     [['--arch', 'x86_64', '--kernel', '6.1'], 'moby-default.amd64.default-caps.json'],

@@ -28,10 +28,10 @@ const invalid = sources
 
 /**
  * Files that parse but that today's Docker -> runc -> libseccomp refuses, with the reason. Each was
- * checked by hand against the semantics notes and a measurement:
+ * checked by hand against docs/semantics.md and a measurement:
  * - errnoRet 12345 on an ERRNO rule: libseccomp 2.5.4 refuses ERRNO data >= 4095 (measured with a
  *   C program: ERRNO(4094) accepted, ERRNO(4095) EINVAL);
- * - minKernel "4.8.0" (moby 2018 default): current moby accepts only "<major>.<minor>" (semantics 1.3);
+ * - minKernel "4.8.0" (moby 2018 default): current moby accepts only "<major>.<minor>" (docs/semantics.md#moby-rejects);
  * - numeric actions (moby's first, pre-release default): current Docker fails with "cannot unmarshal
  *   number into ... of type string".
  */

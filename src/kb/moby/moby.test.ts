@@ -56,7 +56,7 @@ describe("Docker's archMap", () => {
     // No archMap entry in the default profile: moby leaves `architectures` empty.
     ['ppc64le', []],
     ['386', []],
-    // Semantics 1.4: goToNative gives "loongarch64", nativeToSeccomp is keyed "loong64".
+    // docs/semantics.md#moby-archmap: goToNative gives "loongarch64", nativeToSeccomp is keyed "loong64".
     ['loong64', []],
     ['wasm', []],
   ] as const)('moby on %s uses %j', (go, want) => {
