@@ -20,7 +20,8 @@ import {
 import type { Profile, RuleFilter, SyscallRule } from './types.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
-const corpus = (name: string): string => path.resolve(repoRoot, 'test/fixtures/corpus/profiles', name);
+const corpus = (name: string): string =>
+  path.resolve(repoRoot, 'test/fixtures/corpus/profiles', name);
 const golden = (name: string): string => path.resolve(repoRoot, 'test/golden/resolve', name);
 
 /** Docker's default capability set (moby oci/caps/defaults.go), written out independently of src/. */

@@ -14,7 +14,8 @@ vi.mock('node:fs', async (importOriginal) =>
 );
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
-const corpus = (name: string): string => path.resolve(repoRoot, 'test/fixtures/corpus/profiles', name);
+const corpus = (name: string): string =>
+  path.resolve(repoRoot, 'test/fixtures/corpus/profiles', name);
 const DEFAULT = corpus('moby__profiles__seccomp_default.json');
 const golden = (p: string): string =>
   readFileSync(path.resolve(repoRoot, 'test/golden', p), 'utf8');
