@@ -1,5 +1,5 @@
 /** sysgate library API. */
-export * from './errors.js';
+export * from './document/index.js';
 export * from './profile/types.js';
 export * from './arch/types.js';
 export * from './arch/index.js';

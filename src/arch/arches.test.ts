@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../document/errors.js';
 import {
   ARCH_NAMES,
   ARCHES,

@@ -7,7 +7,7 @@
  * 0x20000000, for the n32 ABIs), with `EM_*` from include/uapi/linux/elf-em.h.
  */
 
-import { UsageError } from '../errors.js';
+import { UsageError } from '../document/errors.js';
 import type { ArchInfo, ArchName } from './types.js';
 
 /** `__AUDIT_ARCH_64BIT` (include/uapi/linux/audit.h). */

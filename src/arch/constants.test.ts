@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../document/errors.js';
 import {
   CAP_LAST_CAP,
   CAPABILITIES,

@@ -10,7 +10,7 @@
  * for some of them, so on those arches compare numbers, not names.
  */
 
-import { UsageError } from '../errors.js';
+import { UsageError } from '../document/errors.js';
 import { editDistance } from './syscalls.js';
 import type { ArchName } from './types.js';
 

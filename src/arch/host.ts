@@ -1,6 +1,6 @@
 /** The architecture of the machine sysgate runs on (the default of every `--arch`). */
 import { endianness } from 'node:os';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../document/errors.js';
 import type { ArchName } from './types.js';
 
 /** The arch this process runs on: Node's `process.arch` (with the byte order) -> our arch name. */

@@ -17,7 +17,7 @@ import {
   syscallNumber,
 } from './syscalls.js';
 import type { ArchName } from './types.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../document/errors.js';
 
 describe('syscallNumber / syscallName', () => {
   // Numbers from the kernel's tables (arch/*/entry/syscalls/*.tbl, unistd.h), as in seccomp_data.nr.

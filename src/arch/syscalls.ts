@@ -8,7 +8,7 @@
  * tools/gen-syscalls.py from the installed libseccomp (exact) and libseccomp 2.6's syscalls.csv.
  */
 
-import { UsageError } from '../errors.js';
+import { UsageError } from '../document/errors.js';
 import { ARCH_NAMES, archInfo } from './arches.js';
 import {
   GENERATED_LIBSECCOMP_VERSION,

@@ -89,6 +89,22 @@ describe('assemble: hand-written subset', () => {
     expect(() => assemble(src)).toThrow(expect.objectContaining({ code }));
   });
 
+  test.each<[string, string, number, number]>([
+    ['unknown mnemonic', 'ld [0]\n  frob #1\nret #0', 2, 3],
+    ['undefined label after a label', 'ld [0]\nx: ja nowhere\nret #0', 2, 4],
+    ['duplicate label', 'a: ret #0\n a: ret #0', 2, 2],
+    ['bad number in a listing', '0000: 0x06 0x00 0x00 0x00000000  ret #12z', 1, 34],
+  ])('%s: the error has the line and column', (_name, src, line, column) => {
+    expect(() => assemble(src)).toThrow(
+      expect.objectContaining({
+        name: 'AsmError',
+        line,
+        column,
+        message: expect.stringMatching(new RegExp(`^line ${line}, column ${column}: `)) as unknown,
+      }),
+    );
+  });
+
   test('conditional jumps farther than 255 are refused', () => {
     const src = [
       'ld [0]',

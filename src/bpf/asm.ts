@@ -7,14 +7,14 @@
  * start with `;`, `//`, or a `#` followed by a space. A listing line whose decoded column is `???`
  * is taken from its numeric columns, so any program survives a round trip.
  */
-import { BpfError } from '../errors.js';
+import { AsmError } from './errors.js';
 import { MAX_CONDITIONAL_OFFSET, ignoredFields, type Instruction } from './instruction.js';
 import { ACTION_NAMES } from './disasm.js';
 
 /** A statement before its jump targets are resolved. */
 interface Pending {
-  /** Source line (1-based), for errors. */
-  readonly line: number;
+  /** Source position of the statement, for errors. */
+  readonly at: Where;
   readonly code: number;
   readonly k: number;
   /** Conditional true target / JA target; `next` = the following instruction. */
@@ -27,50 +27,56 @@ interface Pending {
   readonly keep?: { readonly jt: number; readonly jf: number };
 }
 
+/** A 1-based line and column in the listing. */
+interface Where {
+  readonly line: number;
+  readonly column: number;
+}
+
 /** Target meaning "the next instruction". */
 const NEXT = '\u0000next';
 
-function fail(line: number, message: string): never {
-  throw new BpfError('asm-syntax', -1, `line ${line}: ${message}`);
+function fail(at: Where, message: string): never {
+  throw new AsmError('asm-syntax', at.line, at.column, message);
 }
 
 /** Parse a decimal or `0x` number (negative numbers wrap to u32). */
-function parseNumber(text: string, line: number): number {
+function parseNumber(text: string, at: Where): number {
   const t = text.trim();
   const m = /^(-?)(0x[0-9a-f]+|\d+)$/i.exec(t);
-  if (m === null) fail(line, `expected a number, got '${t}'`);
+  if (m === null) fail(at, `expected a number, got '${t}'`);
   const v = Number(m[2]);
-  if (!Number.isSafeInteger(v) || v > 0xffffffff) fail(line, `number out of range: ${t}`);
+  if (!Number.isSafeInteger(v) || v > 0xffffffff) fail(at, `number out of range: ${t}`);
   return (m[1] === '-' ? -v : v) >>> 0;
 }
 
 /** Parse `ALLOW`, `ERRNO(1)`, `SECCOMP_RET_TRAP`, `KILL`, or a number. */
-function parseReturnValue(text: string, line: number): number {
+function parseReturnValue(text: string, at: Where): number {
   const t = text.trim().replace(/^#/, '');
   const m = /^(?:SECCOMP_RET_)?([A-Z_]+)(?:\((.*)\))?$/i.exec(t);
   if (m !== null) {
     const name = (m[1] ?? '').toUpperCase();
     const base = name === 'KILL' ? 0 : ACTION_NAMES.find(([n]) => n === name)?.[1];
     if (base !== undefined) {
-      const data = m[2] === undefined ? 0 : parseNumber(m[2], line);
-      if (data > 0xffff) fail(line, `action data ${data} does not fit 16 bits`);
+      const data = m[2] === undefined ? 0 : parseNumber(m[2], at);
+      if (data > 0xffff) fail(at, `action data ${data} does not fit 16 bits`);
       return (base | data) >>> 0;
     }
   }
-  return parseNumber(t, line);
+  return parseNumber(t, at);
 }
 
 /** Offset of a named `seccomp_data` word; `endian` decides which half of a u64 is the high one. */
-function parseDataField(text: string, endian: 'little' | 'big', line: number): number | undefined {
+function parseDataField(text: string, endian: 'little' | 'big', at: Where): number | undefined {
   const t = text.trim().replace(/\s+/g, ' ');
   if (t === 'sys_number' || t === 'nr') return 0;
   if (t === 'arch') return 4;
   const d = /^data\[(.+)\]$/.exec(t);
-  if (d !== null) return parseNumber(d[1] ?? '', line);
+  if (d !== null) return parseNumber(d[1] ?? '', at);
   const m = /^(instruction_pointer|args\[(\d)\])(?: (& 0xffffffff|>> 32))?$/.exec(t);
   if (m === null) return undefined;
   const base = m[1] === 'instruction_pointer' ? 8 : 16 + 8 * Number(m[2]);
-  if (base > 56) fail(line, `no such argument: ${t}`);
+  if (base > 56) fail(at, `no such argument: ${t}`);
   const high = m[3] === '>> 32';
   const firstWordIsLow = endian === 'little';
   return base + (high === firstWordIsLow ? 4 : 0);
@@ -137,25 +143,25 @@ function stripComment(text: string): string {
 }
 
 /** Operand `#k`, `k`, `x` or `X` -> [src bit, k]. */
-function parseOperand(text: string, line: number): [number, number] {
+function parseOperand(text: string, at: Where): [number, number] {
   const t = text.trim();
   if (t === 'x' || t === 'X' || t === '%x') return [0x08, 0];
-  return [0x00, parseNumber(t.replace(/^#/, ''), line)];
+  return [0x00, parseNumber(t.replace(/^#/, ''), at)];
 }
 
 /** Parse one statement (no label, no comment) into a pending instruction. */
 function parseStatement(
   stmtText: string,
-  line: number,
+  at: Where,
   endian: 'little' | 'big',
-): Omit<Pending, 'line'> {
+): Omit<Pending, 'at'> {
   const s = stmtText.trim().replace(/\s+/g, ' ');
   let m: RegExpExecArray | null;
 
   // seccomp-tools style.
   if ((m = /^return (.+)$/.exec(s)) !== null) {
     const v = (m[1] ?? '').trim();
-    return v === 'A' ? { code: 0x16, k: 0 } : { code: 0x06, k: parseReturnValue(v, line) };
+    return v === 'A' ? { code: 0x16, k: 0 } : { code: 0x06, k: parseReturnValue(v, at) };
   }
   if ((m = /^goto (\S+)$/.exec(s)) !== null) return { code: 0x05, k: 0, t: m[1] ?? '' };
   if ((m = /^if \((.+)\) goto (\S+)(?: else goto (\S+))?$/.exec(s)) !== null) {
@@ -170,11 +176,11 @@ function parseStatement(
     else if ((c = /^A & (.+)$/.exec(cond)) !== null) [op, neg, operand] = [0x40, false, c[1] ?? ''];
     else if ((c = /^A (==|!=|>=|<=|>|<) (.+)$/.exec(cond)) !== null) {
       const spec = JUMP_BY_OPERATOR[c[1] ?? ''];
-      if (spec === undefined) fail(line, `unknown comparison in '${cond}'`);
+      if (spec === undefined) fail(at, `unknown comparison in '${cond}'`);
       [op, neg] = spec;
       operand = c[2] ?? '';
-    } else fail(line, `cannot parse condition '${cond}'`);
-    const [src, k] = parseOperand(operand, line);
+    } else fail(at, `cannot parse condition '${cond}'`);
+    const [src, k] = parseOperand(operand, at);
     // A negated condition swaps the targets: `if (A != k) goto a else goto b` is `jeq k, b, a`.
     const yes = t1;
     const no = t2 ?? NEXT;
@@ -196,14 +202,14 @@ function parseStatement(
     if (reg === 'X' && rhs === 'A') return { code: 0x07, k: 0 };
     if (reg === 'A' && rhs === '-A') return { code: 0x84, k: 0 };
     if (reg === 'A') {
-      const off = parseDataField(rhs, endian, line);
+      const off = parseDataField(rhs, endian, at);
       if (off !== undefined) return { code: 0x20, k: off };
     }
-    return { code: ldClass, k: parseNumber(rhs, line) };
+    return { code: ldClass, k: parseNumber(rhs, at) };
   }
   if ((m = /^A (\+=|-=|\*=|\/=|\|=|&=|<<=|>>=|%=|\^=) (.+)$/.exec(s)) !== null) {
     const op = ALU_BY_OP[m[1] ?? ''] ?? 0;
-    const [src, k] = parseOperand(m[2] ?? '', line);
+    const [src, k] = parseOperand(m[2] ?? '', at);
     return { code: 0x04 | op | src, k };
   }
 
@@ -213,7 +219,7 @@ function parseStatement(
   const args = rest.join(' ');
   const memArg = (): number => {
     const mm = /^M\[(\d+)\]$/i.exec(args.trim());
-    if (mm === null) fail(line, `expected M[n], got '${args}'`);
+    if (mm === null) fail(at, `expected M[n], got '${args}'`);
     return Number(mm[1]);
   };
   switch (mnemonic) {
@@ -225,12 +231,12 @@ function parseStatement(
       if (/^M\[/i.test(a)) return { code: 0x60 | cls, k: memArg() };
       const abs = /^\[(.+)\]$/.exec(a);
       if (abs !== null) {
-        if (cls !== 0x00) fail(line, 'ldx has no absolute load in seccomp');
+        if (cls !== 0x00) fail(at, 'ldx has no absolute load in seccomp');
         const inner = abs[1] ?? '';
-        return { code: 0x20, k: parseDataField(inner, endian, line) ?? parseNumber(inner, line) };
+        return { code: 0x20, k: parseDataField(inner, endian, at) ?? parseNumber(inner, at) };
       }
-      if (a.startsWith('#')) return { code: cls, k: parseNumber(a.slice(1), line) };
-      fail(line, `cannot parse operand of ${mnemonic}: '${a}'`);
+      if (a.startsWith('#')) return { code: cls, k: parseNumber(a.slice(1), at) };
+      fail(at, `cannot parse operand of ${mnemonic}: '${a}'`);
       break;
     }
     case 'st':
@@ -250,28 +256,28 @@ function parseStatement(
       const a = args.trim();
       return a.toLowerCase() === 'a' || a === '%a'
         ? { code: 0x16, k: 0 }
-        : { code: 0x06, k: parseReturnValue(a, line) };
+        : { code: 0x06, k: parseReturnValue(a, at) };
     }
     default:
       break;
   }
   const aluOp = ALU_BY_MNEMONIC[mnemonic];
   if (aluOp !== undefined) {
-    const [src, k] = parseOperand(args, line);
+    const [src, k] = parseOperand(args, at);
     return { code: 0x04 | aluOp | src, k };
   }
   const jumpSpec = JUMP_BY_MNEMONIC[mnemonic];
   if (jumpSpec !== undefined) {
     const parts = args.split(',').map((p) => p.trim());
     if (parts.length < 2 || parts.length > 3)
-      fail(line, `${mnemonic} needs an operand and one or two targets`);
-    const [src, k] = parseOperand(parts[0] ?? '', line);
+      fail(at, `${mnemonic} needs an operand and one or two targets`);
+    const [src, k] = parseOperand(parts[0] ?? '', at);
     const [op, neg] = jumpSpec;
     const a = parts[1] ?? '';
     const b = parts[2] ?? NEXT;
     return { code: 0x05 | op | src, k, t: neg ? b : a, f: neg ? a : b };
   }
-  fail(line, `cannot parse '${s}'`);
+  fail(at, `cannot parse '${s}'`);
 }
 
 /** Listing line: `0012: 0x15 0x00 0x01 0x0000003b  decoded`. */
@@ -284,19 +290,25 @@ export interface AsmOptions {
   readonly endian?: 'little' | 'big';
 }
 
-/** Assemble listing or hand-written text into instructions; throws `BpfError` (`asm-syntax`, `asm-label`, `asm-range`). */
+/** Assemble listing or hand-written text into instructions; throws {@link AsmError} (`asm-syntax`, `asm-label`, `asm-range`) with the line and column. */
 export function assemble(source: string, opts: AsmOptions = {}): Instruction[] {
   const endian = opts.endian ?? 'little';
   const pending: Pending[] = [];
   const labels = new Map<string, number>();
   source.split(/\r?\n/).forEach((rawLine, i) => {
     const line = i + 1;
+    /** Where `text` starts in this line (its first occurrence; column 1 when not found). */
+    const where = (text: string): Where => ({
+      line,
+      column: Math.max(0, text === '' ? 0 : rawLine.indexOf(text)) + 1,
+    });
     if (/^\s*line\s+CODE\s+JT\s+JF\s+K\s*$/.test(rawLine) || /^\s*=+\s*$/.test(rawLine)) return;
     const listing = LISTING_LINE.exec(rawLine.trimEnd());
     if (listing !== null) {
       const pc = Number(listing[1]);
+      const at = where(rawLine.trimStart());
       if (pc !== pending.length)
-        fail(line, `listing line ${pc} out of order (expected ${pending.length})`);
+        fail(at, `listing line ${pc} out of order (expected ${pending.length})`);
       const text = stripComment(listing[6] ?? '');
       if (text === '???' || text === '') {
         const raw = {
@@ -305,9 +317,10 @@ export function assemble(source: string, opts: AsmOptions = {}): Instruction[] {
           jf: parseInt(listing[4] ?? '0', 16),
           k: parseInt(listing[5] ?? '0', 16) >>> 0,
         };
-        pending.push({ line, code: raw.code, k: raw.k, raw });
+        pending.push({ at, code: raw.code, k: raw.k, raw });
       } else {
-        const parsed = parseStatement(text, line, endian);
+        const textAt = where(text);
+        const parsed = parseStatement(text, textAt, endian);
         const code = parseInt(listing[2] ?? '0', 16);
         if (parsed.code === code) {
           // Keep the bytes of fields this opcode ignores, which the decoded column cannot show.
@@ -316,13 +329,13 @@ export function assemble(source: string, opts: AsmOptions = {}): Instruction[] {
           const jf = parseInt(listing[4] ?? '0', 16);
           const k = parseInt(listing[5] ?? '0', 16) >>> 0;
           pending.push({
-            line,
+            at: textAt,
             ...parsed,
             k: (ignored & 2) !== 0 ? k : parsed.k,
             ...((ignored & 1) !== 0 ? { keep: { jt, jf } } : {}),
           });
         } else {
-          pending.push({ line, ...parsed });
+          pending.push({ at: textAt, ...parsed });
         }
       }
       return;
@@ -332,22 +345,30 @@ export function assemble(source: string, opts: AsmOptions = {}): Instruction[] {
       const lab = /^([A-Z_.$][\w.$]*)\s*:(.*)$/i.exec(text);
       if (lab === null) break;
       const name = lab[1] ?? '';
-      if (labels.has(name))
-        throw new BpfError('asm-label', -1, `line ${line}: label ${name} defined twice`);
+      if (labels.has(name)) {
+        const at = where(text);
+        throw new AsmError('asm-label', at.line, at.column, `label ${name} defined twice`);
+      }
       labels.set(name, pending.length);
       text = (lab[2] ?? '').trim();
     }
     if (text === '') return;
-    pending.push({ line, ...parseStatement(text, line, endian) });
+    const at = where(text);
+    pending.push({ at, ...parseStatement(text, at, endian) });
   });
 
   const resolve = (p: Pending, pc: number, target: string): number => {
     if (target === NEXT) return pc + 1;
     const abs = /^\d+$/.test(target) ? Number(target) : labels.get(target);
     if (abs === undefined)
-      throw new BpfError('asm-label', -1, `line ${p.line}: undefined label ${target}`);
+      throw new AsmError('asm-label', p.at.line, p.at.column, `undefined label ${target}`);
     if (abs <= pc)
-      throw new BpfError('asm-range', -1, `line ${p.line}: jump to ${target} does not go forward`);
+      throw new AsmError(
+        'asm-range',
+        p.at.line,
+        p.at.column,
+        `jump to ${target} does not go forward`,
+      );
     return abs;
   };
   return pending.map((p, pc) => {
@@ -360,10 +381,11 @@ export function assemble(source: string, opts: AsmOptions = {}): Instruction[] {
     const jt = resolve(p, pc, p.t) - pc - 1;
     const jf = resolve(p, pc, p.f) - pc - 1;
     if (jt > MAX_CONDITIONAL_OFFSET || jf > MAX_CONDITIONAL_OFFSET) {
-      throw new BpfError(
+      throw new AsmError(
         'asm-range',
-        -1,
-        `line ${p.line}: conditional jump farther than 255 instructions`,
+        p.at.line,
+        p.at.column,
+        'conditional jump farther than 255 instructions',
       );
     }
     return { code: p.code, jt, jf, k: p.k };

@@ -3,7 +3,7 @@
  * Jumps name labels; `build()` lays the program out, resolves labels to forward offsets and inserts
  * `ja` trampolines where a conditional target is more than 255 instructions away.
  */
-import { BpfError } from '../errors.js';
+import { BpfError } from './errors.js';
 import {
   BPF_ABS,
   BPF_ALU,

@@ -3,7 +3,7 @@
  * (net/core/filter.c `bpf_convert_filter` + kernel/bpf/core.c). It runs any program seccomp accepts;
  * it does not validate (see validate.ts) but throws `BpfError` when execution leaves the rules.
  */
-import { BpfError } from '../errors.js';
+import { BpfError } from './errors.js';
 import {
   SECCOMP_DATA_ARCH_OFFSET,
   SECCOMP_DATA_ARGS_OFFSET,

@@ -1,4 +1,5 @@
 /** Classic BPF for seccomp: instructions, builder, validation, emulation, cache, listing, optimizer. */
+export * from './errors.js';
 export * from './seccomp.js';
 export * from './instruction.js';
 export * from './builder.js';

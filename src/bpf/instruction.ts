@@ -2,7 +2,7 @@
  * Classic BPF instructions: opcode constants spelled as in the kernel headers, the `struct sock_filter`
  * record, and its 8-byte wire encoding. Knows nothing about seccomp or syscalls.
  */
-import { BpfError } from '../errors.js';
+import { BpfError } from './errors.js';
 
 // Instruction classes (include/uapi/linux/bpf_common.h).
 /** Class: load into A. */

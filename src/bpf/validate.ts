@@ -5,34 +5,9 @@
  * seccomp opcode subset and aligned `seccomp_data` loads). A program that passes loads; one that
  * fails gets EINVAL from seccomp(2).
  */
-import { BpfError } from '../errors.js';
+import { BpfError } from './errors.js';
 import { SECCOMP_DATA_SIZE } from './seccomp.js';
 import { BPF_MAXINSNS, BPF_MEMWORDS, type Instruction } from './instruction.js';
-
-/** Why a program is refused; each code names the kernel check that fails. */
-export type BpfErrorCode =
-  /** Zero or more than BPF_MAXINSNS (4096) instructions. */
-  | 'invalid-instruction-count'
-  /** An opcode outside `chk_code_allowed`'s table. */
-  | 'invalid-opcode'
-  /** DIV or MOD by the constant 0. */
-  | 'division-by-zero'
-  /** LSH or RSH by a constant >= 32. */
-  | 'invalid-shift'
-  /** Scratch memory index >= BPF_MEMWORDS (16). */
-  | 'invalid-memory-address'
-  /** A jump past the last instruction. */
-  | 'invalid-jump-target'
-  /** An absolute load at an unknown ancillary offset (k >= SKF_AD_OFF as unsigned). */
-  | 'invalid-ancillary-load'
-  /** The last instruction is not RET. */
-  | 'invalid-last-instruction'
-  /** A scratch cell read on some path before any write (`check_load_and_stores`). */
-  | 'uninitialized-memory'
-  /** A load that is not a 4-byte aligned word inside `seccomp_data`. */
-  | 'invalid-load'
-  /** An opcode classic BPF allows but `seccomp_check_filter` does not (MOD, H/B/IND loads, MSH...). */
-  | 'seccomp-forbidden-opcode';
 
 /** `chk_code_allowed` in net/core/filter.c: every opcode classic BPF knows. */
 const CLASSIC_CODES: ReadonlySet<number> = new Set([

@@ -1,8 +1,8 @@
-import type { ProfileIssue } from '../errors.js';
+import type { Issue } from '../document/errors.js';
 import { paint } from './io.js';
 
 /** Render `FILE:LINE:COL: error[CODE]: message (at /json/pointer)`. */
-export function formatIssue(issue: ProfileIssue): string {
+export function formatIssue(issue: Issue): string {
   const where = issue.position
     ? `${issue.position.file}:${issue.position.line}:${issue.position.column}: `
     : '';

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { resolveArch, type ArchName } from '../arch/index.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../document/errors.js';
 import {
   generateProfile,
   ingest,

@@ -10,7 +10,8 @@ import { CAPABILITIES, resolveArch, type ArchInfo, type ArchName } from '../arch
 import { hostEndian } from '../bpf/index.js';
 import { DOCKER_DEFAULT_CAPABILITIES } from '../kb/index.js';
 import type { LibseccompVersion } from '../arch/syscalls.js';
-import { ProfileError, UsageError, type ProfileIssue } from '../errors.js';
+import { ProfileError, type ProfileIssue } from '../profile/errors.js';
+import { UsageError } from '../document/errors.js';
 import { loadProfile } from '../profile/index.js';
 import {
   parseKernelRelease,

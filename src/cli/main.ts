@@ -6,14 +6,14 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import {
-  ProfileError,
+  DocumentError,
+  InterruptedError,
+  LogParseError,
   RuntimeError,
   SeccompToolError,
   UsageError,
-  LogParseError,
-  BpfError,
-  InterruptedError,
-} from '../errors.js';
+} from '../document/errors.js';
+import { BpfError } from '../bpf/errors.js';
 import { constantValue } from '../arch/index.js';
 import { commands } from './commands/index.js';
 import { EXIT, takeRequestedExit } from './exit.js';
@@ -61,9 +61,10 @@ export function reportError(e: unknown): number {
       return EXIT.ok;
     return EXIT.badInput;
   }
-  if (e instanceof ProfileError) {
-    for (const issue of e.issues) err(formatIssue(issue));
-    const errors = e.issues.filter((i) => i.severity === 'error').length;
+  if (e instanceof DocumentError) {
+    const { issues } = e as DocumentError;
+    for (const issue of issues) err(formatIssue(issue));
+    const errors = issues.filter((i) => i.severity === 'error').length;
     err(paint('red', `${errors} error(s)`, process.stderr));
     return EXIT.badInput;
   }

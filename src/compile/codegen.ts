@@ -36,7 +36,7 @@ import {
   SECCOMP_DATA_ARGS_OFFSET,
   SECCOMP_DATA_NR_OFFSET,
 } from '../bpf/seccomp.js';
-import { BpfError } from '../errors.js';
+import { BpfError } from '../bpf/errors.js';
 import { statsRange } from './stats.js';
 import {
   archSections,

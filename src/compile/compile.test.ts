@@ -11,7 +11,7 @@ import { resolveProfile, type ResolvedProfile } from '../profile/resolve.js';
 import { compilePlan } from './codegen.js';
 import { planProbes } from '../../test/integration/codegen.testkit.js';
 import { compileProfile } from './compile.js';
-import { ProfileError } from '../errors.js';
+import { ProfileError } from '../profile/errors.js';
 import type { ArgCondition } from '../profile/types.js';
 import { buildPlan, decide, type ModelProfile, type ModelSyscallRule } from './model.js';
 import { statsRange } from './stats.js';

@@ -18,7 +18,7 @@ import type { ArchName } from '../arch/types.js';
 import { seccompDataWords, executeWords } from '../bpf/emulate.js';
 import { decodeProgram, type Instruction } from '../bpf/instruction.js';
 import type { SeccompData } from '../bpf/seccomp.js';
-import { ProfileError } from '../errors.js';
+import { ProfileError } from '../profile/errors.js';
 import { parseProfiles } from '../profile/parse.js';
 import { resolveProfile } from '../profile/resolve.js';
 import type { ActionName, ArgCondition } from '../profile/types.js';

@@ -11,7 +11,7 @@ import { archInfo, isArchName } from '../arch/arches.js';
 import { syscallNumber } from '../arch/syscalls.js';
 import type { ArchName } from '../arch/types.js';
 import type { SeccompData } from '../bpf/seccomp.js';
-import { ProfileError } from '../errors.js';
+import { ProfileError } from '../profile/errors.js';
 import type { ActionName, ArgCondition, OpName } from '../profile/types.js';
 import {
   buildPlan,

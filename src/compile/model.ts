@@ -29,7 +29,8 @@ import {
   type SeccompActionKind,
   type SeccompData,
 } from '../bpf/seccomp.js';
-import { ProfileError, toPointer, type ProfileIssue } from '../errors.js';
+import { ProfileError, type ProfileIssue, type ProfileIssueCode } from '../profile/errors.js';
+import { toPointer } from '../document/pointer.js';
 import type { ActionName, ArgCondition, OpName } from '../profile/types.js';
 import { genBpf, programDecisions, type GenInput, type OriginLeaf } from './gen-bpf.js';
 import type { Instruction } from '../bpf/instruction.js';
@@ -213,7 +214,7 @@ function stubNumber(arch: ArchName, name: string, version: LibseccompVersion): n
   return libNumber(arch, name, version);
 }
 
-function issue(code: string, message: string, pointer: string): ProfileIssue {
+function issue(code: ProfileIssueCode, message: string, pointer: string): ProfileIssue {
   return { code, severity: 'error', message, pointer };
 }
 

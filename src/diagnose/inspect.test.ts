@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { RuntimeError } from '../errors.js';
+import { RuntimeError } from '../document/errors.js';
 import { parseFilterDump, parseProcStatus } from './inspect.js';
 
 describe('parseProcStatus', () => {

@@ -3,7 +3,7 @@
  * as root, the filters themselves (PTRACE_SECCOMP_GET_FILTER through the prober's `--dump`).
  */
 import { readFile } from 'node:fs/promises';
-import { RuntimeError, UsageError } from '../errors.js';
+import { RuntimeError, UsageError } from '../document/errors.js';
 import { proberPath } from '../run/native.js';
 import { execCollect, execOk } from '../run/process.js';
 

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { ProfileError } from '../errors.js';
 import { Observation } from '../trace/observe.js';
 import { parseStrace } from '../trace/strace.js';
-import { readEvidence, toEvidence, writeEvidence } from './evidence.js';
+import { EvidenceError, readEvidence, toEvidence, writeEvidence } from './evidence.js';
 import { resolveSymbol } from './symbols.js';
 
 const TRACES = resolve(import.meta.dirname, '../../test/fixtures/corpus/traces');
@@ -83,11 +82,28 @@ describe('readEvidence errors carry JSON pointers', () => {
       readEvidence(text, 'bad.json');
       expect.unreachable();
     } catch (e) {
-      expect(e).toBeInstanceOf(ProfileError);
-      const issue = (e as ProfileError).issues[0];
+      expect(e).toBeInstanceOf(EvidenceError);
+      const issue = (e as EvidenceError).issues[0];
       expect(issue.code).toBe(code);
       expect(issue.pointer).toBe(pointer);
       expect(issue.position?.file).toBe('bad.json');
+    }
+  });
+
+  test.each<[string, string, number, number]>([
+    [
+      'a bad field',
+      '{\n  "format": "sysgate-evidence",\n  "version": 1,\n  "host": 7,\n  "syscalls": []\n}',
+      4,
+      11,
+    ],
+    ['a syntax error', '{\n  "format": "sysgate-evidence",\n  x\n}', 3, 3],
+  ])('%s is reported at its real line and column', (_name, text, line, column) => {
+    try {
+      readEvidence(text, 'bad.json');
+      expect.unreachable();
+    } catch (e) {
+      expect((e as EvidenceError).issues[0].position).toEqual({ file: 'bad.json', line, column });
     }
   });
 });

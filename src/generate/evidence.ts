@@ -25,7 +25,10 @@
  * could be computed, `text` what the trace printed.
  */
 import { isArchName, type ArchName } from '../arch/index.js';
-import { ProfileError, toPointer, type ProfileIssue } from '../errors.js';
+import { DocumentError, type IssueList } from '../document/errors.js';
+import { IssueCollector, type Locate } from '../document/issues.js';
+import { parseJsonSource } from '../document/source.js';
+import { toPointer } from '../document/pointer.js';
 import type { Observation } from '../trace/observe.js';
 
 /** The `format` marker of an evidence file. */
@@ -213,20 +216,61 @@ export function writeEvidence(evidence: Evidence): string {
   return JSON.stringify(evidence, null, 2) + '\n';
 }
 
-/** Collects shape problems with pointers. */
+/** Codes of the problems found in an evidence file. */
+export type EvidenceIssueCode =
+  /** The text is not JSON. */
+  | 'evidence-syntax'
+  /** The JSON is not a sysgate evidence file (no `format` marker). */
+  | 'not-evidence'
+  /** An evidence version this code does not read. */
+  | 'evidence-version'
+  /** A field of the wrong type or value. */
+  | 'evidence-invalid';
+
+/** An evidence file that cannot be read; holds every problem with its pointer and position. */
+export class EvidenceError extends DocumentError<EvidenceIssueCode, 'evidence-invalid'> {
+  constructor(issues: IssueList<EvidenceIssueCode>) {
+    super(
+      'evidence-invalid',
+      issues,
+      `${issues.length} problem(s) in evidence file: ${issues[0].message}`,
+    );
+  }
+}
+
+/** Collects shape problems with pointers and their positions in the file. */
 class Checker {
-  readonly issues: ProfileIssue[] = [];
+  readonly issues: IssueCollector<EvidenceIssueCode>;
 
-  constructor(private readonly file: string) {}
+  constructor(file: string, locate: Locate) {
+    this.issues = new IssueCollector(file, locate);
+  }
 
-  add(pointer: (string | number)[], message: string, code = 'evidence-invalid'): void {
-    this.issues.push({
-      code,
-      severity: 'error',
-      message,
-      pointer: toPointer(pointer),
-      position: { file: this.file, line: 1, column: 1 },
-    });
+  add(
+    pointer: (string | number)[],
+    message: string,
+    code: EvidenceIssueCode = 'evidence-invalid',
+  ): void {
+    this.issues.error(code, message, toPointer(pointer));
+  }
+
+  /** Throw every issue found so far, if any. */
+  throwIfAny(): void {
+    const list = this.issues.errors();
+    if (list !== undefined) throw new EvidenceError(list);
+  }
+
+  /** Add the issue that makes reading stop, then throw every issue found. */
+  fail(pointer: (string | number)[], message: string, code: EvidenceIssueCode): never {
+    this.add(pointer, message, code);
+    return this.stop();
+  }
+
+  /** Throw every issue found (at least one error has been added). */
+  stop(): never {
+    const list = this.issues.errors();
+    if (list === undefined) throw new Error('evidence checker: stop() without an error');
+    throw new EvidenceError(list);
   }
 
   object(v: unknown, p: (string | number)[]): Record<string, unknown> | undefined {
@@ -329,27 +373,32 @@ export function isEvidenceJson(v: unknown): boolean {
 }
 
 /**
- * Read an evidence file. Throws a {@link ProfileError} with one issue per problem (JSON pointer
- * included) when the text is not valid JSON or not evidence of a version this code reads.
+ * Read an evidence file. Throws an {@link EvidenceError} with one issue per problem (JSON pointer
+ * and file position included) when the text is not valid JSON or not evidence of a version this code reads.
  */
 export function readEvidence(text: string, file: string): Evidence {
-  const c = new Checker(file);
+  // Positions come from a position-tracking parse, made only when there is something to report.
+  let located: Locate | undefined;
+  const locate: Locate = (pointer) => {
+    located ??= parseJsonSource(text, file).documents[0]?.locate ?? (() => undefined);
+    return located(pointer);
+  };
   let root: unknown;
   try {
     root = JSON.parse(text);
   } catch (e) {
-    c.add([], `not valid JSON: ${e instanceof Error ? e.message : String(e)}`, 'evidence-syntax');
-    throw new ProfileError(c.issues as [ProfileIssue, ...ProfileIssue[]]);
+    const syntax = parseJsonSource(text, file).issues.find((i) => i.severity === 'error');
+    const c = new Checker(file, () => syntax?.position ?? { line: 1, column: 1 });
+    c.fail([], `not valid JSON: ${e instanceof Error ? e.message : String(e)}`, 'evidence-syntax');
   }
-  const o = c.object(root, []);
-  if (o === undefined) throw new ProfileError(c.issues as [ProfileIssue, ...ProfileIssue[]]);
+  const c = new Checker(file, locate);
+  const o = c.object(root, []) ?? c.stop();
   if (o.format !== EVIDENCE_FORMAT) {
-    c.add(
+    c.fail(
       ['format'],
       `not a sysgate evidence file (expected "format": "${EVIDENCE_FORMAT}")`,
       'not-evidence',
     );
-    throw new ProfileError(c.issues as [ProfileIssue, ...ProfileIssue[]]);
   }
   if (o.version !== EVIDENCE_VERSION) {
     c.add(
@@ -373,8 +422,7 @@ export function readEvidence(text: string, file: string): Evidence {
       const r = readSyscall(c, s, ['syscalls', i]);
       if (r) syscalls.push(r);
     });
-  const [first, ...rest] = c.issues;
-  if (first !== undefined) throw new ProfileError([first, ...rest]);
+  c.throwIfAny();
   const t = (o.totals ?? {}) as { processes?: unknown };
   const sorted = sortSyscalls(syscalls);
   return {

@@ -8,7 +8,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { ArchName } from '../arch/index.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../document/errors.js';
 import { parseAuditLine } from '../trace/audit.js';
 import { forEachLine } from '../trace/lines.js';
 import { abiFor, Observation, type SymbolResolver } from '../trace/observe.js';

@@ -5,7 +5,7 @@
  * unconditionally).
  */
 import { archByScmpName, type ArchName } from '../arch/index.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../document/errors.js';
 import type { ActionName, ArgCondition, Profile, SyscallRule } from '../profile/types.js';
 import {
   sortSyscalls,

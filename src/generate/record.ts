@@ -36,7 +36,7 @@ import {
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { constantValue, type ArchName } from '../arch/index.js';
-import { RuntimeError, UsageError } from '../errors.js';
+import { RuntimeError, UsageError } from '../document/errors.js';
 import { forEachLine } from '../trace/lines.js';
 import { Observation } from '../trace/observe.js';
 import { StraceParser } from '../trace/strace.js';

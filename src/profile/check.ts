@@ -21,12 +21,12 @@ import {
   type ArchName,
   type LibseccompVersion,
 } from '../arch/index.js';
-import type { ProfileIssue } from '../errors.js';
+import type { ProfileIssue } from './errors.js';
 import { NATIVE_ARCH_NAMES, NON_RUNC_ARCHES, profileArch } from './arches.js';
 import { join } from './decode.js';
 import { namePointer } from './formats/docker.js';
-import { sortIssues } from './parse.js';
-import type { LineColumn } from './source.js';
+import { IssueCollector, sortIssues, type Locate } from '../document/issues.js';
+import type { ProfileIssueCode } from './errors.js';
 import type { ActionName, LoadedProfile, Profile, SyscallRule } from './types.js';
 
 /** Options for {@link checkProfile}. */
@@ -34,7 +34,7 @@ export interface CheckOptions {
   /** File name for positions (taken from a LoadedProfile when given one). */
   readonly file?: string;
   /** Pointer-to-position mapping (taken from a LoadedProfile when given one). */
-  readonly locate?: (pointer: string) => LineColumn | undefined;
+  readonly locate?: Locate;
   /** Pointer of the profile object in its document (e.g. `/spec`). */
   readonly pointer?: string;
   /** libseccomp version whose syscall table decides "unknown to the declared arches" (default 2.6). */
@@ -91,34 +91,8 @@ export function ruleEqualsDefault(profile: Profile, rule: SyscallRule): boolean 
   );
 }
 
-class Issues {
-  readonly list: ProfileIssue[] = [];
-
-  constructor(
-    private readonly file: string | undefined,
-    private readonly locate: ((p: string) => LineColumn | undefined) | undefined,
-  ) {}
-
-  add(
-    severity: 'error' | 'warning',
-    code: string,
-    message: string,
-    pointer: string,
-    extra: Partial<ProfileIssue> = {},
-  ): void {
-    const pos = this.file === undefined ? undefined : this.locate?.(pointer);
-    this.list.push({
-      code,
-      severity,
-      message,
-      pointer,
-      ...(pos === undefined || this.file === undefined
-        ? {}
-        : { position: { file: this.file, line: pos.line, column: pos.column } }),
-      ...extra,
-    });
-  }
-}
+/** The checker's issue collector. */
+type Issues = IssueCollector<ProfileIssueCode>;
 
 function checkErrno(
   out: Issues,
@@ -244,7 +218,7 @@ export function checkProfile(
   const loaded = 'profile' in input ? input : undefined;
   const profile = loaded?.profile ?? (input as Profile);
   const base = opts.pointer ?? loaded?.pointer ?? '';
-  const out = new Issues(opts.file ?? loaded?.file, opts.locate ?? loaded?.locate);
+  const out: Issues = new IssueCollector(opts.file ?? loaded?.file, opts.locate ?? loaded?.locate);
   const version = opts.libseccomp ?? '2.6';
   const p = (key: string): string => join(base, key);
 
@@ -482,5 +456,5 @@ export function checkProfile(
       });
     }
   }
-  return sortIssues(out.list);
+  return sortIssues(out.issues);
 }

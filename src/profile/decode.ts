@@ -5,63 +5,25 @@
  * field at its zero value, and unsigned integers must be plain non-negative integer literals that
  * fit the type (`1.0`, `-1` and `1e3` fail with "cannot unmarshal number").
  */
-import type { IssueSeverity, ProfileIssue } from '../errors.js';
-import { escapePointerToken } from '../errors.js';
-import type { LineColumn, SourceNode } from './source.js';
+import { IssueCollector, type Locate } from '../document/issues.js';
+import { joinPointer } from '../document/pointer.js';
+import type { SourceNode } from '../document/source.js';
+import type { ProfileIssueCode } from './errors.js';
 
-/** Collects issues for one document, attaching file positions as it goes. */
-export class DecodeContext {
-  /** Every issue found so far, in discovery order. */
-  readonly issues: ProfileIssue[] = [];
-
+/** Collects a profile document's issues, attaching file positions as it goes. */
+export class DecodeContext extends IssueCollector<ProfileIssueCode> {
   constructor(
     /** File name as given. */
-    readonly file: string,
+    override readonly file: string,
     /** Pointer-to-position mapping of the document. */
-    readonly locate: (pointer: string) => LineColumn | undefined,
-  ) {}
-
-  /** Record an issue at `pointer`. */
-  add(
-    severity: IssueSeverity,
-    code: string,
-    message: string,
-    pointer: string,
-    extra: Partial<ProfileIssue> = {},
-  ): void {
-    const pos = this.locate(pointer);
-    this.issues.push({
-      code,
-      severity,
-      message,
-      pointer,
-      ...(pos === undefined
-        ? {}
-        : { position: { file: this.file, line: pos.line, column: pos.column } }),
-      ...extra,
-    });
-  }
-
-  /** Record an error. */
-  error(code: string, message: string, pointer: string, extra: Partial<ProfileIssue> = {}): void {
-    this.add('error', code, message, pointer, extra);
-  }
-
-  /** Record a warning. */
-  warn(code: string, message: string, pointer: string, extra: Partial<ProfileIssue> = {}): void {
-    this.add('warning', code, message, pointer, extra);
-  }
-
-  /** Whether any error has been recorded. */
-  hasErrors(): boolean {
-    return this.issues.some((i) => i.severity === 'error');
+    override readonly locate: Locate,
+  ) {
+    super(file, locate);
   }
 }
 
 /** Append one token to a pointer. */
-export function join(pointer: string, token: string | number): string {
-  return `${pointer}/${escapePointerToken(token)}`;
-}
+export const join = joinPointer;
 
 /** JSON type name of a node, as Go reports it ("number", "string", "object", "array", "bool"). */
 export function jsonType(node: SourceNode): string {

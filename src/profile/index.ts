@@ -1,11 +1,11 @@
 /** Public API of the profile layer: the model, parsing, checking and writing of seccomp profiles. */
 export * from './types.js';
+export * from './errors.js';
 export {
   parseProfile,
   parseProfiles,
   readProfileSource,
   detectFormat,
-  sortIssues,
   SPO_API_VERSIONS,
   type ParsedSource,
 } from './parse.js';

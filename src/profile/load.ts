@@ -3,9 +3,10 @@
  * collected. {@link validateProfileSource} never throws on bad input; {@link loadProfile} throws a
  * {@link ProfileError} holding every issue when the profile is not usable.
  */
-import { ProfileError, type ProfileIssue } from '../errors.js';
+import { ProfileError, type ProfileIssue } from './errors.js';
 import { checkProfile, type CheckOptions } from './check.js';
-import { readProfileSource, sortIssues, throwIfErrors } from './parse.js';
+import { sortIssues } from '../document/issues.js';
+import { readProfileSource, throwIfErrors } from './parse.js';
 import type { LoadedProfile, ProfileFormat } from './types.js';
 
 /** Result of validating one file. */

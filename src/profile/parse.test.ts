@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { ProfileError } from '../errors.js';
+import { ProfileError } from './errors.js';
 import { parseProfile, parseProfiles, readProfileSource } from './parse.js';
 import { validateProfileSource } from './load.js';
 

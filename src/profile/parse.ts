@@ -4,7 +4,8 @@
  * reads every profile a file holds and collects every syntax and decoding problem with its position.
  * Semantic checks live in check.ts.
  */
-import { ProfileError, type ProfileIssue } from '../errors.js';
+import { ProfileError, type ProfileIssue } from './errors.js';
+import { errorList, sortIssues, type LineColumn } from '../document/issues.js';
 import { DecodeContext, decodeString, join } from './decode.js';
 import { readDockerProfile, type DockerDialect, type DockerExtras } from './formats/docker.js';
 import { looksLikeFirecracker, readFirecracker } from './formats/firecracker.js';
@@ -13,10 +14,9 @@ import {
   childNode,
   parseJsonSource,
   parseYamlSource,
-  type LineColumn,
   type SourceDocument,
   type SourceNode,
-} from './source.js';
+} from '../document/source.js';
 import type { LoadedProfile, Profile, ProfileFormat } from './types.js';
 
 /** Everything the shape phase found in one file; never thrown. */
@@ -38,21 +38,6 @@ export const SPO_API_VERSIONS: readonly string[] = [
   'security-profiles-operator.x-k8s.io/v1beta1',
   'security-profiles-operator.x-k8s.io/v1',
 ];
-
-/** Sort issues errors first, keeping discovery order within a severity. */
-export function sortIssues(issues: readonly ProfileIssue[]): ProfileIssue[] {
-  // Errors first, then warnings; each in file order (issues without a position keep their place last).
-  const byPosition = (a: ProfileIssue, b: ProfileIssue): number => {
-    const pa = a.position;
-    const pb = b.position;
-    if (pa === undefined || pb === undefined) return pa === pb ? 0 : pa === undefined ? 1 : -1;
-    return pa.line - pb.line || pa.column - pb.column;
-  };
-  return [
-    ...issues.filter((i) => i.severity === 'error').sort(byPosition),
-    ...issues.filter((i) => i.severity !== 'error').sort(byPosition),
-  ];
-}
 
 function isYamlName(file: string): boolean {
   return /\.ya?ml$/i.test(file);
@@ -362,11 +347,8 @@ export function readProfileSource(text: string, file: string): ParsedSource {
 
 /** Throw a ProfileError holding `issues` when any of them is an error. */
 export function throwIfErrors(issues: readonly ProfileIssue[], what?: string): void {
-  const sorted = sortIssues(issues);
-  const first = sorted[0];
-  if (first?.severity === 'error') {
-    throw new ProfileError([first, ...sorted.slice(1)], what);
-  }
+  const list = errorList(issues);
+  if (list !== undefined) throw new ProfileError(list, what);
 }
 
 /**

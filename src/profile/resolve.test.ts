@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { ProfileError } from '../errors.js';
+import { ProfileError } from './errors.js';
 import type { ArchName } from '../arch/types.js';
 import { toOci } from './convert/oci.js';
 import { parseProfile } from './index.js';

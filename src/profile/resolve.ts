@@ -10,7 +10,7 @@
  */
 import { archInfo } from '../arch/index.js';
 import type { ArchName } from '../arch/types.js';
-import { ProfileError, type ProfileIssue } from '../errors.js';
+import { ProfileError, type ProfileIssue } from './errors.js';
 import { mobyNativeArch, MOBY_NATIVE_TO_SECCOMP } from '../kb/index.js';
 import type { ActionName, ArgCondition, Profile, RuleFilter, SyscallRule } from './types.js';
 

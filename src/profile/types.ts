@@ -4,7 +4,7 @@
  * SPO CRDs, Firecracker) is parsed into this one model. Numbers from the document that are
  * uint64 in Go (`value`, `valueTwo`) are `bigint`.
  */
-import type { ProfileIssue } from '../errors.js';
+import type { ProfileIssue } from './errors.js';
 
 /** The nine action strings runc accepts (`SetupSeccomp`, runc libcontainer/specconv). */
 export const ACTIONS = [

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../document/errors.js';
 import { detectEngine, pickEngine } from './detect.js';
 
 const has = (tool: string): boolean =>

@@ -2,7 +2,7 @@
  * Which engines this machine can run: the binary is present and answers (and, for Docker, the daemon
  * answers too). A missing engine becomes a `RuntimeError` (exit 3) that says how to install it.
  */
-import { RuntimeError, UsageError } from '../errors.js';
+import { RuntimeError, UsageError } from '../document/errors.js';
 import { execCollect } from './process.js';
 import { ENGINE_NAMES, type EngineName } from './probe.js';
 

@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { RuntimeError } from '../errors.js';
+import { RuntimeError } from '../document/errors.js';
 
 /** The package's `native/` directory. */
 function nativeRoot(): string {

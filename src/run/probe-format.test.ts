@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { RuntimeError } from '../errors.js';
+import { RuntimeError } from '../document/errors.js';
 import {
   formatOutcome,
   formatProbes,

@@ -3,7 +3,7 @@
  * an optional `abi=`; one outcome per output line, `ok RET`, `err ERRNO`, `trap DATA`, `sig SIGNO` or
  * `exit STATUS`.
  */
-import { RuntimeError } from '../errors.js';
+import { RuntimeError } from '../document/errors.js';
 
 /** How a probe enters the kernel: the native ABI, x32 (bit 30 set on x86_64) or i386 (`int $0x80`). */
 export type ProbeAbi = 'native' | 'x32' | 'i386';

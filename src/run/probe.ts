@@ -5,7 +5,7 @@
  * after a probe that killed it.
  */
 import { constants as osConstants } from 'node:os';
-import { RuntimeError, UsageError } from '../errors.js';
+import { RuntimeError, UsageError } from '../document/errors.js';
 import { runBwrap } from './engines/bwrap.js';
 import { runDocker } from './engines/docker.js';
 import { runOci, type OciRuntime } from './engines/oci.js';

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, expect, test } from 'vitest';
-import { RuntimeError } from '../errors.js';
+import { RuntimeError } from '../document/errors.js';
 import { execCollect, guardSignals, receivedSignal, spawnProcess } from './process.js';
 
 /** sysgate's temporary entries in the temp directory. */

@@ -19,7 +19,7 @@ import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync } fro
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RuntimeError } from '../errors.js';
+import { RuntimeError } from '../document/errors.js';
 
 /** Bytes of each output stream kept by default (the rest is read and dropped). */
 export const DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024 * 1024;

@@ -13,7 +13,7 @@ import { encodeProgram } from '../bpf/instruction.js';
 import { compileProfile } from '../compile/compile.js';
 import type { FilterPlan } from '../compile/plan.js';
 import type { Instruction } from '../bpf/instruction.js';
-import { InterruptedError, RuntimeError } from '../errors.js';
+import { InterruptedError, RuntimeError } from '../document/errors.js';
 import { toOciObject } from '../profile/convert/oci.js';
 import type { ResolvedProfile } from '../profile/resolve.js';
 import type { LibseccompVersion } from '../arch/syscalls.js';

@@ -5,7 +5,7 @@
  * the engine's own no-seccomp run as the outcome of an ALLOW); any difference is a disagreement.
  */
 import { archInfo } from '../arch/arches.js';
-import { RuntimeError } from '../errors.js';
+import { RuntimeError } from '../document/errors.js';
 import { execute } from '../bpf/emulate.js';
 import { describeAction } from '../compile/explain.js';
 import { predictOutcome } from '../run/predict.js';

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, test } from 'vitest';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../document/errors.js';
 import type { ProbeOutcome } from '../run/probe-format.js';
 import {
   clientErrors,

@@ -11,7 +11,7 @@ import { syscallNumber } from '../arch/syscalls.js';
 import type { ArchName } from '../arch/types.js';
 import { describeAction } from '../compile/explain.js';
 import { decide } from '../compile/model.js';
-import { SeccompToolError, UsageError } from '../errors.js';
+import { SeccompToolError, UsageError } from '../document/errors.js';
 import {
   formatOutcome,
   SIGSYS,
@@ -129,7 +129,7 @@ export function resolveProbe(p: SuiteProbe, arch: ArchName): Probe {
     } catch (e) {
       throw new UsageError(
         `probe '${p.name}': ${(e as Error).message} (at ${p.pointer}/args/${i})`,
-        e instanceof SeccompToolError ? e.code : 'bad-argument',
+        e instanceof SeccompToolError ? (e as SeccompToolError).code : 'bad-argument',
       );
     }
   });

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { ProfileError } from '../errors.js';
-import { parseSuite, textExpectation } from './suite.js';
+import { parseSuite, SuiteError, textExpectation } from './suite.js';
 
 const GOOD = `name: demo
 profile: p.json
@@ -37,14 +36,14 @@ function issuesOf(
   try {
     parseSuite('s.yaml', text);
   } catch (e) {
-    if (!(e instanceof ProfileError)) throw e;
+    if (!(e instanceof SuiteError)) throw e;
     return e.issues.map((i) => ({
       code: i.code,
       pointer: i.pointer,
       ...(i.position && { line: i.position.line, column: i.position.column }),
     }));
   }
-  throw new Error('expected a ProfileError');
+  throw new Error('expected a SuiteError');
 }
 
 describe('parseSuite', () => {
@@ -125,13 +124,35 @@ describe('parseSuite', () => {
     expect(issue?.line).toBeGreaterThan(0);
   });
 
-  test('arbitrary text either parses or fails with a ProfileError', () => {
+  test('YAML aliases are resolved exactly', () => {
+    const suite = parseSuite(
+      'f.yaml',
+      'probes:\n  - {name: a, syscall: mount, args: &z [0, 0], expect: allowed}\n  - {name: b, syscall: ptrace, args: *z, expect: allowed}\n',
+    );
+    expect(suite.probes.map((p) => p.args)).toEqual([
+      ['0', '0'],
+      ['0', '0'],
+    ]);
+  });
+
+  test('an alias bomb is a positioned suite error, in bounded time', () => {
+    const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 12; i++)
+      lines.push(`a${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(', ')}]`);
+    lines.push('probes: *a11');
+    const start = Date.now();
+    const issues = issuesOf(lines.join('\n') + '\n');
+    expect(Date.now() - start).toBeLessThan(2000);
+    expect(issues).toEqual([{ code: 'yaml-alias', pointer: '', line: 2, column: 10 }]);
+  });
+
+  test('arbitrary text either parses or fails with a SuiteError', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 200 }), (text) => {
         try {
           parseSuite('f.yaml', text);
         } catch (e) {
-          expect(e).toBeInstanceOf(ProfileError);
+          expect(e).toBeInstanceOf(SuiteError);
         }
       }),
       { numRuns: 300 },

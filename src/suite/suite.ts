@@ -7,8 +7,10 @@
  * Parsing follows the profile layer's two phases: every shape problem is collected with an RFC 6901
  * pointer and a file position, then thrown as one `ProfileError` (exit 2).
  */
-import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
-import { ProfileError, toPointer, type ProfileIssue } from '../errors.js';
+import { isMap, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { DocumentError, type IssueList } from '../document/errors.js';
+import { IssueCollector } from '../document/issues.js';
+import { toPointer } from '../document/pointer.js';
 import { ENGINE_NAMES, type EngineName } from '../run/probe.js';
 import { errnoName, errnoNumber } from '../arch/constants.js';
 
@@ -124,18 +126,60 @@ export function suiteErrnoName(errno: number): string {
   return errnoName(errno) ?? `errno ${errno}`;
 }
 
-/** Collects issues with positions while walking the parsed document. */
+/** Codes of the problems found in a suite file. */
+export type SuiteIssueCode =
+  | 'yaml-syntax'
+  | 'yaml-alias'
+  | 'unknown-key'
+  | 'bad-type'
+  | 'bad-command'
+  | 'bad-pattern'
+  | 'bad-number'
+  | 'missing-name'
+  | 'duplicate-name'
+  | 'bad-expect'
+  | 'unknown-errno'
+  | 'bad-syscall'
+  | 'bad-args'
+  | 'bad-arg'
+  | 'missing-expect'
+  | 'bad-ready'
+  | 'not-loopback'
+  | 'too-many'
+  | 'missing-client'
+  | 'unknown-engine'
+  | 'bad-probe-mode'
+  | 'empty-suite';
+
+/** A suite file that cannot be run; holds every problem with its pointer and position. */
+export class SuiteError extends DocumentError<SuiteIssueCode, 'suite-invalid'> {
+  constructor(issues: IssueList<SuiteIssueCode>) {
+    super('suite-invalid', issues, `${issues.length} problem(s) in suite: ${issues[0].message}`);
+  }
+}
+
+/** Collects issues with positions (from the YAML document's nodes) while walking the parsed suite. */
 class IssueSink {
-  readonly issues: ProfileIssue[] = [];
+  readonly collector: IssueCollector<SuiteIssueCode>;
 
   constructor(
-    private readonly file: string,
+    file: string,
     private readonly doc: Document,
     private readonly lines: LineCounter,
-  ) {}
+  ) {
+    this.collector = new IssueCollector(file, undefined);
+  }
 
-  add(path: readonly (string | number)[], code: string, message: string, atKey = false): void {
-    const pointer = toPointer(path);
+  /** Every issue so far. */
+  get issues(): readonly { readonly severity: string }[] {
+    return this.collector.issues;
+  }
+
+  /** Position of the node at `path` (of its key with `atKey`), when the document has it. */
+  private position(
+    path: readonly (string | number)[],
+    atKey: boolean,
+  ): { line: number; column: number } | undefined {
     let node: unknown = path.length === 0 ? this.doc.contents : this.doc.getIn(path, true);
     if (atKey && path.length > 0) {
       // Point at the key itself (an unknown key's value may be far away or absent).
@@ -148,14 +192,39 @@ class IssueSink {
           node;
     }
     const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
-    const pos = range === undefined ? undefined : this.lines.linePos(range[0]);
-    this.issues.push({
+    if (range === undefined) return undefined;
+    const pos = this.lines.linePos(range[0]);
+    return { line: pos.line, column: pos.col };
+  }
+
+  add(
+    path: readonly (string | number)[],
+    code: SuiteIssueCode,
+    message: string,
+    atKey = false,
+  ): void {
+    const pos = this.position(path, atKey);
+    const file = this.collector.file ?? '';
+    this.collector.error(
       code,
-      severity: 'error',
       message,
-      pointer,
-      ...(pos !== undefined && { position: { file: this.file, line: pos.line, column: pos.col } }),
+      toPointer(path),
+      pos === undefined ? {} : { position: { file, ...pos } },
+    );
+  }
+
+  /** Record an issue at a source offset (YAML syntax and alias errors). */
+  addAt(offset: number, code: SuiteIssueCode, message: string): void {
+    const pos = this.lines.linePos(offset);
+    this.collector.error(code, message, '', {
+      position: { file: this.collector.file ?? '', line: pos.line, column: pos.col },
     });
+  }
+
+  /** Throw every issue found, if any. */
+  throwIfAny(): void {
+    const list = this.collector.errors();
+    if (list !== undefined) throw new SuiteError(list);
   }
 }
 
@@ -479,30 +548,54 @@ function parseLoad(sink: IssueSink, v: Json, i: number, seen: Set<string>): Suit
 }
 
 /**
- * Parse a suite file's text. Throws `ProfileError` listing every problem (YAML syntax, unknown keys,
+ * Most alias expansions a suite may make. Aliases are resolved exactly (a suite may reuse a command
+ * with `&cmd`/`*cmd`); a file that expands more than this many is refused, so that an alias bomb
+ * ("billion laughs") costs neither time nor memory.
+ */
+export const SUITE_MAX_ALIASES = 1000;
+
+/** The suite's plain value, aliases resolved; an alias bomb is an issue, not a crash. */
+function suiteValue(doc: Document, sink: IssueSink): Record<string, Json> {
+  try {
+    return doc.toJS({ maxAliasCount: SUITE_MAX_ALIASES }) as Record<string, Json>;
+  } catch (e) {
+    // yaml throws a ReferenceError for an excessive alias count or an unresolved alias.
+    if (!(e instanceof ReferenceError)) throw e;
+    let at = 0;
+    visit(doc, {
+      Alias(_, node) {
+        at = node.range?.[0] ?? 0;
+        return visit.BREAK;
+      },
+    });
+    sink.addAt(
+      at,
+      'yaml-alias',
+      /excessive alias count/i.test(e.message)
+        ? `the suite expands YAML aliases more than ${SUITE_MAX_ALIASES} times (an alias bomb?)`
+        : `a YAML alias cannot be resolved: ${e.message}`,
+    );
+    sink.throwIfAny();
+    throw e;
+  }
+}
+
+/**
+ * Parse a suite file's text. Throws {@link SuiteError} listing every problem (YAML syntax, unknown keys,
  * wrong types, duplicate names) with its pointer and `file:line:col`.
  */
 export function parseSuite(file: string, text: string): Suite {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   const sink = new IssueSink(file, doc, lines);
-  for (const e of doc.errors) {
-    const pos = lines.linePos(e.pos[0]);
-    sink.issues.push({
-      code: 'yaml-syntax',
-      severity: 'error',
-      message: e.message.split('\n')[0] ?? e.message,
-      pointer: '',
-      position: { file, line: pos.line, column: pos.col },
-    });
-  }
-  if (sink.issues.length > 0)
-    throw new ProfileError(sink.issues as [ProfileIssue, ...ProfileIssue[]]);
+  for (const e of doc.errors)
+    sink.addAt(e.pos[0], 'yaml-syntax', e.message.split('\n')[0] ?? e.message);
+  sink.throwIfAny();
   if (!isMap(doc.contents)) {
     sink.add([], 'bad-type', 'a suite is a mapping with workloads, probes and load');
-    throw new ProfileError(sink.issues as [ProfileIssue, ...ProfileIssue[]]);
+    sink.throwIfAny();
   }
-  const root = doc.toJS() as Record<string, Json>;
+  const root = suiteValue(doc, sink);
   checkKeys(
     sink,
     root,
@@ -548,8 +641,7 @@ export function parseSuite(file: string, text: string): Suite {
     (workloads.length === 0 && probes.length === 0 && load.length === 0 && sink.issues.length === 0)
   )
     sink.add([], 'empty-suite', 'the suite has no workloads, probes or load steps');
-  const [first, ...rest] = sink.issues;
-  if (first !== undefined) throw new ProfileError([first, ...rest]);
+  sink.throwIfAny();
   return {
     file,
     name: name ?? file.replace(/^.*\//, ''),

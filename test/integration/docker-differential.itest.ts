@@ -20,7 +20,7 @@ import { compileProgram, execute, type CompiledProgram } from '../../src/bpf/emu
 import { decodeProgram } from '../../src/bpf/instruction.js';
 import type { SeccompData } from '../../src/bpf/seccomp.js';
 import { validate } from '../../src/bpf/validate.js';
-import { ProfileError } from '../../src/errors.js';
+import { ProfileError } from '../../src/profile/errors.js';
 import { parseProfile } from '../../src/profile/parse.js';
 import { parseKernelRelease, resolveProfile } from '../../src/profile/resolve.js';
 import { AF_UNIX_ONLY_PROFILE } from './container.testkit.js';

@@ -35,7 +35,7 @@ function args6(values: readonly bigint[], width = 64): Args6 {
   const a = [0, 1, 2, 3, 4, 5].map((i) => BigInt.asUintN(width, values[i] ?? 0n));
   return a as unknown as Args6;
 }
-import { ProfileError } from '../../src/errors.js';
+import { ProfileError } from '../../src/profile/errors.js';
 import { parseProfile } from '../../src/profile/parse.js';
 import { parseKernelRelease, resolveProfile } from '../../src/profile/resolve.js';
 import type { ActionName, ArgCondition } from '../../src/profile/types.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { resolveArch } from '../../arch/index.js';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../document/errors.js';
 import { advise, record, shortCap, type Evidence } from '../../generate/index.js';
 import { EXIT, requestExit } from '../exit.js';
 import { addHostOptions, parseCaps, parseKernel } from '../host.js';

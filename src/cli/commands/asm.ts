@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { resolveArch } from '../../arch/index.js';
 import { assemble, encodeProgram, validate } from '../../bpf/index.js';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../document/errors.js';
 import { parseEndian } from '../host.js';
 import { readInput, writeOutput } from '../io.js';
 

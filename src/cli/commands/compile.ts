@@ -5,7 +5,7 @@ import { encodeProgram, type Instruction } from '../../bpf/instruction.js';
 import { compileProfile, type CompileResult } from '../../compile/compile.js';
 import { symbolicAnnotator } from '../../compile/explain.js';
 import { formatStats } from '../../compile/stats.js';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../document/errors.js';
 import { addHostOptions, loadForHost, type HostOptions } from '../host.js';
 import { err, out, toJson, writeOutput } from '../io.js';
 

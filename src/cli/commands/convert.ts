@@ -1,6 +1,6 @@
 import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../document/errors.js';
 import { toC, toDocker, toOci, toSpo, type SpoApiVersion } from '../../profile/convert/index.js';
 import { resolvedToProfile, type ResolvedProfile } from '../../profile/resolve.js';
 import type { LoadedProfile, Profile } from '../../profile/types.js';

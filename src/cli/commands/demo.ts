@@ -15,7 +15,7 @@ import { seccompArgs } from '../../bpf/seccomp.js';
 import { archInfo } from '../../arch/arches.js';
 import { compileProfile, type CompileResult } from '../../compile/compile.js';
 import { explainSyscall } from '../../compile/explain.js';
-import { RuntimeError } from '../../errors.js';
+import { RuntimeError } from '../../document/errors.js';
 import { advise, dockerDefaultProfile } from '../../generate/advise.js';
 import { writeEvidence } from '../../generate/evidence.js';
 import { allowedNames, generateProfile } from '../../generate/generate.js';

@@ -18,7 +18,7 @@ import {
   type Annotator,
   type Instruction,
 } from '../../bpf/index.js';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../document/errors.js';
 import { parseEndian } from '../host.js';
 import { err, out, outJson, paint, readInputBytes } from '../io.js';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../document/errors.js';
 import { pickEngine } from '../../run/detect.js';
 import { diagnose } from '../../diagnose/doctor.js';
 import { describeExit } from '../../suite/suite-run.js';

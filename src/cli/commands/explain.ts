@@ -19,7 +19,7 @@ import {
   type PathStep,
 } from '../../compile/explain.js';
 import type { DecisionOrigin } from '../../compile/plan.js';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../document/errors.js';
 import { out, outJson, readInputBytes } from '../io.js';
 import { addHostOptions, loadForHost, type HostOptions } from '../host.js';
 import { hostArch } from '../../arch/host.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../document/errors.js';
 import { parseProfile, writeProfile } from '../../profile/index.js';
 import { EXIT, requestExit } from '../exit.js';
 import { err, readInput, writeOutput } from '../io.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { resolveArch } from '../../arch/index.js';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../document/errors.js';
 import { writeEvidence } from '../../generate/index.js';
 import {
   addGenerateOptions,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { decodeProgram } from '../../bpf/instruction.js';
-import { RuntimeError } from '../../errors.js';
+import { RuntimeError } from '../../document/errors.js';
 import {
   dumpFilters,
   inspectContainer,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../document/errors.js';
 import { mergeEvidence, mergeProfiles, readEvidence, writeEvidence } from '../../generate/index.js';
 import { loadProfile, writeProfile } from '../../profile/index.js';
 import { err, readInput, writeOutput } from '../io.js';

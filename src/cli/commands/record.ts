@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../document/errors.js';
 import { record, writeEvidence, type RecordProgress } from '../../generate/index.js';
 import { requestExit, type ExitCode } from '../exit.js';
 import { err, Progress, writeOutput } from '../io.js';

@@ -13,7 +13,7 @@ import {
   type ArchName,
   type SyscallEntry,
 } from '../../arch/index.js';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../document/errors.js';
 import {
   CATEGORY_LABELS,
   RISK_LEVELS,

@@ -1,6 +1,6 @@
 import { dirname, resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../document/errors.js';
 import { crossCheck, type CrossCheckResult } from '../../suite/cross-check.js';
 import { detectEngines, pickEngine } from '../../run/detect.js';
 import { toJunit } from '../../suite/junit.js';

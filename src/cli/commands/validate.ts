@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { ProfileIssue } from '../../errors.js';
+import type { ProfileIssue } from '../../profile/errors.js';
 import { validateProfileSource, type ValidationResult } from '../../profile/index.js';
 import { EXIT, requestExit } from '../exit.js';
 import { formatIssue } from '../format-issue.js';

@@ -8,7 +8,7 @@
  * libseccomp cannot resolve, and splitting a rule into one-condition rules when an argument index
  * repeats. Not reproduced: runc's ENOSYS stub (patchbpf), which libseccomp cannot express.
  */
-import { ProfileError, type ProfileIssue } from '../../errors.js';
+import { ProfileError, type ProfileIssue } from '../errors.js';
 import type { ActionName, ArgCondition } from '../types.js';
 import type { ResolvedProfile } from '../resolve.js';
 

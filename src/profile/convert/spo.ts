@@ -6,7 +6,8 @@
  * int64; anything it cannot hold is refused rather than silently pruned by the API server.
  */
 import { Document, isMap, isSeq, type YAMLMap } from 'yaml';
-import { ProfileError, UsageError, type ProfileIssue } from '../../errors.js';
+import { ProfileError, type ProfileIssue, type ProfileIssueCode } from '../errors.js';
+import { UsageError } from '../../document/errors.js';
 import type { Profile } from '../types.js';
 
 /** The API versions we write. */
@@ -53,7 +54,7 @@ const INT32_MAX = 2 ** 31 - 1;
 /** Everything in `profile` the CRD cannot express. */
 export function spoIssues(profile: Profile): ProfileIssue[] {
   const issues: ProfileIssue[] = [];
-  const bad = (code: string, message: string, pointer: string): void => {
+  const bad = (code: ProfileIssueCode, message: string, pointer: string): void => {
     issues.push({ code, severity: 'error', message, pointer });
   };
   if (profile.defaultAction === undefined) {

@@ -15,7 +15,7 @@ import type {
   SyscallRule,
 } from '../types.js';
 import { ACTIONS, OPS } from '../types.js';
-import type { SourceNode } from '../source.js';
+import type { SourceNode } from '../../document/source.js';
 import {
   type DecodeContext,
   type FieldHandler,

@@ -18,7 +18,7 @@
  * actions are equal; so do we.
  */
 import type { ActionName, ArgCondition, OpName, Profile, SyscallRule } from '../types.js';
-import type { SourceNode } from '../source.js';
+import type { SourceNode } from '../../document/source.js';
 import {
   type DecodeContext,
   type FieldHandler,

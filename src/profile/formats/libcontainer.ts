@@ -7,7 +7,7 @@
  * reading it still lets `sysgate fmt` convert it to today's format.
  */
 import type { ActionName, ArgCondition, OpName, Profile, SyscallRule } from '../types.js';
-import type { SourceNode } from '../source.js';
+import type { SourceNode } from '../../document/source.js';
 import {
   type DecodeContext,
   decodeArray,

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RuntimeError } from '../../errors.js';
+import { RuntimeError } from '../../document/errors.js';
 import { nativeBuildDir } from '../native.js';
 import { execCollect, execOk, type ProcessResult } from '../process.js';
 import { SANDBOX_NATIVE_DIR, hostRootfsLayout, rootfsTar } from '../rootfs.js';

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RuntimeError } from '../../errors.js';
+import { RuntimeError } from '../../document/errors.js';
 import { nativeBuildDir } from '../native.js';
 import { execCollect, execDetached, execOk, type ProcessResult } from '../process.js';
 import { SANDBOX_NATIVE_DIR, hostRootfsLayout, makeRootfsDir } from '../rootfs.js';

@@ -19,7 +19,12 @@ import {
   parseAllDocuments,
   type Node as YamlNode,
 } from 'yaml';
-import { parsePointer, type ProfileIssue } from '../errors.js';
+import type { Issue } from './errors.js';
+import type { LineColumn } from './issues.js';
+import { parsePointer } from './pointer.js';
+
+/** Codes of the issues the syntax layer reports. */
+export type SourceIssueCode = 'syntax' | 'duplicate-key' | 'yaml-warning';
 
 /** A JSON/YAML object member, in document order (duplicates kept). */
 export interface SourceMember {
@@ -51,14 +56,6 @@ export interface BlockScalar {
   readonly firstLine: number;
   /** Indentation (in columns) stripped from every content line. */
   readonly indent: number;
-}
-
-/** A 1-based line and column. */
-export interface LineColumn {
-  /** 1-based line. */
-  readonly line: number;
-  /** 1-based column. */
-  readonly column: number;
 }
 
 /** Maps character offsets to 1-based lines and columns. */
@@ -95,7 +92,7 @@ export interface SourceParse {
   /** The documents (one for JSON). */
   readonly documents: readonly SourceDocument[];
   /** Syntax errors and warnings (e.g. duplicate keys), with positions. */
-  readonly issues: readonly ProfileIssue[];
+  readonly issues: readonly Issue<SourceIssueCode>[];
 }
 
 /** Find the child a pointer token selects. Keys match exactly, else case-insensitively (Go, last wins). */
@@ -140,11 +137,11 @@ function syntaxIssue(
   file: string,
   index: LineIndex,
   offset: number,
-  code: string,
+  code: SourceIssueCode,
   message: string,
   severity: 'error' | 'warning' = 'error',
   pointer = '',
-): ProfileIssue {
+): Issue<SourceIssueCode> {
   const { line, column } = index.position(offset);
   return { code, severity, message, pointer, position: { file, line, column } };
 }
@@ -238,7 +235,7 @@ function fromJson(
  */
 export function parseJsonSource(text: string, file: string): SourceParse {
   const index = new LineIndex(text);
-  const issues: ProfileIssue[] = [];
+  const issues: Issue<SourceIssueCode>[] = [];
   if (text.charCodeAt(0) === 0xfeff) {
     issues.push(
       syntaxIssue(
@@ -309,7 +306,7 @@ function fromYaml(
   index: LineIndex,
   text: string,
   path: string,
-  issues: ProfileIssue[],
+  issues: Issue<SourceIssueCode>[],
   file: string,
 ): SourceNode {
   const range = (node as { range?: [number, number, number] } | null)?.range;
@@ -371,7 +368,7 @@ function yamlMessage(message: string): string {
 /** Parse every document of a YAML stream. Syntax errors are issues, never exceptions. */
 export function parseYamlSource(text: string, file: string): SourceParse {
   const index = new LineIndex(text);
-  const issues: ProfileIssue[] = [];
+  const issues: Issue<SourceIssueCode>[] = [];
   const documents: SourceDocument[] = [];
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, {
