@@ -150,11 +150,16 @@ export function straceBundle(stracePath: string): {
   loader: string;
   libs: string[];
 } {
-  const binary = realpathSync(
-    spawnSync('sh', ['-c', `command -v ${JSON.stringify(stracePath)}`], {
-      encoding: 'utf8',
-    }).stdout.trim() || stracePath,
-  );
+  // The path is a positional parameter, never part of the script: `$(...)` in it is not expanded.
+  const found = spawnSync('sh', ['-c', 'command -v -- "$1"', 'sh', stracePath], {
+    encoding: 'utf8',
+  }).stdout.trim();
+  if (found === '')
+    throw new RuntimeError(
+      'strace',
+      `${stracePath} is not installed or not on PATH: ${STRACE_INSTALL_HINT}`,
+    );
+  const binary = realpathSync(found);
   const ldd = spawnSync('ldd', [binary], { encoding: 'utf8' });
   if (ldd.error !== undefined || ldd.status !== 0)
     throw new RuntimeError(
