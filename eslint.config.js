@@ -21,8 +21,6 @@ const LAYERS = [
   ['suite', 'diagnose'],
   ['cli'],
 ];
-/** Files of src/ that belong to a layer without living in its folder (until they move there). */
-const LAYER_FILES = { 'errors.ts': 'document' };
 /** Deepest folder nesting under a layer the rule covers (src/LAYER/a/b/c/d/file.ts). */
 const MAX_DEPTH = 5;
 const TEST_FILES = ['**/*.test.ts', '**/*.itest.ts', '**/*.testkit.ts'];
@@ -39,13 +37,7 @@ function layerPatterns(layer, depth, isTest) {
   const row = LAYERS.findIndex((r) => r.includes(layer));
   const above = LAYERS.slice(row + 1).flat();
   const beside = LAYERS[row].filter((l) => l !== layer);
-  const targets = [
-    ...above,
-    ...beside,
-    ...Object.entries(LAYER_FILES)
-      .filter(([, l]) => above.includes(l) || beside.includes(l))
-      .map(([f]) => f.replace(/\.ts$/, '')),
-  ];
+  const targets = [...above, ...beside];
   const patterns = [];
   if (targets.length > 0)
     patterns.push({
@@ -76,8 +68,6 @@ function layerBoundaries() {
       );
     }
   }
-  for (const [file, layer] of Object.entries(LAYER_FILES))
-    add([`src/${file}`], [], layerPatterns(layer, 0, false));
   add(
     ['src/index.ts'],
     [],
