@@ -34,7 +34,7 @@ const result: SuiteResult = {
 };
 
 test('JUnit XML: one testsuite per run, failures with message and detail', async () => {
-  await expect(toJunit([result])).toMatchFileSnapshot('../../test/golden/run/junit.xml');
+  await expect(toJunit([result])).toMatchFileSnapshot('../../test/golden/suite/junit.xml');
 });
 
 test('xmlEscape escapes markup and drops control characters', () => {

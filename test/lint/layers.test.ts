@@ -3,10 +3,16 @@
  * run with the project's own configuration on real files of src/ whose text is replaced by one
  * import, reports every upward or sideways import and lets every downward one pass.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { ESLint } from 'eslint';
 import { describe, expect, test } from 'vitest';
 
-const eslint = new ESLint({ cwd: new URL('../..', import.meta.url).pathname });
+const ROOT = new URL('../..', import.meta.url).pathname;
+const eslint = new ESLint({ cwd: ROOT });
+/** The folders of src/: each one a layer. */
+const LAYER_DIRS = readdirSync(`${ROOT}src`, { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name);
 
 /** The messages of the boundary rule for `code` linted as if it were `file`. */
 async function boundaryMessages(file: string, code: string): Promise<string[]> {
@@ -102,4 +108,15 @@ describe('layer boundaries', () => {
     expect(restricted('../compile/plan.js')).toBe(true);
     expect(restricted('../profile/types.js')).toBe(false);
   });
+
+  test.each(LAYER_DIRS)(
+    'src/%s/ is a layer the rule knows and docs/architecture.md describes',
+    async (dir) => {
+      const config = (await eslint.calculateConfigForFile(`src/${dir}/index.ts`)) as {
+        rules: Record<string, unknown>;
+      };
+      expect(config.rules['no-restricted-imports']).toBeDefined();
+      expect(readFileSync(`${ROOT}docs/architecture.md`, 'utf8')).toContain(`\`src/${dir}/\``);
+    },
+  );
 });
