@@ -7,18 +7,27 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { RuntimeError } from '../document/errors.js';
+import { hostArch, type ArchName } from '../arch/index.js';
+import { RuntimeError, UsageError } from '../document/errors.js';
 
 /** The package's `native/` directory. */
 function nativeRoot(): string {
   return fileURLToPath(new URL('../../native', import.meta.url));
 }
 
-/**
- * Node's `process.arch` -> the folder of `native/prebuilt/` holding its prober (the Makefile's
- * `PREBUILT_ARCHES`, named as GNU target triples name them).
- */
-const PREBUILT: Readonly<Partial<Record<string, string>>> = { x64: 'x86_64', arm64: 'aarch64' };
+/** The arches `native/prebuilt/` holds (the Makefile's `PREBUILT_ARCHES`: GNU triples name them alike). */
+const PREBUILT: readonly ArchName[] = ['x86_64', 'aarch64'];
+
+/** The host's arch when the package ships a prober for it. */
+function prebuiltArch(): ArchName | undefined {
+  try {
+    const arch = hostArch();
+    return PREBUILT.includes(arch) ? arch : undefined;
+  } catch (e) {
+    if (e instanceof UsageError) return undefined; // an arch sysgate has no name for
+    throw e;
+  }
+}
 
 /**
  * Directory holding the host's prober (mounted into sandboxes, where it runs as `prober`): the
@@ -28,7 +37,7 @@ const PREBUILT: Readonly<Partial<Record<string, string>>> = { x64: 'x86_64', arm
 export function nativeBuildDir(): string {
   const built = `${nativeRoot()}/build`;
   if (existsSync(`${built}/prober`)) return built;
-  const arch = PREBUILT[process.arch];
+  const arch = prebuiltArch();
   const prebuilt = arch === undefined ? undefined : `${nativeRoot()}/prebuilt/${arch}`;
   if (prebuilt !== undefined && existsSync(`${prebuilt}/prober`)) return prebuilt;
   return built;
@@ -44,8 +53,8 @@ export function proberPath(override?: string): string {
   if (!existsSync(p)) {
     const packaged = existsSync(`${nativeRoot()}/prebuilt`);
     const why =
-      packaged && PREBUILT[process.arch] === undefined
-        ? `this package has no prebuilt syscall prober for ${process.arch} (only for ${Object.values(PREBUILT).join(' and ')})`
+      packaged && prebuiltArch() === undefined
+        ? `this package has no prebuilt syscall prober for ${process.arch} (only for ${PREBUILT.join(' and ')})`
         : `the syscall prober is not built (${p})`;
     throw new RuntimeError(
       'prober',

@@ -22,15 +22,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { syscallNumber, type ArchName } from '../../src/arch/index.js';
+import { hostArch, syscallNumber, type ArchName } from '../../src/arch/index.js';
 import { parseProfile } from '../../src/profile/index.js';
 import { hasTool } from '../oracle/kernel.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The probers the package ships (native/Makefile's PREBUILT_ARCHES) and their ELF e_machine. */
-const PREBUILT: readonly { arch: ArchName; node: string; machine: number }[] = [
-  { arch: 'x86_64', node: 'x64', machine: 62 },
-  { arch: 'aarch64', node: 'arm64', machine: 183 },
+const PREBUILT: readonly { arch: ArchName; machine: number }[] = [
+  { arch: 'x86_64', machine: 62 },
+  { arch: 'aarch64', machine: 183 },
 ];
 /** Not copied into the packing folder: build output, dependencies (linked instead), history. */
 const NOT_COPIED = new Set([
@@ -156,8 +156,7 @@ describe.runIf(enabled)('the npm package, installed from its tarball', () => {
     const close = syscallNumber(p.arch, 'close');
     if (close === undefined) throw new Error(`no close(2) on ${p.arch}`);
     const probes = `${close.toString(16)} ffffffff\n`;
-    const [cmd, args] =
-      p.node === process.arch ? [prober, []] : [`qemu-${p.arch}-static`, [prober]];
+    const [cmd, args] = p.arch === hostArch() ? [prober, []] : [`qemu-${p.arch}-static`, [prober]];
     const r = run(cmd, args, { cwd: tmp, input: probes, timeoutMs: 30_000 });
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('err 9\n'); // EBADF
@@ -187,7 +186,7 @@ describe.runIf(enabled)('the npm package, installed from its tarball', () => {
   });
 
   test('without a prober for the host: exit 3 and how to build one; make -C then fixes it', () => {
-    const host = PREBUILT.find((p) => p.node === process.arch);
+    const host = PREBUILT.find((p) => p.arch === hostArch());
     if (host === undefined) throw new Error(`no prebuilt prober for ${process.arch}`);
     const dir = path.join(installed, 'native', 'prebuilt', host.arch);
     renameSync(dir, `${dir}.away`);
