@@ -1,8 +1,8 @@
-import { constants as osConstants } from 'node:os';
 import type { Command } from 'commander';
 import {
   archForAudit,
   archesByAuditArch,
+  errnoName,
   resolveArch,
   syscallName,
   type ArchInfo,
@@ -29,11 +29,6 @@ interface DisasmCliOptions {
   readonly json?: boolean;
 }
 
-/** errno number -> name (EPERM...), from Node's table for this platform. */
-const ERRNO_NAMES: ReadonlyMap<number, string> = new Map(
-  Object.entries(osConstants.errno).map(([name, nr]) => [nr, name]),
-);
-
 /**
  * Read a filter: raw `struct sock_filter` bytes, or hex text (whitespace ignored, optional `0x`
  * prefixes), as `sysgate asm --format hex` writes.
@@ -58,7 +53,7 @@ export function archAnnotator(fallback: ArchInfo | undefined): Annotator {
   return (s) => {
     if (s.kind === 'return') {
       if ((s.value & SECCOMP_RET_ACTION_FULL) >>> 0 !== SECCOMP_RET_ERRNO) return undefined;
-      return ERRNO_NAMES.get(s.value & SECCOMP_RET_DATA);
+      return errnoName(s.value & SECCOMP_RET_DATA, fallback?.name);
     }
     if (s.field === 'arch') {
       const names = [...new Set(archesByAuditArch(s.value).map((a) => a.auditArchName))];
