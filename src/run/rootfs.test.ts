@@ -12,6 +12,8 @@ const layout: RootfsLayout = {
   ],
   dirs: ['proc', 'tmp', 'usr', 'sysgate'],
   hostBinds: ['/usr', '/etc'],
+  maskedFiles: [],
+  maskedDirs: [],
 };
 
 describe('rootfsTar', () => {

@@ -1,9 +1,19 @@
 /**
  * A tiny root file system borrowed from the host: the top-level links (`bin -> usr/bin`, ...) and
  * empty mount points, with the host's /usr and /etc (and any top-level library directory that is not
- * a link) bind-mounted read-only. Used for OCI bundles and for sysgate's Docker image.
+ * a link) bind-mounted read-only, and the host's secrets under them masked. The one description of
+ * what every engine's sandbox sees of the host (bwrap arguments, OCI bundles, sysgate's Docker image).
  */
-import { chmodSync, lstatSync, mkdirSync, readlinkSync, symlinkSync } from 'node:fs';
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readlinkSync,
+  realpathSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 /** Where the native build directory (the prober) appears inside sandboxes. */
@@ -17,12 +27,103 @@ export interface RootfsLayout {
   readonly dirs: readonly string[];
   /** Absolute host directories to bind-mount read-only at the same path. */
   readonly hostBinds: readonly string[];
+  /** Files under `hostBinds` hidden behind an empty, unreadable or read-only stand-in (host secrets). */
+  readonly maskedFiles: readonly string[];
+  /** Directories under `hostBinds` hidden behind an empty read-only tmpfs (host secrets). */
+  readonly maskedDirs: readonly string[];
+}
+
+/**
+ * Host paths holding secrets that no sandbox may read through the read-only /etc: password hashes,
+ * private keys, credentials of daemons and network links. Paths that do not exist are skipped; a
+ * `*` matches within one file name (SSH host keys).
+ */
+export const HOST_SECRET_PATHS: readonly string[] = [
+  '/etc/shadow',
+  '/etc/shadow-',
+  '/etc/gshadow',
+  '/etc/gshadow-',
+  '/etc/security/opasswd',
+  '/etc/ssh/*_key',
+  '/etc/ssl/private',
+  '/etc/pki/tls/private',
+  '/etc/letsencrypt',
+  '/etc/krb5.keytab',
+  '/etc/ipsec.secrets',
+  '/etc/ipsec.d/private',
+  '/etc/ppp/chap-secrets',
+  '/etc/ppp/pap-secrets',
+  '/etc/wireguard',
+  '/etc/openvpn',
+  '/etc/NetworkManager/system-connections',
+  '/etc/wpa_supplicant',
+  '/etc/mysql/debian.cnf',
+  '/etc/libvirt/secrets',
+  '/etc/docker',
+  '/etc/containerd',
+  '/etc/kubernetes',
+  '/etc/rancher',
+];
+
+/** The existing host paths `pattern` names (a `*` only in the last component). */
+function expandSecretPath(pattern: string): string[] {
+  const slash = pattern.lastIndexOf('/');
+  const dir = pattern.slice(0, slash);
+  const name = pattern.slice(slash + 1);
+  if (!name.includes('*')) return [pattern];
+  const re = new RegExp(
+    `^${name
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => re.test(n))
+    .sort()
+    .map((n) => `${dir}/${n}`);
+}
+
+/**
+ * The secrets to mask, split into files and directories. A link is followed to its target, which is
+ * masked when it lies under one of `hostBinds` (elsewhere the sandbox cannot see it anyway).
+ */
+function hostSecrets(hostBinds: readonly string[]): { files: string[]; dirs: string[] } {
+  const files: string[] = [];
+  const dirs: string[] = [];
+  const visible = (p: string): boolean => hostBinds.some((b) => p.startsWith(`${b}/`));
+  for (const path of HOST_SECRET_PATHS.flatMap(expandSecretPath)) {
+    let real: string;
+    try {
+      real = lstatSync(path).isSymbolicLink() ? realpathSync(path) : path;
+    } catch {
+      continue;
+    }
+    if (!visible(real) || files.includes(real) || dirs.includes(real)) continue;
+    let st;
+    try {
+      st = statSync(real);
+    } catch {
+      continue;
+    }
+    if (st.isDirectory()) dirs.push(real);
+    else files.push(real);
+  }
+  return { files, dirs };
 }
 
 /** Top-level entries that are links on merged-/usr systems and directories elsewhere. */
 const LINK_CANDIDATES = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
 
-/** The layout for this host: its top-level links copied, its /usr, /etc and real lib directories bound. */
+/**
+ * The layout for this host: its top-level links copied, its /usr, /etc and real lib directories
+ * bound, the secrets among them (`HOST_SECRET_PATHS`) masked.
+ */
 export function hostRootfsLayout(): RootfsLayout {
   const symlinks: { name: string; target: string }[] = [];
   const hostBinds = ['/usr', '/etc'];
@@ -38,7 +139,8 @@ export function hostRootfsLayout(): RootfsLayout {
   }
   const dirs = ['proc', 'sys', 'dev', 'tmp', 'etc', 'usr', 'run', SANDBOX_NATIVE_DIR.slice(1)];
   for (const b of hostBinds) if (!dirs.includes(b.slice(1))) dirs.push(b.slice(1));
-  return { symlinks, dirs, hostBinds };
+  const secrets = hostSecrets(hostBinds);
+  return { symlinks, dirs, hostBinds, maskedFiles: secrets.files, maskedDirs: secrets.dirs };
 }
 
 /** Create the layout's links and directories under `dir` (which must exist). */

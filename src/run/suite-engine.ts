@@ -96,6 +96,8 @@ export interface SandboxOptions {
   readonly shareNet?: boolean;
   /** Docker image (sysgate's own when absent). */
   readonly image?: string;
+  /** Working directory inside the sandbox (the engine's default, `/`, when absent). */
+  readonly cwd?: string;
 }
 
 /** A ready-to-spawn sandbox command and how to clean up after it. */
@@ -131,6 +133,7 @@ export async function sandboxCommand(
         ...(policy !== undefined && { filter: policy.bpf }),
         binds: options.binds ?? [],
         ...(options.shareNet === true && { shareNet: true }),
+        ...(options.cwd !== undefined && { cwd: options.cwd }),
       });
       return {
         file: 'bwrap',
@@ -159,6 +162,7 @@ export async function sandboxCommand(
           image,
           binds: options.binds ?? [],
           network: options.shareNet === true ? 'host' : 'none',
+          ...(options.cwd !== undefined && { cwd: options.cwd }),
           extraArgs: ['--name', name],
         },
         profile,
@@ -182,6 +186,7 @@ export async function sandboxCommand(
       const config = ociConfig({
         argv,
         binds: options.binds ?? [],
+        ...(options.cwd !== undefined && { cwd: options.cwd }),
         ...(policy !== undefined && { seccomp: policy.oci }),
       }) as { linux: { namespaces: { type: string }[] } };
       if (options.shareNet === true)

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../document/errors.js';
+import { cwdBind, parseBind } from '../../run/binds.js';
 import { pickEngine } from '../../run/detect.js';
 import { runSandboxedInteractive } from '../../run/suite-engine.js';
 import { requestExit, type ExitCode } from '../exit.js';
@@ -10,23 +11,13 @@ interface RunCliOptions extends HostOptions {
   readonly engine: string;
   readonly image?: string;
   readonly net?: boolean;
-  readonly bind?: string[];
+  readonly bind: string[];
+  readonly cwd: boolean;
 }
 
-/** Parse `--bind SRC[:DST[:rw]]`. */
-function parseBind(text: string): { source: string; target: string; readOnly: boolean } {
-  const [source, target, mode] = text.split(':');
-  if (
-    source === undefined ||
-    source === '' ||
-    (mode !== undefined && mode !== 'rw' && mode !== 'ro')
-  )
-    throw new UsageError(`--bind expects SRC[:DST[:ro|rw]], got '${text}'`);
-  return {
-    source,
-    target: target === undefined || target === '' ? source : target,
-    readOnly: mode !== 'rw',
-  };
+/** Collect a repeatable option's values. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 /** `sysgate run --profile P -- CMD`: run a command under a profile on a real engine. */
@@ -41,28 +32,46 @@ export function register(program: Command): void {
     .option('--engine <engine>', 'auto, bwrap, runc, crun or docker', 'auto')
     .option('--image <image>', "docker image (default: sysgate's own, see 'sysgate image')")
     .option('--net', "keep the host's network (default: a private network namespace)")
-    .option('--bind <src[:dst[:rw]]...>', 'extra bind mounts (read-only unless :rw)');
+    .option(
+      '--bind <src[:dst][:rw]>',
+      'bind a host path into the sandbox, read-only unless :rw (repeatable)',
+      collect,
+      [],
+    )
+    .option('--no-cwd', 'do not bind the current directory (the command then starts in /)');
   addHostOptions(cmd)
     .addHelpText(
       'after',
       `
 bwrap loads sysgate's own compiled filter (bwrap --seccomp); runc and crun get the resolved profile
 in an OCI bundle built on the fly; docker reads the profile file as 'docker run --security-opt
-seccomp=' would. The host's /usr and /etc are mounted read-only; /tmp is private and writable.
+seccomp=' would. The sandbox sees the host's /usr and /etc read-only, with the host's secrets
+masked (/etc/shadow, /etc/gshadow, SSH host keys, TLS private keys, daemon credentials), a private
+writable /tmp, its own /proc and a minimal /dev, no network unless --net, and nothing else of the
+host but the current directory (read-only, where the command starts; not with --no-cwd or from /)
+and what --bind names. --bind SRC[:DST][:rw] mounts host path SRC (relative to the current
+directory) at DST (default: SRC's absolute path), read-only unless :rw; give it once per mount.
+Unix sockets inside a bound directory stay reachable, even read-only. bwrap runs the command with
+no capabilities in new user, pid, ipc, uts, cgroup and network namespaces; runc, crun and docker
+give Docker's default capabilities.
 'auto' picks the first available of runc, crun, docker. The exit status is the command's own
 (128+N when a signal N ended it); a missing engine exits 3 with how to install it.
 
 Examples:
   sysgate run --profile examples/workspace-profile.json -- python3 -c 'print(1)'
   sysgate run --profile profile.json --engine bwrap -- git status
+  sysgate run --profile app.json --bind data:/data:rw -- python3 app.py /data
   sysgate run --profile profile.json --engine docker --image myimage:1 -- /app/server`,
     )
     .action(async (argv: string[], opts: RunCliOptions) => {
       if (argv.length === 0) throw new UsageError('give the command after --');
       const policy = loadPolicy(opts.profile ?? '-', opts);
       const engine = await pickEngine(opts.engine, 'profile');
+      const binds = opts.bind.map((b) => parseBind(b));
+      const here = opts.cwd ? cwdBind() : undefined;
       const code = await runSandboxedInteractive(engine, policy, argv, {
-        binds: (opts.bind ?? []).map(parseBind),
+        binds: here === undefined ? binds : [here, ...binds],
+        ...(here !== undefined && { cwd: here.target }),
         ...(opts.net === true && { shareNet: true }),
         ...(opts.image !== undefined && { image: opts.image }),
       });

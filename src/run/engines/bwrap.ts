@@ -1,9 +1,12 @@
 /**
  * The bubblewrap engine: run a host command in fresh namespaces with a raw classic BPF program loaded
  * by `bwrap --seccomp FD` right before it executes (bubblewrap also sets no_new_privs). The program
- * reaches bwrap through an inherited pipe on fd 3, so no temporary file is needed.
+ * reaches bwrap through an inherited pipe on fd 3, so no temporary file is needed. The sandbox sees
+ * the host's /usr and /etc read-only (secrets masked, see `hostRootfsLayout`) and what the caller
+ * binds, nothing else of the host, and keeps no capabilities.
  */
 import { execCollect, type ProcessResult } from '../process.js';
+import { hostRootfsLayout, type RootfsLayout } from '../rootfs.js';
 
 /** A bind mount from the host into the sandbox. */
 export interface BindMount {
@@ -25,7 +28,7 @@ export interface BwrapRunOptions {
   readonly extraFds?: readonly Uint8Array[];
   /** Text or bytes for the command's stdin. */
   readonly stdin?: string | Uint8Array;
-  /** Extra bind mounts, on top of the whole host file system mounted read-only at `/`. */
+  /** Extra bind mounts, on top of the host's read-only /usr and /etc. */
   readonly binds?: readonly BindMount[];
   /** Keep the host network namespace (default: a new one with only loopback). */
   readonly shareNet?: boolean;
@@ -35,23 +38,41 @@ export interface BwrapRunOptions {
   readonly timeoutMs?: number;
   /** The bwrap executable (default `bwrap` on PATH). */
   readonly bwrapPath?: string;
+  /** What the sandbox sees of the host (default: `hostRootfsLayout()`). */
+  readonly layout?: RootfsLayout;
 }
 
 /** The fd on which bwrap reads the filter. */
 const SECCOMP_FD = 3;
 
 /**
- * bwrap's arguments for `options`: the host root read-only, private /dev, /proc and /tmp, every
- * namespace unshared (network too unless `shareNet`), and the sandbox dies with its parent.
+ * bwrap's arguments for `options`: on a fresh tmpfs root, the layout's host directories read-only
+ * with its top-level links, a private /proc, a minimal /dev and a private /tmp, then the caller's
+ * binds, then the host's secrets masked (last, so no bind uncovers them). New user, pid, ipc, uts
+ * and cgroup namespaces (network too unless `shareNet`), every capability dropped, a new session
+ * (no TIOCSTI into the caller's terminal), and the sandbox dies with its parent.
  */
 export function bwrapArgs(options: BwrapRunOptions): string[] {
-  const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp'];
+  const layout = options.layout ?? hostRootfsLayout();
+  const args: string[] = [];
+  for (const d of layout.hostBinds) args.push('--ro-bind', d, d);
+  for (const l of layout.symlinks) args.push('--symlink', l.target, `/${l.name}`);
+  args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
   for (const b of options.binds ?? []) {
     args.push(b.readOnly === false ? '--bind' : '--ro-bind', b.source, b.target ?? b.source);
   }
-  args.push('--unshare-all');
-  if (options.shareNet === true) args.push('--share-net');
-  args.push('--die-with-parent', '--new-session');
+  // A bind of /dev/null: bwrap mounts it nodev, so opening it fails with EACCES.
+  for (const f of layout.maskedFiles) args.push('--ro-bind', '/dev/null', f);
+  for (const d of layout.maskedDirs) args.push('--tmpfs', d, '--remount-ro', d);
+  args.push(
+    '--unshare-user',
+    '--unshare-ipc',
+    '--unshare-pid',
+    '--unshare-uts',
+    '--unshare-cgroup',
+  );
+  if (options.shareNet !== true) args.push('--unshare-net');
+  args.push('--cap-drop', 'ALL', '--die-with-parent', '--new-session');
   if (options.cwd !== undefined) args.push('--chdir', options.cwd);
   if (options.filter !== undefined) args.push('--seccomp', String(SECCOMP_FD));
   args.push('--', ...options.argv);

@@ -50,6 +50,8 @@ export interface DockerRunOptions {
   readonly network?: string;
   /** Extra bind mounts. */
   readonly binds?: readonly BindMount[];
+  /** Working directory inside the container (`--workdir`; the image's when absent). */
+  readonly cwd?: string;
   /** Mount native/build at /sysgate (default true), so the prober can run inside. */
   readonly mountNative?: boolean;
   /** Further `docker run` arguments placed before the image (e.g. `--cap-add`). */
@@ -142,6 +144,7 @@ export function dockerRunArgs(
   args.push('--label', CONTAINER_LABEL);
   args.push('--network', options.network ?? 'none');
   if (profileFile !== undefined) args.push('--security-opt', `seccomp=${profileFile}`);
+  if (options.cwd !== undefined) args.push('--workdir', options.cwd);
   args.push(...bindArgs(options), ...(options.extraArgs ?? []));
   args.push(options.image ?? DEFAULT_IMAGE, ...options.argv);
   return args;

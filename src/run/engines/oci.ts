@@ -30,6 +30,8 @@ export interface OciRunOptions {
   readonly stdin?: string | Uint8Array;
   /** Extra bind mounts. */
   readonly binds?: readonly BindMount[];
+  /** Working directory inside the container (default `/`). */
+  readonly cwd?: string;
   /** Mount native/build at /sysgate (default true). */
   readonly mountNative?: boolean;
   /** Set no_new_privs (default false, like Docker: the filter is then loaded while runc still holds its capabilities). */
@@ -81,7 +83,7 @@ export function ociConfig(
         'HOME=/root',
         'LANG=C.UTF-8',
       ],
-      cwd: '/',
+      cwd: options.cwd ?? '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps },
       rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }],
       noNewPrivileges: options.noNewPrivileges ?? false,
