@@ -18,7 +18,7 @@ import { toOciObject } from '../profile/convert/oci.js';
 import type { ResolvedProfile } from '../profile/resolve.js';
 import type { LibseccompVersion } from '../arch/syscalls.js';
 import { bwrapArgs, type BindMount } from './engines/bwrap.js';
-import { DEFAULT_IMAGE, dockerRunArgs, ensureImage } from './engines/docker.js';
+import { DEFAULT_IMAGE, dockerRunArgs, ensureImage, hostMountArgs } from './engines/docker.js';
 import { ociConfig, runtimeCommand } from './engines/oci.js';
 import {
   execCollect,
@@ -351,9 +351,9 @@ export async function startSandboxed(
   };
 }
 
-/** The `docker run` mount arguments sysgate's image needs: the host's /usr, /etc (and lib dirs), read-only. */
+/** The `docker run` mount arguments sysgate's image needs (see `hostMountArgs`). */
 export function imageMountArgs(): string[] {
-  return hostRootfsLayout().hostBinds.flatMap((d) => ['-v', `${d}:${d}:ro`]);
+  return hostMountArgs();
 }
 
 /**

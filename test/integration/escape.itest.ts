@@ -69,7 +69,7 @@ interface Attempt {
 /** What the host prepares: listeners, marker files and a process, all carrying `token`. */
 interface HostBait {
   readonly token: string;
-  readonly args: Record<string, unknown>;
+  readonly args: Record<string, unknown> & { readonly sshHostKeys: readonly string[] };
   readonly writeName: string;
   readonly cleanup: () => Promise<void>;
 }
@@ -278,10 +278,7 @@ describe('escape attempts', () => {
       );
       const attempts = parseAttempts(r.stdout, r.stderr);
       expect(attempts.map((a) => a.name)).toEqual(
-        expect.arrayContaining([
-          ...ATTEMPTS,
-          ...(args.sshHostKeys as string[]).map((k) => `ssh-host-key ${k}`),
-        ]),
+        expect.arrayContaining([...ATTEMPTS, ...args.sshHostKeys.map((k) => `ssh-host-key ${k}`)]),
       );
       const escapes = attempts.filter((a) => a.escaped);
       const t = totals.get(engine) ?? { attempts: 0, escapes: 0 };

@@ -13,8 +13,7 @@ import { compileProfile } from '../../src/compile/index.js';
 import { checkProfile, writeProfile, type Profile } from '../../src/profile/index.js';
 import { resolveProfile } from '../../src/profile/resolve.js';
 import { runBwrap } from '../../src/run/engines/bwrap.js';
-import { hostRootfsLayout } from '../../src/run/rootfs.js';
-import { runDocker, DEFAULT_IMAGE } from '../../src/run/engines/docker.js';
+import { runDocker, DEFAULT_IMAGE, hostMountArgs } from '../../src/run/engines/docker.js';
 import { dockerDefaultProfile } from '../../src/generate/advise.js';
 import type { Evidence } from '../../src/generate/evidence.js';
 import { generateProfile } from '../../src/generate/generate.js';
@@ -201,7 +200,7 @@ describe.runIf(enabled)('record -> merge -> generate -> run under the profile', 
     });
 
     test('record --docker traces the workload inside the container from its execve on', async () => {
-      const binds = hostRootfsLayout().hostBinds.flatMap((d) => ['-v', `${d}:${d}:ro`]);
+      const binds = hostMountArgs();
       const r = await record({
         argv: [
           '/usr/bin/python3',

@@ -14,7 +14,8 @@ describe('bwrapArgs', () => {
   test('host /usr and /etc read-only, secrets masked, fresh namespaces, no capabilities, filter on fd 3', () => {
     expect(bwrapArgs({ argv: ['/bin/true'], filter: new Uint8Array(8), layout })).toEqual([
       ...['--ro-bind', '/usr', '/usr', '--ro-bind', '/etc', '/etc', '--symlink', 'usr/bin', '/bin'],
-      ...['--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp'],
+      ...['--proc', '/proc', '--ro-bind', '/proc/sys', '/proc/sys'],
+      ...['--dev', '/dev', '--tmpfs', '/tmp'],
       ...['--ro-bind', '/dev/null', '/etc/shadow'],
       ...['--tmpfs', '/etc/ssl/private', '--remount-ro', '/etc/ssl/private'],
       ...['--unshare-user', '--unshare-ipc', '--unshare-pid', '--unshare-uts', '--unshare-cgroup'],

@@ -57,7 +57,11 @@ export function bwrapArgs(options: BwrapRunOptions): string[] {
   const args: string[] = [];
   for (const d of layout.hostBinds) args.push('--ro-bind', d, d);
   for (const l of layout.symlinks) args.push('--symlink', l.target, `/${l.name}`);
-  args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
+  // bwrap leaves /proc/sys writable: uid 0 of the sandbox is the host's root, whose writes to
+  // sysctls such as kernel.core_pattern need no capability. Cover it read-only (what it shows
+  // follows the reader's own namespaces, whichever proc it comes from).
+  args.push('--proc', '/proc', '--ro-bind', '/proc/sys', '/proc/sys');
+  args.push('--dev', '/dev', '--tmpfs', '/tmp');
   for (const b of options.binds ?? []) {
     args.push(b.readOnly === false ? '--bind' : '--ro-bind', b.source, b.target ?? b.source);
   }

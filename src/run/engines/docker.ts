@@ -113,19 +113,38 @@ export async function ensureImage(image: string = DEFAULT_IMAGE): Promise<string
   return image;
 }
 
-/** The `-v` arguments of the default image: host /usr, /etc (and lib dirs), and the prober. */
-function bindArgs(options: Pick<DockerRunOptions, 'image' | 'binds' | 'mountNative'>): string[] {
-  const binds: BindMount[] = [];
-  if ((options.image ?? DEFAULT_IMAGE) === DEFAULT_IMAGE) {
-    for (const dir of hostRootfsLayout().hostBinds) binds.push({ source: dir });
-  }
-  if (options.mountNative !== false)
-    binds.push({ source: nativeBuildDir(), target: SANDBOX_NATIVE_DIR });
-  binds.push(...(options.binds ?? []));
+/** `-v` arguments for bind mounts. */
+function volumeArgs(binds: readonly BindMount[]): string[] {
   return binds.flatMap((b) => [
     '-v',
     `${b.source}:${b.target ?? b.source}:${b.readOnly === false ? 'rw' : 'ro'}`,
   ]);
+}
+
+/**
+ * The mounts sysgate's image needs: the host's /usr, /etc (and lib dirs) read-only, and the host's
+ * secrets among them masked: files by /dev/null, directories by a read-only tmpfs (Docker mounts
+ * them after /etc, deeper paths last).
+ */
+export function hostMountArgs(): string[] {
+  const layout = hostRootfsLayout();
+  return [
+    ...volumeArgs(layout.hostBinds.map((d) => ({ source: d }))),
+    ...volumeArgs(layout.maskedFiles.map((f) => ({ source: '/dev/null', target: f }))),
+    ...layout.maskedDirs.flatMap((d) => ['--tmpfs', `${d}:ro`]),
+  ];
+}
+
+/** The mount arguments of a run: the image's host mounts (default image only), the prober, the binds. */
+function bindArgs(options: Pick<DockerRunOptions, 'image' | 'binds' | 'mountNative'>): string[] {
+  const binds: BindMount[] = [];
+  if (options.mountNative !== false)
+    binds.push({ source: nativeBuildDir(), target: SANDBOX_NATIVE_DIR });
+  binds.push(...(options.binds ?? []));
+  return [
+    ...((options.image ?? DEFAULT_IMAGE) === DEFAULT_IMAGE ? hostMountArgs() : []),
+    ...volumeArgs(binds),
+  ];
 }
 
 /**

@@ -53,6 +53,7 @@ export function ociConfig(
     source,
     options: ['rbind', 'nosuid', 'nodev', readOnly ? 'ro' : 'rw'],
   });
+  const layout = hostRootfsLayout();
   const mounts: object[] = [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     {
@@ -67,7 +68,7 @@ export function ociConfig(
       source: 'tmpfs',
       options: ['nosuid', 'nodev', 'mode=1777'],
     },
-    ...hostRootfsLayout().hostBinds.map((d) => bind(d, d, true)),
+    ...layout.hostBinds.map((d) => bind(d, d, true)),
     ...(options.mountNative === false ? [] : [bind(nativeBuildDir(), SANDBOX_NATIVE_DIR, true)]),
     ...(options.binds ?? []).map((b) => bind(b.source, b.target ?? b.source, b.readOnly !== false)),
   ];
@@ -99,8 +100,18 @@ export function ociConfig(
         { type: 'uts' },
         { type: 'mount' },
       ],
-      maskedPaths: ['/proc/kcore', '/proc/keys', '/proc/timer_list', '/proc/sched_debug'],
+      // runc and crun mask files with /dev/null and directories with a read-only tmpfs.
+      maskedPaths: [
+        '/proc/kcore',
+        '/proc/keys',
+        '/proc/timer_list',
+        '/proc/sched_debug',
+        ...layout.maskedFiles,
+        ...layout.maskedDirs,
+      ],
       readonlyPaths: ['/proc/sys', '/proc/sysrq-trigger', '/proc/irq', '/proc/bus'],
+      // Like Docker: no device but the few runc creates (CAP_MKNOD must not reach the host's disks).
+      resources: { devices: [{ allow: false, access: 'rwm' }] },
       ...(options.seccomp !== undefined && { seccomp: options.seccomp }),
     },
   };
