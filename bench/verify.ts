@@ -8,7 +8,7 @@ import { existsSync, readFileSync, symlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { syscallNumber } from '../src/arch/syscalls.js';
-import { loadProfile } from '../src/profile/index.js';
+import { loadForRunc } from '../src/runc/index.js';
 import { resolveProfile } from '../src/profile/resolve.js';
 import { DOCKER_DEFAULT_CAPABILITIES } from '../src/kb/index.js';
 import { parseKernelRelease } from '../src/profile/resolve.js';
@@ -42,7 +42,7 @@ function linkNative(): void {
 /** The workspace profile prepared for every engine on this x86_64 host. */
 function policy(): EnginePolicy {
   const text = readFileSync(PROFILE, 'utf8');
-  const loaded = loadProfile(PROFILE, text);
+  const loaded = loadForRunc(PROFILE, text);
   const kernel = parseKernelRelease(release()) ?? { major: 6, minor: 1 };
   const resolved = resolveProfile(loaded.profile, {
     arch: 'x86_64',

@@ -8,6 +8,7 @@ export * from './profile/index.js';
 export * from './profile/resolve.js';
 export * from './profile/convert/index.js';
 export * from './bpf/index.js';
+export * from './runc/index.js';
 export * from './compile/index.js';
 export * from './run/index.js';
 export * from './generate/index.js';

@@ -13,7 +13,8 @@ import {
   type Evidence,
   type GenerateOptions,
 } from '../generate/index.js';
-import { checkProfile, writeProfile, type Profile } from '../profile/index.js';
+import { writeProfile, type Profile } from '../profile/index.js';
+import { checkForRunc } from '../runc/index.js';
 import { err } from './io.js';
 
 /** The generation options every generating command takes. */
@@ -69,7 +70,7 @@ export function renderGenerated(
   opts: GenerateOptions,
 ): { profile: Profile; text: string } {
   const profile = generateProfile(evidence, opts);
-  const errors = checkProfile(profile).filter((i) => i.severity === 'error');
+  const errors = checkForRunc(profile).filter((i) => i.severity === 'error');
   if (errors.length > 0)
     throw new Error(
       `generated profile fails the checker: ${errors.map((e) => e.message).join('; ')}`,

@@ -12,7 +12,7 @@ import { DOCKER_DEFAULT_CAPABILITIES } from '../kb/index.js';
 import type { LibseccompVersion } from '../arch/syscalls.js';
 import { ProfileError, type ProfileIssue } from '../profile/errors.js';
 import { UsageError } from '../document/errors.js';
-import { loadProfile } from '../profile/index.js';
+import { loadForRunc } from '../runc/index.js';
 import {
   parseKernelRelease,
   resolveProfile,
@@ -130,7 +130,7 @@ export function hostFromOptions(opts: HostOptions): ResolveHost {
 /** Read and fully check one profile file (`-` for stdin); every problem is thrown as a ProfileError. */
 export function readProfile(arg: string): LoadedProfile {
   const { file, document } = splitDocumentRef(arg);
-  return loadProfile(file, readInput(file), { document });
+  return loadForRunc(file, readInput(file), { document });
 }
 
 /**
@@ -183,7 +183,7 @@ export interface LoadedForHost {
 export function loadForHost(file: string, opts: HostOptions): LoadedForHost {
   const libseccomp = parseLibseccomp(opts.libseccomp);
   const ref = splitDocumentRef(file);
-  const loaded = loadProfile(ref.file, readInput(ref.file), { libseccomp, document: ref.document });
+  const loaded = loadForRunc(ref.file, readInput(ref.file), { libseccomp, document: ref.document });
   if (loaded.warnings.length > 0)
     err(
       `${file}: ${loaded.warnings.length} warning(s) about what the real stack ignores; run 'sysgate validate --libseccomp ${libseccomp} ${file}' to list them`,

@@ -100,6 +100,7 @@ describe('compilePlan shapes', () => {
       arches: [],
       badArch: { kind: 'ret', value: 0, origin: { kind: 'bad-arch' } },
       notes: [],
+      rules: [],
     };
     expect(compilePlan(plan, { optimize: true })).toEqual([{ code: 0x06, jt: 0, jf: 0, k: 0 }]);
   });
@@ -137,6 +138,7 @@ describe('compilePlan shapes', () => {
       ],
       badArch: { kind: 'ret', value: 0, origin: { kind: 'bad-arch' } },
       notes: [],
+      rules: [],
     };
     for (const optimize of [true, false]) {
       const prog = compilePlan(plan, { optimize });

@@ -4,7 +4,7 @@
  */
 import { archesByAuditArch, archForAudit } from '../arch/arches.js';
 import { errnoName } from '../arch/constants.js';
-import { libseccompKnows, syscallName, type LibseccompVersion } from '../arch/syscalls.js';
+import { syscallName } from '../arch/syscalls.js';
 import type { ArchName } from '../arch/types.js';
 import type { Annotator } from '../bpf/disasm.js';
 import { decodeInstruction, formatReturnValue } from '../bpf/disasm.js';
@@ -18,8 +18,8 @@ import {
   type SeccompActionKind,
   type SeccompData,
 } from '../bpf/seccomp.js';
-import { decide, kernelOutcome, MAX_ERRNO, runcActionValue, type ModelProfile } from './model.js';
-import type { DecisionOrigin, FilterPlan } from './plan.js';
+import { decide, kernelOutcome, MAX_ERRNO } from './model.js';
+import type { DecisionOrigin, FilterPlan, RuleRecord } from './plan.js';
 
 /** `EPERM` for 1, `errno 77` for numbers without a name (generic Linux numbering). */
 function errnoLabel(errno: number): string {
@@ -165,41 +165,59 @@ export interface OtherRule {
   readonly why: string;
 }
 
+/** Why a rule the plan recorded for `abi` did not decide a call, from its recorded fate. */
+function whyNot(r: RuleRecord, abi: ArchName): string {
+  switch (r.runc.kind) {
+    case 'equals-default':
+      return 'its action equals the default action, and runc drops such rules';
+    case 'unknown-name':
+      return `libseccomp ${r.runc.libseccomp} does not know ${r.name} on ${r.runc.arch}, so runc skips the rule`;
+    case 'kept':
+    case 'split':
+      break;
+  }
+  const split =
+    r.runc.kind === 'split'
+      ? ` (runc split it into ${r.runc.into.length} one-condition rules: argument index ${r.runc.index} repeats)`
+      : '';
+  const fate = r.arches.find((a) => a.arch === abi);
+  if (fate === undefined) return `the filter has no ${abi} section`;
+  switch (fate.kind) {
+    case 'absent':
+      return `${r.name} has no number on ${abi} in this libseccomp, so the rule adds nothing there`;
+    case 'shadowed':
+      return fate.by.length === 0
+        ? `libseccomp dropped it from ${r.name}'s rules${split}`
+        : `shadowed in libseccomp's rule database by ${fate.by.join(', ')}, which decide${fate.by.length === 1 ? 's' : ''} ${r.name}${split}`;
+    case 'decides':
+      return `conditional: its argument conditions did not decide this call${split}`;
+  }
+}
+
 /**
- * The other rules of a profile that name `syscall`, with the reason each one did not decide this call:
- * moby dropped it for the host (includes/excludes), runc drops it because its action equals the
- * default (docs/semantics.md#runc-equals-default), or it is conditional and its conditions did not hold, or an earlier rule
- * took precedence in libseccomp. `decided` is the pointer of the deciding rule, if a rule decided.
+ * The other rules of a profile that name `syscall`, with the reason each one did not decide this call,
+ * read from the fates the plan recorded: moby dropped it for the host (includes/excludes, from
+ * `dropped`), runc skipped it (equal to the default, name unknown to this libseccomp), libseccomp
+ * shadowed it by other rules, or it is conditional and its conditions did not hold. `decided` is the
+ * pointer of the deciding rule, if a rule decided; `abi` the ABI of the call.
  */
 export function otherRules(
-  resolved: ModelProfile & {
-    readonly dropped?: readonly { pointer: string; names: readonly string[]; detail: string }[];
-  },
+  plan: FilterPlan,
+  dropped: readonly { pointer: string; names: readonly string[]; detail: string }[],
   syscall: string,
   decided: string | undefined,
-  table?: { readonly arch: ArchName; readonly libseccomp: LibseccompVersion },
+  abi: ArchName,
 ): OtherRule[] {
   const out: OtherRule[] = [];
-  const unknown =
-    table !== undefined && !libseccompKnows(table.arch, syscall, table.libseccomp)
-      ? table
-      : undefined;
-  for (const d of resolved.dropped ?? []) {
+  for (const d of dropped) {
     if (d.names.includes(syscall))
       out.push({ pointer: d.pointer, why: `not on this host (${d.detail})` });
   }
-  const def = runcActionValue(resolved.defaultAction, resolved.defaultErrnoRet);
-  for (const r of resolved.syscalls) {
-    if (!r.names.includes(syscall) || r.pointer === decided) continue;
-    let why: string;
-    if (runcActionValue(r.action, r.errnoRet) === def)
-      why = 'its action equals the default action, and runc drops such rules';
-    else if (unknown !== undefined)
-      why = `libseccomp ${unknown.libseccomp} does not know ${syscall} on ${unknown.arch}, so runc skips the rule`;
-    else if (r.args.length > 0)
-      why = 'conditional: its argument conditions did not decide this call';
-    else why = 'libseccomp kept another rule for this syscall (the first unconditional rule wins)';
-    out.push({ pointer: r.pointer, why });
+  const seen = new Set<string>();
+  for (const r of plan.rules) {
+    if (r.name !== syscall || r.pointer === decided || seen.has(r.pointer)) continue;
+    seen.add(r.pointer);
+    out.push({ pointer: r.pointer, why: whyNot(r, abi) });
   }
   return out.sort((a, b) => a.pointer.localeCompare(b.pointer, 'en', { numeric: true }));
 }

@@ -245,3 +245,71 @@ describe('kernel facts', () => {
     expect(kernelOutcome(0x00010000).kind).toBe('kill_process');
   });
 });
+
+describe('the plan records every rule fate (runc, then libseccomp per ABI)', () => {
+  const eq0 = (v: bigint): ArgCondition => ({
+    index: 0,
+    op: 'SCMP_CMP_EQ',
+    value: v,
+    valueTwo: 0n,
+  });
+  const r = (i: number, names: string[], action: ActionName, args: ArgCondition[] = []) => ({
+    names,
+    action,
+    args,
+    pointer: `/syscalls/${i}`,
+  });
+  const fates = (syscalls: ReturnType<typeof r>[], arches = ['SCMP_ARCH_X86_64']) =>
+    buildPlan(
+      { defaultAction: 'SCMP_ACT_ERRNO', architectures: arches, syscalls },
+      { arch: 'x86_64' },
+    ).rules.map((x) => [
+      x.pointer,
+      x.name,
+      x.runc.kind,
+      x.arches.map((a) =>
+        a.kind === 'shadowed' ? `${a.arch}:shadowed by ${a.by.join(',')}` : `${a.arch}:${a.kind}`,
+      ),
+    ]);
+
+  test('the first unconditional rule wins; a later one is shadowed by it', () => {
+    expect(fates([r(0, ['read'], 'SCMP_ACT_ALLOW'), r(1, ['read'], 'SCMP_ACT_KILL')])).toEqual([
+      ['/syscalls/0', 'read', 'kept', ['x86_64:decides']],
+      ['/syscalls/1', 'read', 'kept', ['x86_64:shadowed by /syscalls/0']],
+    ]);
+  });
+
+  test('an unconditional rule shadows an earlier conditional one (libseccomp drops its chains)', () => {
+    expect(
+      fates([
+        r(0, ['personality'], 'SCMP_ACT_ALLOW', [eq0(8n)]),
+        r(1, ['personality'], 'SCMP_ACT_LOG'),
+      ]),
+    ).toEqual([
+      ['/syscalls/0', 'personality', 'kept', ['x86_64:shadowed by /syscalls/1']],
+      ['/syscalls/1', 'personality', 'kept', ['x86_64:decides']],
+    ]);
+  });
+
+  test('a rule equal to the default shadows nothing: runc never passed it on', () => {
+    expect(fates([r(0, ['read'], 'SCMP_ACT_ERRNO'), r(1, ['read'], 'SCMP_ACT_ALLOW')])).toEqual([
+      ['/syscalls/0', 'read', 'equals-default', []],
+      ['/syscalls/1', 'read', 'kept', ['x86_64:decides']],
+    ]);
+  });
+
+  test('split rules, and names absent on a sub-arch', () => {
+    expect(
+      fates(
+        [
+          r(0, ['personality'], 'SCMP_ACT_ALLOW', [eq0(1n), eq0(2n)]),
+          r(1, ['newfstatat'], 'SCMP_ACT_ALLOW'),
+        ],
+        ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86'],
+      ),
+    ).toEqual([
+      ['/syscalls/0', 'personality', 'split', ['x86_64:decides', 'x86:decides']],
+      ['/syscalls/1', 'newfstatat', 'kept', ['x86_64:decides', 'x86:absent']],
+    ]);
+  });
+});

@@ -7,7 +7,6 @@
  */
 import { archByScmpName, archInfo, X32_SYSCALL_BIT } from '../arch/arches.js';
 import {
-  libseccompKnows,
   multiplexerFor,
   syscallEntry,
   syscallName,
@@ -19,18 +18,12 @@ import {
   SECCOMP_RET_ALLOW,
   SECCOMP_RET_DATA,
   SECCOMP_RET_ERRNO,
-  SECCOMP_RET_KILL_PROCESS,
   SECCOMP_RET_KILL_THREAD,
-  SECCOMP_RET_LOG,
-  SECCOMP_RET_TRACE,
-  SECCOMP_RET_TRAP,
-  SECCOMP_RET_USER_NOTIF,
   actionKind,
   type SeccompActionKind,
   type SeccompData,
 } from '../bpf/seccomp.js';
-import { ProfileError, type ProfileIssue, type ProfileIssueCode } from '../profile/errors.js';
-import { toPointer } from '../document/pointer.js';
+import { ProfileError } from '../profile/errors.js';
 import type { ActionName, ArgCondition, OpName } from '../profile/types.js';
 import { genBpf, programDecisions, type GenInput, type OriginLeaf } from './gen-bpf.js';
 import type { Instruction } from '../bpf/instruction.js';
@@ -43,45 +36,32 @@ import {
   type DbFilter,
   type DbOp,
 } from './libseccomp-db.js';
+import {
+  runcConditionSets,
+  runcSeccomp,
+  type RuncProfileInput,
+  type RuncRule,
+  type RuncRuleInput,
+} from '../runc/rules.js';
 import type {
   ArchPlan,
   DecisionOrigin,
   FilterPlan,
   PlanLeaf,
   PlanNode,
+  RuleArchFate,
+  RuleRecord,
   SyscallPlan,
 } from './plan.js';
 
 /** One rule of the input: the OCI `LinuxSyscall` fields runc reads, plus its source pointer. */
-export interface ModelSyscallRule {
-  /** Syscall names; runc turns each into its own rule. */
-  readonly names: readonly string[];
-  /** Action string. */
-  readonly action: ActionName;
-  /** `errnoRet` for ERRNO/TRACE. */
-  readonly errnoRet?: number;
-  /** Conditions in document order. */
-  readonly args: readonly ArgCondition[];
-  /** JSON pointer of the rule in the source document. */
-  readonly pointer: string;
-}
+export type ModelSyscallRule = RuncRuleInput;
 
 /**
  * The input of {@link buildPlan}: an OCI `LinuxSeccomp` as runc receives it. `ResolvedProfile` from
  * profile/resolve.ts satisfies it.
  */
-export interface ModelProfile {
-  /** Default action. */
-  readonly defaultAction: ActionName;
-  /** `defaultErrnoRet`. */
-  readonly defaultErrnoRet?: number;
-  /** `SCMP_ARCH_*` names. */
-  readonly architectures: readonly string[];
-  /** Listener socket (needed by NOTIFY rules). */
-  readonly listenerPath?: string;
-  /** Rules in document order. */
-  readonly syscalls: readonly ModelSyscallRule[];
-}
+export type ModelProfile = RuncProfileInput;
 
 /** Options of {@link buildPlan}. */
 export interface BuildPlanOptions {
@@ -111,38 +91,8 @@ function pseudoNumber(name: string): number {
 
 /** ENOSYS, the errno runc's stub returns above the highest known syscall (include/uapi/asm-generic/errno.h). */
 export const ENOSYS = 38;
-/** EPERM, runc's default errnoRet. */
-export const EPERM = 1;
-/** Largest ERRNO data libseccomp accepts plus one (`sys_chk_seccomp_action`: data must be < MAX_ERRNO). */
+/** The kernel's MAX_ERRNO: `__seccomp_filter` caps ERRNO data at it. */
 export const MAX_ERRNO = 4095;
-
-/** runc's action mapping (`getAction`): KILL means KILL_THREAD; errnoRet goes through int16. */
-export function runcActionValue(action: ActionName, errnoRet: number | undefined): number {
-  const data = ((errnoRet ?? EPERM) & 0xffff) >>> 0;
-  switch (action) {
-    case 'SCMP_ACT_KILL':
-    case 'SCMP_ACT_KILL_THREAD':
-      return SECCOMP_RET_KILL_THREAD;
-    case 'SCMP_ACT_KILL_PROCESS':
-      return SECCOMP_RET_KILL_PROCESS;
-    case 'SCMP_ACT_TRAP':
-      return SECCOMP_RET_TRAP;
-    case 'SCMP_ACT_ERRNO':
-      return (SECCOMP_RET_ERRNO | data) >>> 0;
-    case 'SCMP_ACT_TRACE':
-      return (SECCOMP_RET_TRACE | data) >>> 0;
-    case 'SCMP_ACT_ALLOW':
-      return SECCOMP_RET_ALLOW;
-    case 'SCMP_ACT_LOG':
-      return SECCOMP_RET_LOG;
-    case 'SCMP_ACT_NOTIFY':
-      return SECCOMP_RET_USER_NOTIF;
-    default: {
-      const never: never = action;
-      throw new Error(`unknown action ${String(never)}`);
-    }
-  }
-}
 
 function dbOp(op: OpName): DbOp {
   switch (op) {
@@ -178,28 +128,6 @@ function apiArg(c: ArgCondition): DbApiArg {
     : { arg: c.index, op, mask: ALL_ONES, datum: v };
 }
 
-/** Whether libseccomp `version` resolves `name` at all on the native arch (runc's `GetSyscallFromName`). */
-function nativeKnows(native: ArchName, name: string, version: LibseccompVersion): boolean {
-  if (libseccompKnows(native, name, version)) return true;
-  // A name in libseccomp's table but absent on the native arch resolves to a negative pseudo number,
-  // which runc accepts; only names unknown to the table fail.
-  const any = [
-    'x86_64',
-    'x86',
-    'x32',
-    'aarch64',
-    'arm',
-    's390x',
-    's390',
-    'ppc64le',
-    'ppc',
-    'mips',
-    'mips64',
-    'riscv64',
-  ] as const;
-  return any.some((a) => libseccompKnows(a, name, version) && syscallEntry(a, name) !== undefined);
-}
-
 /** The libseccomp number of `name` on `arch` for this version (direct number), or undefined. */
 function libNumber(arch: ArchName, name: string, version: LibseccompVersion): number | undefined {
   const e = syscallEntry(arch, name);
@@ -214,46 +142,8 @@ function stubNumber(arch: ArchName, name: string, version: LibseccompVersion): n
   return libNumber(arch, name, version);
 }
 
-function issue(code: ProfileIssueCode, message: string, pointer: string): ProfileIssue {
-  return { code, severity: 'error', message, pointer };
-}
-
 function isPermissive(action: ActionName): boolean {
   return action === 'SCMP_ACT_ALLOW' || action === 'SCMP_ACT_LOG' || action === 'SCMP_ACT_TRACE';
-}
-
-/** Arches of the filter in libseccomp order: native first (runc never removes it), then the listed ones. */
-function filterArches(profile: ModelProfile, native: ArchName): ArchInfo[] {
-  const out: ArchInfo[] = [archInfo(native)];
-  const issues: ProfileIssue[] = [];
-  profile.architectures.forEach((s, i) => {
-    const a = archByScmpName(s);
-    if (a === undefined) {
-      issues.push(
-        issue(
-          'unknown-arch',
-          `${s} is not an architecture runc knows`,
-          toPointer(['architectures', i]),
-        ),
-      );
-      return;
-    }
-    if (out.some((o) => o.name === a.name)) return;
-    if (a.endian !== must(out[0]).endian) {
-      issues.push(
-        issue(
-          'arch-endian-mismatch',
-          `libseccomp cannot mix ${a.name} (${a.endian}-endian) into a ${native} filter (EDOM)`,
-          toPointer(['architectures', i]),
-        ),
-      );
-      return;
-    }
-    out.push(a);
-  });
-  const [first, ...rest] = issues;
-  if (first) throw new ProfileError([first, ...rest]);
-  return out;
 }
 
 interface Tag {
@@ -269,113 +159,50 @@ interface RuleDatabase {
   readonly arches: readonly ArchInfo[];
   readonly dbs: ReadonlyMap<ArchName, DbFilter>;
   readonly tags: readonly Tag[];
+  /** runc's fate of every flattened rule, in document order. */
+  readonly runc: readonly RuncRule[];
 }
 
-/** runc's `InitSeccomp` rule loop over libseccomp's database; throws ProfileError where they refuse. */
+/**
+ * runc's `InitSeccomp` rule loop (src/runc) over libseccomp's database; throws ProfileError where they
+ * refuse.
+ */
 function ruleDatabase(profile: ModelProfile, opts: BuildPlanOptions): RuleDatabase {
   const version = opts.libseccomp ?? '2.5.4';
-  const native = opts.arch;
   const notes: string[] = [];
-
-  if (profile.defaultAction === 'SCMP_ACT_NOTIFY') {
-    throw new ProfileError([
-      issue('notify-default', 'SCMP_ACT_NOTIFY cannot be used as default action', '/defaultAction'),
-    ]);
-  }
-  const defAct = runcActionValue(profile.defaultAction, profile.defaultErrnoRet);
-  if (actionKind(defAct) === 'errno' && (defAct & SECCOMP_RET_DATA) >= MAX_ERRNO) {
-    throw new ProfileError([
-      issue(
-        'errno-out-of-range',
-        `default errno ${defAct & SECCOMP_RET_DATA} is not below ${MAX_ERRNO}; libseccomp refuses the filter`,
-        '/defaultErrnoRet',
-      ),
-    ]);
-  }
-  const arches = filterArches(profile, native);
-  for (const r of profile.syscalls) {
-    if (r.action === 'SCMP_ACT_NOTIFY' && r.names.includes('write')) {
-      throw new ProfileError([
-        issue('notify-write', 'SCMP_ACT_NOTIFY cannot be used for the write syscall', r.pointer),
-      ]);
-    }
-  }
-
+  const seccomp = runcSeccomp(profile, { arch: opts.arch, libseccomp: version });
+  const { arches } = seccomp;
   const dbs = new Map<ArchName, DbFilter>(arches.map((a) => [a.name, dbNew(a.bits)]));
   const tags: Tag[] = [];
-  const state = { notifyUsed: false };
-
-  for (const rule of profile.syscalls) {
-    const act = runcActionValue(rule.action, rule.errnoRet);
-    rule.names.forEach((name, ni) => {
-      // runc: a rule equal to the default is skipped before anything is validated.
-      if (act === defAct) return;
-      if (name.length === 0) {
-        throw new ProfileError([
-          issue(
-            'empty-syscall-name',
-            'empty string is not a valid syscall',
-            toPointer([...ptr(rule.pointer), 'names', ni]),
-          ),
-        ]);
-      }
-      if (!nativeKnows(native, name, version)) return;
-      const bad = rule.args.findIndex(
-        (c) => !Number.isInteger(c.index) || c.index < 0 || c.index > 5,
-      );
-      if (bad >= 0) {
-        throw new ProfileError([
-          issue(
-            'arg-index-out-of-range',
-            `argument index ${rule.args[bad]?.index ?? '?'} of ${name} is not 0-5`,
-            toPointer([...ptr(rule.pointer), 'args', bad, 'index']),
-          ),
-        ]);
-      }
-      if (actionKind(act) === 'errno' && (act & SECCOMP_RET_DATA) >= MAX_ERRNO) {
-        throw new ProfileError([
-          issue(
-            'errno-out-of-range',
-            `errnoRet ${act & SECCOMP_RET_DATA} is not below ${MAX_ERRNO}; libseccomp refuses the rule`,
-            toPointer([...ptr(rule.pointer), 'errnoRet']),
-          ),
-        ]);
-      }
-      if (act === SECCOMP_RET_USER_NOTIF) state.notifyUsed = true;
-      const counts = new Map<number, number>();
-      for (const c of rule.args) counts.set(c.index, (counts.get(c.index) ?? 0) + 1);
-      const split = [...counts.values()].some((n) => n > 1);
-      const condSets: ArgCondition[][] =
-        rule.args.length === 0 ? [[]] : split ? rule.args.map((c) => [c]) : [[...rule.args]];
-      const tag = tags.length;
-      tags.push({ pointer: rule.pointer, name });
-      for (const conds of condSets) {
-        const args: (DbApiArg | undefined)[] = [];
-        for (const c of conds) args[c.index] = apiArg(c);
-        for (const a of arches) {
-          const rc = addToArch(must(dbs.get(a.name)), a, name, act, args, tag, version);
-          if (rc < 0) {
-            throw new ProfileError([
-              issue(
-                rc === EEXIST ? 'conflicting-rule' : 'libseccomp-error',
+  const runc: RuncRule[] = [];
+  for (const r of seccomp.rules()) {
+    runc.push(r);
+    const sets = runcConditionSets(r.fate);
+    if (sets.length === 0) continue;
+    const tag = tags.length;
+    tags.push({ pointer: r.pointer, name: r.name });
+    for (const conds of sets) {
+      const args: (DbApiArg | undefined)[] = [];
+      for (const c of conds) args[c.index] = apiArg(c);
+      for (const a of arches) {
+        const rc = addToArch(must(dbs.get(a.name)), a, r.name, r.action, args, tag, version);
+        if (rc < 0) {
+          throw new ProfileError([
+            {
+              code: rc === EEXIST ? 'conflicting-rule' : 'libseccomp-error',
+              severity: 'error',
+              message:
                 rc === EEXIST
-                  ? `libseccomp refuses ${name}: the same condition already has a different action (EEXIST)`
-                  : `libseccomp refuses ${name} (errno ${-rc})`,
-                rule.pointer,
-              ),
-            ]);
-          }
+                  ? `libseccomp refuses ${r.name}: the same condition already has a different action (EEXIST)`
+                  : `libseccomp refuses ${r.name} (errno ${-rc})`,
+              pointer: r.pointer,
+            },
+          ]);
         }
       }
-    });
+    }
   }
-  if (state.notifyUsed && (profile.listenerPath ?? '') === '') {
-    throw new ProfileError([
-      issue('notify-without-listener', 'SCMP_ACT_NOTIFY needs listenerPath', '/listenerPath'),
-    ]);
-  }
-
-  return { version, notes, defAct, arches, dbs, tags };
+  return { version, notes, defAct: seccomp.defaultAction, arches, dbs, tags, runc };
 }
 
 /** The GenBpf input of a rule database. */
@@ -501,16 +328,67 @@ export function buildPlan(profile: ModelProfile, opts: BuildPlanOptions): Filter
     arches: archPlans,
     badArch,
     notes,
+    rules: ruleRecords(rdb.runc, archPlans, version),
   };
 }
 
-function ptr(pointer: string): string[] {
-  return pointer === ''
-    ? []
-    : pointer
-        .slice(1)
-        .split('/')
-        .map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'));
+/** The rule origins of every leaf reachable from a syscall's root (pointer per leaf, iterative). */
+function deciders(root: PlanNode): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  const seen = new Set<PlanNode>();
+  const stack: PlanNode[] = [root];
+  for (let n = stack.pop(); n !== undefined; n = stack.pop()) {
+    if (seen.has(n)) continue;
+    seen.add(n);
+    if (n.kind === 'cmp') {
+      stack.push(n.then, n.else);
+      continue;
+    }
+    if (n.origin.kind !== 'rule') continue;
+    let names = out.get(n.origin.pointer);
+    if (!names) out.set(n.origin.pointer, (names = new Set()));
+    names.add(n.origin.name);
+  }
+  return out;
+}
+
+/**
+ * The recorded fate of every flattened rule: runc's (from src/runc), then, for a rule runc passed on,
+ * per ABI whether a leaf of the program is the rule's (it decides), whether the syscall is in the
+ * program at all (else absent), and otherwise which rules decide it instead (shadowed by them).
+ */
+function ruleRecords(
+  runc: readonly RuncRule[],
+  archPlans: readonly ArchPlan[],
+  version: LibseccompVersion,
+): RuleRecord[] {
+  const perArch = archPlans.map((a) => {
+    const byNr = new Map<number, Map<string, Set<string>>>();
+    const present = new Set<string>();
+    for (const sp of a.syscalls) {
+      const d = deciders(sp.root);
+      byNr.set(sp.nr, d);
+      for (const [pointer, names] of d) for (const n of names) present.add(`${pointer}\0${n}`);
+    }
+    return { arch: a.arch, byNr, present };
+  });
+  return runc.map((r) => {
+    const base = { pointer: r.pointer, name: r.name, nameIndex: r.nameIndex, runc: r.fate };
+    if (runcConditionSets(r.fate).length === 0) return { ...base, arches: [] };
+    const arches = perArch.map(({ arch, byNr, present }): RuleArchFate => {
+      if (present.has(`${r.pointer}\0${r.name}`)) return { arch, kind: 'decides' };
+      const mux = multiplexerFor(arch, r.name);
+      const nrs = [mux?.nr, libNumber(arch, r.name, version)].filter(
+        (n): n is number => n !== undefined && byNr.has(n),
+      );
+      if (nrs.length === 0) return { arch, kind: 'absent' };
+      const by = new Set<string>();
+      for (const n of nrs)
+        for (const p of byNr.get(n)?.keys() ?? []) if (p !== r.pointer) by.add(p);
+      return { arch, kind: 'shadowed', by: [...by] };
+    });
+    return { ...base, arches };
+  });
 }
 
 /** libseccomp's `arch_filter_rule_add` for one arch: name translation, then `abi_rule_add` or `db_rule_add`. */

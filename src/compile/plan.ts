@@ -8,6 +8,7 @@
  * a lo-word node; a 32-bit ABI compares lo words only.
  */
 import type { ArchName } from '../arch/types.js';
+import type { RuncFate } from '../runc/rules.js';
 
 /** Where a decision came from, for `explain`. */
 export type DecisionOrigin =
@@ -78,6 +79,29 @@ export interface ArchPlan {
   readonly enosysMax?: number;
 }
 
+/** What libseccomp made of a rule runc passed on, on one ABI of the filter. */
+export type RuleArchFate =
+  /** Some leaf of the program on this ABI is the rule's: it decides some calls. */
+  | { readonly arch: ArchName; readonly kind: 'decides' }
+  /** The syscall has no number on this ABI (or the section lost its number load): nothing to decide. */
+  | { readonly arch: ArchName; readonly kind: 'absent' }
+  /** The syscall is in the program, but none of its leaves is this rule's: `by` are the rules that decide it. */
+  | { readonly arch: ArchName; readonly kind: 'shadowed'; readonly by: readonly string[] };
+
+/** The recorded fate of one flattened (rule, name) pair: what runc did, then what libseccomp did. */
+export interface RuleRecord {
+  /** Pointer of the profile rule. */
+  readonly pointer: string;
+  /** The syscall name. */
+  readonly name: string;
+  /** Position of the name in the rule's `names`. */
+  readonly nameIndex: number;
+  /** runc's handling (src/runc): equals-default, unknown-name, kept or split. */
+  readonly runc: RuncFate;
+  /** For rules runc passed on (kept, split): per ABI of the filter, in plan order. */
+  readonly arches: readonly RuleArchFate[];
+}
+
 /** A whole filter for one host (the native ABI and its sub-architectures). */
 export interface FilterPlan {
   /** ABIs in the order libseccomp adds them. */
@@ -86,4 +110,6 @@ export interface FilterPlan {
   readonly badArch: PlanLeaf;
   /** Notes about version-dependent behaviour that changed a decision (shown by explain/compile). */
   readonly notes: readonly string[];
+  /** Every flattened rule of the profile, in document order, with its fate. */
+  readonly rules: readonly RuleRecord[];
 }

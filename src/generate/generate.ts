@@ -15,7 +15,8 @@
  * 6. the critical syscalls refused with ERRNO(EPERM).
  */
 import { archInfo, libseccompKnows, type ArchName } from '../arch/index.js';
-import { ENOSYS, EPERM } from '../compile/model.js';
+import { ENOSYS } from '../compile/model.js';
+import { EPERM } from '../runc/action.js';
 import {
   categoryLabel,
   categoryOf,

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import type { ArgCondition, Profile, SyscallRule } from '../profile/types.js';
-import { checkProfile } from '../profile/index.js';
+import { checkForRunc as checkProfile } from '../runc/check.js';
 import type { Evidence, EvidenceSyscall } from './evidence.js';
-import { conditionSets, mergeEvidence, mergeProfiles } from './merge.js';
+import { mergeEvidence, mergeProfiles } from './merge.js';
 
 const eq = (index: number, value: bigint): ArgCondition => ({
   index,
@@ -100,11 +100,6 @@ describe('mergeProfiles', () => {
     expect(
       m.syscalls.filter((r) => r.action !== 'SCMP_ACT_ALLOW').flatMap((r) => r.names),
     ).not.toContain('ptrace');
-  });
-
-  test('conditionSets follows runc: AND unless an index repeats', () => {
-    expect(conditionSets([eq(0, 1n), eq(1, 2n)])).toHaveLength(1);
-    expect(conditionSets([eq(0, 1n), eq(0, 2n), eq(1, 3n)])).toHaveLength(3);
   });
 });
 

@@ -16,7 +16,9 @@ import {
   type EvidenceArgValue,
   type EvidenceSyscall,
 } from './evidence.js';
-import { ENOSYS, EPERM } from '../compile/model.js';
+import { ENOSYS } from '../compile/model.js';
+import { EPERM } from '../runc/action.js';
+import { runcConditionSets, splitConditions } from '../runc/rules.js';
 import { conditionKey, layoutProfile, type AllowEntry, type Policy } from './generate.js';
 
 const MAX_LIST = 16;
@@ -126,16 +128,6 @@ const ACTION_ORDER: readonly ActionName[] = [
 ];
 
 /**
- * One rule's conditions as alternative condition sets, as runc applies them (docs/semantics.md#runc-args): if an
- * argument index repeats, every condition becomes its own rule (OR); otherwise the rule is one AND.
- */
-export function conditionSets(args: readonly ArgCondition[]): ArgCondition[][] {
-  const indexes = args.map((a) => a.index);
-  if (new Set(indexes).size !== indexes.length) return args.map((a) => [a]);
-  return [[...args]];
-}
-
-/**
  * Merge profiles: a syscall is allowed when any input allows it; allowed unconditionally only if some
  * input allows it unconditionally, otherwise with the union of the inputs' argument rules. The default
  * action is the most restrictive of the inputs'; architectures are united. Refusals survive only for
@@ -185,7 +177,8 @@ export function mergeProfiles(inputs: readonly Profile[]): Profile {
               runtime.set(n, r.comment.slice('runtime: '.length));
           } else {
             const m = conditional.get(n) ?? new Map<string, ArgCondition[]>();
-            for (const set of conditionSets(r.args)) m.set(conditionKey(set), set);
+            for (const set of runcConditionSets(splitConditions(r.args)))
+              m.set(conditionKey(set), [...set]);
             conditional.set(n, m);
           }
         }

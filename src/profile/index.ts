@@ -9,18 +9,11 @@ export {
   SPO_API_VERSIONS,
   type ParsedSource,
 } from './parse.js';
-export {
-  checkProfile,
-  effectiveErrno,
-  runcAction,
-  ruleEqualsDefault,
-  RUNC_FLAGS,
-  ERRNO_LIMIT,
-  type CheckOptions,
-} from './check.js';
+export { checkProfile, RUNC_FLAGS, type CheckOptions } from './check.js';
 export {
   loadProfile,
   validateProfileSource,
+  type LoadOptions,
   type ValidationResult,
   type ValidateOptions,
 } from './load.js';

@@ -24,7 +24,13 @@ export interface ValidationResult {
 }
 
 /** Options for {@link validateProfileSource}. */
-export type ValidateOptions = Pick<CheckOptions, 'libseccomp'>;
+export interface ValidateOptions extends Pick<CheckOptions, 'libseccomp'> {
+  /**
+   * The semantic check of each profile; default {@link checkProfile} (the document's own). Layers
+   * above pass theirs (src/runc `checkForRunc` adds runc's rule handling).
+   */
+  readonly check?: (doc: LoadedProfile, opts: CheckOptions) => ProfileIssue[];
+}
 
 /** Options for {@link loadProfile}. */
 export interface LoadOptions extends ValidateOptions {
@@ -49,7 +55,8 @@ export function validateProfileSource(
 ): ValidationResult {
   const parsed = readProfileSource(text, file);
   const issues: ProfileIssue[] = [...parsed.issues];
-  for (const doc of parsed.documents) issues.push(...checkProfile(doc, opts));
+  const check = opts.check ?? checkProfile;
+  for (const doc of parsed.documents) issues.push(...check(doc, opts));
   const sorted = sortIssues(issues);
   return {
     file,
@@ -81,7 +88,7 @@ export function loadProfile(file: string, text: string, opts: LoadOptions = {}):
         },
       ]);
     }
-    const issues = sortIssues(checkProfile(doc, opts));
+    const issues = sortIssues((opts.check ?? checkProfile)(doc, opts));
     throwIfErrors(issues);
     return { ...doc, warnings: issues.filter((i) => i.severity === 'warning') };
   }

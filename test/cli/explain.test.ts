@@ -71,6 +71,49 @@ describe('sysgate explain', () => {
     );
   });
 
+  test('other rules: read from the fates the plan recorded (shadowed by which rule, split)', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'sysgate-explain-'));
+    const file = join(tmp, 'p.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        defaultAction: 'SCMP_ACT_ERRNO',
+        syscalls: [
+          { names: ['read'], action: 'SCMP_ACT_ERRNO' },
+          { names: ['read'], action: 'SCMP_ACT_ALLOW' },
+          { names: ['read'], action: 'SCMP_ACT_KILL' },
+          {
+            names: ['personality'],
+            action: 'SCMP_ACT_ALLOW',
+            args: [
+              { index: 0, value: 1, op: 'SCMP_CMP_EQ' },
+              { index: 0, value: 2, op: 'SCMP_CMP_EQ' },
+            ],
+          },
+          {
+            names: ['personality'],
+            action: 'SCMP_ACT_LOG',
+            args: [{ index: 1, value: 0, op: 'SCMP_CMP_EQ' }],
+          },
+        ],
+      }),
+    );
+    const r = await runCli(['explain', file, 'read', ...base]);
+    expect(r.stdout).toContain('decided by rule /syscalls/1');
+    expect(r.stdout).toMatch(/also named by rule \/syscalls\/0 .*runc drops such rules/);
+    expect(r.stdout).toMatch(
+      /also named by rule \/syscalls\/2 .*shadowed in libseccomp's rule database by \/syscalls\/1/,
+    );
+    const p = await runCli(['explain', file, 'personality', '1', '7', ...base]);
+    expect(p.stdout).toContain('decided by rule /syscalls/3');
+    expect(p.stdout).toMatch(/also named by rule \/syscalls\/4 .*conditional/);
+    const q = await runCli(['explain', file, 'personality', '5', '0', ...base]);
+    expect(q.stdout).toContain('decided by rule /syscalls/4');
+    expect(q.stdout).toMatch(
+      /also named by rule \/syscalls\/3 .*split it into 2 one-condition rules: argument index 0 repeats/,
+    );
+  });
+
   test('--json carries action, errno, origin, position and the BPF path', async () => {
     const r = await runCli(['explain', fixture, 'ptrace', ...base, '--json']);
     const j = JSON.parse(r.stdout) as Record<string, unknown> & {

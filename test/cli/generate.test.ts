@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { validateProfileSource } from '../../src/profile/index.js';
+import { validateForRunc as validateProfileSource } from '../../src/runc/index.js';
 import { runCli } from './run-cli.js';
 
 const TRACES = resolve(import.meta.dirname, '../fixtures/corpus/traces');

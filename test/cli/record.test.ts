@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { validateProfileSource } from '../../src/profile/index.js';
+import { validateForRunc as validateProfileSource } from '../../src/runc/index.js';
 import { runCli } from './run-cli.js';
 
 const enabled =

@@ -157,6 +157,7 @@ export function planArb(): fc.Arbitrary<FilterPlan> {
         arches,
         badArch: { kind: 'ret', value: badArch >>> 0, origin: { kind: 'bad-arch' } },
         notes: [],
+        rules: [],
       };
     });
 }

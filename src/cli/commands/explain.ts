@@ -148,13 +148,11 @@ Examples:
         e.syscall === undefined
           ? []
           : otherRules(
-              host.resolved,
+              c.plan,
+              host.resolved.dropped,
               e.syscall,
               e.origin.kind === 'rule' ? e.origin.pointer : undefined,
-              {
-                arch: abi.name,
-                libseccomp: host.libseccomp,
-              },
+              abi.name,
             );
       if (opts.json === true) {
         outJson({

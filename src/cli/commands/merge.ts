@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../document/errors.js';
 import { mergeEvidence, mergeProfiles, readEvidence, writeEvidence } from '../../generate/index.js';
-import { loadProfile, writeProfile } from '../../profile/index.js';
+import { writeProfile } from '../../profile/index.js';
+import { loadForRunc } from '../../runc/index.js';
 import { err, readInput, writeOutput } from '../io.js';
 import { describeProfile } from '../generate-options.js';
 
@@ -48,7 +49,7 @@ Examples:
         throw new UsageError(
           'cannot merge profiles with evidence files: merge each kind apart, or generate from the evidence first',
         );
-      const merged = mergeProfiles(texts.map(({ file, text }) => loadProfile(file, text).profile));
+      const merged = mergeProfiles(texts.map(({ file, text }) => loadForRunc(file, text).profile));
       writeOutput(opts.output ?? '-', writeProfile(merged));
       err(`${files.length} profiles merged: ${describeProfile(merged)}`);
     });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { ProfileIssue } from '../../profile/errors.js';
-import { validateProfileSource, type ValidationResult } from '../../profile/index.js';
+import type { ValidationResult } from '../../profile/index.js';
+import { validateForRunc } from '../../runc/index.js';
 import { EXIT, requestExit } from '../exit.js';
 import { formatIssue } from '../format-issue.js';
 import { addLibseccompOption, parseLibseccomp } from '../host.js';
@@ -26,7 +27,7 @@ function readResult(file: string, opts: { libseccomp: LibseccompVersion }): Vali
     };
     return { file, format: undefined, documents: [], issues: [issue], valid: false };
   }
-  return validateProfileSource(text, file, opts);
+  return validateForRunc(text, file, opts);
 }
 
 /** `sysgate validate FILE...`: parse and check profiles of any supported format. */

@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { checkProfile, effectiveErrno, ruleEqualsDefault } from './check.js';
-import type { ArgCondition, Profile, SyscallRule } from './types.js';
+import type { ArgCondition, Profile, SyscallRule } from '../profile/types.js';
+import { effectiveErrno } from './action.js';
+import { checkForRunc as checkProfile } from './check.js';
+import { ruleEqualsDefault } from './rules.js';
 
 const rule = (
   r: Partial<SyscallRule> & Pick<SyscallRule, 'names' | 'action'>,
@@ -83,7 +85,7 @@ describe('ruleEqualsDefault (runc compares the libseccomp action incl. data)', (
   });
 });
 
-describe('checkProfile', () => {
+describe("checkForRunc (the document checks and runc's)", () => {
   test.each([
     [
       'a clean allowlist',
