@@ -1,9 +1,23 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { makeRootfsDir, rootfsTar, type RootfsLayout } from './rootfs.js';
+import {
+  hostRootfsLayout,
+  makeRootfsDir,
+  rootfsTar,
+  secretMasks,
+  type RootfsLayout,
+} from './rootfs.js';
 
 const layout: RootfsLayout = {
   symlinks: [
@@ -54,5 +68,52 @@ describe('makeRootfsDir', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('secretMasks', () => {
+  test('existing secrets under the binds: files, directories, globbed keys, links followed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sysgate-secrets-'));
+    try {
+      const etc = join(dir, 'etc');
+      mkdirSync(join(etc, 'ssh'), { recursive: true });
+      mkdirSync(join(etc, 'ssl/private'), { recursive: true });
+      for (const f of [
+        'shadow',
+        'ssh/ssh_host_rsa_key',
+        'ssh/ssh_host_rsa_key.pub',
+        'ssh/ssh_host_ed25519_key',
+        'real-gshadow',
+      ])
+        writeFileSync(join(etc, f), 'secret');
+      writeFileSync(join(dir, 'outside'), 'not visible');
+      symlinkSync('real-gshadow', join(etc, 'gshadow'));
+      symlinkSync('../outside', join(etc, 'krb5.keytab'));
+      const patterns = [
+        'shadow',
+        'gshadow',
+        'gshadow-',
+        'ssh/*_key',
+        'ssl/private',
+        'krb5.keytab',
+        'real-gshadow',
+      ].map((p) => join(etc, p));
+      expect(secretMasks([etc], patterns)).toEqual({
+        files: [
+          join(etc, 'shadow'),
+          join(etc, 'real-gshadow'),
+          join(etc, 'ssh/ssh_host_ed25519_key'),
+          join(etc, 'ssh/ssh_host_rsa_key'),
+        ],
+        dirs: [join(etc, 'ssl/private')],
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('this host: /etc/shadow and /etc/gshadow are masked in every layout', () => {
+    const layout = hostRootfsLayout();
+    expect(layout.maskedFiles).toEqual(expect.arrayContaining(['/etc/shadow', '/etc/gshadow']));
   });
 });

@@ -90,14 +90,18 @@ function expandSecretPath(pattern: string): string[] {
 }
 
 /**
- * The secrets to mask, split into files and directories. A link is followed to its target, which is
- * masked when it lies under one of `hostBinds` (elsewhere the sandbox cannot see it anyway).
+ * The existing paths among `patterns` (default `HOST_SECRET_PATHS`) to mask, split into files and
+ * directories. A link is followed to its target, which is masked when it lies under one of
+ * `hostBinds` (elsewhere the sandbox cannot see it anyway).
  */
-function hostSecrets(hostBinds: readonly string[]): { files: string[]; dirs: string[] } {
+export function secretMasks(
+  hostBinds: readonly string[],
+  patterns: readonly string[] = HOST_SECRET_PATHS,
+): { files: string[]; dirs: string[] } {
   const files: string[] = [];
   const dirs: string[] = [];
   const visible = (p: string): boolean => hostBinds.some((b) => p.startsWith(`${b}/`));
-  for (const path of HOST_SECRET_PATHS.flatMap(expandSecretPath)) {
+  for (const path of patterns.flatMap(expandSecretPath)) {
     let real: string;
     try {
       real = lstatSync(path).isSymbolicLink() ? realpathSync(path) : path;
@@ -139,7 +143,7 @@ export function hostRootfsLayout(): RootfsLayout {
   }
   const dirs = ['proc', 'sys', 'dev', 'tmp', 'etc', 'usr', 'run', SANDBOX_NATIVE_DIR.slice(1)];
   for (const b of hostBinds) if (!dirs.includes(b.slice(1))) dirs.push(b.slice(1));
-  const secrets = hostSecrets(hostBinds);
+  const secrets = secretMasks(hostBinds);
   return { symlinks, dirs, hostBinds, maskedFiles: secrets.files, maskedDirs: secrets.dirs };
 }
 

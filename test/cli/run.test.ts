@@ -4,8 +4,10 @@
  * wherever bwrap is installed.
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { hasTool } from '../oracle/kernel.js';
 import { runCli } from './run-cli.js';
 
@@ -51,6 +53,91 @@ describe.skipIf(!enabled)('run under bwrap', () => {
     );
     expect(r.stdout).toBe('inet refused 1\n');
     expect(r.status).toBe(0);
+  });
+});
+
+/** `sysgate ARGS` as a child process in `cwd` (the sandbox's stdio is the child's). */
+function sysgate(
+  args: readonly string[],
+  cwd: string,
+): ReturnType<typeof spawnSync> & {
+  stdout: string;
+  stderr: string;
+} {
+  return spawnSync(join(root, 'node_modules/.bin/tsx'), [join(root, 'src/cli/main.ts'), ...args], {
+    encoding: 'utf8',
+    cwd,
+  });
+}
+
+describe.skipIf(!enabled)('what the command sees (bwrap)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sysgate-run-'));
+  mkdirSync(join(dir, 'data'));
+  writeFileSync(join(dir, 'data/in.txt'), 'hello\n');
+  writeFileSync(join(dir, 'app.py'), "print(open('data/in.txt').read().strip(), 'from app.py')\n");
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const run = (...args: string[]) =>
+    sysgate(['run', '--profile', profile, '--engine', 'bwrap', ...args], dir);
+
+  test("regression: the tour's python3 app.py finds app.py (the current directory, read-only)", () => {
+    const r = run('--', 'python3', 'app.py');
+    expect(r.stdout).toBe('hello from app.py\n');
+    expect(r.status).toBe(0);
+    const w = run('--', 'sh', '-c', 'touch new 2>/dev/null; echo $?');
+    expect(w.stdout).not.toBe('0\n');
+    expect(existsSync(join(dir, 'new'))).toBe(false);
+  });
+
+  test('--no-cwd: the current directory stays hidden, the command starts in /', () => {
+    const r = run('--no-cwd', '--', 'sh', '-c', 'pwd; test -e app.py || echo hidden');
+    expect(r.stdout).toBe('/\nhidden\n');
+  });
+
+  test('regression: --bind is no internal error (was exit 70); read-only unless :rw, repeatable', () => {
+    const r = run(
+      '--no-cwd',
+      '--bind',
+      'data:/in',
+      '--bind',
+      'data:/out:rw',
+      '--',
+      'sh',
+      '-c',
+      'cat /in/in.txt; touch /in/x 2>/dev/null || echo ro; echo written > /out/w.txt',
+    );
+    expect(r.stderr).not.toContain('internal error');
+    expect(r.stdout).toBe('hello\nro\n');
+    expect(r.status).toBe(0);
+    expect(readFileSync(join(dir, 'data/w.txt'), 'utf8')).toBe('written\n');
+  });
+
+  test('a bad --bind is bad usage (exit 2) naming the path', () => {
+    const r = run('--bind', 'nowhere:/x', '--', 'true');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(join(dir, 'nowhere'));
+  });
+
+  test("regression: docker version under Docker's default profile cannot reach the host daemon", () => {
+    const dockerDefault = join(root, 'examples/docker-default.json');
+    const r = sysgate(
+      [
+        'run',
+        '--profile',
+        dockerDefault,
+        '--engine',
+        'bwrap',
+        '--',
+        'sh',
+        '-c',
+        'docker version; ls /run; grep CapEff /proc/self/status',
+      ],
+      dir,
+    );
+    expect(r.stdout).not.toContain('Server:');
+    expect(r.stdout).toContain('CapEff:\t0000000000000000');
+    expect(r.stderr).toContain('/run');
   });
 });
 

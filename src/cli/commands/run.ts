@@ -71,7 +71,7 @@ Examples:
       const here = opts.cwd ? cwdBind() : undefined;
       const code = await runSandboxedInteractive(engine, policy, argv, {
         binds: here === undefined ? binds : [here, ...binds],
-        ...(here !== undefined && { cwd: here.target }),
+        cwd: here?.target ?? '/',
         ...(opts.net === true && { shareNet: true }),
         ...(opts.image !== undefined && { image: opts.image }),
       });
