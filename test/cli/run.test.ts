@@ -141,6 +141,33 @@ describe.skipIf(!enabled)('what the command sees (bwrap)', () => {
   });
 });
 
+describe.each(['runc', 'crun', 'docker'])('what the command sees (%s)', (engine) => {
+  const on = process.env.CI === 'true' || hasTool(engine);
+
+  test.skipIf(!on)(
+    'the current directory read-only, where the command starts; --bind :rw writes',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'sysgate-run-'));
+      try {
+        writeFileSync(join(dir, 'app.py'), "print('from app.py')\n");
+        const r = sysgate(
+          [
+            ...['run', '--profile', join(root, 'examples/docker-default.json'), '--engine', engine],
+            ...['--bind', `${dir}:/out:rw`, '--'],
+            ...['sh', '-c', 'python3 app.py; pwd; touch x 2>/dev/null || echo ro; echo w > /out/w'],
+          ],
+          dir,
+        );
+        expect(r.stdout).toBe(`from app.py\n${dir}\nro\n`);
+        expect(r.status).toBe(0);
+        expect(readFileSync(join(dir, 'w'), 'utf8')).toBe('w\n');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+});
+
 test('a missing engine exits 3 and says how to install it', async () => {
   const path = process.env.PATH;
   process.env.PATH = '/nonexistent';
