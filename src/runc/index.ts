@@ -2,3 +2,4 @@
 export * from './action.js';
 export * from './rules.js';
 export * from './check.js';
+export { toC, type ToCOptions } from './c.js';

@@ -1,7 +1,8 @@
 import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../document/errors.js';
-import { toC, toDocker, toOci, toSpo, type SpoApiVersion } from '../../profile/convert/index.js';
+import { toDocker, toOci, toSpo, type SpoApiVersion } from '../../profile/convert/index.js';
+import { toC } from '../../runc/c.js';
 import { resolvedToProfile, type ResolvedProfile } from '../../profile/resolve.js';
 import type { LoadedProfile, Profile } from '../../profile/types.js';
 import { err, writeOutput } from '../io.js';

@@ -7,12 +7,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { parseProfile } from '../index.js';
-import { resolveProfile, type ResolveHost } from '../resolve.js';
-import type { Profile } from '../types.js';
+import { parseProfile } from '../profile/index.js';
+import { resolveProfile, type ResolveHost } from '../profile/resolve.js';
+import type { Profile } from '../profile/types.js';
 import { toC } from './c.js';
-import { hostArch } from '../../arch/index.js';
-import { DOCKER_DEFAULT_CAPABILITIES } from '../../kb/index.js';
+import { hostArch } from '../arch/index.js';
+import { DOCKER_DEFAULT_CAPABILITIES } from '../kb/index.js';
 
 const CI = process.env.CI === 'true';
 const haveGcc =
@@ -45,7 +45,7 @@ function build(profile: Profile, name: string): string {
 describe.skipIf(!haveGcc)('generated C program (gcc -lseccomp, real kernel)', () => {
   const mobyFile = path.resolve(
     import.meta.dirname,
-    '../../../test/fixtures/corpus/profiles/moby__profiles__seccomp_default.json',
+    '../../test/fixtures/corpus/profiles/moby__profiles__seccomp_default.json',
   );
   const moby = parseProfile(readFileSync(mobyFile, 'utf8'), mobyFile).profile;
 

@@ -8,9 +8,11 @@
  * libseccomp cannot resolve, and splitting a rule into one-condition rules when an argument index
  * repeats. Not reproduced: runc's ENOSYS stub (patchbpf), which libseccomp cannot express.
  */
-import { ProfileError, type ProfileIssue } from '../errors.js';
-import type { ActionName, ArgCondition } from '../types.js';
-import type { ResolvedProfile } from '../resolve.js';
+import { ProfileError, type ProfileIssue } from '../profile/errors.js';
+import type { ResolvedProfile } from '../profile/resolve.js';
+import type { ActionName, ArgCondition } from '../profile/types.js';
+import { libseccompActionMacro, runcActionValue } from './action.js';
+import { ruleEqualsDefault, splitConditions } from './rules.js';
 
 /** Options for {@link toC}. */
 export interface ToCOptions {
@@ -18,43 +20,9 @@ export interface ToCOptions {
   readonly source?: string;
 }
 
-/** The libseccomp action word of a profile action, as runc's `getAction` builds it. */
-interface CAction {
-  /** C expression, e.g. `SCMP_ACT_ERRNO(1)`. */
-  readonly expr: string;
-  /** Identity for runc's "rule action equals default action" comparison. */
-  readonly key: string;
-}
-
-/** runc's `getAction`: KILL is KILL_THREAD; ERRNO/TRACE carry errnoRet (default EPERM) cut to 16 bits. */
-function cAction(action: ActionName, errnoRet: number | undefined): CAction {
-  switch (action) {
-    case 'SCMP_ACT_KILL':
-    case 'SCMP_ACT_KILL_THREAD':
-      return { expr: 'SCMP_ACT_KILL_THREAD', key: 'kill_thread' };
-    case 'SCMP_ACT_KILL_PROCESS':
-      return { expr: 'SCMP_ACT_KILL_PROCESS', key: 'kill_process' };
-    case 'SCMP_ACT_TRAP':
-      return { expr: 'SCMP_ACT_TRAP', key: 'trap' };
-    case 'SCMP_ACT_ERRNO': {
-      const data = (errnoRet ?? 1) & 0xffff;
-      return { expr: `SCMP_ACT_ERRNO(${data})`, key: `errno:${data}` };
-    }
-    case 'SCMP_ACT_TRACE': {
-      const data = (errnoRet ?? 1) & 0xffff;
-      return { expr: `SCMP_ACT_TRACE(${data})`, key: `trace:${data}` };
-    }
-    case 'SCMP_ACT_ALLOW':
-      return { expr: 'SCMP_ACT_ALLOW', key: 'allow' };
-    case 'SCMP_ACT_LOG':
-      return { expr: 'SCMP_ACT_LOG', key: 'log' };
-    case 'SCMP_ACT_NOTIFY':
-      return { expr: 'SCMP_ACT_NOTIFY', key: 'notify' };
-    default: {
-      const never: never = action;
-      return never;
-    }
-  }
+/** The libseccomp action macro of a profile action, as runc's `getAction` builds it (src/runc/action.ts). */
+function cAction(action: ActionName, errnoRet: number | undefined): string {
+  return libseccompActionMacro(runcActionValue(action, errnoRet));
 }
 
 /** The C string literal of `text`. */
@@ -240,7 +208,7 @@ export function toC(resolved: ResolvedProfile, opts: ToCOptions = {}): string {
   push('\t\treturn 2;');
   push('\t}');
   push('');
-  push(`\tctx = seccomp_init(${def.expr});`);
+  push(`\tctx = seccomp_init(${def});`);
   push('\tif (ctx == NULL)');
   push('\t\tdie("error creating filter", 0);');
 
@@ -288,7 +256,7 @@ export function toC(resolved: ResolvedProfile, opts: ToCOptions = {}): string {
     push('');
     const act = cAction(s.action, s.errnoRet);
     const title = `${cComment(s.pointer)}: ${s.names.length} name(s), ${s.action}${s.errnoRet !== undefined ? `(${s.errnoRet})` : ''}`;
-    if (act.key === def.key) {
+    if (ruleEqualsDefault(resolved, s)) {
       push(`\t/* ${title}: same action as the default, skipped (runc skips it too). */`);
       return;
     }
@@ -303,14 +271,13 @@ export function toC(resolved: ResolvedProfile, opts: ToCOptions = {}): string {
     push('\t\t\tNULL,');
     push('\t\t};');
     if (s.args.length === 0) {
-      push(`\t\tadd_rule(ctx, ${act.expr}, names, 0, NULL, 0);`);
+      push(`\t\tadd_rule(ctx, ${act}, names, 0, NULL, 0);`);
     } else {
-      const indices = s.args.map((a) => a.index);
-      const split = new Set(indices).size !== indices.length;
+      const split = splitConditions(s.args).kind === 'split';
       push(`\t\tconst struct scmp_arg_cmp conds${i}[] = {`);
       for (const a of s.args) push(`\t\t\t${cCondition(a)},`);
       push('\t\t};');
-      push(`\t\tadd_rule(ctx, ${act.expr}, names, ${s.args.length}, conds${i}, ${split ? 1 : 0});`);
+      push(`\t\tadd_rule(ctx, ${act}, names, ${s.args.length}, conds${i}, ${split ? 1 : 0});`);
     }
     push('\t}');
   });
