@@ -97,3 +97,8 @@ export function actionKind(ret: number): SeccompActionKind {
       return 'kill_process';
   }
 }
+
+/** Whether an action lets the syscall run (ALLOW, LOG); every other one stops it. */
+export function actionRuns(kind: SeccompActionKind): boolean {
+  return kind === 'allow' || kind === 'log';
+}

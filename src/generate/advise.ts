@@ -19,6 +19,7 @@ import { parseProfile } from '../profile/index.js';
 import { resolveProfile, type KernelVersion } from '../profile/resolve.js';
 import type { Profile } from '../profile/types.js';
 import type { Evidence, EvidenceSyscall } from './evidence.js';
+import { splitOutcomes } from './outcomes.js';
 
 /** Docker's default profile (moby/profiles default.json), parsed. */
 export function dockerDefaultProfile(): Profile {
@@ -140,7 +141,8 @@ export function advise(evidence: Evidence, opts: AdviseOptions): Advice {
   const notes: string[] = [];
   const base = planFor();
   let checked = 0;
-  for (const s of evidence.syscalls) {
+  // Only calls that ran are needs; refused audit records are the filter at work.
+  for (const s of splitOutcomes(evidence).need.syscalls) {
     const nr = s.nr ?? syscallNumber(s.abi, s.name);
     if (nr === undefined) {
       notes.push(`${s.name} (${s.abi}): no syscall number known, not checked`);

@@ -29,6 +29,7 @@ import {
 import type { ActionName, ArgCondition, Profile, SyscallRule } from '../profile/types.js';
 import { abiFor, hostAbis } from '../trace/observe.js';
 import type { Evidence, EvidenceSyscall } from './evidence.js';
+import { splitOutcomes } from './outcomes.js';
 import {
   CLONE_NAMESPACE_MASK,
   familyName,
@@ -155,7 +156,9 @@ function knownValues(entries: readonly EvidenceSyscall[], label: string): bigint
 }
 
 /** Build the intermediate policy from evidence. */
-export function policyFromEvidence(evidence: Evidence, opts: GenerateOptions = {}): Policy {
+export function policyFromEvidence(input: Evidence, opts: GenerateOptions = {}): Policy {
+  // Refused and killed audit records are the filter at work, never a reason to allow (outcomes.ts).
+  const evidence = splitOutcomes(input).need;
   const mode = opts.mode ?? 'enforce';
   const arch = opts.arch ?? evidence.host;
   const abis = targetAbis(arch);

@@ -4,6 +4,7 @@ export * from './generate.js';
 export * from './merge.js';
 export * from './advise.js';
 export * from './ingest.js';
+export * from './outcomes.js';
 export * from './record.js';
 export {
   resolveSymbol,

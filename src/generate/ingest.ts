@@ -9,7 +9,8 @@ import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { ArchName } from '../arch/index.js';
 import { UsageError } from '../document/errors.js';
-import { parseAuditLine } from '../trace/audit.js';
+import { isSeccompRecordLine, parseAuditLine } from '../trace/audit.js';
+import { isLogLine } from '../trace/kernlog.js';
 import { forEachLine } from '../trace/lines.js';
 import { abiFor, Observation, type SymbolResolver } from '../trace/observe.js';
 import { StraceParser } from '../trace/strace.js';
@@ -41,14 +42,19 @@ export interface IngestOptions {
 const PEEK = 64 * 1024;
 const MAX_WARNINGS = 100;
 
-/** Detect the kind of an input from its first bytes. */
+/** Lines a strace log is made of: a call (`[pid N] `, a pid column, a time), resumed, exits, signals. */
+const STRACE_LINE_RE =
+  /^(?:\[pid\s+\d+\] |\d+\s+)?(?:[\d:.]+\s+)?(?:[a-z_][a-z0-9_]*\(|<\.\.\. |\+\+\+ |--- SIG)/;
+
+/**
+ * Detect the kind of an input from its first bytes. A kernel, journal, syslog or audit log is read as
+ * an audit log even when its first seccomp record is far down (dmesg, `journalctl -k`): its lines
+ * are mostly not strace lines, and records are found wherever they sit.
+ */
 export function detectInputKind(head: string): InputKind {
   const text = head.replace(/^\uFEFF/, '');
   if (/^\s*\{/.test(text) && text.includes('"sysgate-evidence"')) return 'evidence';
   const lines = text.split('\n').filter((l) => l.trim() !== '');
-  const firstLines = lines.slice(0, 50);
-  if (firstLines.some((l) => /type=(?:1326|SECCOMP)\b|audit\[\d+\]: SECCOMP /.test(l)))
-    return 'audit';
   const first = lines[0] ?? '';
   if (
     /^% time\s+seconds/.test(first) ||
@@ -56,7 +62,15 @@ export function detectInputKind(head: string): InputKind {
     first.startsWith('System call usage summary')
   )
     return 'strace-summary';
-  return 'strace';
+  // The last line of the head may be cut; judge whole lines only when there are some.
+  const sample = (lines.length > 1 ? lines.slice(0, -1) : lines).slice(0, 200);
+  let strace = 0;
+  let logs = 0;
+  for (const l of sample) {
+    if (STRACE_LINE_RE.test(l)) strace += 1;
+    else if (isSeccompRecordLine(l) || isLogLine(l)) logs += 1;
+  }
+  return logs > strace ? 'audit' : 'strace';
 }
 
 /** Read the first bytes of an input, returning them and a stream that replays everything. */

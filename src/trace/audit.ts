@@ -5,6 +5,8 @@
  * The syscall is named from the record's own arch and number, never the host's table
  * (docs/semantics.md#audit-records).
  */
+import { actionKind, actionRuns, type SeccompActionKind } from '../bpf/seccomp.js';
+import { containerOf, journalMessage, type JournalMessage } from './kernlog.js';
 
 /** One seccomp audit record. */
 export interface AuditRecord {
@@ -42,6 +44,10 @@ export interface AuditRecord {
   readonly codeName?: string;
   /** Security context (`subj=`), when present. */
   readonly subj?: string;
+  /** When the log wrapper said (journal `__REALTIME_TIMESTAMP`), in ms since the epoch. */
+  readonly logTimeMs?: number;
+  /** Container the log attributed the record to (journal `CONTAINER_NAME`, a container cgroup in the line). */
+  readonly container?: string;
 }
 
 /** A line that looked like a seccomp record but could not be used. */
@@ -89,7 +95,15 @@ function takeStringField(body: string, key: 'comm' | 'exe', decoded: boolean): s
  * Parse one line. Returns `undefined` when the line is not a seccomp record at all,
  * a warning when it is one but cannot be used.
  */
-export function parseAuditLine(text: string, line: number): AuditRecord | AuditWarning | undefined {
+export function parseAuditLine(raw: string, line: number): AuditRecord | AuditWarning | undefined {
+  let text = raw;
+  let journal: JournalMessage | undefined;
+  if (raw.startsWith('{') && (raw.includes('1326') || raw.includes('SECCOMP'))) {
+    journal = journalMessage(raw);
+    if (journal === undefined)
+      return PAYLOAD_RE.test(raw) ? { line, message: 'cut journal entry' } : undefined;
+    text = journal.text;
+  }
   const m = PAYLOAD_RE.exec(text);
   if (!m) return undefined;
   let body = m[2] ?? '';
@@ -147,7 +161,15 @@ export function parseAuditLine(text: string, line: number): AuditRecord | AuditW
   if (subj !== undefined) rec.subj = subj.replace(/^=/, '');
   if (rec.syscall === undefined && rec.syscallName === undefined)
     return { line, message: 'unreadable syscall= value' };
+  if (journal?.timeMs !== undefined) rec.logTimeMs = journal.timeMs;
+  const container = journal?.container ?? containerOf(journal?.cgroup ?? text);
+  if (container !== undefined) rec.container = container;
   return rec;
+}
+
+/** Whether a line holds a seccomp record (in any wrapper), judged by its marker alone. */
+export function isSeccompRecordLine(text: string): boolean {
+  return PAYLOAD_RE.test(text);
 }
 
 /** Parse a whole text; non-seccomp lines are skipped silently. */
@@ -161,4 +183,40 @@ export function parseAuditLog(text: string): { records: AuditRecord[]; warnings:
     else records.push(r);
   });
   return { records, warnings };
+}
+
+/**
+ * The action of a record as the evidence keeps it (`logged` keys): the kernel's hex `code=` with the
+ * data bits masked (`0x50000`), or the name `ausearch -i` printed (`errno`), or `unknown`.
+ */
+export function auditCodeKey(rec: AuditRecord): string {
+  return rec.code === undefined ? (rec.codeName ?? 'unknown') : `0x${rec.code.toString(16)}`;
+}
+
+/** `ausearch -i` names of the seccomp actions (audit-userspace's seccomp table). */
+const DECODED_ACTIONS: Readonly<Record<string, SeccompActionKind>> = {
+  kill: 'kill_process',
+  'kill-process': 'kill_process',
+  'kill-thread': 'kill_thread',
+  trap: 'trap',
+  errno: 'errno',
+  'user-notify': 'user_notif',
+  'user-notif': 'user_notif',
+  trace: 'trace',
+  log: 'log',
+  allow: 'allow',
+};
+
+/**
+ * The outcome a `logged` key (see {@link auditCodeKey}) denotes, classified as the kernel does
+ * (an unknown hex action behaves like KILL_PROCESS); undefined for a name nothing decodes.
+ */
+export function auditCodeKind(key: string): SeccompActionKind | undefined {
+  if (/^0x[0-9a-f]{1,8}$/.test(key)) return actionKind(parseInt(key.slice(2), 16));
+  return DECODED_ACTIONS[key];
+}
+
+/** Whether a record's call ran (LOG or ALLOW): only those show a workload doing what it needs. */
+export function auditCallRan(kind: SeccompActionKind | undefined): boolean {
+  return kind !== undefined && actionRuns(kind);
 }

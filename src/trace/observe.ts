@@ -5,8 +5,8 @@
  * The observation is the evidence behind every generated rule.
  */
 import type { ArchName } from '../arch/index.js';
-import { archForAudit, syscallName, syscallNumber } from '../arch/index.js';
-import type { AuditRecord } from './audit.js';
+import { archForAudit, resolveArch, syscallName, syscallNumber } from '../arch/index.js';
+import { auditCodeKey, type AuditRecord } from './audit.js';
 import { callArgs, type Personality, type StraceCall } from './strace.js';
 import { namedArg, stripComments } from './tokenize.js';
 
@@ -141,6 +141,15 @@ const MAX_PROCESSES = 16;
 const FORK_LIKE = new Set(['clone', 'clone3', 'fork', 'vfork']);
 const MAX_VALUES = 64;
 
+/** The ABI of an `ausearch -i` arch name (`x86_64`, `i386`, `aarch64`...), or undefined. */
+export function archFromAusearch(name: string): ArchName | undefined {
+  try {
+    return resolveArch(name).name;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Accumulates calls and audit records from any number of sources. */
 export class Observation {
   private readonly map = new Map<string, ObservedSyscall>();
@@ -258,14 +267,14 @@ export class Observation {
   addAudit(rec: AuditRecord, source: string): void {
     let abi: ArchName | undefined;
     if (rec.arch !== undefined) abi = archForAudit(rec.arch, rec.syscall)?.name;
+    else if (rec.archName !== undefined) abi = archFromAusearch(rec.archName);
     if (abi === undefined) return;
     const name =
       rec.syscallName ?? (rec.syscall === undefined ? undefined : syscallName(abi, rec.syscall));
     if (name === undefined) return;
     const e = this.entry(abi, name, rec.syscall, source, rec.line, rec.timestamp);
     e.count++;
-    const code =
-      rec.code === undefined ? (rec.codeName ?? 'unknown') : `0x${rec.code.toString(16)}`;
+    const code = auditCodeKey(rec);
     e.logged[code] = (e.logged[code] ?? 0) + 1;
     const who = rec.comm ?? rec.exe;
     if (who !== undefined && e.processes.length < MAX_PROCESSES && !e.processes.includes(who))

@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { validateForRunc as validateProfileSource } from '../../src/runc/index.js';
 import { runCli } from './run-cli.js';
 
@@ -76,5 +76,65 @@ describe('sysgate generate', () => {
     const r = await runCli(['generate', '--from', bad]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/\(at \/syscalls\/0\/count\)/);
+  });
+});
+
+describe('sysgate generate from kernel logs', () => {
+  const rec = (serial: number, nr: number, code: string): string =>
+    `[ 1100.14${serial}] audit: type=1326 audit(1795453800.709:${serial}): auid=4294967295 uid=0 gid=0 ses=4294967295 pid=10098 comm="app" exe="/usr/bin/app" sig=0 arch=c000003e syscall=${nr} compat=0 ip=0x7fdc8af92b07 code=${code}`;
+
+  test('dmesg | sysgate generate --from -: records past line 50 are read; refused ones are reported, not allowed', async () => {
+    const boot = Array.from(
+      { length: 80 },
+      (_, i) => `[    0.${1000 + i}] virtio-pci 0000:00:0${i % 9}.0: enabling device`,
+    );
+    const text = [
+      ...boot,
+      rec(1, 257, '0x7ffc0000'),
+      rec(2, 165, '0x50000'),
+      rec(3, 101, '0x80000000'),
+    ].join('\n');
+    const { Readable } = await import('node:stream');
+    const stdin = vi
+      .spyOn(process, 'stdin', 'get')
+      .mockReturnValue(Readable.from([Buffer.from(text)]) as unknown as typeof process.stdin);
+    try {
+      const r = await runCli(['generate', '--from', '-', '--mode', 'audit']);
+      expect(r.code, r.stderr).toBe(0);
+      const p = JSON.parse(r.stdout) as { syscalls: { names: string[]; action: string }[] };
+      const allowed = p.syscalls
+        .filter((x) => x.action === 'SCMP_ACT_ALLOW')
+        .flatMap((x) => x.names);
+      expect(allowed).toContain('openat');
+      expect(allowed).not.toContain('mount');
+      expect(allowed).not.toContain('ptrace');
+      expect(r.stderr).toMatch(
+        /refused, not allowed: mount \(x86_64\): 1 record refused \(ERRNO 1\) by app/,
+      );
+      expect(r.stderr).toMatch(
+        /refused, not allowed: ptrace \(x86_64\): 1 record refused \(KILL_PROCESS 1\)/,
+      );
+      expect(r.stderr).toMatch(/\(2 refused records left out\)/);
+    } finally {
+      stdin.mockRestore();
+    }
+  });
+
+  test('--stats: a JSON summary with the refusals; only refusals is exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sg-gen-'));
+    const log = join(dir, 'kern.log');
+    writeFileSync(log, [rec(1, 257, '0x7ffc0000'), rec(2, 165, '0x50000')].join('\n'));
+    const r = await runCli(['generate', '--from', log, '--stats']);
+    expect(r.code, r.stderr).toBe(0);
+    const stats = JSON.parse(r.stderr.slice(r.stderr.indexOf('{'))) as {
+      syscalls: number;
+      refusals: { name: string; actions: Record<string, number> }[];
+    };
+    expect(stats.syscalls).toBe(1);
+    expect(stats.refusals).toMatchObject([{ name: 'mount', actions: { ERRNO: 1 } }]);
+    writeFileSync(log, rec(2, 165, '0x50000'));
+    const only = await runCli(['generate', '--from', log]);
+    expect(only.code).toBe(2);
+    expect(only.stderr).toMatch(/no call that ran: 1 syscall\(s\) only refused or killed/);
   });
 });

@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
 import { resolveArch } from '../../arch/index.js';
 import { UsageError } from '../../document/errors.js';
-import { writeEvidence } from '../../generate/index.js';
+import {
+  allowedNames,
+  describeRefusal,
+  splitOutcomes,
+  writeEvidence,
+} from '../../generate/index.js';
 import {
   addGenerateOptions,
   describeProfile,
@@ -18,6 +23,7 @@ interface GenerateCmdOptions extends GenerateCliOptions {
   output?: string;
   evidence?: string;
   host?: string;
+  stats?: boolean;
 }
 
 /** `sysgate generate --from FILE...`: a least-privilege profile from existing traces, logs or evidence. */
@@ -33,6 +39,10 @@ export function register(program: Command): void {
     .option(
       '--host <arch>',
       'native arch of the machine the inputs were recorded on (default: this one)',
+    )
+    .option(
+      '--stats',
+      'print a JSON summary to stderr (calls, syscalls, allowed, rules, refusals) instead of the one-line summary',
     );
   addGenerateOptions(cmd).addHelpText(
     'after',
@@ -41,24 +51,50 @@ Every allowed syscall comes from the inputs; socket is allowed only for the fami
 only without namespace flags unless they were seen, personality only for the values seen, clone3
 is answered with ENOSYS so libc falls back to clone, and the critical syscalls are listed in an
 explicit refusal block. Several inputs are merged (per-syscall coverage = how many saw it).
-Garbage or truncated lines are warnings with their line number.
+Garbage or truncated lines are warnings with their line number. From seccomp audit records only
+calls that ran (LOG, ALLOW) are evidence of need: refused (ERRNO), killed (KILL_*), trapped, traced
+and notified records are reported as refusals ("refused, not allowed: ..." on stderr, "refusals"
+in --stats) and never become ALLOW. A kernel log (dmesg, journalctl -k, kern.log, audit.log) is
+read whole: the records are found among the other lines. Exit 2 when no call that ran is left.
 
 Examples:
   strace -f -o app.strace python3 app.py && sysgate generate --from app.strace -o profile.json
   sysgate generate --from traces/ --target docker --evidence evidence.json -o profile.json
   sysgate generate --from run1.json run2.json --mode audit
-  journalctl -k | sysgate generate --from - -o from-audit.json`,
+  journalctl -k | sysgate generate --from - -o from-audit.json
+  dmesg | sysgate generate --from - --stats -o from-dmesg.json`,
   );
   cmd.action(async (opts: GenerateCmdOptions) => {
     const gen = generateOptionsFrom(opts);
     const host = opts.host === undefined ? hostArch() : resolveArch(opts.host).name;
     const evidence = await readInputsAsEvidence(opts.from ?? [], host);
-    if (evidence.syscalls.length === 0) throw new UsageError('the inputs hold no syscalls');
+    // Refused, killed, trapped and traced audit records are never evidence of need.
+    const { need, refusals } = splitOutcomes(evidence);
+    if (opts.stats !== true)
+      for (const r of refusals) err(`refused, not allowed: ${describeRefusal(r)}`);
+    if (need.syscalls.length === 0)
+      throw new UsageError(
+        refusals.length > 0
+          ? `the inputs hold no call that ran: ${refusals.length} syscall(s) only refused or killed, which is no reason to allow them`
+          : 'the inputs hold no syscalls',
+      );
     const { profile, text } = renderGenerated(evidence, gen);
     if (opts.evidence !== undefined) writeOutput(opts.evidence, writeEvidence(evidence));
     writeOutput(opts.output ?? '-', text);
-    err(
-      `${evidence.totals.calls} calls, ${evidence.syscalls.length} syscalls from ${evidence.meta.inputs} input(s); ${describeProfile(profile)}`,
-    );
+    if (opts.stats === true) {
+      const stats = {
+        inputs: evidence.meta.inputs,
+        calls: need.totals.calls,
+        syscalls: need.syscalls.length,
+        allowed: allowedNames(profile).length,
+        rules: profile.syscalls.length,
+        defaultAction: profile.defaultAction,
+        refusals,
+      };
+      err(JSON.stringify(stats, null, 2));
+    } else
+      err(
+        `${need.totals.calls} calls, ${need.syscalls.length} syscalls from ${evidence.meta.inputs} input(s)${refusals.length > 0 ? ` (${refusals.reduce((n, r) => n + r.count, 0)} refused records left out)` : ''}; ${describeProfile(profile)}`,
+      );
   });
 }

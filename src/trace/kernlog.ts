@@ -1,0 +1,93 @@
+/**
+ * The wrappers kernel messages reach users in, around the seccomp records `audit.ts` parses: dmesg
+ * (plain, `--raw`, `-x`, `-T`), `/dev/kmsg`, `journalctl -k` (short, short-iso, `-o json`), syslog
+ * and kern.log, auditd's log and `ausearch` output. Recognising these lets a reader take a whole
+ * kernel log, where seccomp records are a few lines among many, and count the rest instead of failing.
+ */
+
+/** Line shapes of kernel, journal, syslog and audit logs (tested in order; any one is enough). */
+const LOG_LINE_RES: readonly RegExp[] = [
+  /^(?:<\d+>)?\[\s*\d+\.\d+\] /, // dmesg, dmesg --raw
+  /^\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}\] /, // dmesg -T
+  /^(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local\d)\s*:\s*[a-z]+\s*: /, // dmesg -x
+  /^\d+,\d+,\d+,[-+c][^;]*;/, // /dev/kmsg
+  /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ [^\s:]+:/, // journalctl short, syslog (RFC 3164)
+  /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d\S* \S+ [^\s:]+:/, // journalctl -o short-iso, rsyslog RFC 3339
+  /^-- (?:Journal begins|Logs begin|No entries|Boot [0-9a-f]+|Reboot) /, // journalctl markers
+  /^\{"(?:_[A-Z_]+|MESSAGE|PRIORITY)":/, // journalctl -o json
+  /^(?:node=\S+ )?type=[A-Z_]+ msg=audit\(/, // auditd RAW/ENRICHED, ausearch -i
+  /^----$/, // ausearch record separator
+  /^\s+\S+ kernel: /, // continuation lines of some syslog forwarders
+];
+
+/** Whether a line has the shape of a kernel, journal, syslog or audit log line. */
+export function isLogLine(line: string): boolean {
+  return LOG_LINE_RES.some((re) => re.test(line));
+}
+
+/** A journal entry's message, with the fields a seccomp reader uses. */
+export interface JournalMessage {
+  /** `MESSAGE`, rebuilt as its short form would print it for the audit transport (`audit[PID]: ...`). */
+  readonly text: string;
+  /** `__REALTIME_TIMESTAMP` in milliseconds since the epoch, when present. */
+  readonly timeMs?: number;
+  /** Container name when journald recorded one (`CONTAINER_NAME`). */
+  readonly container?: string;
+  /** The unit or cgroup the journal attributed the entry to (`_SYSTEMD_UNIT`, `_SYSTEMD_CGROUP`). */
+  readonly cgroup?: string;
+}
+
+function fieldText(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  // journald writes a non-UTF-8 value as an array of bytes.
+  if (Array.isArray(v) && v.every((b) => typeof b === 'number'))
+    return Buffer.from(v).toString('latin1');
+  return undefined;
+}
+
+/**
+ * The message of one `journalctl -o json` line, or undefined when the line is not a journal entry
+ * (or is cut). Entries of the audit transport (`_TRANSPORT=audit`) carry the record without its
+ * `type=` prefix; they come back as `audit[PID]: SECCOMP ...`, the form `audit.ts` reads.
+ */
+export function journalMessage(line: string): JournalMessage | undefined {
+  let entry: unknown;
+  try {
+    entry = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return undefined;
+  const e = entry as Record<string, unknown>;
+  let text = fieldText(e.MESSAGE);
+  if (text === undefined) return undefined;
+  if (e._TRANSPORT === 'audit' && !/type=\d+|audit\[\d+\]/.test(text)) {
+    const type = fieldText(e._AUDIT_TYPE_NAME) ?? (e._AUDIT_TYPE === '1326' ? 'SECCOMP' : '');
+    const body = text.startsWith(`${type} `) ? text.slice(type.length + 1) : text;
+    text = `audit[${fieldText(e._PID) ?? '0'}]: ${type} ${body}`;
+  }
+  const out: { -readonly [K in keyof JournalMessage]: JournalMessage[K] } = { text };
+  const rt = fieldText(e.__REALTIME_TIMESTAMP);
+  if (rt !== undefined && /^\d+$/.test(rt)) out.timeMs = Math.floor(Number(rt) / 1000);
+  const container = fieldText(e.CONTAINER_NAME);
+  if (container !== undefined) out.container = container;
+  const cgroup = fieldText(e._SYSTEMD_CGROUP) ?? fieldText(e._SYSTEMD_UNIT);
+  if (cgroup !== undefined) out.cgroup = cgroup;
+  return out;
+}
+
+/** Container cgroup scopes of Docker, containerd (CRI), CRI-O and Podman; the id is the 12-char short form. */
+const CONTAINER_CGROUP_RE =
+  /(?:\/docker\/|docker-|cri-containerd-|crio-|libpod-|\/containerd\/[^/\s]+\/)([0-9a-f]{64})(?:\.scope)?\b/;
+
+/** The container a text names through its cgroup path (`docker-<id>.scope`, `/docker/<id>`...), short id. */
+export function containerOf(text: string): string | undefined {
+  if (
+    !text.includes('docker') &&
+    !text.includes('containerd') &&
+    !text.includes('crio') &&
+    !text.includes('libpod')
+  )
+    return undefined;
+  return CONTAINER_CGROUP_RE.exec(text)?.[1]?.slice(0, 12);
+}
