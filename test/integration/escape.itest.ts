@@ -1,15 +1,15 @@
 /**
- * Escape tests: `sysgate run` under every engine (bwrap, runc, crun, docker) and permissive profiles
- * (Docker's default, and one allowing every syscall, mount and ptrace included) runs
+ * Escape tests: `sysgate run` under every engine (bwrap, runc, crun, docker) and permissive
+ * profiles (Docker's default, and one allowing every syscall, mount and ptrace included) runs
  * test/fixtures/escape/attempts.py, which tries to reach the host: its Docker socket and other unix
  * sockets, abstract sockets, TCP listeners on loopback and on the host's address, marker files
- * outside the binds, /root, /etc/shadow and SSH host keys, a remount read-write then a write, the
- * same from a fresh user namespace, escape-grade capabilities, ptrace of a host process, mknod of
- * the host's disk, open_by_handle_at, core_pattern, sysrq-trigger, uevent_helper and a chroot
- * breakout. Every listener and marker holds a random token; an attempt counts only when it sees the
- * token (or a host write lands). Each must find nothing. A control run of the same script on the
- * host proves the attempts can find what they look for. Runs under CI=true and wherever the engine
- * is installed.
+ * outside the binds and in a masked directory, /root, /etc/shadow and SSH host keys, a remount
+ * read-write then a write, the same from a fresh user namespace, escape-grade capabilities, ptrace
+ * of a host process, mknod of the host's disk, open_by_handle_at, core_pattern, sysrq-trigger,
+ * uevent_helper and a chroot breakout. Every listener and marker holds a random token; an attempt
+ * counts only when it sees the token (or a host write lands). Each must find nothing. A control run
+ * of the same script on the host proves the attempts can find what they look for. Runs under
+ * CI=true and wherever the engine is installed.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -123,12 +123,25 @@ async function plantBait(): Promise<HostBait> {
   servers.push(tcp);
   const address = tcp.address();
   const tcpPort = typeof address === 'object' && address !== null ? address.port : 0;
-  const markerFiles = [`/root/${token}`, `/var/tmp/${token}`, `/run/${token}`, join(dir, 'marker')];
+  // Directories made for the bait (the first one mkdir created, removed afterwards).
+  const made: string[] = [];
+  const ensureDir = (d: string): void => {
+    const first = mkdirSync(d, { recursive: true });
+    if (first !== undefined) made.push(first);
+  };
+  // A marker in a masked directory (/etc/ssl/private) proves the directory masks are in force.
+  ensureDir('/etc/ssl/private');
+  const markerFiles = [
+    `/root/${token}`,
+    `/var/tmp/${token}`,
+    `/run/${token}`,
+    `/etc/ssl/private/${token}`,
+    join(dir, 'marker'),
+  ];
   markerFiles.forEach(plant);
-  // A planted "SSH host key" proves the *_key mask is in force; /etc/ssh is created when missing.
+  // A planted "SSH host key" proves the *_key mask is in force.
   const sshDir = '/etc/ssh';
-  const madeSshDir = !existsSync(sshDir);
-  if (madeSshDir) mkdirSync(sshDir);
+  ensureDir(sshDir);
   const sshKey = plant(join(sshDir, `ssh_host_${token.replaceAll('-', '_')}_key`));
   const sshHostKeys = readdirSync(sshDir)
     .filter((n) => n.endsWith('_key'))
@@ -167,7 +180,7 @@ async function plantBait(): Promise<HostBait> {
         ),
       );
       for (const f of [...files, sshKey]) rmSync(f, { force: true });
-      if (madeSshDir) rmSync(sshDir, { recursive: true, force: true });
+      for (const d of made) rmSync(d, { recursive: true, force: true });
       for (const d of ['/', '/usr', '/etc']) rmSync(join(d, writeName), { force: true });
       rmSync(dir, { recursive: true, force: true });
     },
