@@ -4,7 +4,7 @@
  * reading `--from` inputs as evidence.
  */
 import type { Command } from 'commander';
-import { resolveArch, type ArchName } from '../arch/index.js';
+import type { ArchName } from '../arch/index.js';
 import { UsageError } from '../document/errors.js';
 import {
   generateProfile,
@@ -15,6 +15,7 @@ import {
 } from '../generate/index.js';
 import { writeProfile, type Profile } from '../profile/index.js';
 import { checkForRunc } from '../runc/index.js';
+import { parseArchOption } from './host.js';
 import { err } from './io.js';
 
 /** The generation options every generating command takes. */
@@ -60,7 +61,7 @@ export function generateOptionsFrom(opts: GenerateCliOptions): GenerateOptions {
     mode,
     target,
     errno,
-    ...(opts.arch !== undefined ? { arch: resolveArch(opts.arch).name } : {}),
+    ...(opts.arch !== undefined ? { arch: parseArchOption(opts.arch).name } : {}),
   };
 }
 

@@ -6,7 +6,13 @@
 import { existsSync } from 'node:fs';
 import { release } from 'node:os';
 import type { Command } from 'commander';
-import { CAPABILITIES, resolveArch, type ArchInfo, type ArchName } from '../arch/index.js';
+import {
+  ARCH_NAMES,
+  CAPABILITIES,
+  resolveArch,
+  type ArchInfo,
+  type ArchName,
+} from '../arch/index.js';
 import { hostEndian } from '../bpf/index.js';
 import { DOCKER_DEFAULT_CAPABILITIES } from '../kb/index.js';
 import type { LibseccompVersion } from '../arch/syscalls.js';
@@ -23,6 +29,7 @@ import { toDocker } from '../profile/convert/docker.js';
 import type { LoadedProfile } from '../profile/types.js';
 import { preparePolicy, type EnginePolicy } from '../run/suite-engine.js';
 import { err, readInput } from './io.js';
+import { closest, didYouMean } from './suggest.js';
 import { hostArch } from '../arch/host.js';
 
 /** Options shared by every command that resolves a profile for a host. */
@@ -104,6 +111,23 @@ export function parseCaps(text: string | undefined): string[] {
   return [...caps];
 }
 
+/**
+ * Resolve an architecture option (any spelling `resolveArch` accepts: our names, `SCMP_ARCH_*`, Go's,
+ * `amd64`, an AUDIT_ARCH token), with a suggestion when it fails.
+ */
+export function parseArchOption(text: string): ArchInfo {
+  try {
+    return resolveArch(text);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    const hint = closest(text, [...ARCH_NAMES, 'amd64', 'arm64', 'i386']);
+    throw new UsageError(
+      `unknown architecture '${text}'${didYouMean(hint)}; expected one of: ${ARCH_NAMES.join(', ')}`,
+      'unknown-arch',
+    );
+  }
+}
+
 /** Parse `--kernel` (`6.1`, or a whole release such as `6.1.0-18-amd64`); default: the running kernel. */
 export function parseKernel(text: string | undefined): { major: number; minor: number } {
   const source = text ?? release();
@@ -121,7 +145,7 @@ export function parseKernel(text: string | undefined): { major: number; minor: n
 /** The host a profile is resolved for, from `--arch`, `--caps` and `--kernel`. */
 export function hostFromOptions(opts: HostOptions): ResolveHost {
   return {
-    arch: opts.arch === undefined ? hostArch() : resolveArch(opts.arch).name,
+    arch: opts.arch === undefined ? hostArch() : parseArchOption(opts.arch).name,
     caps: parseCaps(opts.caps),
     kernel: parseKernel(opts.kernel),
   };
@@ -182,13 +206,13 @@ export interface LoadedForHost {
  */
 export function loadForHost(file: string, opts: HostOptions): LoadedForHost {
   const libseccomp = parseLibseccomp(opts.libseccomp);
+  const host = hostFromOptions(opts); // a bad option is reported before the file is read
   const ref = splitDocumentRef(file);
   const loaded = loadForRunc(ref.file, readInput(ref.file), { libseccomp, document: ref.document });
   if (loaded.warnings.length > 0)
     err(
       `${file}: ${loaded.warnings.length} warning(s) about what the real stack ignores; run 'sysgate validate --libseccomp ${libseccomp} ${file}' to list them`,
     );
-  const host = hostFromOptions(opts);
   const resolved = resolveLoaded(loaded, host);
   if (resolved === null)
     throw new UsageError(

@@ -92,4 +92,10 @@ describe('sysgate compile', () => {
     expect((await runCli(['compile', join(dir, 'missing.json')])).code).toBe(2);
     expect((await runCli(['compile', ...base, '--libseccomp', '3.0'])).code).toBe(2);
   });
+
+  test('a mistyped --arch is refused with a suggestion before the profile is read', async () => {
+    const r = await runCli(['compile', join(dir, 'missing.json'), '--arch', 'x86-64']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown architecture 'x86-64' (did you mean x86_64?)");
+  });
 });

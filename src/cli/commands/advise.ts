@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import { resolveArch } from '../../arch/index.js';
 import { UsageError } from '../../document/errors.js';
 import { advise, record, shortCap, type Evidence } from '../../generate/index.js';
 import { EXIT, requestExit } from '../exit.js';
-import { addHostOptions, parseCaps, parseKernel } from '../host.js';
+import { addHostOptions, parseArchOption, parseCaps, parseKernel } from '../host.js';
 import { err, out, outJson, paint } from '../io.js';
 import { readInputsAsEvidence } from '../generate-options.js';
 import { hostArch } from '../../arch/host.js';
@@ -59,7 +58,7 @@ Examples:
       const a = advise(evidence, {
         kernel,
         caps: parseCaps(opts.caps),
-        ...(opts.arch !== undefined ? { arch: resolveArch(opts.arch).name } : {}),
+        ...(opts.arch !== undefined ? { arch: parseArchOption(opts.arch).name } : {}),
       });
       if (opts.json === true) {
         outJson({ kernel: `${kernel.major}.${kernel.minor}`, ...a });

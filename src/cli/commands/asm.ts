@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { resolveArch } from '../../arch/index.js';
 import { assemble, encodeProgram, validate } from '../../bpf/index.js';
 import { UsageError } from '../../document/errors.js';
-import { parseEndian } from '../host.js';
+import { parseArchOption, parseEndian } from '../host.js';
 import { readInput, writeOutput } from '../io.js';
 
 /** Options of `sysgate asm`. */
@@ -57,7 +56,7 @@ Examples:
       if (opts.format !== 'raw' && opts.format !== 'hex') {
         throw new UsageError(`--format must be raw or hex, not '${opts.format}'`);
       }
-      const arch = opts.arch === undefined ? undefined : resolveArch(opts.arch);
+      const arch = opts.arch === undefined ? undefined : parseArchOption(opts.arch);
       const endian = parseEndian(opts.endian, arch);
       const prog = assemble(readInput(file), { endian });
       if (opts.validate) validate(prog);

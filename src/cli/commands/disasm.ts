@@ -3,7 +3,6 @@ import {
   archForAudit,
   archesByAuditArch,
   errnoName,
-  resolveArch,
   syscallName,
   type ArchInfo,
 } from '../../arch/index.js';
@@ -19,7 +18,7 @@ import {
   type Instruction,
 } from '../../bpf/index.js';
 import { UsageError } from '../../document/errors.js';
-import { parseEndian } from '../host.js';
+import { parseArchOption, parseEndian } from '../host.js';
 import { err, out, outJson, paint, readInputBytes } from '../io.js';
 
 /** Options of `sysgate disasm`. */
@@ -88,7 +87,7 @@ Examples:
   sysgate asm filter.asm --format hex | sysgate disasm - --json`,
     )
     .action((file: string, opts: DisasmCliOptions) => {
-      const arch = opts.arch === undefined ? undefined : resolveArch(opts.arch);
+      const arch = opts.arch === undefined ? undefined : parseArchOption(opts.arch);
       const endian = parseEndian(opts.endian, arch);
       const prog = readFilter(file, endian);
       const annotate = archAnnotator(arch);

@@ -1,11 +1,5 @@
 import type { Command } from 'commander';
-import {
-  archInfo,
-  parseArgValue,
-  resolveArch,
-  syscallNumber,
-  type ArchInfo,
-} from '../../arch/index.js';
+import { archInfo, parseArgValue, syscallNumber, type ArchInfo } from '../../arch/index.js';
 import { decodeProgram } from '../../bpf/instruction.js';
 import { seccompArgs, type SeccompData } from '../../bpf/seccomp.js';
 import { validate } from '../../bpf/validate.js';
@@ -21,7 +15,7 @@ import {
 import type { DecisionOrigin } from '../../compile/plan.js';
 import { UsageError } from '../../document/errors.js';
 import { out, outJson, readInputBytes } from '../io.js';
-import { addHostOptions, loadForHost, type HostOptions } from '../host.js';
+import { addHostOptions, loadForHost, parseArchOption, type HostOptions } from '../host.js';
 import { hostArch } from '../../arch/host.js';
 
 /** Resolve a syscall name or number on an ABI to `seccomp_data.nr`. */
@@ -111,7 +105,7 @@ Examples:
       const [sys, ...args] = positional;
       if (sys === undefined) throw new UsageError('missing SYSCALL (see sysgate explain --help)');
       if (opts.bpf !== undefined) {
-        const abi = resolveArch(opts.arch ?? hostArch());
+        const abi = parseArchOption(opts.arch ?? hostArch());
         const prog = decodeProgram(readInputBytes(opts.bpf), 'host');
         validate(prog);
         const data = dataFor(abi, syscallNr(abi, sys), args);
@@ -135,7 +129,7 @@ Examples:
       }
       if (first === undefined) throw new UsageError('missing PROFILE (or use --bpf FILE)');
       const host = loadForHost(first, { ...opts, arch: opts.host });
-      const abi = opts.arch === undefined ? archInfo(host.arch) : resolveArch(opts.arch);
+      const abi = opts.arch === undefined ? archInfo(host.arch) : parseArchOption(opts.arch);
       const c = compileProfile(host.resolved, {
         arch: host.arch,
         libseccompVersion: host.libseccomp,

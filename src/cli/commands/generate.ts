@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { resolveArch } from '../../arch/index.js';
 import { UsageError } from '../../document/errors.js';
 import {
   allowedNames,
@@ -17,6 +16,7 @@ import {
 } from '../generate-options.js';
 import { err, writeOutput } from '../io.js';
 import { hostArch } from '../../arch/host.js';
+import { parseArchOption } from '../host.js';
 
 interface GenerateCmdOptions extends GenerateCliOptions {
   from?: string[];
@@ -66,7 +66,7 @@ Examples:
   );
   cmd.action(async (opts: GenerateCmdOptions) => {
     const gen = generateOptionsFrom(opts);
-    const host = opts.host === undefined ? hostArch() : resolveArch(opts.host).name;
+    const host = opts.host === undefined ? hostArch() : parseArchOption(opts.host).name;
     const evidence = await readInputsAsEvidence(opts.from ?? [], host);
     // Refused, killed, trapped and traced audit records are never evidence of need.
     const { need, refusals } = splitOutcomes(evidence);

@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
 import {
   ARCH_NAMES,
-  editDistance,
   hostArch,
   isSyscallName,
-  resolveArch,
   suggestSyscall,
   syscallEntries,
   syscallEntry,
@@ -28,7 +26,9 @@ import {
   type RiskLevel,
   type SyscallCategory,
 } from '../../kb/index.js';
+import { parseArchOption } from '../host.js';
 import { out, outJson, paint } from '../io.js';
+import { closest, didYouMean } from '../suggest.js';
 
 /** Options of `sysgate syscalls`. */
 interface SyscallsOptions {
@@ -38,37 +38,9 @@ interface SyscallsOptions {
   readonly json?: boolean;
 }
 
-/** The candidate closest to `text` (edit distance <= 2), or undefined. */
-function closest(text: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = 3;
-  for (const c of candidates) {
-    const d = editDistance(text.toLowerCase(), c.toLowerCase(), bestD);
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
-  return best;
-}
-
-function didYouMean(hint: string | undefined): string {
-  return hint === undefined ? '' : ` (did you mean ${hint}?)`;
-}
-
-/** Resolve `--arch` (any spelling resolveArch accepts), with a suggestion when it fails. */
+/** Resolve `--arch` (default: this machine). */
 function parseArch(text: string | undefined): ArchName {
-  if (text === undefined) return hostArch();
-  try {
-    return resolveArch(text).name;
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    const hint = closest(text, [...ARCH_NAMES, 'amd64', 'arm64', 'i386']);
-    throw new UsageError(
-      `unknown architecture '${text}'${didYouMean(hint)}; expected one of: ${ARCH_NAMES.join(', ')}`,
-      'unknown-arch',
-    );
-  }
+  return text === undefined ? hostArch() : parseArchOption(text).name;
 }
 
 function parseCategoryOption(text: string | undefined): SyscallCategory | undefined {
