@@ -19,7 +19,8 @@ import type { ResolvedProfile } from '../profile/resolve.js';
 import type { LibseccompVersion } from '../arch/syscalls.js';
 import { bwrapArgs, type BindMount } from './engines/bwrap.js';
 import { DEFAULT_IMAGE, dockerRunArgs, ensureImage, hostMountArgs } from './engines/docker.js';
-import { ociConfig, runtimeCommand } from './engines/oci.js';
+import { ociConfig, runtimeCommand, stuckRuncInits } from './engines/oci.js';
+import type { ResourceLimits } from './limits.js';
 import {
   execCollect,
   guardSignals,
@@ -98,6 +99,8 @@ export interface SandboxOptions {
   readonly image?: string;
   /** Working directory inside the sandbox (the engine's default, `/`, when absent). */
   readonly cwd?: string;
+  /** cgroup limits for runc, crun and docker (`DEFAULT_LIMITS` when absent; bwrap has none). */
+  readonly limits?: ResourceLimits;
 }
 
 /** A ready-to-spawn sandbox command and how to clean up after it. */
@@ -110,6 +113,8 @@ export interface SandboxCommand {
   readonly extraFds: readonly Uint8Array[];
   /** Remove the container and temporary files (idempotent, never throws). */
   readonly cleanup: () => Promise<void>;
+  /** The pid of this sandbox's runc init if its own filter left it stuck (see `stuckRuncInits`). */
+  readonly stuckInit?: () => Promise<number | undefined>;
 }
 
 /** Run a command quietly, ignoring failures (cleanup). */
@@ -164,6 +169,7 @@ export async function sandboxCommand(
           network: options.shareNet === true ? 'host' : 'none',
           ...(options.cwd !== undefined && { cwd: options.cwd }),
           extraArgs: ['--name', name],
+          ...(options.limits !== undefined && { limits: options.limits }),
         },
         profile,
         false,
@@ -175,6 +181,20 @@ export async function sandboxCommand(
         cleanup: async () => {
           await quiet('docker', ['rm', '-f', name]);
           rmSync(dir, { recursive: true, force: true });
+        },
+        stuckInit: async () => {
+          const stuck = stuckRuncInits();
+          if (stuck.length === 0) return undefined;
+          // Docker's runc is started by containerd with the container's full id: is it ours?
+          const ours = await execCollect(
+            'docker',
+            ['ps', '-a', '--no-trunc', '-q', '--filter', `name=^${name}$`],
+            {
+              timeoutMs: 10_000,
+            },
+          ).catch(() => undefined);
+          const id = ours?.stdout.trim();
+          return stuck.find((s) => s.containerId === id)?.pid;
         },
       };
     }
@@ -188,6 +208,7 @@ export async function sandboxCommand(
         binds: options.binds ?? [],
         ...(options.cwd !== undefined && { cwd: options.cwd }),
         ...(policy !== undefined && { seccomp: policy.oci }),
+        ...(options.limits !== undefined && { limits: options.limits }),
       }) as { linux: { namespaces: { type: string }[] } };
       if (options.shareNet === true)
         config.linux.namespaces = config.linux.namespaces.filter((n) => n.type !== 'network');
@@ -201,6 +222,7 @@ export async function sandboxCommand(
         file,
         args,
         extraFds: [],
+        stuckInit: () => Promise.resolve(stuckRuncInits().find((s) => s.containerId === id)?.pid),
         cleanup: async () => {
           const [f, a] = runtimeCommand(engine, ['delete', '--force', id]);
           await quiet(f, a);
@@ -225,6 +247,9 @@ export interface SandboxRunOptions extends SandboxOptions {
   readonly maxOutputBytes?: number;
 }
 
+/** How often a running container is checked for a stuck runc init, in milliseconds. */
+const STUCK_INIT_POLL_MS = 1000;
+
 /** The signal that interrupted a run, as an error, once the sandbox is cleaned up. */
 function throwIfInterrupted(): void {
   const signal = receivedSignal();
@@ -245,19 +270,44 @@ async function runWorkload(
   return guardSignals(async () => {
     const cmd = await sandboxCommand(engine, policy, argv, options);
     let result: ProcessResult;
+    const state = { stuck: false };
+    let watchdog: NodeJS.Timeout | undefined;
     try {
       throwIfInterrupted();
-      result = await spawnProcess(cmd.file, cmd.args, {
+      const child = spawnProcess(cmd.file, cmd.args, {
         runtime: engine,
         extraFds: cmd.extraFds,
         forwardSignals: true,
         ...io,
         ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
         ...(options.maxOutputBytes !== undefined && { maxOutputBytes: options.maxOutputBytes }),
-      }).done;
+      });
+      const { stuckInit } = cmd;
+      if (stuckInit !== undefined) {
+        // runc waits forever for an init its filter half killed: end that init, and the run fails.
+        watchdog = setInterval(() => {
+          void stuckInit().then((pid) => {
+            if (pid === undefined) return;
+            state.stuck = true;
+            try {
+              process.kill(pid, 'SIGKILL');
+            } catch {
+              // Already gone.
+            }
+          });
+        }, STUCK_INIT_POLL_MS);
+      }
+      result = await child.done;
     } finally {
+      if (watchdog !== undefined) clearInterval(watchdog);
       await cmd.cleanup();
     }
+    if (state.stuck)
+      throw new RuntimeError(
+        engine,
+        `the container never started: the profile kills a call runc's init makes after loading the filter (SCMP_ACT_KILL ends only that thread, and runc then waits forever); allow what runc needs after loading (\`sysgate generate --target docker\` adds it) or deny with an errno action`,
+        { exitCode: result.exitCode, stderr: result.stderr },
+      );
     // A workload that ended on its own after the signal keeps its exit status; one we killed does not.
     if (result.interrupted !== undefined && result.signal !== null) throwIfInterrupted();
     return result;
@@ -283,7 +333,7 @@ export async function runSandboxedInteractive(
   if (r.timedOut)
     throw new RuntimeError(
       engine,
-      `${argv.join(' ')} timed out after ${options.timeoutMs ?? 0} ms and was killed`,
+      `${argv.join(' ')} timed out after ${(options.timeoutMs ?? 0) / 1000} s; it was killed and its sandbox removed`,
     );
   return r.exitCode ?? 128 + (r.signal === null ? 0 : signalNumber(r.signal));
 }

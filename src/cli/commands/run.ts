@@ -1,23 +1,18 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../document/errors.js';
-import { cwdBind, parseBind } from '../../run/binds.js';
 import { pickEngine } from '../../run/detect.js';
 import { runSandboxedInteractive } from '../../run/suite-engine.js';
 import { requestExit, type ExitCode } from '../exit.js';
 import { addHostOptions, loadPolicy, type HostOptions } from '../host.js';
+import { DEFAULT_RUN_TIMEOUT_SECONDS } from '../../run/limits.js';
+import {
+  addSandboxOptions,
+  sandboxOptionsFrom,
+  type SandboxCliOptions,
+} from '../sandbox-options.js';
 
-interface RunCliOptions extends HostOptions {
+interface RunCliOptions extends HostOptions, SandboxCliOptions {
   readonly profile?: string;
-  readonly engine: string;
-  readonly image?: string;
-  readonly net?: boolean;
-  readonly bind: string[];
-  readonly cwd: boolean;
-}
-
-/** Collect a repeatable option's values. */
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 /** `sysgate run --profile P -- CMD`: run a command under a profile on a real engine. */
@@ -28,17 +23,11 @@ export function register(program: Command): void {
       'run a command under a profile on a real engine (bwrap, runc, crun or docker), forwarding stdio and exit status',
     )
     .argument('<command...>', 'the command, after --')
-    .requiredOption('--profile <file>', "profile ('-' for stdin)")
-    .option('--engine <engine>', 'auto, bwrap, runc, crun or docker', 'auto')
-    .option('--image <image>', "docker image (default: sysgate's own, see 'sysgate image')")
-    .option('--net', "keep the host's network (default: a private network namespace)")
-    .option(
-      '--bind <src[:dst][:rw]>',
-      'bind a host path into the sandbox, read-only unless :rw (repeatable)',
-      collect,
-      [],
-    )
-    .option('--no-cwd', 'do not bind the current directory (the command then starts in /)');
+    .requiredOption('--profile <file>', "profile ('-' for stdin)");
+  addSandboxOptions(cmd, {
+    engine: { default: 'auto', help: 'auto, bwrap, runc, crun or docker' },
+    timeoutSeconds: DEFAULT_RUN_TIMEOUT_SECONDS,
+  });
   addHostOptions(cmd)
     .addHelpText(
       'after',
@@ -57,6 +46,11 @@ give Docker's default capabilities.
 'auto' picks the first available of runc, crun, docker. The exit status is the command's own
 (128+N when a signal N ended it); a missing engine exits 3 with how to install it.
 
+Limits: runc, crun and docker containers get a pids limit and a memory limit (--pids-limit,
+--memory); every engine gets the time bound (--timeout), after which the whole sandbox is killed
+and sysgate exits 3. SIGINT, SIGTERM and SIGHUP are forwarded to the command; if it has not ended
+a few seconds later it is killed. Either way the container and the temporary bundle are removed.
+
 Examples:
   sysgate run --profile examples/workspace-profile.json -- python3 -c 'print(1)'
   sysgate run --profile profile.json --engine bwrap -- git status
@@ -66,15 +60,13 @@ Examples:
     .action(async (argv: string[], opts: RunCliOptions) => {
       if (argv.length === 0) throw new UsageError('give the command after --');
       const policy = loadPolicy(opts.profile ?? '-', opts);
-      const engine = await pickEngine(opts.engine, 'profile');
-      const binds = opts.bind.map((b) => parseBind(b));
-      const here = opts.cwd ? cwdBind() : undefined;
-      const code = await runSandboxedInteractive(engine, policy, argv, {
-        binds: here === undefined ? binds : [here, ...binds],
-        cwd: here?.target ?? '/',
-        ...(opts.net === true && { shareNet: true }),
-        ...(opts.image !== undefined && { image: opts.image }),
-      });
+      const engine = await pickEngine(opts.engine ?? 'auto', 'profile');
+      const code = await runSandboxedInteractive(
+        engine,
+        policy,
+        argv,
+        sandboxOptionsFrom(opts, DEFAULT_RUN_TIMEOUT_SECONDS),
+      );
       // Forward the command's exit status (any 0-255 value, not only sysgate's own codes).
       requestExit(code as ExitCode);
     });

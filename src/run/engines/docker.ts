@@ -13,6 +13,7 @@ import { nativeBuildDir } from '../native.js';
 import { execCollect, execOk, type ProcessResult } from '../process.js';
 import { SANDBOX_NATIVE_DIR, hostRootfsLayout, rootfsTar } from '../rootfs.js';
 import type { BindMount } from './bwrap.js';
+import { DEFAULT_LIMITS, dockerLimitArgs, type ResourceLimits } from '../limits.js';
 
 /** The image sysgate builds from host directories. */
 export const DEFAULT_IMAGE = 'sysgate/base:local';
@@ -58,6 +59,8 @@ export interface DockerRunOptions {
   readonly extraArgs?: readonly string[];
   /** Kill the docker client after this many milliseconds. */
   readonly timeoutMs?: number;
+  /** cgroup limits (default `DEFAULT_LIMITS`). */
+  readonly limits?: ResourceLimits;
 }
 
 /** A container left running (see `startDocker`). */
@@ -164,6 +167,7 @@ export function dockerRunArgs(
   args.push('--network', options.network ?? 'none');
   if (profileFile !== undefined) args.push('--security-opt', `seccomp=${profileFile}`);
   if (options.cwd !== undefined) args.push('--workdir', options.cwd);
+  args.push(...dockerLimitArgs(options.limits ?? DEFAULT_LIMITS));
   args.push(...bindArgs(options), ...(options.extraArgs ?? []));
   args.push(options.image ?? DEFAULT_IMAGE, ...options.argv);
   return args;

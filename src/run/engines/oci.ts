@@ -4,7 +4,15 @@
  * resolved profile, run with `runc` or `crun`. Every container gets a unique id and is deleted after use.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RuntimeError } from '../../document/errors.js';
@@ -14,6 +22,7 @@ import { SANDBOX_NATIVE_DIR, hostRootfsLayout, makeRootfsDir } from '../rootfs.j
 import type { BindMount } from './bwrap.js';
 import type { StartedContainer } from './docker.js';
 import { DOCKER_DEFAULT_CAPABILITIES } from '../../kb/index.js';
+import { DEFAULT_LIMITS, ociResources, type ResourceLimits } from '../limits.js';
 
 /** The OCI runtimes sysgate drives. */
 export type OciRuntime = 'runc' | 'crun';
@@ -40,6 +49,8 @@ export interface OciRunOptions {
   readonly timeoutMs?: number;
   /** Runtime executable (default: `runtime` on PATH). */
   readonly runtimePath?: string;
+  /** cgroup limits (default `DEFAULT_LIMITS`). */
+  readonly limits?: ResourceLimits;
 }
 
 /** The bundle's config.json for `options` (root file system at `rootfs`, relative to the bundle). */
@@ -111,7 +122,10 @@ export function ociConfig(
       ],
       readonlyPaths: ['/proc/sys', '/proc/sysrq-trigger', '/proc/irq', '/proc/bus'],
       // Like Docker: no device but the few runc creates (CAP_MKNOD must not reach the host's disks).
-      resources: { devices: [{ allow: false, access: 'rwm' }] },
+      resources: {
+        devices: [{ allow: false, access: 'rwm' }],
+        ...ociResources(options.limits ?? DEFAULT_LIMITS),
+      },
       ...(options.seccomp !== undefined && { seccomp: options.seccomp }),
     },
   };
@@ -255,4 +269,35 @@ export async function startOci(options: OciRunOptions): Promise<StartedContainer
     await stop();
     throw e;
   }
+}
+
+/**
+ * The pids of runc inits that their own seccomp filter has half killed: a profile whose KILL action
+ * (SCMP_ACT_KILL is KILL_THREAD) hits a call runc's init makes after loading the filter kills only
+ * that thread; the Go process stays, a zombie leader with live threads, and runc 1.1 (`runc run`, or
+ * the `runc create` under Docker) waits for it forever. Each entry names the container id found on
+ * the parent runc's command line (its last argument).
+ */
+export function stuckRuncInits(): { readonly pid: number; readonly containerId: string }[] {
+  const found: { pid: number; containerId: string }[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return found;
+  }
+  for (const e of entries) {
+    try {
+      const status = readFileSync(`/proc/${e}/status`, 'utf8');
+      if (!/^Name:\s+runc:\[2:INIT\]$/m.test(status) || !/^State:\s+Z/m.test(status)) continue;
+      if (Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? 1) < 2) continue;
+      const ppid = /^PPid:\s+(\d+)/m.exec(status)?.[1];
+      const cmdline = readFileSync(`/proc/${ppid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      const containerId = cmdline.at(-1);
+      if (containerId !== undefined) found.push({ pid: Number(e), containerId });
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return found;
 }
