@@ -66,7 +66,13 @@ export function addSandboxOptions(cmd: Command, spec: SandboxOptionSpec = {}): C
   if (spec.net ?? true)
     cmd.option('--net', "keep the host's network (default: a private network namespace)");
   cmd
-    .option('--bind <src[:dst[:rw]]...>', 'bind host paths into the sandbox (read-only unless :rw)')
+    .option(
+      '--bind <src[:dst][:rw]>',
+      'bind a host path into the sandbox, read-only unless :rw (repeatable)',
+      collect,
+      [],
+    )
+    .option('--no-cwd', 'do not bind the current directory (the command then starts in /)')
     .option(
       '--pids-limit <n>',
       `runc/crun/docker: most processes and threads in the container, 0 for none (default: ${DEFAULT_LIMITS.pids ?? 0})`,
