@@ -16,7 +16,7 @@ describe('every container is bounded by default', () => {
     const config = ociConfig({ argv: ['true'], mountNative: false }) as {
       linux: { resources: unknown };
     };
-    expect(config.linux.resources).toEqual({
+    expect(config.linux.resources).toMatchObject({
       pids: { limit: 1024 },
       memory: { limit: 4 * 1024 ** 3, swap: 4 * 1024 ** 3 },
     });
