@@ -4,10 +4,12 @@
  * reading `--from` inputs as evidence.
  */
 import type { Command } from 'commander';
-import type { ArchName } from '../arch/index.js';
+import { archByScmpName, archInfo, type ArchName } from '../arch/index.js';
 import { UsageError } from '../document/errors.js';
 import {
   generateProfile,
+  GUARD_COMMENT_PREFIX,
+  targetAbis,
   ingest,
   mergeEvidence,
   type Evidence,
@@ -24,9 +26,10 @@ export interface GenerateCliOptions {
   target?: string;
   errno?: string;
   arch?: string;
+  allAbis?: boolean;
 }
 
-/** Add `--mode`, `--target`, `--errno` and `--arch` to a command. */
+/** Add `--mode`, `--target`, `--errno`, `--arch` and `--all-abis` to a command. */
 export function addGenerateOptions(cmd: Command): Command {
   return cmd
     .option(
@@ -43,6 +46,10 @@ export function addGenerateOptions(cmd: Command): Command {
     .option(
       '--arch <arch>',
       'architecture the profile is for (default: the recorded host); names are mapped across tables',
+    )
+    .option(
+      '--all-abis',
+      'keep every ABI the kernel runs (x86 and x32 on x86_64), not only the native one and those the workload was seen using',
     );
 }
 
@@ -62,6 +69,7 @@ export function generateOptionsFrom(opts: GenerateCliOptions): GenerateOptions {
     target,
     errno,
     ...(opts.arch !== undefined ? { arch: parseArchOption(opts.arch).name } : {}),
+    ...(opts.allAbis === true ? { allAbis: true } : {}),
   };
 }
 
@@ -84,7 +92,28 @@ export function describeProfile(profile: Profile): string {
   const allowed = new Set(
     profile.syscalls.filter((r) => r.action === 'SCMP_ACT_ALLOW').flatMap((r) => r.names),
   );
-  return `${allowed.size} syscalls allowed in ${profile.syscalls.length} rules, default ${profile.defaultAction ?? 'none'}`;
+  const abis = profile.architectures.map((a) => archByScmpName(a)?.name ?? a);
+  return `${allowed.size} syscalls allowed in ${profile.syscalls.length} rules, default ${profile.defaultAction ?? 'none'}, ABIs ${abis.join(', ')}`;
+}
+
+/**
+ * Notes on what generation left out or refused and why: the ABIs the evidence never showed (so the
+ * kernel refuses int $0x80 and x32 calls), and the multiplexers refused so argument filters hold.
+ */
+export function generationNotes(profile: Profile, opts: GenerateOptions, host: ArchName): string[] {
+  const kept = new Set(profile.architectures);
+  const left = targetAbis(opts.arch ?? host).filter((a) => !kept.has(archInfo(a).scmpName));
+  const notes: string[] = [];
+  if (left.length > 0)
+    notes.push(
+      `note: ABIs ${left.join(', ')} left out: the workload never used them (--all-abis keeps them)`,
+    );
+  for (const r of profile.syscalls)
+    if (r.comment?.startsWith(GUARD_COMMENT_PREFIX) === true)
+      notes.push(
+        `note: ${r.names.join(', ')} refused: ${r.comment.slice(GUARD_COMMENT_PREFIX.length)}`,
+      );
+  return notes;
 }
 
 /** Read every `--from` input (`-` is stdin) as evidence and merge them. */

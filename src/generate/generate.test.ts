@@ -6,7 +6,12 @@ import { writeProfile, type Profile } from '../profile/index.js';
 import { checkForRunc as checkProfile } from '../runc/check.js';
 import { parseStrace } from '../trace/strace.js';
 import { Observation } from '../trace/observe.js';
-import { toEvidence, type Evidence } from './evidence.js';
+import { DOCKER_DEFAULT_CAPABILITIES } from '../kb/index.js';
+import { actionKind, seccompArgs } from '../bpf/seccomp.js';
+import { buildPlan, decide } from '../compile/model.js';
+import { multiplexerBypassIssues } from '../compile/multiplexer-check.js';
+import { resolveProfile } from '../profile/resolve.js';
+import { toEvidence, type Evidence, type EvidenceSyscall } from './evidence.js';
 import { RUNTIME_POST_LOAD } from '../kb/index.js';
 import { generateProfile, mapName, targetAbis } from './generate.js';
 import { resolveSymbol } from './symbols.js';
@@ -218,7 +223,11 @@ describe('generateProfile: options', () => {
     expect(mapName('open', targetAbis('aarch64'))).toEqual(['open']); // the arm compat ABI has it
     expect(mapName('openat', ['aarch64'])).toEqual(['openat']);
     const p = generateProfile(evidenceOf('git-init.strace'), { arch: 'aarch64' });
-    expect(p.architectures).toEqual(['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM']);
+    expect(p.architectures).toEqual(['SCMP_ARCH_AARCH64']);
+    expect(
+      generateProfile(evidenceOf('git-init.strace'), { arch: 'aarch64', allAbis: true })
+        .architectures,
+    ).toEqual(['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM']);
     const allow = allowed(p);
     expect(read('git-init.strace')).toMatch(/ access\(/);
     expect(allow.has('access')).toBe(false);
@@ -227,5 +236,112 @@ describe('generateProfile: options', () => {
     const issues = checkProfile(p);
     expect(issues.filter((i) => i.severity === 'error')).toEqual([]);
     expect(issues.filter((i) => i.code === 'syscall-not-on-arches')).toEqual([]);
+  });
+});
+
+/** An x86_64 host's evidence of one socket call per (ABI, nr, family), made by hand. */
+function socketEvidence(calls: readonly { abi: 'x86_64' | 'x86'; nr: number; family: number }[]) {
+  const syscalls = calls.map((c): EvidenceSyscall => ({
+    abi: c.abi,
+    name: 'socket',
+    nr: c.nr,
+    count: 1,
+    coverage: 1,
+    errors: {},
+    firstSeen: { source: 'hand', line: 1 },
+    processes: ['app'],
+    executables: ['/app'],
+    args: { family: { index: 0, values: [{ value: String(c.family), text: 'AF_', count: 1 }] } },
+    logged: {},
+  }));
+  const ev: Evidence = {
+    format: 'sysgate-evidence',
+    version: 1,
+    host: 'x86_64',
+    meta: { inputs: 1, sources: ['hand'] },
+    totals: { calls: syscalls.length, syscalls: syscalls.length, processes: 1 },
+    syscalls,
+  };
+  return ev;
+}
+
+const HOST = { caps: DOCKER_DEFAULT_CAPABILITIES, kernel: { major: 6, minor: 1 } };
+const X86 = 0x40000003;
+
+/** The decision of the real stack (the plan) for one i386 call under a generated profile. */
+function decideX86(p: Profile, nr: number, args: readonly bigint[]): number {
+  const resolved = resolveProfile(p, { arch: 'x86_64', ...HOST });
+  if (resolved === null) throw new Error('no seccomp');
+  const plan = buildPlan(resolved, { arch: 'x86_64' });
+  return decide(plan, { arch: X86, nr, instructionPointer: 0n, args: seccompArgs(args) }).value;
+}
+
+describe('generateProfile: only the ABIs the evidence shows (issue 9 items 0 and 7)', () => {
+  test.each(CORPUS)('%s (x86_64 calls only): the profile covers x86_64 alone', (file) => {
+    const p = generateProfile(evidenceOf(file));
+    expect(p.architectures).toEqual(['SCMP_ARCH_X86_64']);
+    // socket(AF_INET) and socketcall(SYS_SOCKET) through int $0x80: not in the filter (bad arch).
+    expect(actionKind(decideX86(p, 359, [2n, 1n, 0n]))).toBe('kill_thread');
+    expect(actionKind(decideX86(p, 102, [1n, 0x10000n]))).toBe('kill_thread');
+    expect(multiplexerBypassIssues(p, HOST)).toEqual([]);
+  });
+
+  test('a trace with int $0x80 calls keeps x86 (and only x86)', () => {
+    const text = read('personality-mixed64-n.strace');
+    const o = new Observation('x86_64', resolveSymbol);
+    for (const e of parseStrace(text).events) if (e.kind === 'call') o.addCall(e, 'm');
+    const ev = toEvidence(o);
+    expect(ev.syscalls.some((s) => s.abi === 'x86')).toBe(true);
+    expect(generateProfile(ev).architectures).toEqual(['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86']);
+  });
+
+  test.each(CORPUS)(
+    '%s with allAbis: every ABI kept, socketcall refused so the family filter holds',
+    (file) => {
+      const p = generateProfile(evidenceOf(file), { allAbis: true });
+      expect(p.architectures).toEqual(['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32']);
+      expect(multiplexerBypassIssues(p, HOST)).toEqual([]);
+      const filtered = p.syscalls.some((r) => r.names.includes('socket') && r.args.length > 0);
+      const guard = p.syscalls.find((r) => r.names.includes('socketcall'));
+      if (!filtered) return;
+      expect(guard).toMatchObject({ action: 'SCMP_ACT_ERRNO', errnoRet: 38 });
+      expect(guard?.comment).toMatch(/socketcall\(SYS_SOCKET\)/);
+      expect(decideX86(p, 102, [1n, 0x10000n])).toBe(0x50000 + 38);
+      // AF_INET6, in neither trace: refused by the direct i386 socket's family filter.
+      expect(decideX86(p, 359, [10n, 1n, 0n])).toBe(0x50001);
+    },
+  );
+
+  test('the guard answers with EPERM when ENOSYS is the default (runc skips a rule equal to it)', () => {
+    const ev = socketEvidence([{ abi: 'x86_64', nr: 41, family: 1 }]);
+    const p = generateProfile(ev, { allAbis: true, errno: 'ENOSYS' });
+    expect(p.syscalls.find((r) => r.names.includes('socketcall'))?.errnoRet).toBe(1);
+    expect(decideX86(p, 102, [1n, 0x10000n])).toBe(0x50001);
+    expect(decideX86(p, 359, [1n, 1n, 0n])).toBe(0x7fff0000);
+    expect(decideX86(p, 359, [2n, 1n, 0n])).toBe(0x50000 + 38);
+  });
+
+  test('x86 socket reached through socketcall: the family cannot be enforced, so it is allowed and said', () => {
+    const ev = socketEvidence([
+      { abi: 'x86_64', nr: 41, family: 1 },
+      { abi: 'x86', nr: 102, family: 1 },
+    ]);
+    const p = generateProfile(ev);
+    expect(p.architectures).toEqual(['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86']);
+    const socket = p.syscalls.filter((r) => r.names.includes('socket'));
+    expect(socket.map((r) => r.args)).toEqual([[]]);
+    expect(socket[0]?.comment).toMatch(/every argument is allowed: the workload calls socketcall/);
+    expect(p.syscalls.some((r) => r.names.includes('socketcall'))).toBe(false);
+    expect(multiplexerBypassIssues(p, HOST)).toEqual([]);
+  });
+
+  test('x86 socket made directly (nr 359): x86 kept, the family filter holds on both ABIs', () => {
+    const ev = socketEvidence([{ abi: 'x86', nr: 359, family: 1 }]);
+    const p = generateProfile(ev);
+    expect(p.architectures).toEqual(['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86']);
+    expect(decideX86(p, 359, [1n, 1n, 0n])).toBe(0x7fff0000);
+    expect(decideX86(p, 359, [2n, 1n, 0n])).toBe(0x50001);
+    expect(decideX86(p, 102, [1n, 0x10000n])).toBe(0x50000 + 38);
+    expect(multiplexerBypassIssues(p, HOST)).toEqual([]);
   });
 });

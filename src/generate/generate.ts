@@ -14,8 +14,15 @@
  * 5. `clone3` answered with ENOSYS so libc falls back to `clone`, whose flags seccomp can inspect;
  * 6. the critical syscalls refused with ERRNO(EPERM).
  */
-import { archInfo, libseccompKnows, type ArchName } from '../arch/index.js';
+import {
+  archByScmpName,
+  archInfo,
+  libseccompKnows,
+  multiplexerFor,
+  type ArchName,
+} from '../arch/index.js';
 import { ENOSYS } from '../compile/model.js';
+import { multiplexerReason } from '../compile/multiplexer-check.js';
 import { EPERM } from '../runc/action.js';
 import {
   categoryLabel,
@@ -54,6 +61,11 @@ export interface GenerateOptions {
   readonly errno?: GenerateErrno;
   /** Architecture the profile is for (default: the evidence's host); names are mapped across tables. */
   readonly arch?: ArchName;
+  /**
+   * Keep every ABI the target arch's kernel runs (x86 and x32 on x86_64) instead of only the native
+   * ABI and the compat ABIs the evidence shows calls on (default false).
+   */
+  readonly allAbis?: boolean;
 }
 
 /** An allowed syscall in the intermediate policy: unconditional, or a list of alternative condition sets. */
@@ -88,9 +100,21 @@ export interface Policy {
   readonly refuse: ReadonlyMap<string, string | undefined>;
   /** Names dropped because no target arch has them, with the reason. */
   readonly dropped: ReadonlyMap<string, string>;
+  /**
+   * Multiplexers (`socketcall`, `ipc`) the evidence shows calls through, per target ABI name: there
+   * an argument-filtered rule cannot be made to hold (see {@link guardMultiplexers}).
+   */
+  readonly multiplexed?: ReadonlyMap<ArchName, ReadonlySet<string>>;
+  /** Compat ABIs of the target arch left out because the evidence shows no call on them. */
+  readonly unseenAbis?: readonly ArchName[];
+  /** Multiplexers refused so that argument filters hold (see {@link guardMultiplexers}). */
+  readonly guards?: readonly MultiplexerGuard[];
   /** Rules kept as written (merge: filtered rules and other actions), placed after the runtime block. */
   readonly extra?: readonly Omit<SyscallRule, 'pointer'>[];
 }
+
+/** How the comment of a multiplexer guard starts (merge recognises the rule by it). */
+export const GUARD_COMMENT_PREFIX = 'multiplexer refused: ';
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -155,24 +179,44 @@ function knownValues(entries: readonly EvidenceSyscall[], label: string): bigint
   return [...out].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
 }
 
+/** The multiplexer (`socketcall`, `ipc`) an evidence entry's calls went through, if any. */
+function reachedThrough(s: EvidenceSyscall): string | undefined {
+  if (s.name === 'socketcall' || s.name === 'ipc') return s.name;
+  const m = multiplexerFor(s.abi, s.name);
+  return m !== undefined && s.nr === m.nr ? m.syscall : undefined;
+}
+
 /** Build the intermediate policy from evidence. */
 export function policyFromEvidence(input: Evidence, opts: GenerateOptions = {}): Policy {
   // Refused and killed audit records are the filter at work, never a reason to allow (outcomes.ts).
   const evidence = splitOutcomes(input).need;
   const mode = opts.mode ?? 'enforce';
   const arch = opts.arch ?? evidence.host;
-  const abis = targetAbis(arch);
   const errno = (opts.errno ?? 'EPERM') === 'ENOSYS' ? ENOSYS : EPERM;
+  // Map each call to the ABI that plays the same role on the target (native, 32-bit or x32).
+  const targetOf = (s: EvidenceSyscall): ArchName | undefined => {
+    const role = (['64', '32', 'x32'] as const).find(
+      (pers) => abiFor(evidence.host, pers) === s.abi,
+    );
+    return role === undefined ? undefined : abiFor(arch, role);
+  };
+  // Only the ABIs the evidence shows (the native one always: the kernel filters it in any case),
+  // so that a workload seen only on x86_64 cannot reach the kernel through int $0x80 or x32.
+  const allAbis = targetAbis(arch);
+  const seenAbis = new Set(evidence.syscalls.map(targetOf));
+  const abis =
+    opts.allAbis === true ? allAbis : allAbis.filter((a, i) => i === 0 || seenAbis.has(a));
+  const multiplexed = new Map<ArchName, Set<string>>();
 
   // Group evidence entries per target name.
   const byName = new Map<string, EvidenceSyscall[]>();
   const dropped = new Map<string, string>();
   for (const s of evidence.syscalls) {
-    // Map each call to the ABI that plays the same role on the target (native, 32-bit or x32).
-    const role = (['64', '32', 'x32'] as const).find(
-      (pers) => abiFor(evidence.host, pers) === s.abi,
-    );
-    const tgt = role === undefined ? abis : [abiFor(arch, role)];
+    const target = targetOf(s);
+    const tgt = target === undefined ? abis : [target];
+    const via = reachedThrough(s);
+    if (target !== undefined && via !== undefined && archInfo(target).multiplexed)
+      multiplexed.set(target, (multiplexed.get(target) ?? new Set<string>()).add(via));
     const names = mapName(s.name, tgt);
     if (names.length === 0) {
       dropped.set(s.name, `not a syscall on ${abis.join('/')}`);
@@ -300,7 +344,77 @@ export function policyFromEvidence(input: Evidence, opts: GenerateOptions = {}):
     clone3Enosys: knownOn(abis, 'clone3') && !(mode === 'enforce' && errno === ENOSYS),
     refuse,
     dropped,
+    multiplexed,
+    unseenAbis: allAbis.filter((a) => !abis.includes(a)),
   };
+}
+
+/** A multiplexer refused so that the argument filters of the calls it multiplexes hold. */
+export interface MultiplexerGuard {
+  /** `socketcall` or `ipc`. */
+  readonly multiplexer: string;
+  /** The ABIs where libseccomp would have turned the filtered rules into it. */
+  readonly abis: readonly ArchName[];
+  /** The argument-filtered names that would have leaked through it. */
+  readonly names: readonly string[];
+  /** errno it is answered with (differs from the default action, or runc would skip the rule). */
+  readonly errnoRet: number;
+}
+
+/**
+ * Make the argument rules of a policy hold on the multiplexing ABIs it keeps (x86, s390, ppc, mips
+ * o32). There libseccomp adds, for a rule on a socket/IPC call, a rule for its multiplexer
+ * (`socketcall(SYS_SOCKET)`, `ipc(SHMGET)`...) that keeps only the sub-call number, so "socket only
+ * AF_UNIX" would let any family through `socketcall`. When the workload never went through the
+ * multiplexer, it is refused outright (an unconditional rule overrides libseccomp's conditional
+ * one; the direct calls, nr 359 and up on x86, keep their filters); when it did, the filter cannot
+ * be enforced and the rule becomes unconditional, saying why.
+ */
+export function guardMultiplexers(policy: Policy): Policy {
+  const leaks = new Map<string, { abis: ArchName[]; names: Set<string> }>();
+  for (const scmp of policy.architectures) {
+    const abi = archByScmpName(scmp)?.name;
+    if (abi === undefined || !archInfo(abi).multiplexed) continue;
+    for (const e of policy.allow.values()) {
+      if (e.conditions === 'any') continue;
+      const mux = multiplexerFor(abi, e.name);
+      if (mux === undefined) continue;
+      const l = leaks.get(mux.syscall) ?? { abis: [], names: new Set<string>() };
+      if (!l.abis.includes(abi)) l.abis.push(abi);
+      l.names.add(e.name);
+      leaks.set(mux.syscall, l);
+    }
+  }
+  if (leaks.size === 0) return policy;
+  const allow = new Map(policy.allow);
+  const guards: MultiplexerGuard[] = [...(policy.guards ?? [])];
+  const defaultErrno =
+    policy.defaultAction === 'SCMP_ACT_ERRNO' ? (policy.defaultErrnoRet ?? EPERM) : undefined;
+  for (const [mux, { abis, names }] of [...leaks.entries()].sort(([a], [b]) => cmp(a, b))) {
+    const needed =
+      policy.allow.get(mux)?.conditions === 'any' ||
+      abis.some((a) => policy.multiplexed?.get(a)?.has(mux) === true);
+    if (needed) {
+      for (const n of names) {
+        const e = allow.get(n);
+        if (e === undefined) continue;
+        allow.set(n, {
+          name: n,
+          conditions: 'any',
+          ...(e.count !== undefined ? { count: e.count } : {}),
+          note: `every argument is allowed: the workload calls ${mux}, and ${multiplexerReason(n, mux, abis)}`,
+        });
+      }
+      continue;
+    }
+    guards.push({
+      multiplexer: mux,
+      abis,
+      names: [...names].sort(cmp),
+      errnoRet: defaultErrno === ENOSYS ? EPERM : ENOSYS,
+    });
+  }
+  return { ...policy, allow, guards };
 }
 
 function plural(n: number, word: string): string {
@@ -380,7 +494,17 @@ export function layoutProfile(policy: Policy): Profile {
     rules.push({ names: [n], action: 'SCMP_ACT_ALLOW', args: [], comment: `runtime: ${why}` });
   }
   rules.push(...(policy.extra ?? []));
-  // 5. clone3 -> ENOSYS.
+  // 5. multiplexers refused so that argument filters hold.
+  for (const g of policy.guards ?? []) {
+    rules.push({
+      names: [g.multiplexer],
+      action: 'SCMP_ACT_ERRNO',
+      errnoRet: g.errnoRet,
+      args: [],
+      comment: `${GUARD_COMMENT_PREFIX}${g.names.join(', ')} ${g.names.length === 1 ? 'is' : 'are'} argument-filtered, but ${g.names.map((n) => multiplexerReason(n, g.multiplexer, g.abis)).join('; ')}; the workload never called ${g.multiplexer}, so it is refused and the direct syscalls keep their filters`,
+    });
+  }
+  // 6. clone3 -> ENOSYS.
   if (policy.clone3Enosys && !policy.allow.has('clone3')) {
     rules.push({
       names: ['clone3'],
@@ -391,7 +515,7 @@ export function layoutProfile(policy: Policy): Profile {
         'clone3: its flags are behind a pointer seccomp cannot read; ENOSYS makes libc fall back to clone, which is filtered',
     });
   }
-  // 6. explicit refusal block.
+  // 7. explicit refusal block.
   const refused = [...policy.refuse.keys()].sort(cmp);
   if (refused.length > 0) {
     const notes = [...policy.refuse.entries()]
@@ -418,7 +542,7 @@ export function layoutProfile(policy: Policy): Profile {
 
 /** Generate a least-privilege profile (the model) from evidence. */
 export function generateProfile(evidence: Evidence, opts: GenerateOptions = {}): Profile {
-  return layoutProfile(policyFromEvidence(evidence, opts));
+  return layoutProfile(guardMultiplexers(policyFromEvidence(evidence, opts)));
 }
 
 /** Names a profile allows in some form (unconditionally or with arguments). */

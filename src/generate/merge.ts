@@ -19,7 +19,14 @@ import {
 import { ENOSYS } from '../compile/model.js';
 import { EPERM } from '../runc/action.js';
 import { runcConditionSets, splitConditions } from '../runc/rules.js';
-import { conditionKey, layoutProfile, type AllowEntry, type Policy } from './generate.js';
+import {
+  conditionKey,
+  GUARD_COMMENT_PREFIX,
+  guardMultiplexers,
+  layoutProfile,
+  type AllowEntry,
+  type Policy,
+} from './generate.js';
 
 const MAX_LIST = 16;
 const MAX_VALUES = 64;
@@ -184,6 +191,8 @@ export function mergeProfiles(inputs: readonly Profile[]): Profile {
         }
         continue;
       }
+      // A multiplexer guard is recomputed for the merged rules (guardMultiplexers).
+      if (r.comment?.startsWith(GUARD_COMMENT_PREFIX) === true) continue;
       if (!filtered && r.action === 'SCMP_ACT_ERRNO' && r.args.length === 0) {
         if (r.names.length === 1 && r.names[0] === 'clone3' && r.errnoRet === ENOSYS) {
           clone3Enosys = true;
@@ -260,7 +269,7 @@ export function mergeProfiles(inputs: readonly Profile[]): Profile {
     dropped: new Map(),
     extra: keptExtra,
   };
-  return layoutProfile(policy);
+  return layoutProfile(guardMultiplexers(policy));
 }
 
 /** Whether a profile allows `name` in some form. */

@@ -63,6 +63,7 @@ export type ProfileIssueCode =
   | 'empty-syscall-name'
   | 'conflicting-rule'
   | 'libseccomp-error'
+  | 'multiplexer-bypass'
   // Conversion targets that cannot hold the profile
   | 'c-notify-unsupported'
   | 'spo-unsupported';

@@ -10,6 +10,7 @@ import {
   addGenerateOptions,
   describeProfile,
   generateOptionsFrom,
+  generationNotes,
   readInputsAsEvidence,
   renderGenerated,
   type GenerateCliOptions,
@@ -50,7 +51,11 @@ export function register(program: Command): void {
 Every allowed syscall comes from the inputs; socket is allowed only for the families seen, clone
 only without namespace flags unless they were seen, personality only for the values seen, clone3
 is answered with ENOSYS so libc falls back to clone, and the critical syscalls are listed in an
-explicit refusal block. Several inputs are merged (per-syscall coverage = how many saw it).
+explicit refusal block. Only the native ABI and the compat ABIs the inputs show calls on are
+covered (others, e.g. int $0x80 on x86_64, get the kill of an uncovered ABI); with --all-abis,
+where socket is filtered by family on x86, socketcall is refused, because libseccomp lets
+socketcall(SYS_SOCKET) through whatever the family. Several inputs are merged (per-syscall
+coverage = how many saw it).
 Garbage or truncated lines are warnings with their line number. From seccomp audit records only
 calls that ran (LOG, ALLOW) are evidence of need: refused (ERRNO), killed (KILL_*), trapped, traced
 and notified records are reported as refusals ("refused, not allowed: ..." on stderr, "refusals"
@@ -90,11 +95,14 @@ Examples:
         rules: profile.syscalls.length,
         defaultAction: profile.defaultAction,
         refusals,
+        notes: generationNotes(profile, gen, host),
       };
       err(JSON.stringify(stats, null, 2));
-    } else
+    } else {
       err(
         `${need.totals.calls} calls, ${need.syscalls.length} syscalls from ${evidence.meta.inputs} input(s)${refusals.length > 0 ? ` (${refusals.reduce((n, r) => n + r.count, 0)} refused records left out)` : ''}; ${describeProfile(profile)}`,
       );
+      for (const n of generationNotes(profile, gen, host)) err(n);
+    }
   });
 }

@@ -7,6 +7,7 @@ import {
   addGenerateOptions,
   describeProfile,
   generateOptionsFrom,
+  generationNotes,
   renderGenerated,
   type GenerateCliOptions,
 } from '../generate-options.js';
@@ -99,6 +100,7 @@ Examples:
     err(
       `profile ${opts.output ?? 'seccomp-profile.json'}: ${describeProfile(profile)}${opts.evidence !== undefined ? `; evidence ${opts.evidence}` : ''}${result.tracePath !== undefined ? `; trace ${result.tracePath}` : ''}`,
     );
+    for (const n of generationNotes(profile, gen, hostArch())) err(n);
     // Forward the workload's exit status (any 0-255 value, not only sysgate's own codes).
     requestExit(result.exitCode as ExitCode);
   });

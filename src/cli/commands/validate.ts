@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
+import { sortIssues } from '../../document/index.js';
+import { DOCKER_DEFAULT_CAPABILITIES } from '../../kb/index.js';
+import { multiplexerBypassIssues } from '../../compile/multiplexer-check.js';
 import type { ProfileIssue } from '../../profile/errors.js';
 import type { ValidationResult } from '../../profile/index.js';
 import { validateForRunc } from '../../runc/index.js';
 import { EXIT, requestExit } from '../exit.js';
 import { formatIssue } from '../format-issue.js';
-import { addLibseccompOption, parseLibseccomp } from '../host.js';
+import { addLibseccompOption, parseKernel, parseLibseccomp } from '../host.js';
 import { err, outJson, paint, readInput } from '../io.js';
 import type { LibseccompVersion } from '../../arch/index.js';
 
@@ -27,7 +30,18 @@ function readResult(file: string, opts: { libseccomp: LibseccompVersion }): Vali
     };
     return { file, format: undefined, documents: [], issues: [issue], valid: false };
   }
-  return validateForRunc(text, file, opts);
+  const r = validateForRunc(text, file, opts);
+  // Semantic checks that need the decision model (the compile layer) run here, above the profile layer.
+  const host = { caps: DOCKER_DEFAULT_CAPABILITIES, kernel: parseKernel(undefined) };
+  const extra = r.documents.flatMap((d) =>
+    multiplexerBypassIssues(d.profile, { ...host, libseccomp: opts.libseccomp }).map(
+      (i): ProfileIssue => {
+        const pos = d.locate(i.pointer);
+        return pos === undefined ? i : { ...i, position: { file, ...pos } };
+      },
+    ),
+  );
+  return extra.length === 0 ? r : { ...r, issues: sortIssues([...r.issues, ...extra]) };
 }
 
 /** `sysgate validate FILE...`: parse and check profiles of any supported format. */
