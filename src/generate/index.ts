@@ -5,6 +5,7 @@ export * from './merge.js';
 export * from './advise.js';
 export * from './ingest.js';
 export * from './outcomes.js';
+export * from './twin.js';
 export * from './record.js';
 export {
   resolveSymbol,

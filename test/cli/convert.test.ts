@@ -188,3 +188,32 @@ describe('sysgate convert', () => {
     expect(r.stdout).toContain('sysgate convert default.json --to c');
   });
 });
+
+describe('convert --mode audit', () => {
+  test("moby's default: resolved first, default LOG, critical calls refused, FLAG_LOG set, notes on stderr", async () => {
+    const r = await runCli(['convert', DEFAULT, '--mode', 'audit', ...HOST, '--caps', 'none']);
+    expect(r.code, r.stderr).toBe(0);
+    const p = JSON.parse(r.stdout) as {
+      defaultAction: string;
+      flags: string[];
+      syscalls: { names: string[]; action: string }[];
+    };
+    expect(p.defaultAction).toBe('SCMP_ACT_LOG');
+    expect(p.flags).toContain('SECCOMP_FILTER_FLAG_LOG');
+    const refused = p.syscalls.filter((x) => x.action === 'SCMP_ACT_ERRNO').flatMap((x) => x.names);
+    for (const n of ['mount', 'unshare', 'bpf', 'kexec_load']) expect(refused).toContain(n);
+    expect(r.stderr).toMatch(/note: archMap and includes\/excludes resolved for x86_64/);
+  });
+
+  test('--to oci composes with --mode audit; an unknown mode is exit 2; --to is still required alone', async () => {
+    const oci = await runCli(['convert', DEFAULT, '--mode', 'audit', '--to', 'oci', ...HOST]);
+    expect(oci.code, oci.stderr).toBe(0);
+    expect((JSON.parse(oci.stdout) as { defaultAction: string }).defaultAction).toBe(
+      'SCMP_ACT_LOG',
+    );
+    expect((await runCli(['convert', DEFAULT, '--mode', 'loud'])).code).toBe(2);
+    const none = await runCli(['convert', DEFAULT]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/--to/);
+  });
+});

@@ -2,6 +2,7 @@ import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../document/errors.js';
 import { toDocker, toOci, toSpo, type SpoApiVersion } from '../../profile/convert/index.js';
+import { auditTwin } from '../../generate/twin.js';
 import { toC } from '../../runc/c.js';
 import { resolvedToProfile, type ResolvedProfile } from '../../profile/resolve.js';
 import type { LoadedProfile, Profile } from '../../profile/types.js';
@@ -20,7 +21,8 @@ const TARGETS = ['docker', 'oci', 'spo', 'c'] as const;
 type Target = (typeof TARGETS)[number];
 
 interface ConvertOptions extends HostOptions {
-  to: string;
+  to?: string;
+  mode?: string;
   output?: string;
   name?: string;
   apiVersion: string;
@@ -88,6 +90,21 @@ function convert(loaded: LoadedProfile, target: Target, opts: ConvertOptions): s
   }
 }
 
+/** The audit twin of a loaded profile (resolved for the host first when moby features need it). */
+function twinOf(loaded: LoadedProfile, opts: ConvertOptions): LoadedProfile {
+  let profile = loaded.profile;
+  if (profile.defaultAction === undefined)
+    throw new UsageError('the profile turns seccomp off (no defaultAction): it has no audit twin');
+  if (needsHost(profile)) {
+    const resolved = mustResolve(loaded, opts);
+    err(`note: archMap and includes/excludes resolved for ${describeHost(resolved.host)}`);
+    profile = resolvedToProfile(resolved);
+  }
+  const twin = auditTwin(profile);
+  for (const n of twin.notes) err(`note: ${n}`);
+  return { ...loaded, profile: twin.profile };
+}
+
 /** `sysgate convert IN --to FORMAT`: Docker JSON, OCI linux.seccomp, SPO SeccompProfile or a C program. */
 export function register(program: Command): void {
   const cmd = program
@@ -96,7 +113,11 @@ export function register(program: Command): void {
       'convert a profile to Docker JSON, OCI linux.seccomp, a Kubernetes SeccompProfile or a libseccomp C program',
     )
     .argument('<in>', "profile file ('-' for stdin), any supported format")
-    .requiredOption('--to <format>', `output format: ${TARGETS.join(', ')}`)
+    .option('--to <format>', `output format: ${TARGETS.join(', ')} (default docker with --mode)`)
+    .option(
+      '--mode <mode>',
+      'audit: write the audit twin (default LOG, the critical syscalls still refused and logged)',
+    )
     .option('-o, --output <file>', 'write to FILE (atomically) instead of stdout');
   addHostOptions(cmd, { scope: 'oci/c', libseccomp: false })
     .option('--name <name>', 'spo: metadata.name (default: the document or file name)')
@@ -109,6 +130,10 @@ oci     the runtime-spec linux.seccomp object runc receives: includes/excludes a
         resolved for --arch/--caps/--kernel exactly as the Docker daemon does.
 spo     a security-profiles-operator SeccompProfile; profiles with archMap or includes/excludes
         are resolved first (the CRD has neither); what the CRD cannot hold is refused (exit 2).
+--mode audit  the profile's audit twin (rollout Phase A, a LOG debug mode): what it refuses is
+        logged and runs instead, except the critical syscalls, which stay refused; the kernel is asked
+        to log refusals too (SECCOMP_FILTER_FLAG_LOG). Profiles with archMap or includes/excludes are
+        resolved for --arch/--caps/--kernel first. Notes go to stderr.
 c       a complete C program that installs the same filter with libseccomp, as runc builds it,
         then runs its arguments: gcc -o sandbox out.c -lseccomp && ./sandbox /bin/ls
 
@@ -117,13 +142,20 @@ Examples:
   sysgate convert default.json --to oci --arch arm64 --caps none
   sysgate convert default.json --to spo --name docker-default > sp.yaml
   sysgate convert default.json --to c -o sandbox.c && gcc -o sandbox sandbox.c -lseccomp
-  cat profile.json | sysgate convert - --to oci`,
+  cat profile.json | sysgate convert - --to oci
+  sysgate convert profile.json --mode audit -o profile-audit.json`,
     )
     .action((file: string, opts: ConvertOptions) => {
-      const target = TARGETS.find((t) => t === opts.to);
+      if (opts.to === undefined && opts.mode === undefined)
+        throw new UsageError("required option '--to <format>' not specified");
+      const to = opts.to ?? 'docker';
+      const target = TARGETS.find((t) => t === to);
       if (target === undefined)
-        throw new UsageError(`--to must be one of ${TARGETS.join(', ')} (got '${opts.to}')`);
-      const loaded = readProfile(file);
+        throw new UsageError(`--to must be one of ${TARGETS.join(', ')} (got '${to}')`);
+      if (opts.mode !== undefined && opts.mode !== 'audit')
+        throw new UsageError(`--mode must be audit (got '${opts.mode}')`);
+      let loaded = readProfile(file);
+      if (opts.mode === 'audit') loaded = twinOf(loaded, opts);
       writeOutput(opts.output ?? '-', convert(loaded, target, opts));
     });
 }
