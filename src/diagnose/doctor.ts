@@ -1,7 +1,7 @@
 /**
  * Why does a workload fail under a profile? `diagnose` runs it under the profile on the engine, then
- * once more without seccomp under strace (`record`: on the host for bwrap, in sysgate's image for the
- * container engines), and asks the decision model which of the recorded calls the profile refuses,
+ * once more without seccomp under strace, in the same engine's sandbox with the same mounts, limits
+ * and time bound (never on the host), and asks the decision model which of the recorded calls the profile refuses,
  * argument values included. Each refused call comes with its risk from the knowledge base and the
  * smallest allow rule that would admit exactly what the workload did. A workload that makes no call
  * the profile refuses fails for another reason: seccomp is not the cause.
@@ -14,15 +14,14 @@ import { decide } from '../compile/model.js';
 import type { Evidence } from '../generate/evidence.js';
 import { record } from '../generate/record.js';
 import { riskOf, type RiskLevel } from '../kb/index.js';
-import type { BindMount } from '../run/engines/bwrap.js';
-import { DEFAULT_IMAGE } from '../run/engines/docker.js';
+import { RuntimeError } from '../document/errors.js';
 import type { EngineName } from '../run/probe.js';
 import type { ProcessResult } from '../run/process.js';
 import {
-  buildImage,
-  imageMountArgs,
   runSandboxed,
   type EnginePolicy,
+  type SandboxOptions,
+  type SandboxRunOptions,
 } from '../run/suite-engine.js';
 
 /** An allow rule in Docker profile form (what to add to the profile). */
@@ -156,10 +155,8 @@ export function refusedCalls(evidence: Evidence, policy: EnginePolicy): RefusedC
   return out.sort((a, b) => b.count - a.count || (a.name < b.name ? -1 : 1));
 }
 
-/** Options of {@link diagnose}. */
-export interface DiagnoseOptions {
-  /** Extra bind mounts for both runs. */
-  readonly binds?: readonly BindMount[];
+/** Options of {@link diagnose}: where both runs happen. */
+export interface DiagnoseOptions extends SandboxOptions {
   /** Kill each run after this many milliseconds (default 120000). */
   readonly timeoutMs?: number;
 }
@@ -171,31 +168,26 @@ export async function diagnose(
   argv: readonly string[],
   options: DiagnoseOptions = {},
 ): Promise<Diagnosis> {
-  const binds = options.binds ?? [];
-  const underProfile = await runSandboxed(engine, policy, argv, {
-    binds,
-    timeoutMs: options.timeoutMs ?? 120_000,
-  });
-  const docker =
-    engine === 'bwrap'
-      ? undefined
-      : {
-          image: await buildImage(DEFAULT_IMAGE),
-          runArgs: [
-            ...imageMountArgs(),
-            '--network',
-            'none',
-            ...binds.flatMap((b) => [
-              '-v',
-              `${b.source}:${b.target ?? b.source}:${b.readOnly === false ? 'rw' : 'ro'}`,
-            ]),
-          ],
-        };
+  const sandbox: SandboxRunOptions = { ...options, timeoutMs: options.timeoutMs ?? 120_000 };
+  const underProfile = await runSandboxed(engine, policy, argv, sandbox);
+  // The same sandbox without seccomp, with the host's strace (and the trace FIFO) mounted in.
   const traced = await record({
     argv,
     host: policy.arch,
     stdio: 'pipe',
-    ...(docker !== undefined && { docker }),
+    pinCpu: false,
+    launch: async (straced, mounts) => {
+      const r = await runSandboxed(engine, undefined, straced, {
+        ...sandbox,
+        binds: [...(sandbox.binds ?? []), ...mounts],
+      });
+      if (r.timedOut)
+        throw new RuntimeError(
+          engine,
+          `the traced run without seccomp timed out after ${(sandbox.timeoutMs ?? 0) / 1000} s and was killed`,
+        );
+      return r;
+    },
   });
   const refused = refusedCalls(traced.evidence, policy);
   const verdict: DoctorVerdict =

@@ -89,7 +89,33 @@ export interface RecordOptions {
   readonly stracePath?: string;
   /** Record inside a Docker container. */
   readonly docker?: DockerRecordOptions;
+  /** Start the traced command some other way (in a sandbox) instead of on the host. */
+  readonly launch?: RecordLauncher;
 }
+
+/** A host path the traced command must see (strace, its libraries, the trace FIFO's directory). */
+export interface TraceMount {
+  readonly source: string;
+  readonly target: string;
+  readonly readOnly: boolean;
+}
+
+/** How a launched, traced command ended, with what it printed. */
+export interface LaunchedResult {
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Starts strace's command line (`argv`, paths as seen inside) where the caller wants it, e.g. in a
+ * sandbox, with `mounts` made visible there; resolves when it has ended.
+ */
+export type RecordLauncher = (
+  argv: readonly string[],
+  mounts: readonly TraceMount[],
+) => Promise<LaunchedResult>;
 
 /** What a recording produced. */
 export interface RecordResult {
@@ -209,6 +235,37 @@ async function dockerCommand(image: string, dockerPath: string): Promise<string[
   return Promise.resolve(argv);
 }
 
+/** Where the host's strace bundle and the trace FIFO's directory appear inside a container. */
+const IN_SANDBOX = { dir: '/.sysgate', trace: '/.sysgate-trace' } as const;
+
+/** The mounts that make the host's strace (binary, loader, libraries) and `fifo`'s directory visible inside. */
+export function traceMounts(stracePath: string, fifo: string): TraceMount[] {
+  const b = straceBundle(stracePath);
+  return [
+    { source: b.binary, target: `${IN_SANDBOX.dir}/strace`, readOnly: true },
+    { source: b.loader, target: `${IN_SANDBOX.dir}/ld.so`, readOnly: true },
+    ...b.libs.map((l) => ({
+      source: l,
+      target: `${IN_SANDBOX.dir}/lib/${basename(l)}`,
+      readOnly: true,
+    })),
+    { source: dirname(fifo), target: IN_SANDBOX.trace, readOnly: false },
+  ];
+}
+
+/** strace's command line inside: the host strace started through its own loader, tracing `argv`. */
+function straceInside(fifo: string, argv: readonly string[]): string[] {
+  return [
+    `${IN_SANDBOX.dir}/ld.so`,
+    '--library-path',
+    `${IN_SANDBOX.dir}/lib`,
+    `${IN_SANDBOX.dir}/strace`,
+    ...straceArgs(`${IN_SANDBOX.trace}/${basename(fifo)}`),
+    '--',
+    ...argv,
+  ];
+}
+
 /**
  * The full command line for a recording: `[file, ...args]`. In Docker mode the container's command is
  * the host strace started through its own loader, writing into the FIFO's directory mounted at `/.sysgate-trace`.
@@ -225,16 +282,11 @@ export async function recordCommandLine(
   const docker = opts.docker.dockerPath ?? 'docker';
   const argv =
     opts.argv.length > 0 ? [...opts.argv] : await dockerCommand(opts.docker.image, docker);
-  const b = straceBundle(strace);
-  const mounts = [
+  const mounts = traceMounts(strace, fifo).flatMap((m) => [
     '-v',
-    `${b.binary}:/.sysgate/strace:ro`,
-    '-v',
-    `${b.loader}:/.sysgate/ld.so:ro`,
-    ...b.libs.flatMap((l) => ['-v', `${l}:/.sysgate/lib/${basename(l)}:ro`]),
-    '-v',
-    `${dirname(fifo)}:/.sysgate-trace`,
-  ];
+    `${m.source}:${m.target}:${m.readOnly ? 'ro' : 'rw'}`,
+  ]);
+  const [loader, ...inside] = straceInside(fifo, argv) as [string, ...string[]];
   return [
     ...taskset,
     docker,
@@ -250,15 +302,41 @@ export async function recordCommandLine(
     ...mounts,
     ...(opts.docker.runArgs ?? []),
     '--entrypoint',
-    '/.sysgate/ld.so',
+    loader,
     opts.docker.image,
-    '--library-path',
-    '/.sysgate/lib',
-    '/.sysgate/strace',
-    ...straceArgs(`/.sysgate-trace/${basename(fifo)}`),
-    '--',
-    ...argv,
+    ...inside,
   ];
+}
+
+/** Start the recording command on the host; resolves when it has ended. */
+function startOnHost(
+  file: string,
+  args: readonly string[],
+  opts: RecordOptions,
+  out: Buffer[],
+  errs: Buffer[],
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  const child = spawn(file, args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    stdio: opts.stdio === 'pipe' ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+  });
+  child.stdout?.on('data', (b: Buffer) => out.push(b));
+  child.stderr?.on('data', (b: Buffer) => errs.push(b));
+  return new Promise((resolve, reject) => {
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      reject(
+        new RuntimeError(
+          file,
+          e.code === 'ENOENT' ? `${file} is not installed or not on PATH` : e.message,
+          { cause: e },
+        ),
+      );
+    });
+    child.on('close', (code, signal) => {
+      resolve({ code, signal });
+    });
+  });
 }
 
 /** Run a command under strace, parse the trace as it is written, and return evidence and the exit status. */
@@ -287,32 +365,18 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
 
   const started = Date.now();
   const recordedAt = new Date(started).toISOString();
-  const child = spawn(file, args, {
-    cwd: opts.cwd,
-    env: opts.env,
-    stdio: opts.stdio === 'pipe' ? ['ignore', 'pipe', 'pipe'] : 'inherit',
-  });
   const out: Buffer[] = [];
   const errs: Buffer[] = [];
-  child.stdout?.on('data', (b: Buffer) => out.push(b));
-  child.stderr?.on('data', (b: Buffer) => errs.push(b));
-
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
-    (resolve, reject) => {
-      child.on('error', (e: NodeJS.ErrnoException) => {
-        reject(
-          new RuntimeError(
-            file,
-            e.code === 'ENOENT' ? `${file} is not installed or not on PATH` : e.message,
-            { cause: e },
-          ),
-        );
-      });
-      child.on('close', (code, signal) => {
-        resolve({ code, signal });
-      });
-    },
-  );
+  const exited =
+    opts.launch !== undefined
+      ? opts
+          .launch(straceInside(fifo, opts.argv), traceMounts(opts.stracePath ?? 'strace', fifo))
+          .then((r) => {
+            out.push(Buffer.from(r.stdout));
+            errs.push(Buffer.from(r.stderr));
+            return { code: r.exitCode, signal: r.signal };
+          })
+      : startOnHost(file, args, opts, out, errs);
   // If strace never opens the FIFO (it failed early), opening the write end releases our reader.
   const release = (): void => {
     try {

@@ -3,7 +3,7 @@
  * that renames a file fails, and doctor names rename; a workload that fails on its own is not blamed
  * on seccomp. Runs under CI=true (failing without strace or bwrap) and wherever both are installed.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -84,4 +84,70 @@ describe.skipIf(!enabled)('doctor', () => {
     expect(r.stdout).toContain('seccomp is not the cause');
     expect(r.code).toBe(0);
   });
+});
+
+/** The traced rerun happens in the engine's sandbox, bounded, with run's mounts: never on the host. */
+describe.each(['bwrap', 'runc', 'crun', 'docker'] as const)('doctor on %s', (engine) => {
+  const on = process.env.CI === 'true' || (hasTool('strace') && hasTool(engine));
+
+  test.skipIf(!on)(
+    'neither run touches the host: a file the workload creates stays in the sandbox',
+    async () => {
+      const marker = join('/var/tmp', `sysgate-doctor-${engine}-${process.pid}`);
+      rmSync(marker, { force: true });
+      const r = await runCli([
+        'doctor',
+        '--engine',
+        engine,
+        '--profile',
+        join(root, 'examples/docker-default.json'),
+        '--',
+        'sh',
+        '-c',
+        `touch ${marker}; exit 1`,
+      ]);
+      expect(r.stdout).toContain('seccomp is not the cause');
+      expect(existsSync(marker)).toBe(false);
+    },
+    120_000,
+  );
+
+  test.skipIf(!on)(
+    '--bind reaches both runs, and --timeout bounds them',
+    async () => {
+      writeFileSync(join(work, 'conf'), 'ok\n');
+      const bound = await runCli([
+        'doctor',
+        '--engine',
+        engine,
+        '--no-cwd',
+        '--bind',
+        `${work}:/conf`,
+        '--profile',
+        join(root, 'examples/docker-default.json'),
+        '--',
+        'sh',
+        '-c',
+        'grep -q ok /conf/conf || exit 9; exit 4',
+      ]);
+      expect(bound.stdout).toContain('exit 4; without seccomp: exit 4');
+      const t0 = Date.now();
+      const slow = await runCli([
+        'doctor',
+        '--engine',
+        engine,
+        '--timeout',
+        '2',
+        '--profile',
+        join(root, 'examples/docker-default.json'),
+        '--',
+        'sleep',
+        '3333',
+      ]);
+      expect(slow.code).toBe(3);
+      expect(slow.stderr).toContain('timed out after 2 s');
+      expect(Date.now() - t0).toBeLessThan(60_000);
+    },
+    180_000,
+  );
 });

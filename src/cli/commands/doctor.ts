@@ -6,10 +6,15 @@ import { describeExit } from '../../suite/suite-run.js';
 import { EXIT, requestExit } from '../exit.js';
 import { addHostOptions, loadPolicy, type HostOptions } from '../host.js';
 import { out, outJson, paint, toJson } from '../io.js';
+import { DEFAULT_DOCTOR_TIMEOUT_SECONDS } from '../../run/limits.js';
+import {
+  addSandboxOptions,
+  sandboxOptionsFrom,
+  type SandboxCliOptions,
+} from '../sandbox-options.js';
 
-interface DoctorCliOptions extends HostOptions {
+interface DoctorCliOptions extends HostOptions, SandboxCliOptions {
   readonly profile?: string;
-  readonly engine: string;
   readonly json?: boolean;
 }
 
@@ -22,19 +27,19 @@ export function register(program: Command): void {
     )
     .argument('<command...>', 'the failing command, after --')
     .requiredOption('--profile <file>', "profile ('-' for stdin)")
-    .option(
-      '--engine <engine>',
-      "auto, bwrap, runc, crun or docker (docker/runc/crun: traced in sysgate's image)",
-      'bwrap',
-    )
     .option('--json', 'print the diagnosis as JSON');
+  addSandboxOptions(cmd, {
+    engine: { default: 'bwrap', help: 'auto, bwrap, runc, crun or docker (both runs use it)' },
+    timeoutSeconds: DEFAULT_DOCTOR_TIMEOUT_SECONDS,
+    timeoutScope: 'each of the two runs',
+  });
   addHostOptions(cmd)
     .addHelpText(
       'after',
       `
 The command runs once under the profile on the engine. If it fails, it runs again without seccomp
-under strace (on the host for bwrap; in sysgate's image with the host's /usr and /etc for docker,
-runc and crun), and the decision model (the same one 'sysgate explain' uses) says which recorded calls,
+under strace in the same engine's sandbox, with the same mounts (--bind, the current directory),
+image, limits and time bound; never on the host. The host's strace is mounted in. The decision model (the same one 'sysgate explain' uses) says which recorded calls,
 with their argument values, the profile refuses. Each is printed with its risk and the smallest allow
 rule; when the profile allows other values of an argument, the rule carries an argument condition.
 Exit status: 0 the workload succeeds, or seccomp is not the cause; 1 refused calls were found.
@@ -47,8 +52,13 @@ Examples:
     .action(async (argv: string[], opts: DoctorCliOptions) => {
       if (argv.length === 0) throw new UsageError('give the failing command after --');
       const policy = loadPolicy(opts.profile ?? '-', opts);
-      const engine = await pickEngine(opts.engine, 'profile');
-      const d = await diagnose(engine, policy, argv);
+      const engine = await pickEngine(opts.engine ?? 'bwrap', 'profile');
+      const d = await diagnose(
+        engine,
+        policy,
+        argv,
+        sandboxOptionsFrom(opts, DEFAULT_DOCTOR_TIMEOUT_SECONDS),
+      );
       if (opts.json === true) outJson({ engine, profile: policy.label, ...d });
       else {
         out(
