@@ -39,6 +39,8 @@ export interface SandboxOptionSpec {
   readonly net?: boolean;
   /** Whether the command takes `--image` (default: yes). */
   readonly image?: boolean;
+  /** Whether the command takes `--bind` and `--no-cwd` (default: yes). */
+  readonly binds?: boolean;
 }
 
 /** Collect a repeatable option's values. */
@@ -65,14 +67,16 @@ export function addSandboxOptions(cmd: Command, spec: SandboxOptionSpec = {}): C
     cmd.option('--image <image>', "docker image (default: sysgate's own, see 'sysgate image')");
   if (spec.net ?? true)
     cmd.option('--net', "keep the host's network (default: a private network namespace)");
+  if (spec.binds ?? true)
+    cmd
+      .option(
+        '--bind <src[:dst][:rw]>',
+        'bind a host path into the sandbox, read-only unless :rw (repeatable)',
+        collect,
+        [],
+      )
+      .option('--no-cwd', 'do not bind the current directory (the command then starts in /)');
   cmd
-    .option(
-      '--bind <src[:dst][:rw]>',
-      'bind a host path into the sandbox, read-only unless :rw (repeatable)',
-      collect,
-      [],
-    )
-    .option('--no-cwd', 'do not bind the current directory (the command then starts in /)')
     .option(
       '--pids-limit <n>',
       `runc/crun/docker: most processes and threads in the container, 0 for none (default: ${DEFAULT_LIMITS.pids ?? 0})`,

@@ -11,7 +11,8 @@ import { syscallNumber } from '../arch/syscalls.js';
 import type { ArchName } from '../arch/types.js';
 import { describeAction } from '../compile/explain.js';
 import { decide } from '../compile/model.js';
-import { SeccompToolError, UsageError } from '../document/errors.js';
+import { InterruptedError, SeccompToolError, UsageError } from '../document/errors.js';
+import type { ResourceLimits } from '../run/limits.js';
 import {
   formatOutcome,
   SIGSYS,
@@ -20,7 +21,7 @@ import {
   type ProbeOutcome,
 } from '../run/probe-format.js';
 import { runProbes, type EngineName } from '../run/probe.js';
-import { execCollect, type ProcessResult } from '../run/process.js';
+import { DEFAULT_MAX_OUTPUT_BYTES, execCollect, type ProcessResult } from '../run/process.js';
 import {
   SUITE_DIR_IN_SANDBOX,
   suiteErrnoName,
@@ -107,6 +108,8 @@ export interface SuiteRunOptions {
   readonly suiteDir: string;
   /** Docker image (sysgate's own when absent). */
   readonly image?: string;
+  /** cgroup limits of every container (the run layer's defaults when absent). */
+  readonly limits?: ResourceLimits;
   /** Called as cases start and finish. */
   readonly onProgress?: (p: SuiteProgress) => void;
 }
@@ -281,8 +284,11 @@ export async function runWorkload(w: SuiteWorkload, options: SuiteRunOptions): P
       binds: [{ source: options.suiteDir, target: SUITE_DIR_IN_SANDBOX }],
       timeoutMs: w.timeoutSec * 1000,
       ...(options.image !== undefined && { image: options.image }),
+      ...(options.limits !== undefined && { limits: options.limits }),
     });
   } catch (e) {
+    // An interrupted suite stops here; its sandbox is already removed.
+    if (e instanceof InterruptedError) throw e;
     return {
       ...base,
       passed: false,
@@ -305,8 +311,16 @@ export async function runWorkload(w: SuiteWorkload, options: SuiteRunOptions): P
     expected,
     actual: passed ? describeExit(r) : problems.join('; '),
     durationMs: performance.now() - t0,
-    ...(!passed && { detail: `stdout: ${tail(r.stdout)}\nstderr: ${tail(r.stderr)}` }),
+    ...(!passed && {
+      detail: `stdout: ${tail(r.stdout)}\nstderr: ${tail(r.stderr)}${truncationNote(r)}`,
+    }),
   };
+}
+
+/** A line saying how much output was dropped beyond the kept part, if any. */
+function truncationNote(r: ProcessResult): string {
+  if (r.truncated === undefined) return '';
+  return `\n(output truncated: ${r.truncated.stdout} byte(s) of stdout and ${r.truncated.stderr} of stderr beyond the first ${DEFAULT_MAX_OUTPUT_BYTES} were dropped)`;
 }
 
 /** Whether a TCP connection to host:port succeeds now. */
@@ -458,8 +472,10 @@ export async function runLoad(l: SuiteLoad, options: SuiteRunOptions): Promise<C
       binds: [{ source: options.suiteDir, target: SUITE_DIR_IN_SANDBOX }],
       shareNet: true,
       ...(options.image !== undefined && { image: options.image }),
+      ...(options.limits !== undefined && { limits: options.limits }),
     });
   } catch (e) {
+    if (e instanceof InterruptedError) throw e;
     return fail('server could not start', e instanceof Error ? e.message : String(e));
   }
   try {

@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { validateForRunc as validateProfileSource } from '../../src/runc/index.js';
+import { ensureImage } from '../../src/run/engines/docker.js';
 import { runCli } from './run-cli.js';
 
 const enabled =
@@ -62,4 +63,42 @@ describe('sysgate record', () => {
       process.env.PATH = old;
     }
   });
+});
+
+describe('record --docker mounts like run and test', () => {
+  const docker =
+    process.env.CI === 'true' ||
+    (enabled && spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0);
+
+  test('--bind without --docker is bad usage', async () => {
+    const r = await runCli(['record', '--bind', '/usr', '-o', '-', '--', '/bin/true']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--bind applies to --docker');
+  });
+
+  test.runIf(docker)(
+    '--bind reaches the container: no hand-written -v needed',
+    async () => {
+      const image = await ensureImage();
+      const dir = mkdtempSync(join(tmpdir(), 'sg-rec-bind-'));
+      writeFileSync(join(dir, 'conf'), 'bound\n');
+      const r = await runCli([
+        'record',
+        '--docker',
+        image,
+        '--bind',
+        '/usr',
+        '--bind',
+        `${dir}:/conf`,
+        '-o',
+        join(dir, 'p.json'),
+        '--',
+        '/usr/bin/cat',
+        '/conf/conf',
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe('bound\n');
+    },
+    120_000,
+  );
 });

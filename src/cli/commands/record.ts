@@ -11,9 +11,15 @@ import {
   renderGenerated,
   type GenerateCliOptions,
 } from '../generate-options.js';
+import { dockerLimitArgs } from '../../run/limits.js';
+import {
+  addSandboxOptions,
+  sandboxOptionsFrom,
+  type SandboxCliOptions,
+} from '../sandbox-options.js';
 import { hostArch } from '../../arch/host.js';
 
-interface RecordCmdOptions extends GenerateCliOptions {
+interface RecordCmdOptions extends GenerateCliOptions, SandboxCliOptions {
   output?: string;
   evidence?: string;
   saveTrace?: string;
@@ -47,6 +53,7 @@ export function register(program: Command): void {
     )
     .option('--docker-arg <arg...>', 'extra docker run options for --docker (mounts, user, env)')
     .option('--no-pin', 'do not pin strace and the workload to one CPU with taskset');
+  addSandboxOptions(cmd, { image: false, net: false });
   addGenerateOptions(cmd).addHelpText(
     'after',
     `
@@ -57,6 +64,9 @@ tracing several times faster. The command's exit status is forwarded. strace mus
 With --docker, the host's strace (with its libraries and loader) is mounted into the container
 and traces the entrypoint from its execve on; only this recording run gets --cap-add SYS_PTRACE
 and seccomp=unconfined. Use --target docker for the profile so runc's own needs are allowed.
+The container gets the same mounts and limits as 'sysgate run': the current directory read-only
+(where a command after -- starts; not with --no-cwd), each --bind SRC[:DST][:rw], and the pids and
+memory limits. --docker-arg adds any other docker run option.
 
 Examples:
   sysgate record -o python.json -- python3 app.py
@@ -71,15 +81,28 @@ Examples:
       throw new UsageError(
         'give the command to record after --, e.g. sysgate record -- python3 app.py',
       );
+    const sandbox = sandboxOptionsFrom(opts);
+    if (opts.docker === undefined && (opts.bind ?? []).length > 0)
+      throw new UsageError(
+        '--bind applies to --docker recordings (a host recording sees the host)',
+      );
+    const dockerArgs = [
+      ...sandbox.binds.flatMap((b) => [
+        '-v',
+        `${b.source}:${b.target ?? b.source}:${b.readOnly === false ? 'rw' : 'ro'}`,
+      ]),
+      // The image's own entrypoint keeps its working directory; a command given here starts in cwd.
+      ...(argv.length > 0 && sandbox.cwd !== '/' ? ['--workdir', sandbox.cwd] : []),
+      ...dockerLimitArgs(sandbox.limits),
+      ...(opts.dockerArg ?? []),
+    ];
     const progress = new Progress();
     const result = await record({
       argv,
       host: hostArch(),
       ...(opts.saveTrace !== undefined ? { saveTraceDir: opts.saveTrace } : {}),
       ...(opts.pin === false ? { pinCpu: false as const } : {}),
-      ...(opts.docker !== undefined
-        ? { docker: { image: opts.docker, runArgs: opts.dockerArg ?? [] } }
-        : {}),
+      ...(opts.docker !== undefined ? { docker: { image: opts.docker, runArgs: dockerArgs } } : {}),
       ...(process.stderr.isTTY
         ? {
             onProgress: (p: RecordProgress) => {

@@ -8,12 +8,15 @@ import { runSuite, type CaseResult, type SuiteResult } from '../../suite/suite-r
 import { parseSuite, type Suite } from '../../suite/suite.js';
 import { EXIT, requestExit } from '../exit.js';
 import { addHostOptions, loadPolicy, type HostOptions } from '../host.js';
+import {
+  addSandboxOptions,
+  sandboxOptionsFrom,
+  type SandboxCliOptions,
+} from '../sandbox-options.js';
 import { err, out, outJson, paint, Progress, readInput, writeOutput } from '../io.js';
 
-interface TestCliOptions extends HostOptions {
+interface TestCliOptions extends HostOptions, SandboxCliOptions {
   readonly profile?: string;
-  readonly engine?: string;
-  readonly image?: string;
   readonly junit?: string;
   readonly json?: boolean;
   readonly crossCheck?: boolean;
@@ -89,12 +92,13 @@ export function register(program: Command): void {
       'run a declarative suite (workloads, syscall probes, load) under a profile on a real engine',
     )
     .argument('<suite>', "suite file (YAML; '-' for stdin)")
-    .option('--profile <file>', "profile to test (default: the suite's profile:)")
-    .option(
-      '--engine <engine>',
-      "auto, bwrap, runc, crun or docker (default: the suite's engine:, else auto)",
-    )
-    .option('--image <image>', "docker image (default: sysgate's own, see 'sysgate image')")
+    .option('--profile <file>', "profile to test (default: the suite's profile:)");
+  addSandboxOptions(cmd, {
+    engine: { help: "auto, bwrap, runc, crun or docker (default: the suite's engine:, else auto)" },
+    net: false,
+    binds: false,
+  });
+  cmd
     .option('--junit <file>', 'also write JUnit XML to FILE')
     .option('--json', 'print the results as JSON')
     .option(
@@ -164,6 +168,7 @@ Examples:
         engine,
         policy,
         suiteDir,
+        limits: sandboxOptionsFrom(opts).limits,
         ...(image !== undefined && { image }),
         onProgress: (p) => {
           progress.update(`[${p.done}/${p.total}] ${engine}: ${p.current}`);
