@@ -3,7 +3,7 @@
  * that renames a file fails, and doctor names rename; a workload that fails on its own is not blamed
  * on seccomp. Runs under CI=true (failing without strace or bwrap) and wherever both are installed.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -150,4 +150,25 @@ describe.each(['bwrap', 'runc', 'crun', 'docker'] as const)('doctor on %s', (eng
     },
     180_000,
   );
+});
+
+describe.skipIf(!enabled)('doctor on a loud workload', () => {
+  test('over 512 MiB of output: kept bounded, no crash, no temporary files left', async () => {
+    const temps = (): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith('sysgate-'));
+    const before = new Set(temps());
+    const r = await runCli([
+      'doctor',
+      '--engine',
+      'bwrap',
+      '--profile',
+      join(root, 'examples/docker-default.json'),
+      '--',
+      'sh',
+      '-c',
+      'head -c 629145600 /dev/zero; exit 1',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('exit 1; without seccomp: exit 1');
+    expect(temps().filter((n) => !before.has(n))).toEqual([]);
+  }, 180_000);
 });
