@@ -19,7 +19,7 @@ import { decodeProgram, encodeProgram, type Instruction } from '../src/bpf/instr
 import { validate } from '../src/bpf/validate.js';
 import { compileProfile } from '../src/compile/compile.js';
 import { archSections, intervalWeights, sectionIntervals } from '../src/compile/dispatch.js';
-import { decide } from '../src/compile/model.js';
+import { decide } from '../src/compile/decide.js';
 import type { FilterPlan } from '../src/compile/plan.js';
 import { statsRange } from '../src/compile/stats.js';
 import { parseProfile } from '../src/profile/parse.js';

@@ -10,7 +10,7 @@ import { resolveProfile } from '../profile/resolve.js';
 import { planProbes } from '../../test/integration/codegen.testkit.js';
 import { compileProfile } from './compile.js';
 import { symbolicAnnotator } from './explain.js';
-import { decide } from './model.js';
+import { decide } from './decide.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const FIXTURES: readonly (readonly [string, ArchName])[] = [

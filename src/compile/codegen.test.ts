@@ -7,7 +7,7 @@ import { SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, type SeccompData } from '../bpf/s
 import { abiEndian, compilePlan } from './codegen.js';
 import { planArb, planProbes } from '../../test/integration/codegen.testkit.js';
 import { archSections, targetAt } from './dispatch.js';
-import { decide } from './model.js';
+import { decide } from './decide.js';
 import type { FilterPlan, PlanNode } from './plan.js';
 
 /** Evaluate a DAG on 64-bit args (independent of BPF). */

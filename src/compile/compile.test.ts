@@ -13,7 +13,8 @@ import { planProbes } from '../../test/integration/codegen.testkit.js';
 import { compileProfile } from './compile.js';
 import { ProfileError } from '../profile/errors.js';
 import type { ArgCondition } from '../profile/types.js';
-import { buildPlan, decide, type ModelProfile, type ModelSyscallRule } from './model.js';
+import { buildPlan, type ModelProfile, type ModelSyscallRule } from './build.js';
+import { decide } from './decide.js';
 import { statsRange } from './stats.js';
 
 const corpus = resolve(import.meta.dirname, '../../test/fixtures/corpus/profiles');

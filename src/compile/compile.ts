@@ -6,7 +6,7 @@ import type { ArchName } from '../arch/types.js';
 import type { Instruction } from '../bpf/instruction.js';
 import { validate } from '../bpf/validate.js';
 import { compilePlan } from './codegen.js';
-import { buildPlan, type ModelProfile } from './model.js';
+import { buildPlan, type ModelProfile } from './build.js';
 import type { FilterPlan } from './plan.js';
 import { buildStats, type BuildStats } from './stats.js';
 

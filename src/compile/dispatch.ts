@@ -15,10 +15,9 @@
 import { X32_SYSCALL_BIT } from '../arch/arches.js';
 import type { ArchName } from '../arch/types.js';
 import { SECCOMP_RET_ERRNO } from '../bpf/seccomp.js';
+import { ENOSYS } from './decide.js';
 import type { ArchPlan, FilterPlan, PlanLeaf, PlanNode, SyscallPlan } from './plan.js';
 
-/** ENOSYS, the errno runc's stub returns. */
-const ENOSYS = 38;
 /** Largest unsigned 32-bit value, `nr == -1` as the filter sees it. */
 const U32_MAX = 0xffffffff;
 

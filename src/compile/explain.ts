@@ -18,7 +18,7 @@ import {
   type SeccompActionKind,
   type SeccompData,
 } from '../bpf/seccomp.js';
-import { decide, kernelOutcome, MAX_ERRNO } from './model.js';
+import { decide, kernelOutcome, MAX_ERRNO } from './decide.js';
 import type { DecisionOrigin, FilterPlan, RuleRecord } from './plan.js';
 
 /** `EPERM` for 1, `errno 77` for numbers without a name (generic Linux numbering). */

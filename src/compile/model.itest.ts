@@ -23,13 +23,9 @@ import { parseProfiles } from '../profile/parse.js';
 import { resolveProfile } from '../profile/resolve.js';
 import type { ActionName, ArgCondition } from '../profile/types.js';
 import { must } from './libseccomp-db.js';
-import {
-  buildPlan,
-  decide,
-  libseccompProgram,
-  type ModelProfile,
-  type ModelSyscallRule,
-} from './model.js';
+import { buildPlan, type ModelProfile, type ModelSyscallRule } from './build.js';
+import { decide } from './decide.js';
+import { libseccompProgram } from './libseccomp.js';
 import type { FilterPlan } from './plan.js';
 import { statsRange } from './stats.js';
 import {

@@ -13,14 +13,8 @@ import type { ArchName } from '../arch/types.js';
 import type { SeccompData } from '../bpf/seccomp.js';
 import { ProfileError } from '../profile/errors.js';
 import type { ActionName, ArgCondition, OpName } from '../profile/types.js';
-import {
-  buildPlan,
-  combineStacked,
-  decide,
-  kernelOutcome,
-  type ModelProfile,
-  type ModelSyscallRule,
-} from './model.js';
+import { buildPlan, type ModelProfile, type ModelSyscallRule } from './build.js';
+import { combineStacked, decide, kernelOutcome } from './decide.js';
 
 const fixtures = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),

@@ -20,7 +20,7 @@ import { actionKind } from '../bpf/seccomp.js';
 import { ProfileError, type ProfileIssue } from '../profile/errors.js';
 import type { Profile } from '../profile/types.js';
 import { resolveProfile, type KernelVersion } from '../profile/resolve.js';
-import { buildPlan } from './model.js';
+import { buildPlan } from './build.js';
 import type { PlanLeaf, PlanNode } from './plan.js';
 
 /** Options of {@link multiplexerBypassIssues}. */

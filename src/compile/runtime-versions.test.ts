@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { ModelProfile } from './model.js';
+import type { ModelProfile } from './build.js';
 import {
   applyStackVersions,
   flattenedRuleCount,

@@ -17,7 +17,7 @@
  * running those is the caller's job (this module is pure).
  */
 import type { ResolvedProfile } from '../profile/resolve.js';
-import type { BuildPlanOptions, ModelProfile } from './model.js';
+import type { BuildPlanOptions, ModelProfile } from './build.js';
 
 /** A `major.minor.patch` version (distribution suffixes such as `+dfsg1` are dropped). */
 export interface StackVersion {

@@ -10,7 +10,7 @@ import { archInfo } from '../arch/arches.js';
 import { syscallNumber } from '../arch/syscalls.js';
 import { actionKind } from '../bpf/seccomp.js';
 import { describeAction } from '../compile/explain.js';
-import { decide } from '../compile/model.js';
+import { decide } from '../compile/decide.js';
 import type { Evidence } from '../generate/evidence.js';
 import { record } from '../generate/record.js';
 import { riskOf, type RiskLevel } from '../kb/index.js';

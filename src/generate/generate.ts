@@ -21,7 +21,7 @@ import {
   multiplexerFor,
   type ArchName,
 } from '../arch/index.js';
-import { ENOSYS } from '../compile/model.js';
+import { ENOSYS } from '../compile/decide.js';
 import { multiplexerReason } from '../compile/multiplexer-check.js';
 import { EPERM } from '../runc/action.js';
 import {

@@ -16,7 +16,7 @@ import {
   type EvidenceArgValue,
   type EvidenceSyscall,
 } from './evidence.js';
-import { ENOSYS } from '../compile/model.js';
+import { ENOSYS } from '../compile/decide.js';
 import { EPERM } from '../runc/action.js';
 import { runcConditionSets, splitConditions } from '../runc/rules.js';
 import {

@@ -8,7 +8,7 @@
  * every rule applies as written and the twin is exact for that host.
  */
 import { archByScmpName, libseccompKnows, type ArchName } from '../arch/index.js';
-import { ENOSYS } from '../compile/model.js';
+import { ENOSYS } from '../compile/decide.js';
 import { criticalSyscalls } from '../kb/index.js';
 import type { ActionName, Profile, SyscallRule } from '../profile/types.js';
 import { layoutProfile, type Policy } from './generate.js';

@@ -10,7 +10,7 @@ import { archInfo } from '../arch/arches.js';
 import { syscallNumber } from '../arch/syscalls.js';
 import type { ArchName } from '../arch/types.js';
 import { describeAction } from '../compile/explain.js';
-import { decide } from '../compile/model.js';
+import { decide } from '../compile/decide.js';
 import { InterruptedError, SeccompToolError, UsageError } from '../document/errors.js';
 import type { ResourceLimits } from '../run/limits.js';
 import {

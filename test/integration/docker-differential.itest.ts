@@ -28,7 +28,8 @@ import { stackedReturn } from '../../src/run/predict.js';
 import { dockerLoadedFilters } from '../oracle/docker.js';
 import { ensureProber } from '../oracle/kernel.js';
 import { compilePlan } from '../../src/compile/codegen.js';
-import { buildPlan, decide } from '../../src/compile/model.js';
+import { buildPlan } from '../../src/compile/build.js';
+import { decide } from '../../src/compile/decide.js';
 import {
   applyStackVersions,
   formatStackVersion,

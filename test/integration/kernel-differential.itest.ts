@@ -44,7 +44,8 @@ import { predictOutcome } from '../../src/run/predict.js';
 import { runProbes } from '../../src/run/probe.js';
 import { ensureProber, hasTool, kernelBaseline, probeForData } from '../oracle/kernel.js';
 import { compileProfile } from '../../src/compile/compile.js';
-import { decide, type ModelProfile, type ModelSyscallRule } from '../../src/compile/model.js';
+import { decide } from '../../src/compile/decide.js';
+import { type ModelProfile, type ModelSyscallRule } from '../../src/compile/build.js';
 import type { FilterPlan } from '../../src/compile/plan.js';
 import { interestingValues as interesting, rng, OPS } from './probe-values.testkit.js';
 

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ArchName } from '../../src/arch/types.js';
-import type { ModelProfile } from '../../src/compile/model.js';
+import type { ModelProfile } from '../../src/compile/build.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SCRIPT = path.join(here, 'libseccomp_oracle.py');
