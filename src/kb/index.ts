@@ -1,7 +1,7 @@
 /**
  * The syscall knowledge base: one source of truth for categories, descriptions, risk, gating capabilities
  * and Docker default-profile status, used by lint, generate, advise, doctor and the reports; and the home
- * of the moby facts (`moby/`: the embedded default profile, default caps, archMap), the runtimes'
+ * of the moby facts (`moby/`: the embedded default profile, default caps, archMap, the container surface), the runtimes'
  * post-load syscalls (`runtimes.ts`) and the syscall equivalents (`equivalents.ts`).
  * Every lookup accepts any name; names outside the table get category `other`, risk `info` and
  * Docker status `blocked` (the default profile only allows names it lists).

@@ -36,8 +36,9 @@ bwrap loads sysgate's own compiled filter (bwrap --seccomp); runc and crun get t
 in an OCI bundle built on the fly; docker reads the profile file as 'docker run --security-opt
 seccomp=' would. The sandbox sees the host's /usr and /etc read-only, with the host's secrets
 masked (/etc/shadow, /etc/gshadow, SSH host keys, TLS private keys, daemon credentials), a private
-writable /tmp, its own /proc and a minimal /dev, no network unless --net, and nothing else of the
-host but the current directory (read-only, where the command starts; not with --no-cwd or from /)
+writable /tmp, its own /proc and a minimal /dev (runc and crun: Docker's /dev, /dev/shm,
+/dev/pts, /dev/mqueue, read-only /sys and masked /proc paths), no network unless --net, and
+nothing else of the host but the current directory (read-only, where the command starts; not with --no-cwd or from /)
 and what --bind names. --bind SRC[:DST][:rw] mounts host path SRC (relative to the current
 directory) at DST (default: SRC's absolute path), read-only unless :rw; give it once per mount.
 Unix sockets inside a bound directory stay reachable, even read-only. bwrap runs the command with

@@ -1,6 +1,7 @@
 /**
  * The OCI runtime engine: an OCI bundle built on the fly (a tiny root with the host's /usr and /etc
- * bind-mounted read-only, fresh namespaces, no network) whose `linux.seccomp` is the given, already
+ * bind-mounted read-only, fresh namespaces, no network, Docker's /dev, /sys and /proc with its masked
+ * and read-only paths: see kb/moby/container.ts) whose `linux.seccomp` is the given, already
  * resolved profile, run with `runc` or `crun`. Every container gets a unique id and is deleted after use.
  */
 import { randomBytes } from 'node:crypto';
@@ -21,7 +22,14 @@ import { execCollect, execDetached, execOk, type ProcessResult } from '../proces
 import { SANDBOX_NATIVE_DIR, hostRootfsLayout, makeRootfsDir } from '../rootfs.js';
 import type { BindMount } from './bwrap.js';
 import type { StartedContainer } from './docker.js';
-import { DOCKER_DEFAULT_CAPABILITIES } from '../../kb/index.js';
+import {
+  DOCKER_DEFAULT_CAPABILITIES,
+  DOCKER_DEFAULT_MOUNTS,
+  DOCKER_DEVICE_RULES,
+  DOCKER_MASKED_PATHS,
+  DOCKER_READONLY_PATHS,
+  MOBY_LATER_MASKED_PATHS,
+} from '../../kb/index.js';
 import { DEFAULT_LIMITS, ociResources, type ResourceLimits } from '../limits.js';
 
 /** The OCI runtimes sysgate drives. */
@@ -66,13 +74,8 @@ export function ociConfig(
   });
   const layout = hostRootfsLayout();
   const mounts: object[] = [
-    { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
-    {
-      destination: '/dev',
-      type: 'tmpfs',
-      source: 'tmpfs',
-      options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'],
-    },
+    // Docker's /proc, /dev, /dev/pts, /sys, /sys/fs/cgroup, /dev/mqueue and /dev/shm.
+    ...DOCKER_DEFAULT_MOUNTS.map((m) => ({ ...m, options: [...m.options] })),
     {
       destination: '/tmp',
       type: 'tmpfs',
@@ -111,19 +114,19 @@ export function ociConfig(
         { type: 'uts' },
         { type: 'mount' },
       ],
-      // runc and crun mask files with /dev/null and directories with a read-only tmpfs.
+      // Docker's masked and read-only paths, and the host's secrets under the read-only /etc: runc
+      // and crun mask files with /dev/null and directories with a read-only tmpfs.
       maskedPaths: [
-        '/proc/kcore',
-        '/proc/keys',
-        '/proc/timer_list',
-        '/proc/sched_debug',
+        ...DOCKER_MASKED_PATHS,
+        ...MOBY_LATER_MASKED_PATHS,
         ...layout.maskedFiles,
         ...layout.maskedDirs,
       ],
-      readonlyPaths: ['/proc/sys', '/proc/sysrq-trigger', '/proc/irq', '/proc/bus'],
-      // Like Docker: no device but the few runc creates (CAP_MKNOD must not reach the host's disks).
+      readonlyPaths: [...DOCKER_READONLY_PATHS],
+      // Docker's device rules: no device but the few runc creates (CAP_MKNOD must not reach the
+      // host's disks).
       resources: {
-        devices: [{ allow: false, access: 'rwm' }],
+        devices: DOCKER_DEVICE_RULES.map((d) => ({ ...d })),
         ...ociResources(options.limits ?? DEFAULT_LIMITS),
       },
       ...(options.seccomp !== undefined && { seccomp: options.seccomp }),
