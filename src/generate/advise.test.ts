@@ -2,7 +2,11 @@ import { describe, expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { advise } from './advise.js';
-import { DOCKER_DEFAULT_PROFILE_TEXT } from '../kb/index.js';
+import {
+  CAPABILITY_ISOLATION,
+  capabilityIsolation,
+  DOCKER_DEFAULT_PROFILE_TEXT,
+} from '../kb/index.js';
 import type { Evidence, EvidenceSyscall } from './evidence.js';
 import type { ArchName } from '../arch/index.js';
 
@@ -181,6 +185,34 @@ describe('advise: seed 001 and Docker default-profile cases', () => {
       verdict: 'custom-profile',
       capAdd: ['CAP_SYS_ADMIN'],
     },
+    {
+      name: 'bpf on kernel 5.8+ needs CAP_BPF, not CAP_SYS_ADMIN',
+      calls: [['bpf']],
+      kernel: K61,
+      verdict: 'cap-add',
+      capAdd: ['CAP_BPF'],
+    },
+    {
+      name: 'bpf on kernel 5.4 (no CAP_BPF yet) needs CAP_SYS_ADMIN',
+      calls: [['bpf']],
+      kernel: { major: 5, minor: 4 },
+      verdict: 'cap-add',
+      capAdd: ['CAP_SYS_ADMIN'],
+    },
+    {
+      name: 'perf_event_open on kernel 5.8+ needs CAP_PERFMON',
+      calls: [['perf_event_open']],
+      kernel: K61,
+      verdict: 'cap-add',
+      capAdd: ['CAP_PERFMON'],
+    },
+    {
+      name: 'init_module needs CAP_SYS_MODULE',
+      calls: [['init_module']],
+      kernel: K61,
+      verdict: 'cap-add',
+      capAdd: ['CAP_SYS_MODULE'],
+    },
   ] as const)('$name', ({ calls, kernel, verdict, capAdd }) => {
     const a = advise(evidence(calls), { kernel });
     expect(a.verdict).toBe(verdict);
@@ -210,5 +242,56 @@ describe('advise: seed 001 and Docker default-profile cases', () => {
       'utf8',
     );
     expect(DOCKER_DEFAULT_PROFILE_TEXT).toBe(file);
+  });
+});
+
+describe('advise: escape-grade capabilities are marked, crashes are reported (issue 9 item 6)', () => {
+  test.each([
+    ['mount', 'CAP_SYS_ADMIN', K61],
+    ['init_module', 'CAP_SYS_MODULE', K61],
+    ['kcmp', 'CAP_SYS_PTRACE', K61],
+    ['iopl', 'CAP_SYS_RAWIO', K61],
+    ['open_by_handle_at', 'CAP_DAC_READ_SEARCH', K61],
+    ['reboot', 'CAP_SYS_BOOT', K61],
+    ['bpf', 'CAP_SYS_ADMIN', { major: 5, minor: 4 }],
+  ] as const)('%s: %s breaks container isolation, with the alternative', (name, cap, kernel) => {
+    const a = advise(evidence([[name]]), { kernel });
+    expect(a.capAdd).toEqual([cap]);
+    expect(a.isolation).toEqual([
+      { cap, why: capabilityIsolation(cap).breaksIsolation, alternative: expect.any(String) },
+    ]);
+  });
+
+  test.each([
+    ['bpf', 'CAP_BPF'],
+    ['perf_event_open', 'CAP_PERFMON'],
+    ['ptrace', undefined],
+  ] as const)('%s on kernel 6.1: no isolation warning', (name, cap) => {
+    const a = advise(evidence([[name]]), { kernel: K61 });
+    expect(a.capAdd).toEqual(cap === undefined ? [] : [cap]);
+    expect(a.isolation).toEqual([]);
+  });
+
+  test('every capability the knowledge base marks has its alternative', () => {
+    for (const [cap, f] of Object.entries(CAPABILITY_ISOLATION)) {
+      if (f.breaksIsolation !== undefined) expect(f.alternative, cap).toBeDefined();
+      if (f.splitFrom !== undefined) expect(f.since, cap).toBeDefined();
+    }
+  });
+
+  test("advise's own help example: malloc_info(0, NULL) segfaults, and advise says so", () => {
+    // The trace as strace -f prints it: the workload dies of SIGSEGV inside malloc_info.
+    const ev = {
+      ...evidence(MALLOC_INFO),
+      meta: { inputs: 1, sources: ['t'], crashes: ['pid 7 killed by SIGSEGV (t line 40)'] },
+    };
+    const a = advise(ev, { kernel: K61 });
+    expect(a.verdict).toBe('incomplete');
+    expect(a.change).toMatch(/crashed while recorded \(pid 7 killed by SIGSEGV/);
+    expect(a.crashes).toEqual(['pid 7 killed by SIGSEGV (t line 40)']);
+    // A crash beside a needed change is a note; the change stands.
+    const b = advise({ ...ev, syscalls: evidence([['mount']]).syscalls }, { kernel: K61 });
+    expect(b.verdict).toBe('cap-add');
+    expect(b.notes.some((n) => n.includes('crashed while recorded'))).toBe(true);
   });
 });

@@ -10,7 +10,9 @@ import { archInfo, errnoName, syscallNumber, type ArchName } from '../arch/index
 import { kernelOutcome, buildPlan, decide } from '../compile/index.js';
 import type { FilterPlan } from '../compile/plan.js';
 import {
+  capabilityExistsOn,
   capabilityFor,
+  capabilityIsolation,
   DOCKER_DEFAULT_CAPABILITIES,
   DOCKER_DEFAULT_PROFILE_TEXT,
   dockerDefaultStatus,
@@ -56,8 +58,21 @@ export interface BlockedCall {
   readonly reason: string;
 }
 
-/** The smallest change that makes the workload run. */
-export type AdviceVerdict = 'none' | 'cap-add' | 'custom-profile';
+/** A capability the advice proposes that lets the container reach the host. */
+export interface IsolationWarning {
+  /** The capability (`CAP_*`). */
+  readonly cap: string;
+  /** How it breaks container isolation. */
+  readonly why: string;
+  /** What to do instead. */
+  readonly alternative?: string;
+}
+
+/**
+ * The smallest change that makes the workload run; `incomplete` when nothing was refused but the
+ * workload crashed while recorded, so what it would have done afterwards is unknown.
+ */
+export type AdviceVerdict = 'none' | 'cap-add' | 'custom-profile' | 'incomplete';
 
 /** The answer. */
 export interface Advice {
@@ -73,6 +88,10 @@ export interface Advice {
   readonly checked: number;
   /** The command-line change, e.g. `--cap-add SYS_PTRACE`, or what to do for a custom profile. */
   readonly change: string;
+  /** Proposed capabilities that break container isolation, with the alternative. */
+  readonly isolation: readonly IsolationWarning[];
+  /** Processes that crashed while recorded (`pid 7 killed by SIGSEGV (trace line 40)`). */
+  readonly crashes: readonly string[];
 }
 
 function describeOutcome(value: number): { ok: boolean; text: string } {
@@ -167,9 +186,16 @@ export function advise(evidence: Evidence, opts: AdviseOptions): Advice {
         continue;
       }
       const status = dockerDefaultStatus(s.name);
-      const candidates = [...new Set([...status.caps, ...capabilityFor(s.name)])].filter(
-        (c) => !baseCaps.includes(c),
-      );
+      // The narrowest capability first: the knowledge base lists the split ones (CAP_BPF) before
+      // the broad one (CAP_SYS_ADMIN); those the kernel does not know yet are skipped, and the
+      // ones that break container isolation come last.
+      const candidates = [...new Set([...capabilityFor(s.name), ...status.caps])]
+        .filter((c) => !baseCaps.includes(c) && capabilityExistsOn(c, opts.kernel))
+        .sort(
+          (a, b) =>
+            Number(capabilityIsolation(a).breaksIsolation !== undefined) -
+            Number(capabilityIsolation(b).breaksIsolation !== undefined),
+        );
       const unblockedBy = candidates.find((c) => run(planFor(c), vec.args).ok);
       blocked.push({
         abi: s.abi,
@@ -197,9 +223,13 @@ export function advise(evidence: Evidence, opts: AdviseOptions): Advice {
   const capAdd = [
     ...new Set(needed.map((b) => b.unblockedBy).filter((c): c is string => c !== undefined)),
   ].sort();
+  const crashes = evidence.meta.crashes ?? [];
   let verdict: AdviceVerdict;
   let change: string;
-  if (needed.length === 0) {
+  if (needed.length === 0 && crashes.length > 0) {
+    verdict = 'incomplete';
+    change = `unknown: the workload crashed while recorded (${crashes.join('; ')}), unconfined, so this is not seccomp; nothing it did before was refused, but what it would have done after is unknown: fix the crash and record again`;
+  } else if (needed.length === 0) {
     verdict = 'none';
     change = "nothing: Docker's default seccomp profile and capabilities are enough";
   } else if (needed.every((b) => b.unblockedBy !== undefined)) {
@@ -212,12 +242,31 @@ export function advise(evidence: Evidence, opts: AdviseOptions): Advice {
     ];
     change = `a custom profile that also allows ${missing.join(', ')}: sysgate generate --from EVIDENCE --target docker -o profile.json, then --security-opt seccomp=profile.json${capAdd.length > 0 ? ` ${capAdd.map((c) => `--cap-add ${shortCap(c)}`).join(' ')}` : ''}`;
   }
+  if (crashes.length > 0 && verdict !== 'incomplete')
+    notes.push(
+      `the workload crashed while recorded (${crashes.join('; ')}): the advice covers only what it did before`,
+    );
+  const proposed = verdict === 'custom-profile' || verdict === 'cap-add' ? capAdd : [];
+  const isolation = proposed.flatMap((cap): IsolationWarning[] => {
+    const f = capabilityIsolation(cap);
+    return f.breaksIsolation === undefined
+      ? []
+      : [
+          {
+            cap,
+            why: f.breaksIsolation,
+            ...(f.alternative !== undefined ? { alternative: f.alternative } : {}),
+          },
+        ];
+  });
   return {
     verdict,
-    capAdd: verdict === 'custom-profile' ? capAdd : verdict === 'cap-add' ? capAdd : [],
+    capAdd: proposed,
     blocked,
     notes,
     checked,
     change,
+    isolation,
+    crashes,
   };
 }

@@ -108,6 +108,12 @@ export interface EvidenceMeta {
   readonly recordedAt?: string;
   /** Warnings from the parsers (line numbers included), at most 100. */
   readonly warnings?: readonly string[];
+  /**
+   * Processes that crashed while traced (killed by SIGSEGV, SIGABRT, SIGSYS...), e.g.
+   * `pid 15389 killed by SIGSEGV (trace line 4)`; at most 16. The evidence covers only what they did
+   * before.
+   */
+  readonly crashes?: readonly string[];
 }
 
 /** Totals over the whole evidence. */
@@ -414,6 +420,7 @@ export function readEvidence(text: string, file: string): Evidence {
     ...(m as Partial<EvidenceMeta>),
     inputs: m.inputs === undefined ? 1 : c.count(m.inputs, ['meta', 'inputs']),
     sources: m.sources === undefined ? [] : c.strings(m.sources, ['meta', 'sources']),
+    ...(m.crashes !== undefined ? { crashes: c.strings(m.crashes, ['meta', 'crashes']) } : {}),
   };
   const syscalls: EvidenceSyscall[] = [];
   if (!Array.isArray(o.syscalls)) c.add(['syscalls'], 'expected an array');

@@ -111,3 +111,24 @@ describe('ingest', () => {
     );
   });
 });
+
+describe('ingest: crashes of the traced processes', () => {
+  test.each([
+    [
+      'signals-sigsegv-core.strace',
+      /^pid \d+ killed by SIGSEGV \(.*signals-sigsegv-core\.strace line \d+\)$/,
+    ],
+    ['signals-sigabrt.strace', /killed by SIGABRT/],
+  ])('%s: the crash is in the evidence', async (file, want) => {
+    const ev = await ingest({ name: path(file) }, { host: 'x86_64' });
+    expect(ev.meta.crashes).toEqual([expect.stringMatching(want)]);
+  });
+
+  test.each(['signals-sigterm-self.strace', 'python-f.strace'])(
+    '%s: a SIGTERM or a clean exit is no crash',
+    async (file) => {
+      const ev = await ingest({ name: path(file) }, { host: 'x86_64' });
+      expect(ev.meta.crashes).toBeUndefined();
+    },
+  );
+});

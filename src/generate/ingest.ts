@@ -13,7 +13,8 @@ import { isSeccompRecordLine, parseAuditLine } from '../trace/audit.js';
 import { isLogLine } from '../trace/kernlog.js';
 import { forEachLine } from '../trace/lines.js';
 import { abiFor, Observation, type SymbolResolver } from '../trace/observe.js';
-import { StraceParser } from '../trace/strace.js';
+import { StraceParser, type StraceEvent } from '../trace/strace.js';
+import { CrashLog } from './crashes.js';
 import { parseSummary } from '../trace/summary.js';
 import { readEvidence, toEvidence, type Evidence } from './evidence.js';
 import { resolveSymbol } from './symbols.js';
@@ -131,6 +132,7 @@ class StraceFeeder {
     private readonly obs: Observation,
     private readonly source: string,
     tid?: number,
+    private readonly crashes?: CrashLog,
   ) {
     this.parser = new StraceParser(
       tid === undefined ? { maxWarnings: MAX_WARNINGS } : { tid, maxWarnings: MAX_WARNINGS },
@@ -138,11 +140,16 @@ class StraceFeeder {
   }
 
   push(line: string): void {
-    for (const e of this.parser.push(line)) if (e.kind === 'call') this.obs.addCall(e, this.source);
+    for (const e of this.parser.push(line)) this.event(e);
   }
 
   finish(): void {
-    for (const e of this.parser.finish()) if (e.kind === 'call') this.obs.addCall(e, this.source);
+    for (const e of this.parser.finish()) this.event(e);
+  }
+
+  private event(e: StraceEvent): void {
+    if (e.kind === 'call') this.obs.addCall(e, this.source);
+    else this.crashes?.add(e, this.source);
   }
 }
 
@@ -163,6 +170,12 @@ export async function ingest(src: InputSource, opts: IngestOptions): Promise<Evi
     opts.onWarning?.(m);
   };
   const obs = new Observation(opts.host, opts.resolve ?? resolveSymbol);
+  const crashes = new CrashLog();
+  const meta = () => ({
+    sources: [src.name],
+    ...(warnings.length > 0 ? { warnings } : {}),
+    ...(crashes.crashes.length > 0 ? { crashes: crashes.crashes } : {}),
+  });
 
   if (src.stream === undefined && statSync(src.name).isDirectory()) {
     const files = readdirSync(src.name)
@@ -176,9 +189,9 @@ export async function ingest(src: InputSource, opts: IngestOptions): Promise<Evi
         throw new UsageError(
           `${path}: a directory must hold strace -ff files only (found ${kind})`,
         );
-      await feedStrace(obs, path, path, ffTid(f), warn);
+      await feedStrace(obs, path, path, ffTid(f), warn, crashes);
     }
-    return toEvidence(obs, { sources: [src.name], ...(warnings.length > 0 ? { warnings } : {}) });
+    return toEvidence(obs, meta());
   }
 
   const { head, stream } = await peek(src);
@@ -211,6 +224,7 @@ export async function ingest(src: InputSource, opts: IngestOptions): Promise<Evi
         src.name,
         src.stream === undefined ? ffTid(src.name) : undefined, // a lone -ff file: its suffix is the tid
         warn,
+        crashes,
       );
       break;
     default: {
@@ -218,7 +232,7 @@ export async function ingest(src: InputSource, opts: IngestOptions): Promise<Evi
       throw new Error(`unknown input kind ${String(never)}`);
     }
   }
-  return toEvidence(obs, { sources: [src.name], ...(warnings.length > 0 ? { warnings } : {}) });
+  return toEvidence(obs, meta());
 }
 
 async function feedStrace(
@@ -227,8 +241,9 @@ async function feedStrace(
   name: string,
   tid: number | undefined,
   warn: (m: string) => void,
+  crashes: CrashLog,
 ): Promise<void> {
-  const feeder = new StraceFeeder(obs, name, tid);
+  const feeder = new StraceFeeder(obs, name, tid, crashes);
   await forEachLine(stream, (line) => {
     feeder.push(line);
   });

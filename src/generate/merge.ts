@@ -17,6 +17,7 @@ import {
   type EvidenceSyscall,
 } from './evidence.js';
 import { ENOSYS } from '../compile/decide.js';
+import { MAX_CRASHES } from './crashes.js';
 import { EPERM } from '../runc/action.js';
 import { runcConditionSets, splitConditions } from '../runc/rules.js';
 import {
@@ -104,6 +105,7 @@ export function mergeEvidence(inputs: readonly Evidence[]): Evidence {
   }
   const syscalls = sortSyscalls([...map.values()]);
   const warnings = inputs.flatMap((e) => e.meta.warnings ?? []).slice(0, 100);
+  const crashes = inputs.flatMap((e) => e.meta.crashes ?? []).slice(0, MAX_CRASHES);
   return {
     format: first.format,
     version: first.version,
@@ -112,6 +114,7 @@ export function mergeEvidence(inputs: readonly Evidence[]): Evidence {
       inputs: inputs.reduce((n, e) => n + e.meta.inputs, 0),
       sources: inputs.flatMap((e) => e.meta.sources),
       ...(warnings.length > 0 ? { warnings } : {}),
+      ...(crashes.length > 0 ? { crashes } : {}),
     },
     totals: totalsOf(
       syscalls,

@@ -40,6 +40,7 @@ import { RuntimeError, UsageError } from '../document/errors.js';
 import { forEachLine } from '../trace/lines.js';
 import { Observation } from '../trace/observe.js';
 import { StraceParser } from '../trace/strace.js';
+import { CrashLog } from './crashes.js';
 import { toEvidence, type Evidence } from './evidence.js';
 import { resolveSymbol } from './symbols.js';
 
@@ -405,8 +406,12 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       yield chunk;
     }
   };
+  const crashes = new CrashLog();
   const parsing = forEachLine(teed(), (line) => {
-    for (const e of parser.push(line)) if (e.kind === 'call') obs.addCall(e, tracePath ?? 'trace');
+    for (const e of parser.push(line)) {
+      if (e.kind === 'call') obs.addCall(e, tracePath ?? 'trace');
+      else crashes.add(e, tracePath ?? 'trace');
+    }
   });
   let result: { code: number | null; signal: NodeJS.Signals | null };
   try {
@@ -420,7 +425,10 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     if (tee !== undefined) await new Promise<void>((r) => tee.end(r));
     rmSync(work, { recursive: true, force: true });
   }
-  for (const e of parser.finish()) if (e.kind === 'call') obs.addCall(e, tracePath ?? 'trace');
+  for (const e of parser.finish()) {
+    if (e.kind === 'call') obs.addCall(e, tracePath ?? 'trace');
+    else crashes.add(e, tracePath ?? 'trace');
+  }
   const durationMs = Date.now() - started;
   const signal = result.signal ?? undefined;
   const exitCode =
@@ -445,6 +453,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     durationMs,
     recordedAt,
     ...(warnings.length > 0 ? { warnings } : {}),
+    ...(crashes.crashes.length > 0 ? { crashes: crashes.crashes } : {}),
   });
   return {
     evidence,

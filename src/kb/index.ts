@@ -23,6 +23,7 @@ export * from './types.js';
 export * from './moby/index.js';
 export * from './runtimes.js';
 export * from './equivalents.js';
+export * from './capabilities.js';
 
 /** Display labels of the categories ("file I/O", "I/O multiplexing", ...). */
 export const CATEGORY_LABELS: Readonly<Record<SyscallCategory, string>> = {

@@ -73,6 +73,28 @@ describe('sysgate advise', () => {
     expect(a.blocked.map((b) => b.name)).toEqual(['add_key']);
   });
 
+  test('a trace whose workload segfaulted: exit 1, the crash named, not "nothing needed"', async () => {
+    const r = await runCli([
+      'advise',
+      '--from',
+      join(TRACES, 'signals-sigsegv-core.strace'),
+      '--kernel',
+      '6.1',
+    ]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(
+      /needed: unknown: the workload crashed while recorded \(pid \d+ killed by SIGSEGV/,
+    );
+    expect(r.stdout).not.toMatch(/needed: nothing/);
+  });
+
+  test('SYS_MODULE for init_module is marked as breaking container isolation', async () => {
+    const r = await runCli(['advise', '--from', evidenceFile(['init_module']), '--kernel', '6.1']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/--cap-add SYS_MODULE \(breaks container isolation, see below\)/);
+    expect(r.stdout).toMatch(/warning: SYS_MODULE breaks container isolation: .*; instead: /);
+  });
+
   test('no input is exit 2', async () => {
     const r = await runCli(['advise']);
     expect(r.code).toBe(2);

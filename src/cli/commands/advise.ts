@@ -32,8 +32,13 @@ export function register(program: Command): void {
 Every recorded syscall, with every recorded argument value, is decided by the same engine as
 'sysgate explain' on Docker's default profile resolved for the host. For each refused call the
 capability that unblocks it is tried. The answer is the smallest change: nothing, --cap-add, or a
-custom profile (from 'sysgate generate'); never seccomp=unconfined.
-Exit codes: 0 nothing needed, 1 a change is needed, 2 bad input, 3 strace missing.
+custom profile (from 'sysgate generate'); never seccomp=unconfined. The narrowest capability is
+preferred (CAP_BPF or CAP_PERFMON over CAP_SYS_ADMIN on kernel 5.8 and later), and a capability
+that breaks container isolation (SYS_ADMIN, SYS_MODULE, SYS_PTRACE, SYS_RAWIO, DAC_READ_SEARCH,
+SYS_BOOT...) is marked with what to do instead. A workload that crashed while recorded (SIGSEGV,
+SIGABRT...) is reported: the advice then covers only what it did before.
+Exit codes: 0 nothing needed, 1 a change is needed (or the workload crashed), 2 bad input,
+3 strace missing.
 
 Examples:
   sysgate advise --from evidence.json
@@ -67,10 +72,12 @@ Examples:
           `checked ${a.checked} syscalls against Docker's default profile (kernel ${kernel.major}.${kernel.minor})`,
         );
         for (const b of a.blocked) {
+          const breaks =
+            b.unblockedBy !== undefined && a.isolation.some((w) => w.cap === b.unblockedBy);
           const fix =
             b.unblockedBy === undefined
               ? 'no capability unblocks it'
-              : `--cap-add ${shortCap(b.unblockedBy)}`;
+              : `--cap-add ${shortCap(b.unblockedBy)}${breaks ? ' (breaks container isolation, see below)' : ''}`;
           out(
             `  ${paint('red', 'blocked')} ${b.name}${b.args !== undefined ? ` (${b.args})` : ''} x${b.count}: ${b.outcome}; ${fix}. ${b.reason}`,
           );
@@ -79,6 +86,10 @@ Examples:
         out(
           `${a.verdict === 'none' ? paint('green', 'needed') : paint('yellow', 'needed')}: ${a.change}`,
         );
+        for (const w of a.isolation)
+          out(
+            `  ${paint('red', 'warning')}: ${shortCap(w.cap)} breaks container isolation: ${w.why}${w.alternative !== undefined ? `; instead: ${w.alternative}` : ''}`,
+          );
       }
       if (a.verdict !== 'none') requestExit(EXIT.findings);
       if (evidence.syscalls.length === 0) err('warning: the evidence holds no syscalls');
