@@ -18,7 +18,7 @@ const LAYERS = [
   ['trace'],
   ['generate'],
   ['run'],
-  ['suite', 'diagnose'],
+  ['suite', 'diagnose', 'operate'],
   ['cli'],
 ];
 /** Deepest folder nesting under a layer the rule covers (src/LAYER/a/b/c/d/file.ts). */

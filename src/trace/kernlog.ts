@@ -91,3 +91,23 @@ export function containerOf(text: string): string | undefined {
     return undefined;
   return CONTAINER_CGROUP_RE.exec(text)?.[1]?.slice(0, 12);
 }
+
+/** `kauditd_printk_skb: N callbacks suppressed`: records the kernel's printk rate limit dropped. */
+export const SUPPRESSED_RE = /kauditd_printk_skb: (\d+) callbacks suppressed/;
+
+/**
+ * The time of an `audit(...)` stamp in ms since the epoch: `1795453866.473:1028` (kernel, auditd) or
+ * `11/23/26 17:12:25.321:1189` (`ausearch -i`, the local time of the machine that ran it).
+ */
+export function recordTimeMs(stamp: string): number | undefined {
+  const epoch = /^(\d+)\.(\d+):/.exec(stamp);
+  if (epoch) return Number(epoch[1]) * 1000 + Number((epoch[2] ?? '0').slice(0, 3).padEnd(3, '0'));
+  const local = /^(\d\d)\/(\d\d)\/(\d\d(?:\d\d)?) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,3}))?/.exec(stamp);
+  if (!local) return undefined;
+  const [mo = 1, d = 1, y = 0, h = 0, mi = 0, s = 0, ms = 0] = local
+    .slice(1)
+    .map((v: string | undefined) => Number(v ?? 0));
+  const year = y < 100 ? 2000 + y : y;
+  const t = new Date(year, mo - 1, d, h, mi, s, ms).getTime();
+  return Number.isNaN(t) ? undefined : t;
+}

@@ -12,8 +12,8 @@ import {
   otherRules,
   type PathStep,
 } from '../../compile/explain.js';
-import type { DecisionOrigin } from '../../compile/plan.js';
 import { UsageError } from '../../document/errors.js';
+import { describeOrigin } from '../describe-origin.js';
 import { out, outJson, readInputBytes } from '../io.js';
 import { addHostOptions, loadForHost, parseArchOption, type HostOptions } from '../host.js';
 import { hostArch } from '../../arch/host.js';
@@ -33,30 +33,6 @@ function dataFor(abi: ArchInfo, nr: number, args: readonly string[]): SeccompDat
     throw new UsageError(`a syscall has at most 6 arguments, got ${args.length}`);
   const values = args.map((t) => parseArgValue(t, abi.name));
   return { nr, arch: abi.auditArch, instructionPointer: 0n, args: seccompArgs(values) };
-}
-
-/** A one-line account of where a decision came from. */
-function describeOrigin(
-  origin: DecisionOrigin,
-  locate?: (p: string) => { line: number; column: number } | undefined,
-  file?: string,
-): string {
-  switch (origin.kind) {
-    case 'rule': {
-      const pos = locate?.(origin.pointer);
-      return `rule ${origin.pointer}${pos ? ` (${file ?? ''}:${pos.line}:${pos.column})` : ''} for ${origin.name}`;
-    }
-    case 'default':
-      return "the profile's defaultAction";
-    case 'enosys-stub':
-      return `runc's ENOSYS stub: the number is above the profile's highest syscall (${origin.max})`;
-    case 'bad-arch':
-      return 'the bad-architecture action: the filter does not cover this ABI';
-    default: {
-      const never: never = origin;
-      return never;
-    }
-  }
 }
 
 function printPath(path: readonly PathStep[], executed: number): void {

@@ -22,6 +22,7 @@ import * as run from './run.js';
 import * as syscalls from './syscalls.js';
 import * as test from './test.js';
 import * as validate from './validate.js';
+import * as violations from './violations.js';
 
 /** A command module. */
 export interface CommandModule {
@@ -50,4 +51,5 @@ export const commands: readonly CommandModule[] = [
   syscalls,
   test,
   validate,
+  violations,
 ];
