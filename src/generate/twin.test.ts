@@ -117,6 +117,10 @@ describe('auditTwin', () => {
     expect(actionKind(d.get('mount') ?? 0)).toBe('kill_process');
     expect(d.get('clone3')).toBe(0x50000 | 38);
     expect(actionKind(d.get('read') ?? 0)).toBe('allow');
+    // The ALLOW default refused no critical call, so the twin adds no refusal block (regression:
+    // it refused clone, and python could not start a thread).
+    expect(actionKind(d.get('clone') ?? 0)).toBe('allow');
+    expect(twin.profile.syscalls).toHaveLength(3);
     expect(twin.notes).toEqual(['refusing rules now log instead: acct']);
   });
 

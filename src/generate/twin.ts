@@ -42,7 +42,7 @@ const RUNS: ReadonlySet<ActionName> = new Set(['SCMP_ACT_ALLOW', 'SCMP_ACT_LOG']
  * - the default becomes LOG (an ALLOW default stays: it refuses nothing);
  * - ALLOW and LOG rules are kept, so are ERRNO(ENOSYS) rules (a compatibility answer, e.g. clone3);
  * - a refusing rule keeps its critical names and logs the others (dropped when LOG is the default);
- * - the critical syscalls no rule names are refused explicitly with EPERM;
+ * - the critical syscalls the default refused (no rule names them) are refused explicitly with EPERM;
  * - `SECCOMP_FILTER_FLAG_LOG` is added so the kernel records the refusals too (and SPEC_ALLOW when
  *   the profile had no flags, which is what runc asks for then).
  */
@@ -106,8 +106,11 @@ export function auditTwin(profile: Profile): AuditTwin {
     abis.length === 0 || abis.some((a) => libseccompKnows(a, n, '2.6'));
   const refuse = new Map<string, string | undefined>();
   const unnamed: string[] = [];
+  // Critical calls the original refused by its default stay refused; a default that let every
+  // call run (ALLOW, LOG) refused none.
+  const defaultRefused = profile.defaultAction !== undefined && !RUNS.has(profile.defaultAction);
   for (const n of [...critical].sort()) {
-    if (named.has(n)) continue;
+    if (named.has(n) || !defaultRefused) continue;
     if (known(n)) refuse.set(n, undefined);
     else unnamed.push(n);
   }

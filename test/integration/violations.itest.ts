@@ -1,0 +1,174 @@
+/**
+ * Real seccomp records on this kernel: an enforcing profile's audit twin (`convert --mode audit`) is
+ * compiled by sysgate and loaded by `bwrap --seccomp` around a python3 that renames itself, calls
+ * getppid twice and uname once (refused by the enforcing profile, so logged by the twin) and then
+ * mount (critical: still killed by the twin). The kernel's records are read back from `dmesg` and
+ * fed to `generate --from` (LOG is need, the killed mount is not) and `violations --profile` (the
+ * enforcing profile's rule for each group, the smallest change). bwrap loads the filter without
+ * SECCOMP_FILTER_FLAG_LOG, so only LOG and KILL outcomes are recorded (actions_logged).
+ * The kernel prints records through a rate limit shared with every other test: an attempt that lost
+ * records (its counts short) is repeated with a new process name after the limit's window.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { describe, expect, test, vi } from 'vitest';
+import { auditTwin } from '../../src/generate/twin.js';
+import { generateProfile, ingest, splitOutcomes } from '../../src/generate/index.js';
+import { ViolationCollector } from '../../src/operate/violations.js';
+import { resolveProfile } from '../../src/profile/resolve.js';
+import type { Profile } from '../../src/profile/types.js';
+import { runBwrap } from '../../src/run/engines/bwrap.js';
+import { preparePolicy } from '../../src/run/suite-engine.js';
+import { runCli } from '../cli/run-cli.js';
+import { hasTool } from '../oracle/kernel.js';
+
+const enabled = process.env.CI === 'true' || (hasTool('bwrap') && hasTool('dmesg'));
+
+/** The enforcing profile: everything runs but getppid and uname (refused) and mount (killed). */
+const ENFORCING: Profile = {
+  defaultAction: 'SCMP_ACT_ALLOW',
+  architectures: ['SCMP_ARCH_X86_64'],
+  syscalls: [
+    {
+      names: ['getppid', 'uname'],
+      action: 'SCMP_ACT_ERRNO',
+      errnoRet: 1,
+      args: [],
+      pointer: '/syscalls/0',
+    },
+    { names: ['mount'], action: 'SCMP_ACT_KILL_PROCESS', args: [], pointer: '/syscalls/1' },
+  ],
+};
+
+const WORKLOAD = (comm: string): string => `
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+libc.prctl(15, b"${comm}", 0, 0, 0)
+os.getppid(); os.uname(); os.getppid()
+libc.mount(None, None, None, 0, None)
+`;
+
+const dmesg = (): string => {
+  const r = spawnSync('dmesg', [], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`dmesg failed: ${r.stderr}`);
+  return r.stdout;
+};
+
+describe.skipIf(!enabled)('real seccomp records (bwrap + the kernel log)', () => {
+  test('audit twin under bwrap: exact records; generate and violations read them', async () => {
+    const twin = auditTwin(ENFORCING).profile;
+    expect(twin.syscalls.map((r) => [r.names, r.action])).toEqual([
+      [['getppid', 'uname'], 'SCMP_ACT_LOG'],
+      [['mount'], 'SCMP_ACT_KILL_PROCESS'],
+    ]);
+    const resolved = resolveProfile(twin, {
+      arch: 'x86_64',
+      caps: [],
+      kernel: { major: 6, minor: 1 },
+    });
+    if (resolved === null) throw new Error('seccomp off');
+    const policy = preparePolicy('twin', {}, resolved, 'x86_64');
+
+    let lines: string[] = [];
+    let comm = '';
+    for (let attempt = 0; attempt < 4; attempt++) {
+      comm = `sgv${process.pid % 10000}x${attempt}`;
+      const run = await runBwrap({
+        argv: ['python3', '-c', WORKLOAD(comm)],
+        filter: policy.bpf,
+        timeoutMs: 30_000,
+      });
+      // The twin killed the process at mount (SIGSYS), after the logged calls ran.
+      expect(run.signal ?? run.exitCode, run.stderr).toBeTruthy();
+      await new Promise((r) => setTimeout(r, 300));
+      lines = dmesg()
+        .split('\n')
+        .filter((l) => l.includes(`comm="${comm}"`));
+      if (lines.length === 4) break;
+      await new Promise((r) => setTimeout(r, 6000)); // printk's rate-limit window is 5 s
+    }
+    expect(lines, 'records of the run (after retries past the rate limit)').toHaveLength(4);
+    const text = lines.join('\n');
+
+    // violations: exact counts per syscall and outcome, decided by the enforcing profile.
+    const c = new ViolationCollector();
+    lines.forEach((l, i) => {
+      c.push(l, 'dmesg', i + 1);
+    });
+    const enf = resolveProfile(ENFORCING, {
+      arch: 'x86_64',
+      caps: [],
+      kernel: { major: 6, minor: 1 },
+    });
+    if (enf === null) throw new Error('seccomp off');
+    const report = c.report(preparePolicy('enforcing', {}, enf, 'x86_64').plan);
+    expect(
+      report.groups.map((g) => [
+        g.comm,
+        g.abi,
+        g.syscall,
+        g.action,
+        g.count,
+        g.verdict?.change.kind,
+      ]),
+    ).toEqual([
+      [comm, 'x86_64', 'getppid', 'LOG', 2, 'allow'],
+      [comm, 'x86_64', 'mount', 'KILL_PROCESS', 1, 'never-allow'],
+      [comm, 'x86_64', 'uname', 'LOG', 1, 'allow'],
+    ]);
+    expect(report.groups[0]?.verdict?.origin).toEqual({
+      kind: 'rule',
+      pointer: '/syscalls/0',
+      name: 'getppid',
+    });
+
+    // generate: the logged calls are need, the killed mount is a refusal.
+    const ev = await ingest(
+      { name: 'dmesg', stream: Readable.from([Buffer.from(text)]) },
+      { host: 'x86_64' },
+    );
+    const { need, refusals } = splitOutcomes(ev);
+    expect(need.syscalls.map((s) => [s.name, s.count])).toEqual([
+      ['getppid', 2],
+      ['uname', 1],
+    ]);
+    expect(refusals.map((r) => [r.name, r.actions])).toEqual([['mount', { KILL_PROCESS: 1 }]]);
+    const generated = generateProfile(ev, { mode: 'audit' });
+    const allowed = generated.syscalls
+      .filter((r) => r.action === 'SCMP_ACT_ALLOW')
+      .flatMap((r) => r.names);
+    expect(allowed).toEqual(expect.arrayContaining(['getppid', 'uname']));
+    expect(allowed).not.toContain('mount');
+
+    // The CLI on the same records, as `dmesg | sysgate violations --profile P`.
+    const dir = mkdtempSync(join(tmpdir(), 'sg-viol-it-'));
+    const pfile = join(dir, 'enforcing.json');
+    writeFileSync(
+      pfile,
+      JSON.stringify({
+        defaultAction: 'SCMP_ACT_ALLOW',
+        architectures: ['SCMP_ARCH_X86_64'],
+        syscalls: [
+          { names: ['getppid', 'uname'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 },
+          { names: ['mount'], action: 'SCMP_ACT_KILL_PROCESS' },
+        ],
+      }),
+    );
+    const stdin = vi
+      .spyOn(process, 'stdin', 'get')
+      .mockReturnValue(Readable.from([Buffer.from(text)]) as unknown as typeof process.stdin);
+    try {
+      const r = await runCli(['violations', '--profile', pfile, '--arch', 'x86_64']);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(
+        /smallest change: add the rule \{"names":\["getppid","uname"\],"action":"SCMP_ACT_ALLOW"\}/,
+      );
+      expect(r.stderr).toMatch(/never allow: mount \(critical\)/);
+    } finally {
+      stdin.mockRestore();
+    }
+  }, 120_000);
+});
