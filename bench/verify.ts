@@ -50,7 +50,7 @@ function policy(): EnginePolicy {
     kernel,
   });
   if (resolved === null) throw new Error('the workspace profile resolved to nothing');
-  return preparePolicy(PROFILE, JSON.parse(text) as object, resolved, 'x86_64');
+  return preparePolicy(PROFILE, text, resolved, 'x86_64');
 }
 
 /** A batch of cheap, harmless probes: allowed, refused by the profile, refused by the kernel. */

@@ -25,7 +25,7 @@ import {
   type ResolvedProfile,
   type ResolveHost,
 } from '../profile/resolve.js';
-import { toDocker } from '../profile/convert/docker.js';
+import { dockerProfileText } from '../profile/convert/docker.js';
 import type { LoadedProfile } from '../profile/types.js';
 import { preparePolicy, type EnginePolicy } from '../run/suite-engine.js';
 import { err, readInput } from './io.js';
@@ -198,6 +198,8 @@ export interface LoadedForHost {
   readonly resolved: ResolvedProfile;
   readonly arch: ArchName;
   readonly libseccomp: LibseccompVersion;
+  /** The file's text as read. */
+  readonly text: string;
 }
 
 /**
@@ -208,7 +210,8 @@ export function loadForHost(file: string, opts: HostOptions): LoadedForHost {
   const libseccomp = parseLibseccomp(opts.libseccomp);
   const host = hostFromOptions(opts); // a bad option is reported before the file is read
   const ref = splitDocumentRef(file);
-  const loaded = loadForRunc(ref.file, readInput(ref.file), { libseccomp, document: ref.document });
+  const text = readInput(ref.file);
+  const loaded = loadForRunc(ref.file, text, { libseccomp, document: ref.document });
   if (loaded.warnings.length > 0)
     err(
       `${file}: ${loaded.warnings.length} warning(s) about what the real stack ignores; run 'sysgate validate --libseccomp ${libseccomp} ${file}' to list them`,
@@ -219,13 +222,13 @@ export function loadForHost(file: string, opts: HostOptions): LoadedForHost {
       `${file}: the profile has no defaultAction and no syscalls; Docker runs without seccomp`,
       'seccomp-off',
     );
-  return { loaded, resolved, arch: host.arch, libseccomp };
+  return { loaded, resolved, arch: host.arch, libseccomp, text };
 }
 
 /** Load a profile for the host the options describe and prepare it for every engine. */
 export function loadPolicy(file: string, opts: HostOptions): EnginePolicy {
   const host = loadForHost(file, opts);
-  const document = JSON.parse(toDocker(host.loaded.profile)) as object;
+  const document = dockerProfileText(host.loaded, host.text);
   return preparePolicy(file, document, host.resolved, host.arch, host.libseccomp);
 }
 

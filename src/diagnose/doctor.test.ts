@@ -28,7 +28,7 @@ function policy(): EnginePolicy {
     kernel: { major: 6, minor: 1 },
   });
   if (resolved === null) throw new Error('no profile');
-  return preparePolicy('p.json', JSON.parse(PROFILE) as object, resolved, 'x86_64');
+  return preparePolicy('p.json', PROFILE, resolved, 'x86_64');
 }
 
 function call(

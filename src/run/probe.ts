@@ -22,10 +22,11 @@ export const ENGINE_NAMES: readonly EngineName[] = ['bwrap', 'runc', 'crun', 'do
 
 /**
  * The seccomp policy to probe: raw BPF for bwrap (one program, or several stacked oldest first), a
- * profile document for runc/crun (OCI `linux.seccomp`) and docker (Docker or OCI profile JSON, or
- * `'unconfined'`), or `undefined`: no filter (bwrap, runc, crun) or Docker's default profile (docker).
+ * profile document for runc/crun (OCI `linux.seccomp`) and docker (Docker or OCI profile JSON, as an
+ * object or as the text Docker reads, or `'unconfined'`), or `undefined`: no filter (bwrap, runc,
+ * crun) or Docker's default profile (docker).
  */
-export type ProbePolicy = Uint8Array | readonly Uint8Array[] | object | 'unconfined' | undefined;
+export type ProbePolicy = Uint8Array | readonly Uint8Array[] | object | string | undefined;
 
 /** Options of `runProbes`. */
 export interface ProbeRunOptions {
@@ -169,8 +170,10 @@ function ociLauncher(
   policy: ProbePolicy,
   options: ProbeRunOptions,
 ): ProberLauncher {
-  if (isBpf(policy) || policy === 'unconfined') {
-    throw new UsageError(`the ${runtime} engine takes an OCI seccomp profile object, not raw BPF`);
+  if (isBpf(policy) || typeof policy === 'string') {
+    throw new UsageError(
+      `the ${runtime} engine takes an OCI seccomp profile object, not raw BPF or a profile's text`,
+    );
   }
   proberPath(options.proberPath); // fail early when it is not built
   return (args, input) =>

@@ -19,7 +19,7 @@ import type { ResolvedProfile } from '../profile/resolve.js';
 import type { LibseccompVersion } from '../arch/syscalls.js';
 import { bwrapArgs, type BindMount } from './engines/bwrap.js';
 import { DEFAULT_IMAGE, dockerRunArgs, ensureImage, hostMountArgs } from './engines/docker.js';
-import { ociConfig, runtimeCommand, stuckRuncInits } from './engines/oci.js';
+import { bundleConfigJson, ociConfig, runtimeCommand, stuckRuncInits } from './engines/oci.js';
 import type { ResourceLimits } from './limits.js';
 import {
   execCollect,
@@ -37,8 +37,8 @@ import { constantValue } from '../arch/constants.js';
 export interface EnginePolicy {
   /** Display label (the profile file). */
   readonly label: string;
-  /** The profile as written (what `docker run --security-opt seccomp=` reads). */
-  readonly document: object;
+  /** The profile's text as Docker reads it (`docker run --security-opt seccomp=`; see `dockerProfileText`). */
+  readonly document: string;
   /** The OCI `linux.seccomp` object moby would hand to runc. */
   readonly oci: object;
   /** The plan of the real stack (the emulator's decisions). */
@@ -54,7 +54,7 @@ export interface EnginePolicy {
 /** Prepare a resolved profile for every engine. */
 export function preparePolicy(
   label: string,
-  document: object,
+  document: string,
   resolved: ResolvedProfile,
   arch: ArchName,
   libseccomp: LibseccompVersion = '2.5.4',
@@ -153,12 +153,7 @@ export async function sandboxCommand(
       let profile: string | undefined = 'unconfined';
       if (policy !== undefined) {
         profile = join(dir, 'seccomp.json');
-        writeFileSync(
-          profile,
-          JSON.stringify(policy.document, (_k, v: unknown) =>
-            typeof v === 'bigint' ? Number(v) : v,
-          ),
-        );
+        writeFileSync(profile, policy.document);
       }
       const name = `sysgate-${process.pid}-${randomBytes(4).toString('hex')}`;
       const args = dockerRunArgs(
@@ -212,10 +207,7 @@ export async function sandboxCommand(
       }) as { linux: { namespaces: { type: string }[] } };
       if (options.shareNet === true)
         config.linux.namespaces = config.linux.namespaces.filter((n) => n.type !== 'network');
-      writeFileSync(
-        join(dir, 'config.json'),
-        JSON.stringify(config, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)),
-      );
+      writeFileSync(join(dir, 'config.json'), bundleConfigJson(config));
       const id = `sysgate-${process.pid}-${randomBytes(4).toString('hex')}`;
       const [file, args] = runtimeCommand(engine, ['run', '--bundle', dir, id]);
       return {

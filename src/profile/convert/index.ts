@@ -1,5 +1,5 @@
 /** Format conversion: Docker JSON, OCI `linux.seccomp` and SPO `SeccompProfile` YAML (the C program is src/runc/c.ts). */
-export { toDocker } from './docker.js';
+export { dockerProfileText, toDocker } from './docker.js';
 export { toOci, toOciObject } from './oci.js';
 export { toSpo, spoIssues, SPO_ARCHES, SPO_FLAGS, type SpoApiVersion } from './spo.js';
 export { stringifyJson, type JsonValue } from './json.js';

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RuntimeError } from '../../document/errors.js';
+import { stringifyJson, type JsonValue } from '../../profile/convert/json.js';
 import { nativeBuildDir } from '../native.js';
 import { execCollect, execOk, type ProcessResult } from '../process.js';
 import { SANDBOX_NATIVE_DIR, hostRootfsLayout, rootfsTar } from '../rootfs.js';
@@ -34,8 +35,11 @@ async function removeContainer(name: string): Promise<void> {
   await execCollect('docker', ['rm', '-f', name], { runtime: 'docker' });
 }
 
-/** The seccomp setting of a container: a profile document, or `unconfined`. */
-export type DockerSeccomp = object | 'unconfined';
+/**
+ * The seccomp setting of a container: `unconfined`, a profile's text (handed to Docker byte for
+ * byte), or a profile document (its bigints written as exact decimal literals).
+ */
+export type DockerSeccomp = string | object;
 
 /** How to run one container. */
 export interface DockerRunOptions {
@@ -182,10 +186,7 @@ function profileFile(seccomp: DockerSeccomp | undefined): {
   if (seccomp === 'unconfined') return { path: 'unconfined', cleanup: () => undefined };
   const dir = mkdtempSync(join(tmpdir(), 'sysgate-docker-'));
   const path = join(dir, 'seccomp.json');
-  writeFileSync(
-    path,
-    JSON.stringify(seccomp, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)),
-  );
+  writeFileSync(path, typeof seccomp === 'string' ? seccomp : stringifyJson(seccomp as JsonValue));
   return {
     path,
     cleanup: () => {

@@ -17,6 +17,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RuntimeError } from '../../document/errors.js';
+import { stringifyJson, type JsonValue } from '../../profile/convert/json.js';
 import { nativeBuildDir } from '../native.js';
 import { execCollect, execDetached, execOk, type ProcessResult } from '../process.js';
 import { SANDBOX_NATIVE_DIR, hostRootfsLayout, makeRootfsDir } from '../rootfs.js';
@@ -135,6 +136,14 @@ export function ociConfig(
 }
 
 /**
+ * A bundle's config.json text: 64-bit values (a seccomp argument of 2^64-1) as exact decimal
+ * literals, which runc's and crun's JSON decoders read into their uint64 fields.
+ */
+export function bundleConfigJson(config: object): string {
+  return stringifyJson(config as JsonValue);
+}
+
+/**
  * Whether crun would refuse this host: a hybrid cgroup layout (v1 controllers under a tmpfs
  * /sys/fs/cgroup) whose cgroup2 mount at /sys/fs/cgroup/unified still owns a controller. crun
  * (libcrun `libcrun_cgroup_enter`) rejects that outright, whatever the cgroup manager.
@@ -181,14 +190,7 @@ function makeBundle(options: OciRunOptions): Bundle {
   const dir = mkdtempSync(join(tmpdir(), 'sysgate-oci-'));
   mkdirSync(join(dir, 'rootfs'));
   makeRootfsDir(join(dir, 'rootfs'), hostRootfsLayout());
-  writeFileSync(
-    join(dir, 'config.json'),
-    JSON.stringify(
-      ociConfig(options),
-      (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v),
-      2,
-    ),
-  );
+  writeFileSync(join(dir, 'config.json'), bundleConfigJson(ociConfig(options)));
   const id = `sysgate-${process.pid}-${randomBytes(4).toString('hex')}`;
   return {
     dir,
