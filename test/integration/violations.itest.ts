@@ -70,7 +70,7 @@ describe.skipIf(!enabled)('real seccomp records (bwrap + the kernel log)', () =>
       kernel: { major: 6, minor: 1 },
     });
     if (resolved === null) throw new Error('seccomp off');
-    const policy = preparePolicy('twin', {}, resolved, 'x86_64');
+    const policy = preparePolicy('twin', '', resolved, 'x86_64');
 
     let lines: string[] = [];
     let comm = '';
@@ -104,7 +104,7 @@ describe.skipIf(!enabled)('real seccomp records (bwrap + the kernel log)', () =>
       kernel: { major: 6, minor: 1 },
     });
     if (enf === null) throw new Error('seccomp off');
-    const report = c.report(preparePolicy('enforcing', {}, enf, 'x86_64').plan);
+    const report = c.report(preparePolicy('enforcing', '', enf, 'x86_64').plan);
     expect(
       report.groups.map((g) => [
         g.comm,
