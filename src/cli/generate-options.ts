@@ -18,6 +18,7 @@ import {
 import { writeProfile, type Profile } from '../profile/index.js';
 import { checkForRunc } from '../runc/index.js';
 import { parseArchOption } from './host.js';
+import { hostLibseccomp } from './host.js';
 import { err } from './io.js';
 
 /** The generation options every generating command takes. */
@@ -70,6 +71,7 @@ export function generateOptionsFrom(opts: GenerateCliOptions): GenerateOptions {
     errno,
     ...(opts.arch !== undefined ? { arch: parseArchOption(opts.arch).name } : {}),
     ...(opts.allAbis === true ? { allAbis: true } : {}),
+    libseccomp: hostLibseccomp(),
   };
 }
 

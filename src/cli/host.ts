@@ -3,7 +3,7 @@
  * `--kernel`, `--libseccomp`): registered by {@link addHostOptions}, parsed here, and loading a
  * profile for such a host.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { release } from 'node:os';
 import type { Command } from 'commander';
 import {
@@ -75,13 +75,11 @@ export function addHostOptions(cmd: Command, spec: HostOptionSpec = {}): Command
 /** Register `--libseccomp`: the libseccomp whose syscall table runc links against. */
 export function addLibseccompOption(
   cmd: Command,
-  defaultVersion: LibseccompVersion = '2.5.4',
   purpose = 'syscall table runc links against',
 ): Command {
   return cmd.option(
     '--libseccomp <version>',
-    `libseccomp ${purpose}: 2.5.4 or 2.6`,
-    defaultVersion,
+    `libseccomp ${purpose}: 2.5.4 or 2.6; default: this machine's (${hostLibseccomp()})`,
   );
 }
 
@@ -185,9 +183,49 @@ export function resolveLoaded(loaded: LoadedProfile, host: ResolveHost): Resolve
   }
 }
 
-/** Parse `--libseccomp`: the libseccomp whose syscall table runc links against (default Debian 12's 2.5.4). */
+/** Where distributions install the shared libseccomp (`libseccomp.so.2.X.Y`). */
+const LIB_DIRS = [
+  '/usr/lib/x86_64-linux-gnu',
+  '/lib/x86_64-linux-gnu',
+  '/usr/lib/aarch64-linux-gnu',
+  '/lib/aarch64-linux-gnu',
+  '/usr/lib64',
+  '/lib64',
+  '/usr/lib',
+  '/lib',
+];
+
+let hostVersion: LibseccompVersion | undefined;
+
+/**
+ * The libseccomp of this machine (the one its runc links against), read from the shared library's
+ * file name: 2.6 for 2.6.x and later, else 2.5.4 (also when none is installed: Debian 12's).
+ */
+export function hostLibseccomp(): LibseccompVersion {
+  if (hostVersion !== undefined) return hostVersion;
+  let found: LibseccompVersion = '2.5.4';
+  search: for (const dir of LIB_DIRS) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      const m = /^libseccomp\.so\.2\.(\d+)\.\d+$/.exec(n);
+      if (m?.[1] === undefined) continue;
+      found = Number(m[1]) >= 6 ? '2.6' : '2.5.4';
+      break search;
+    }
+  }
+  hostVersion = found;
+  return found;
+}
+
+/** Parse `--libseccomp`: the libseccomp whose syscall table runc links against (default: the host's). */
 export function parseLibseccomp(text: string | undefined): LibseccompVersion {
-  if (text === undefined || text === '2.5.4' || text === '2.5') return '2.5.4';
+  if (text === undefined) return hostLibseccomp();
+  if (text === '2.5.4' || text === '2.5') return '2.5.4';
   if (text === '2.6' || text.startsWith('2.6.')) return '2.6';
   throw new UsageError(`--libseccomp: expected 2.5.4 or 2.6, got '${text}'`);
 }

@@ -11,8 +11,10 @@
  * 3. argument rules: `socket` one per family seen, `clone` without namespace flags (plus each namespace
  *    combination seen), `personality` one per value seen;
  * 4. with `target: 'docker'`, the syscalls runc itself makes after loading the filter, one per rule;
- * 5. `clone3` answered with ENOSYS so libc falls back to `clone`, whose flags seccomp can inspect;
- * 6. the critical syscalls refused with ERRNO(EPERM).
+ * 5. on a multiplexing ABI (x86 with `allAbis`), `socketcall`/`ipc` refused so argument rules hold;
+ * 6. `clone3` answered with ENOSYS so libc falls back to `clone`, whose flags seccomp can inspect;
+ * 7. the critical syscalls refused with ERRNO(EPERM), unless the default action is that already (runc
+ *    skips a rule equal to the default, so it would only be a warning).
  */
 import {
   archByScmpName,
@@ -20,6 +22,7 @@ import {
   libseccompKnows,
   multiplexerFor,
   type ArchName,
+  type LibseccompVersion,
 } from '../arch/index.js';
 import { ENOSYS } from '../compile/decide.js';
 import { multiplexerReason } from '../compile/multiplexer-check.js';
@@ -66,6 +69,11 @@ export interface GenerateOptions {
    * ABI and the compat ABIs the evidence shows calls on (default false).
    */
   readonly allAbis?: boolean;
+  /**
+   * The libseccomp runc links with (default 2.6, every name; the CLI passes the host's): the refusal
+   * and runtime blocks list only names it resolves, since runc skips the others with a warning.
+   */
+  readonly libseccomp?: LibseccompVersion;
 }
 
 /** An allowed syscall in the intermediate policy: unconditional, or a list of alternative condition sets. */
@@ -125,9 +133,13 @@ export function targetAbis(arch: ArchName): ArchName[] {
   return hostAbis(arch);
 }
 
-/** Whether a name is usable on any of the ABIs (libseccomp 2.6 resolves it). */
-function knownOn(abis: readonly ArchName[], name: string): boolean {
-  return abis.some((a) => libseccompKnows(a, name, '2.6'));
+/** Whether a name is usable on any of the ABIs (the libseccomp version resolves it; default 2.6). */
+function knownOn(
+  abis: readonly ArchName[],
+  name: string,
+  version: LibseccompVersion = '2.6',
+): boolean {
+  return abis.some((a) => libseccompKnows(a, name, version));
 }
 
 /** Map a name to the names that exist on the target ABIs (itself, or its modern equivalents). */
@@ -193,6 +205,7 @@ export function policyFromEvidence(input: Evidence, opts: GenerateOptions = {}):
   const mode = opts.mode ?? 'enforce';
   const arch = opts.arch ?? evidence.host;
   const errno = (opts.errno ?? 'EPERM') === 'ENOSYS' ? ENOSYS : EPERM;
+  const libseccomp = opts.libseccomp ?? '2.6';
   // Map each call to the ABI that plays the same role on the target (native, 32-bit or x32).
   const targetOf = (s: EvidenceSyscall): ArchName | undefined => {
     const role = (['64', '32', 'x32'] as const).find(
@@ -318,14 +331,15 @@ export function policyFromEvidence(input: Evidence, opts: GenerateOptions = {}):
   const runtime = new Map<string, string>();
   if (opts.target === 'docker') {
     for (const [n, why] of Object.entries(RUNTIME_POST_LOAD)) {
-      if (!allow.has(n) && knownOn(abis, n)) runtime.set(n, why);
+      if (!allow.has(n) && knownOn(abis, n, libseccomp)) runtime.set(n, why);
       refuse.delete(n);
     }
   }
 
   for (const n of critical) {
     if (allow.has(n) || runtime.has(n) || n === 'clone3' || refuse.has(n)) continue;
-    if (knownOn(abis, n)) refuse.set(n, undefined);
+    // A name runc's libseccomp cannot resolve would be skipped with a warning: leave it to the default.
+    if (knownOn(abis, n, libseccomp)) refuse.set(n, undefined);
   }
 
   const defaultAction: ActionName =
@@ -515,21 +529,21 @@ export function layoutProfile(policy: Policy): Profile {
         'clone3: its flags are behind a pointer seccomp cannot read; ENOSYS makes libc fall back to clone, which is filtered',
     });
   }
-  // 7. explicit refusal block.
+  // 7. explicit refusal block, unless the default action is the same refusal: runc would skip it.
   const refused = [...policy.refuse.keys()].sort(cmp);
-  if (refused.length > 0) {
+  const sameAsDefault =
+    policy.defaultAction === 'SCMP_ACT_ERRNO' && (policy.defaultErrnoRet ?? EPERM) === EPERM;
+  if (refused.length > 0 && !sameAsDefault) {
     const notes = [...policy.refuse.entries()]
       .filter((e): e is [string, string] => e[1] !== undefined)
       .sort(([a], [b]) => cmp(a, b))
       .map(([n, why]) => `${n}: ${why}`);
-    const sameAsDefault =
-      policy.defaultAction === 'SCMP_ACT_ERRNO' && (policy.defaultErrnoRet ?? EPERM) === EPERM;
     rules.push({
       names: refused,
       action: 'SCMP_ACT_ERRNO',
       errnoRet: EPERM,
       args: [],
-      comment: `critical syscalls, refused explicitly for review${sameAsDefault ? ' (the default refuses them too; runc skips a rule equal to the default)' : ''}${notes.length > 0 ? `; ${notes.join('; ')}` : ''}`,
+      comment: `critical syscalls, refused explicitly for review${notes.length > 0 ? `; ${notes.join('; ')}` : ''}`,
     });
   }
   return {

@@ -138,3 +138,43 @@ describe('sysgate generate from kernel logs', () => {
     expect(only.stderr).toMatch(/no call that ran: 1 syscall\(s\) only refused or killed/);
   });
 });
+
+describe('sysgate output draws no warning; one libseccomp default (issue 9 item 16)', () => {
+  test.each(['enforce', 'audit', 'kill'])(
+    'generate --mode %s, then validate, compile and explain: no warning line',
+    async (mode) => {
+      const dir = mkdtempSync(join(tmpdir(), 'sg-gen-'));
+      const out = join(dir, 'p.json');
+      const g = await runCli([
+        'generate',
+        '--from',
+        join(TRACES, 'git-commit.strace'),
+        '--mode',
+        mode,
+        '--target',
+        'docker',
+        '-o',
+        out,
+      ]);
+      expect(g.code, g.stderr).toBe(0);
+      const v = await runCli(['validate', out]);
+      expect(v.stderr).toMatch(/0 error\(s\), 0 warning\(s\)/);
+      for (const args of [
+        ['compile', out, '-o', join(dir, 'p.bpf')],
+        ['explain', out, 'read'],
+      ]) {
+        const r = await runCli(args);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stderr).not.toMatch(/warning/);
+      }
+    },
+  );
+
+  test('validate and compile count the same warnings on one file', async () => {
+    const file = resolve(import.meta.dirname, '../fixtures/profile/warnings.json');
+    const v = await runCli(['validate', file]);
+    const n = /(\d+) warning\(s\)$/m.exec(v.stderr)?.[1];
+    const c = await runCli(['compile', file, '-o', join(mkdtempSync(join(tmpdir(), 'sg-')), 'x')]);
+    expect(c.stderr).toContain(`${n ?? '?'} warning(s) about what the real stack ignores`);
+  });
+});

@@ -14,7 +14,7 @@ import type { LibseccompVersion } from '../../arch/index.js';
 interface ValidateOptions {
   json?: boolean;
   strict?: boolean;
-  libseccomp: string;
+  libseccomp?: string;
 }
 
 function readResult(file: string, opts: { libseccomp: LibseccompVersion }): ValidationResult {
@@ -54,7 +54,7 @@ export function register(program: Command): void {
     .argument('<file...>', "profile files ('-' for stdin)")
     .option('--json', 'print the results as JSON on stdout')
     .option('--strict', 'treat warnings as errors');
-  addLibseccompOption(cmd, '2.6', 'syscall table for "unknown on the declared arches"')
+  addLibseccompOption(cmd, 'syscall table for "unknown on the declared arches"')
     .addHelpText(
       'after',
       `
