@@ -141,7 +141,12 @@ describe('generateProfile: properties checked against the trace text', () => {
     const plan = buildPlan(resolved, { arch: 'x86_64' });
     for (const n of ['mount', 'ptrace', 'bpf', 'unshare', 'init_module', 'kexec_load']) {
       const nr = syscallNumber('x86_64', n) ?? -1;
-      const d = decide(plan, { arch: 0xc000003e, nr, instructionPointer: 0n, args: seccompArgs([]) });
+      const d = decide(plan, {
+        arch: 0xc000003e,
+        nr,
+        instructionPointer: 0n,
+        args: seccompArgs([]),
+      });
       expect(d.value, n).toBe(0x50001);
     }
   });
