@@ -20,6 +20,7 @@
 import { archInfo, X32_SYSCALL_BIT } from '../arch/arches.js';
 import type { ArchName } from '../arch/types.js';
 import { ProgramBuilder } from '../bpf/builder.js';
+import { optimize, type OptimizeStats } from '../bpf/optimize.js';
 import {
   BPF_JEQ,
   BPF_JGE,
@@ -457,12 +458,34 @@ function linearize(root: CgNode, elideLoads: boolean): Instruction[] {
   return out;
 }
 
+/** What {@link generate} produces: the program and what each named bytecode pass changed. */
+export interface CodegenResult {
+  /** The filter. */
+  readonly program: Instruction[];
+  /**
+   * The named passes of bpf/optimize.ts run on the laid-out program (optimised layout only): length
+   * before and after, and how many times each pass changed the program.
+   */
+  readonly passes: OptimizeStats;
+}
+
 /**
- * Compile a filter plan to classic BPF. The program is valid under the kernel's checker and decides
- * like `decide(plan, data)` on every input.
+ * Compile a filter plan to classic BPF, then run bpf/optimize.ts's named passes to a fixpoint on the
+ * optimised layout (gVisor style; the linear reference layout is left as laid out). The program is
+ * valid under the kernel's checker and decides like `decide(plan, data)` on every input.
  */
-export function compilePlan(plan: FilterPlan, opts: CodegenOptions): Instruction[] {
+export function generate(plan: FilterPlan, opts: CodegenOptions): CodegenResult {
   const f = new NodeFactory(opts.optimize);
   const root = opts.optimize ? buildOptimized(plan, f) : buildLinear(plan, f);
-  return linearize(root, opts.optimize);
+  const laid = linearize(root, opts.optimize);
+  if (!opts.optimize) {
+    return { program: laid, passes: { before: laid.length, after: laid.length, applied: {} } };
+  }
+  const { prog, stats } = optimize(laid);
+  return { program: prog, passes: stats };
+}
+
+/** {@link generate}'s program alone. */
+export function compilePlan(plan: FilterPlan, opts: CodegenOptions): Instruction[] {
+  return generate(plan, opts).program;
 }

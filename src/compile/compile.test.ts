@@ -15,7 +15,8 @@ import { ProfileError } from '../profile/errors.js';
 import type { ArgCondition } from '../profile/types.js';
 import { buildPlan, type ModelProfile, type ModelSyscallRule } from './build.js';
 import { decide } from './decide.js';
-import { statsRange } from './stats.js';
+import { formatStats, statsRange } from './stats.js';
+import { optimize } from '../bpf/optimize.js';
 
 const corpus = resolve(import.meta.dirname, '../../test/fixtures/corpus/profiles');
 const moby = resolve(corpus, 'moby__profiles__seccomp_default.json');
@@ -196,4 +197,32 @@ describe('deep and wide argument trees compile in bounded time and stack (issue 
       }
     },
   );
+});
+
+describe('codegen runs the named bpf/optimize.ts passes to a fixpoint and reports them', () => {
+  test('a corpus profile whose return islands merge: shorter, same decisions, nothing left to change', () => {
+    const [r] = resolved(resolve(corpus, 'CRaC__example-lambda__seccomp.json'), 'x86_64', [
+      'CAP_SYS_ADMIN',
+    ]);
+    if (!r) throw new Error('profile did not resolve');
+    const c = compileProfile(r, { arch: 'x86_64' });
+    const passes = c.stats.passes;
+    expect(passes?.applied).toEqual({ mergeIdenticalReturns: 1, removeDeadCode: 1 });
+    expect(passes?.after).toBe(c.program.length);
+    expect(passes?.after).toBeLessThan(passes?.before ?? 0);
+    expect(optimize(c.program).stats.applied).toEqual({});
+    for (const d of planProbes(c.plan, 6)) {
+      expect(execute(c.program, d, 'little').ret).toBe(decide(c.plan, d).value);
+    }
+    expect(formatStats(c.stats)).toContain(
+      `passes ${passes?.before} -> ${passes?.after} instructions: mergeIdenticalReturns 1x, removeDeadCode 1x`,
+    );
+  });
+
+  test('the linear reference layout is left as laid out', () => {
+    const [r] = resolved(moby, 'x86_64');
+    if (!r) throw new Error('moby default did not resolve');
+    const c = compileProfile(r, { arch: 'x86_64', optimize: false, stats: false });
+    expect(c.stats.passes?.applied).toEqual({});
+  });
 });

@@ -5,7 +5,7 @@ import type { LibseccompVersion } from '../arch/syscalls.js';
 import type { ArchName } from '../arch/types.js';
 import type { Instruction } from '../bpf/instruction.js';
 import { validate } from '../bpf/validate.js';
-import { compilePlan } from './codegen.js';
+import { generate } from './codegen.js';
 import { buildPlan, type ModelProfile } from './build.js';
 import type { FilterPlan } from './plan.js';
 import { buildStats, type BuildStats } from './stats.js';
@@ -48,15 +48,15 @@ export function compileProfile(resolved: ModelProfile, opts: CompileOptions): Co
     libseccomp: opts.libseccompVersion ?? '2.5.4',
   });
   const t1 = now();
-  const program = compilePlan(plan, { optimize: opts.optimize ?? true });
+  const { program, passes } = generate(plan, { optimize: opts.optimize ?? true });
   const t2 = now();
   validate(program);
   const t3 = now();
   const phases: Record<string, number> = { plan: t1 - t0, codegen: t2 - t1, validate: t3 - t2 };
   const arches = plan.arches.map((a) => a.arch);
   if (opts.stats === false)
-    return { program, plan, stats: { length: program.length, abis: [], phases } };
-  const stats = buildStats(program, arches, phases);
+    return { program, plan, stats: { length: program.length, abis: [], phases, passes } };
+  const stats = { ...buildStats(program, arches, phases), passes };
   phases.stats = now() - t3;
   return { program, plan, stats };
 }

@@ -9,6 +9,7 @@ import type { ArchName } from '../arch/types.js';
 import { isConstAllow } from '../bpf/cache.js';
 import { executeWords, seccompDataWords } from '../bpf/emulate.js';
 import type { Instruction } from '../bpf/instruction.js';
+import type { OptimizeStats } from '../bpf/optimize.js';
 import { SECCOMP_RET_ALLOW } from '../bpf/seccomp.js';
 
 /** Default last syscall number (table number, without ABI bias) measured per ABI. */
@@ -38,6 +39,8 @@ export interface BuildStats {
   readonly abis: readonly AbiStats[];
   /** Milliseconds per phase (`plan`, `codegen`, `validate`, ...). */
   readonly phases: Readonly<Record<string, number>>;
+  /** What codegen's run of the named bytecode passes (bpf/optimize.ts) changed, when it ran. */
+  readonly passes?: OptimizeStats;
 }
 
 /** The numbers measured for an ABI: its bias plus 0..max(469, highest table number). */
@@ -97,6 +100,15 @@ export function formatStats(stats: BuildStats): string {
   for (const a of stats.abis) {
     lines.push(
       `${a.arch.padEnd(12)} nr ${a.nrRange[0]}-${a.nrRange[1]}  executed mean ${a.mean.toFixed(1)} max ${a.max}  allowed ${a.allowed}  cached ${a.cached}`,
+    );
+  }
+  if (stats.passes !== undefined) {
+    const applied = Object.entries(stats.passes.applied);
+    lines.push(
+      `passes ${stats.passes.before} -> ${stats.passes.after} instructions` +
+        (applied.length === 0
+          ? ', nothing to change'
+          : `: ${applied.map(([k, v]) => `${k} ${v}x`).join(', ')}`),
     );
   }
   const phases = Object.entries(stats.phases);
