@@ -86,18 +86,22 @@ interface ReadResult {
 /** Per-syscall counts a reader found. */
 type Counts = Map<string, number>;
 
-function check(r: SpawnSyncReturns<string>, what: string): void {
+function check(r: SpawnSyncReturns<string>, what: string, ok: readonly number[] = [0]): void {
   if (r.error !== undefined) throw new Error(`${what}: ${r.error.message}`);
-  if (r.status !== 0)
+  if (r.status === null || !ok.includes(r.status))
     throw new Error(`${what} exited with ${r.status ?? r.signal}: ${r.stderr.slice(0, 2000)}`);
 }
 
-/** Run a command under /usr/bin/time; wall seconds, peak RSS of the largest process, stdout. */
-function timed(
+/**
+ * Run a command under /usr/bin/time; wall seconds, peak RSS of the largest process, stdout. Exit
+ * statuses other than `ok` throw.
+ */
+export function timed(
   argv: readonly string[],
   rssFile: string,
   what: string,
   env?: NodeJS.ProcessEnv,
+  ok: readonly number[] = [0],
 ): { seconds: number; rssKb: number; stdout: string } {
   const t = performance.now();
   const r = spawnSync(TIME, ['-f', '%M', '-o', rssFile, ...argv], {
@@ -106,7 +110,7 @@ function timed(
     env: env ?? process.env,
   });
   const seconds = (performance.now() - t) / 1000;
-  check(r, what);
+  check(r, what, ok);
   const rssKb = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());
   return { seconds, rssKb, stdout: r.stdout };
 }

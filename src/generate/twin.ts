@@ -35,6 +35,16 @@ function withoutPointer(r: SyscallRule): Omit<SyscallRule, 'pointer'> {
   };
 }
 
+/** Options of {@link auditTwin}. */
+export interface AuditTwinOptions {
+  /**
+   * Add SECCOMP_FILTER_FLAG_LOG so the kernel records ERRNO/TRAP/TRACE refusals too (default false:
+   * runc 1.1 refuses any `flags` in the spec, "seccomp flags are not yet supported by runc";
+   * runc 1.2 and crun load it).
+   */
+  readonly logRefusals?: boolean;
+}
+
 const RUNS: ReadonlySet<ActionName> = new Set(['SCMP_ACT_ALLOW', 'SCMP_ACT_LOG']);
 
 /**
@@ -43,10 +53,10 @@ const RUNS: ReadonlySet<ActionName> = new Set(['SCMP_ACT_ALLOW', 'SCMP_ACT_LOG']
  * - ALLOW and LOG rules are kept, so are ERRNO(ENOSYS) rules (a compatibility answer, e.g. clone3);
  * - a refusing rule keeps its critical names and logs the others (dropped when LOG is the default);
  * - the critical syscalls the default refused (no rule names them) are refused explicitly with EPERM;
- * - `SECCOMP_FILTER_FLAG_LOG` is added so the kernel records the refusals too (and SPEC_ALLOW when
- *   the profile had no flags, which is what runc asks for then).
+ * - with `logRefusals`, `SECCOMP_FILTER_FLAG_LOG` is added so the kernel records the refusals too (and
+ *   SPEC_ALLOW when the profile had no flags, which is what runc asks for then).
  */
-export function auditTwin(profile: Profile): AuditTwin {
+export function auditTwin(profile: Profile, opts: AuditTwinOptions = {}): AuditTwin {
   if (profile.archMap !== undefined && profile.archMap.length > 0)
     throw new Error('auditTwin: resolve the archMap first');
   if (profile.syscalls.some((r) => r.includes !== undefined || r.excludes !== undefined))
@@ -132,15 +142,20 @@ export function auditTwin(profile: Profile): AuditTwin {
   };
   const laid = layoutProfile(policy);
   // Without flags runc asks for SPEC_ALLOW itself; an explicit list must keep asking for it.
-  const flags = [
-    ...new Set([...(profile.flags ?? ['SECCOMP_FILTER_FLAG_SPEC_ALLOW']), FILTER_FLAG_LOG]),
-  ];
+  const flags =
+    opts.logRefusals === true
+      ? [...new Set([...(profile.flags ?? ['SECCOMP_FILTER_FLAG_SPEC_ALLOW']), FILTER_FLAG_LOG])]
+      : profile.flags;
+  if (opts.logRefusals !== true)
+    notes.push(
+      'refusals (ERRNO) are not recorded by the kernel without SECCOMP_FILTER_FLAG_LOG (logRefusals; runc 1.1 refuses flags, runc 1.2 and crun load them); LOG and KILL outcomes are',
+    );
   return {
     profile: {
       defaultAction,
       architectures: profile.architectures,
       syscalls: laid.syscalls,
-      flags,
+      ...(flags !== undefined ? { flags } : {}),
       ...(profile.listenerPath !== undefined ? { listenerPath: profile.listenerPath } : {}),
       ...(profile.listenerMetadata !== undefined
         ? { listenerMetadata: profile.listenerMetadata }

@@ -156,6 +156,7 @@ export function recordSyscall(rec: AuditRecord): { abi?: ArchName; name: string;
 /** Collects violation groups from log lines, one at a time. */
 export class ViolationCollector {
   private readonly groups = new Map<string, ViolationGroup>();
+  private readonly names = new Map<string, ReturnType<typeof recordSyscall>>();
   private lineCount = 0;
   private recordCount = 0;
   private filteredCount = 0;
@@ -213,7 +214,13 @@ export class ViolationCollector {
       this.filteredCount++;
       return;
     }
-    const sc = recordSyscall(rec);
+    // Naming goes through the arch tables; a log repeats few (arch, number) pairs: cache them.
+    const scKey = `${rec.arch ?? rec.archName ?? ''}:${rec.syscall ?? rec.syscallName ?? ''}`;
+    let sc = this.names.get(scKey);
+    if (sc === undefined) {
+      sc = recordSyscall(rec);
+      if (this.names.size < MAX_GROUPS) this.names.set(flat(scKey) ?? scKey, sc);
+    }
     const key = `${rec.container ?? ''}\u0000${rec.comm ?? ''}\u0000${rec.exe ?? ''}\u0000${sc.abi ?? ''}\u0000${sc.name}\u0000${action}`;
     let g = this.groups.get(key);
     if (g === undefined) {

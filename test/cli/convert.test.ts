@@ -191,7 +191,16 @@ describe('sysgate convert', () => {
 
 describe('convert --mode audit', () => {
   test("moby's default: resolved first, default LOG, critical calls refused, FLAG_LOG set, notes on stderr", async () => {
-    const r = await runCli(['convert', DEFAULT, '--mode', 'audit', ...HOST, '--caps', 'none']);
+    const r = await runCli([
+      'convert',
+      DEFAULT,
+      '--mode',
+      'audit',
+      '--log-refusals',
+      ...HOST,
+      '--caps',
+      'none',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const p = JSON.parse(r.stdout) as {
       defaultAction: string;
@@ -208,6 +217,8 @@ describe('convert --mode audit', () => {
   test('--to oci composes with --mode audit; an unknown mode is exit 2; --to is still required alone', async () => {
     const oci = await runCli(['convert', DEFAULT, '--mode', 'audit', '--to', 'oci', ...HOST]);
     expect(oci.code, oci.stderr).toBe(0);
+    expect(oci.stderr).toMatch(/not recorded by the kernel without SECCOMP_FILTER_FLAG_LOG/);
+    expect(JSON.parse(oci.stdout)).not.toHaveProperty('flags');
     expect((JSON.parse(oci.stdout) as { defaultAction: string }).defaultAction).toBe(
       'SCMP_ACT_LOG',
     );

@@ -26,6 +26,39 @@ import { runCli } from '../cli/run-cli.js';
 import { hasTool } from '../oracle/kernel.js';
 
 const enabled = process.env.CI === 'true' || (hasTool('bwrap') && hasTool('dmesg'));
+const crunEnabled = process.env.CI === 'true' || (enabled && hasTool('crun'));
+
+/** Run a python workload renamed to a fresh comm under `profile` on crun; the kernel's records of it. */
+async function crunRecords(profile: object, tag: string): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'sg-viol-crun-'));
+  const file = join(dir, 'p.json');
+  writeFileSync(file, JSON.stringify(profile));
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const comm = `sg${tag}${process.pid % 1000}x${attempt}`;
+    const code = `import ctypes, os\nl = ctypes.CDLL(None)\nl.prctl(15, b"${comm}", 0, 0, 0)\nos.getppid()\nl.mount(None, None, None, 0, None)\n`;
+    const r = await runCli([
+      'run',
+      '--profile',
+      file,
+      '--engine',
+      'crun',
+      '--no-cwd',
+      '--',
+      'python3',
+      '-c',
+      code,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    await new Promise((res) => setTimeout(res, 300));
+    const lines = dmesg()
+      .split('\n')
+      .filter((l) => l.includes(`comm="${comm}"`));
+    // The LOG record of getppid is always logged: without it the rate limit dropped this attempt.
+    if (lines.some((l) => l.includes('code=0x7ffc0000'))) return lines;
+    await new Promise((res) => setTimeout(res, 6000));
+  }
+  throw new Error('no records after 3 attempts (printk rate limit)');
+}
 
 /** The enforcing profile: everything runs but getppid and uname (refused) and mount (killed). */
 const ENFORCING: Profile = {
@@ -171,4 +204,33 @@ describe.skipIf(!enabled)('real seccomp records (bwrap + the kernel log)', () =>
       stdin.mockRestore();
     }
   }, 120_000);
+
+  test.skipIf(!crunEnabled)(
+    'SECCOMP_FILTER_FLAG_LOG on this kernel (crun): ERRNO refusals are recorded only with --log-refusals',
+    async () => {
+      const enforcing = {
+        defaultAction: 'SCMP_ACT_ALLOW',
+        architectures: ['SCMP_ARCH_X86_64'],
+        syscalls: [
+          { names: ['getppid'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 },
+          { names: ['mount'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 },
+        ],
+      };
+      const dir = mkdtempSync(join(tmpdir(), 'sg-viol-twin-'));
+      const file = join(dir, 'enforcing.json');
+      writeFileSync(file, JSON.stringify(enforcing));
+      const twinOf = async (extra: string[]): Promise<object> => {
+        const r = await runCli(['convert', file, '--mode', 'audit', ...extra]);
+        expect(r.code, r.stderr).toBe(0);
+        return JSON.parse(r.stdout) as object;
+      };
+      const code = (l: string): string => /code=(0x[0-9a-f]+)/.exec(l)?.[1] ?? '';
+      const plain = await crunRecords(await twinOf([]), 'p');
+      expect(plain.map(code)).toEqual(['0x7ffc0000']);
+      const flagged = await crunRecords(await twinOf(['--log-refusals']), 'f');
+      expect(flagged.map(code)).toEqual(['0x7ffc0000', '0x50000']);
+      expect(flagged[1]).toMatch(/ syscall=165 /);
+    },
+    120_000,
+  );
 });

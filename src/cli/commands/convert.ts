@@ -23,6 +23,7 @@ type Target = (typeof TARGETS)[number];
 interface ConvertOptions extends HostOptions {
   to?: string;
   mode?: string;
+  logRefusals?: boolean;
   output?: string;
   name?: string;
   apiVersion: string;
@@ -100,7 +101,7 @@ function twinOf(loaded: LoadedProfile, opts: ConvertOptions): LoadedProfile {
     err(`note: archMap and includes/excludes resolved for ${describeHost(resolved.host)}`);
     profile = resolvedToProfile(resolved);
   }
-  const twin = auditTwin(profile);
+  const twin = auditTwin(profile, { logRefusals: opts.logRefusals === true });
   for (const n of twin.notes) err(`note: ${n}`);
   return { ...loaded, profile: twin.profile };
 }
@@ -116,7 +117,11 @@ export function register(program: Command): void {
     .option('--to <format>', `output format: ${TARGETS.join(', ')} (default docker with --mode)`)
     .option(
       '--mode <mode>',
-      'audit: write the audit twin (default LOG, the critical syscalls still refused and logged)',
+      'audit: write the audit twin (default LOG, the critical syscalls still refused)',
+    )
+    .option(
+      '--log-refusals',
+      '--mode audit: add SECCOMP_FILTER_FLAG_LOG so ERRNO refusals are recorded too (runc >= 1.2 or crun; runc 1.1 refuses flags)',
     )
     .option('-o, --output <file>', 'write to FILE (atomically) instead of stdout');
   addHostOptions(cmd, { scope: 'oci/c', libseccomp: false })
@@ -131,9 +136,10 @@ oci     the runtime-spec linux.seccomp object runc receives: includes/excludes a
 spo     a security-profiles-operator SeccompProfile; profiles with archMap or includes/excludes
         are resolved first (the CRD has neither); what the CRD cannot hold is refused (exit 2).
 --mode audit  the profile's audit twin (rollout Phase A, a LOG debug mode): what it refuses is
-        logged and runs instead, except the critical syscalls, which stay refused; the kernel is asked
-        to log refusals too (SECCOMP_FILTER_FLAG_LOG). Profiles with archMap or includes/excludes are
-        resolved for --arch/--caps/--kernel first. Notes go to stderr.
+        logged and runs instead, except the critical syscalls, which stay refused. The kernel records
+        LOG and KILL outcomes; with --log-refusals also the refusals (SECCOMP_FILTER_FLAG_LOG, which
+        runc 1.1 rejects: "seccomp flags are not yet supported"). Profiles with archMap or
+        includes/excludes are resolved for --arch/--caps/--kernel first. Notes go to stderr.
 c       a complete C program that installs the same filter with libseccomp, as runc builds it,
         then runs its arguments: gcc -o sandbox out.c -lseccomp && ./sandbox /bin/ls
 
@@ -143,7 +149,8 @@ Examples:
   sysgate convert default.json --to spo --name docker-default > sp.yaml
   sysgate convert default.json --to c -o sandbox.c && gcc -o sandbox sandbox.c -lseccomp
   cat profile.json | sysgate convert - --to oci
-  sysgate convert profile.json --mode audit -o profile-audit.json`,
+  sysgate convert profile.json --mode audit -o profile-audit.json
+  sysgate convert profile.json --mode audit --log-refusals -o profile-audit.json   # crun, runc >= 1.2`,
     )
     .action((file: string, opts: ConvertOptions) => {
       if (opts.to === undefined && opts.mode === undefined)
