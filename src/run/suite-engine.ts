@@ -18,7 +18,14 @@ import { toOciObject } from '../profile/convert/oci.js';
 import type { ResolvedProfile } from '../profile/resolve.js';
 import type { LibseccompVersion } from '../arch/syscalls.js';
 import { bwrapArgs, type BindMount } from './engines/bwrap.js';
-import { DEFAULT_IMAGE, dockerRunArgs, ensureImage, hostMountArgs } from './engines/docker.js';
+import {
+  DEFAULT_IMAGE,
+  dockerRunArgs,
+  ensureImage,
+  hostMountArgs,
+  removeContainer,
+  stuckInitOf,
+} from './engines/docker.js';
 import { bundleConfigJson, ociConfig, runtimeCommand, stuckRuncInits } from './engines/oci.js';
 import type { ResourceLimits } from './limits.js';
 import {
@@ -174,23 +181,10 @@ export async function sandboxCommand(
         args: ['run', ...args],
         extraFds: [],
         cleanup: async () => {
-          await quiet('docker', ['rm', '-f', name]);
+          await removeContainer(name).catch(() => undefined);
           rmSync(dir, { recursive: true, force: true });
         },
-        stuckInit: async () => {
-          const stuck = stuckRuncInits();
-          if (stuck.length === 0) return undefined;
-          // Docker's runc is started by containerd with the container's full id: is it ours?
-          const ours = await execCollect(
-            'docker',
-            ['ps', '-a', '--no-trunc', '-q', '--filter', `name=^${name}$`],
-            {
-              timeoutMs: 10_000,
-            },
-          ).catch(() => undefined);
-          const id = ours?.stdout.trim();
-          return stuck.find((s) => s.containerId === id)?.pid;
-        },
+        stuckInit: () => stuckInitOf(name),
       };
     }
     case 'runc':

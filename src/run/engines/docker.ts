@@ -14,6 +14,7 @@ import { nativeBuildDir } from '../native.js';
 import { execCollect, execOk, type ProcessResult } from '../process.js';
 import { SANDBOX_NATIVE_DIR, hostRootfsLayout, rootfsTar } from '../rootfs.js';
 import type { BindMount } from './bwrap.js';
+import { stuckRuncInits } from './oci.js';
 import { DEFAULT_LIMITS, dockerLimitArgs, type ResourceLimits } from '../limits.js';
 
 /** The image sysgate builds from host directories. */
@@ -31,8 +32,36 @@ function containerName(): string {
  * Remove a container by name, quietly: a container whose start failed stays in the Created state, and
  * one whose client was killed on a timeout keeps running, even with `--rm`.
  */
-async function removeContainer(name: string): Promise<void> {
-  await execCollect('docker', ['rm', '-f', name], { runtime: 'docker' });
+export async function removeContainer(name: string): Promise<void> {
+  // A runc init its own filter half killed wedges the daemon on this container: end it first.
+  const stuck = await stuckInitOf(name);
+  if (stuck !== undefined) killQuietly(stuck);
+  await execCollect('docker', ['rm', '-f', name], { runtime: 'docker', timeoutMs: 60_000 });
+}
+
+/** SIGKILL a process that may already be gone. */
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * The pid of the runc init of container `name` if its own seccomp filter left it stuck (see
+ * `stuckRuncInits`): Docker's runc names the container by its full id, so the name is looked up.
+ */
+export async function stuckInitOf(name: string): Promise<number | undefined> {
+  const stuck = stuckRuncInits();
+  if (stuck.length === 0) return undefined;
+  const ours = await execCollect(
+    'docker',
+    ['ps', '-a', '--no-trunc', '-q', '--filter', `name=^${name}$`],
+    { runtime: 'docker', timeoutMs: 10_000 },
+  ).catch(() => undefined);
+  const id = ours?.stdout.trim();
+  return stuck.find((s) => s.containerId === id)?.pid;
 }
 
 /**
