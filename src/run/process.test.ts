@@ -1,13 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { describe, expect, test } from 'vitest';
 import { RuntimeError } from '../document/errors.js';
 import { execCollect, guardSignals, receivedSignal, spawnProcess } from './process.js';
-
-/** sysgate's temporary entries in the temp directory. */
-function sysgateTemps(): string[] {
-  return readdirSync(tmpdir()).filter((n) => n.startsWith('sysgate-'));
-}
 
 /** Whether a process exists and is not a zombie waiting to be reaped. */
 function alive(pid: number): boolean {
@@ -64,12 +60,21 @@ describe('execCollect', () => {
   });
 
   test('a workload printing over 512 MiB neither crashes the collector nor leaves files', async () => {
-    const before = sysgateTemps();
-    const r = await execCollect('head', ['-c', String(600 * 1024 * 1024), '/dev/zero']);
-    expect(r.exitCode).toBe(0);
-    expect(r.stdout.length).toBe(16 * 1024 * 1024);
-    expect(r.truncated?.stdout).toBe((600 - 16) * 1024 * 1024);
-    expect(sysgateTemps()).toEqual(before);
+    // A private TMPDIR: other sysgate runs on the machine cannot blur what this one leaves.
+    const tmp = mkdtempSync(join(tmpdir(), 'process-test-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      const r = await execCollect('head', ['-c', String(600 * 1024 * 1024), '/dev/zero']);
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout.length).toBe(16 * 1024 * 1024);
+      expect(r.truncated?.stdout).toBe((600 - 16) * 1024 * 1024);
+      expect(readdirSync(tmp)).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      rmSync(tmp, { recursive: true, force: true });
+    }
   }, 60_000);
 });
 

@@ -15,7 +15,15 @@
  * container, removes a bundle); the caller then learns which signal came and ends the command.
  */
 import { spawn, spawnSync, type StdioOptions } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -202,6 +210,51 @@ function openFifos(n: number): { read: number; write: number }[] {
 
 // ---- Spawning ------------------------------------------------------------------------------------
 
+/**
+ * Every descendant of `pid` now, from /proc. A sandbox may move its inner processes to sessions of
+ * their own (bwrap's `--new-session` pid-namespace init), out of reach of a signal to our group.
+ */
+function descendants(pid: number | undefined): number[] {
+  if (pid === undefined) return [];
+  const children = new Map<number, number[]>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(e)]);
+    } catch {
+      // Gone.
+    }
+  }
+  const found: number[] = [];
+  const queue = [pid];
+  for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
+    for (const c of children.get(p) ?? []) {
+      found.push(c);
+      queue.push(c);
+    }
+  }
+  return found;
+}
+
+/** SIGKILL each of `pids`, ignoring those already gone. */
+function killAll(pids: readonly number[]): void {
+  for (const p of pids) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
 /** Send `signal` to the process group of `pid` (falling back to the process itself). */
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   if (pid === undefined) return;
@@ -263,22 +316,29 @@ export function spawnProcess(
   let timedOut = false;
   let interrupted: NodeJS.Signals | undefined;
   let graceTimer: NodeJS.Timeout | undefined;
+  // What the child had started when it was told to end: killed too once the child is gone.
+  let stragglers: number[] = [];
   const timer =
     options.timeoutMs === undefined
       ? undefined
       : setTimeout(() => {
           timedOut = true;
+          stragglers = descendants(pid);
           killGroup(pid, 'SIGKILL');
+          killAll(stragglers);
         }, options.timeoutMs);
   const forward = (signal: NodeJS.Signals): void => {
     if (interrupted !== undefined) {
       killGroup(pid, 'SIGKILL');
+      killAll(descendants(pid));
       return;
     }
     interrupted = signal;
+    stragglers = descendants(pid);
     killGroup(pid, signal);
     graceTimer = setTimeout(() => {
       killGroup(pid, 'SIGKILL');
+      killAll(descendants(pid));
     }, options.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
   };
   if (options.forwardSignals === true) {
@@ -319,6 +379,8 @@ export function spawnProcess(
     child.on('exit', (exitCode, signal) => {
       if (finished) return;
       finish();
+      // An interrupted or timed-out sandbox leaves nothing running behind its first process.
+      if (interrupted !== undefined || timedOut) killAll(stragglers);
       // Read what is still in the pipes; a descendant that keeps them open is not waited for long.
       const drain = setTimeout(() => {
         for (const r of readers) r.destroy();

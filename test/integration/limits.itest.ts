@@ -42,13 +42,14 @@ function enabled(engine: Engine): boolean {
 function sysgate(
   args: readonly string[],
   onStart?: (pid: number) => void,
+  tmp: string = scratch,
 ): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
   const t0 = Date.now();
   return new Promise((done) => {
     const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1' },
+      env: { ...process.env, NO_COLOR: '1', TMPDIR: tmp },
     });
     let stdout = '';
     let stderr = '';
@@ -107,9 +108,9 @@ function leftovers(pid: number): string[] {
   return found;
 }
 
-/** sysgate's temporary bundles, profile copies and pipes in the temp directory. */
-function tempDirs(): Set<string> {
-  return new Set(readdirSync(tmpdir()).filter((n) => /^sysgate-(?:oci|run|pipe|docker)-/.test(n)));
+/** A private temporary directory for one sysgate run (others' runs cannot blur what it leaves). */
+function privateTmp(): string {
+  return mkdtempSync(join(scratch, 'tmp-'));
 }
 
 describe.each(ENGINES)('%s limits', (engine) => {
@@ -181,18 +182,19 @@ describe.each(ENGINES)('%s limits', (engine) => {
   test.skipIf(!enabled(engine))(
     "libseccomp's write+exit example ends with a clear error, not a hang",
     async () => {
-      const before = tempDirs();
+      const tmp = privateTmp();
       let pid = 0;
       const r = await sysgate(
         ['run', '--engine', engine, '--profile', WRITE_EXIT_ONLY, '--timeout', '60', '--', 'true'],
         (p) => (pid = p),
+        tmp,
       );
       expect(r.ms).toBeLessThan(30_000);
       // crun is single-threaded: the kill ends its init, and crun reports it.
       expect(r.code).toBe(engine === 'crun' ? 1 : 3);
       if (engine !== 'crun') expect(r.stderr).toContain('the container never started');
       expect(leftovers(pid)).toEqual([]);
-      expect([...tempDirs()].filter((d) => !before.has(d))).toEqual([]);
+      expect(readdirSync(tmp).filter((n) => !n.startsWith('tsx-'))).toEqual([]);
     },
     120_000,
   );
@@ -203,11 +205,12 @@ describe.each([...ENGINES, 'bwrap'] as const)('%s interrupted', (engine) => {
     '%s leaves no workload, container or temporary directory',
     async (signal) => {
       const marker = `sleep ${engine === 'bwrap' ? 3100 : 3200 + ENGINES.indexOf(engine)}`;
-      const before = tempDirs();
+      const tmp = privateTmp();
       let pid = 0;
       const run = sysgate(
         ['run', '--engine', engine, '--profile', profile, '--', ...marker.split(' ')],
         (p) => (pid = p),
+        tmp,
       );
       const deadline = Date.now() + 60_000;
       while (processesWith(marker).length === 0 && Date.now() < deadline)
@@ -218,7 +221,7 @@ describe.each([...ENGINES, 'bwrap'] as const)('%s interrupted', (engine) => {
       expect(r.code).toBe(signal === 'SIGINT' ? 130 : 143);
       expect(processesWith(marker)).toEqual([]);
       expect(leftovers(pid)).toEqual([]);
-      expect([...tempDirs()].filter((d) => !before.has(d))).toEqual([]);
+      expect(readdirSync(tmp).filter((n) => !n.startsWith('tsx-'))).toEqual([]);
     },
     120_000,
   );
