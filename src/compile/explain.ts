@@ -19,7 +19,8 @@ import {
   type SeccompData,
 } from '../bpf/seccomp.js';
 import { decide, kernelOutcome, MAX_ERRNO } from './decide.js';
-import type { DecisionOrigin, FilterPlan, RuleRecord } from './plan.js';
+import { liftDecisions, LiftError } from './lift.js';
+import type { DecisionOrigin, FilterPlan, PlanLeaf, RuleRecord } from './plan.js';
 
 /** `EPERM` for 1, `errno 77` for numbers without a name (generic Linux numbering). */
 function errnoLabel(errno: number): string {
@@ -141,6 +142,26 @@ export function explainSyscall(
     executed: run.executed,
     path: run.path,
   };
+}
+
+/**
+ * Whether a raw filter's decision for the syscall of `data` depends on the arguments: the program is
+ * lifted to the plan DAG of that number (lift.ts). Undefined when the program is not in the shape the
+ * lifter reads (libseccomp's and sysgate's are).
+ */
+export function argumentDependent(
+  program: readonly Instruction[],
+  data: SeccompData,
+  endian: 'little' | 'big',
+): boolean | undefined {
+  const leaf = (value: number): PlanLeaf => ({ kind: 'ret', value, origin: { kind: 'default' } });
+  try {
+    const roots = liftDecisions({ insns: program }, data.arch, [data.nr], endian, leaf);
+    return roots.get(data.nr >>> 0)?.kind === 'cmp';
+  } catch (e) {
+    if (e instanceof LiftError) return undefined;
+    throw e;
+  }
 }
 
 /** Run a raw filter on `data` and return its value and the decoded path. */

@@ -1,10 +1,11 @@
 /**
  * Summaries of loaded filters (what `sysgate inspect` prints for each filter dumped from a process):
- * length, the AUDIT_ARCH tokens it dispatches on, and the action it takes for a syscall number no
- * rule names (its default action).
+ * length, the AUDIT_ARCH tokens it dispatches on, the action it takes for a syscall number no
+ * rule names (its default action), and, lifted to plan DAGs by compile/lift.ts, the syscalls whose
+ * decision depends on their arguments.
  */
-import { archesByAuditArch } from '../arch/arches.js';
-import { syscallName } from '../arch/syscalls.js';
+import { archesByAuditArch, archInfo } from '../arch/arches.js';
+import { syscallEntries, syscallName } from '../arch/syscalls.js';
 import type { ArchName } from '../arch/types.js';
 import { disassemble } from '../bpf/disasm.js';
 import { execute } from '../bpf/emulate.js';
@@ -18,6 +19,8 @@ import {
   type Instruction,
 } from '../bpf/instruction.js';
 import { describeAction, symbolicAnnotator } from '../compile/explain.js';
+import { liftDecisions, LiftError } from '../compile/lift.js';
+import type { PlanLeaf } from '../compile/plan.js';
 
 /** What one loaded filter does, in short. */
 export interface FilterSummary {
@@ -29,8 +32,42 @@ export interface FilterSummary {
   readonly arches: readonly string[];
   /** The action for an unnamed syscall number of the first arch (`ERRNO(1) EPERM`...). */
   readonly defaultAction: string | undefined;
+  /**
+   * Syscalls of the first arch whose decision depends on their arguments (sorted by number), from
+   * the lifted program; undefined when the lifter cannot read the program (not libseccomp's shape).
+   */
+  readonly argumentFiltered: readonly string[] | undefined;
   /** Annotated disassembly. */
   readonly disassembly: string;
+}
+
+/** The syscalls of `arch` whose decision under `token` depends on arguments, or undefined. */
+function argumentFiltered(
+  program: readonly Instruction[],
+  token: number,
+  arch: ArchName,
+): string[] | undefined {
+  const entries = syscallEntries(arch);
+  const leaves = new Map<number, PlanLeaf>();
+  const leaf = (value: number): PlanLeaf => {
+    let l = leaves.get(value);
+    if (l === undefined)
+      leaves.set(value, (l = { kind: 'ret', value, origin: { kind: 'default' } }));
+    return l;
+  };
+  try {
+    const roots = liftDecisions(
+      { insns: program },
+      token,
+      entries.map((e) => e.nr),
+      'little',
+      leaf,
+    );
+    return entries.filter((e) => roots.get(e.nr >>> 0)?.kind === 'cmp').map((e) => e.name);
+  } catch (e) {
+    if (e instanceof LiftError) return undefined;
+    throw e;
+  }
 }
 
 /** AUDIT_ARCH tokens a program compares the arch field (offset 4) with, in program order. */
@@ -59,7 +96,11 @@ export function summarizeFilter(program: readonly Instruction[], index: number):
     return found.length > 0 ? found.map((a) => a.name).join('/') : `0x${t.toString(16)}`;
   });
   let defaultAction: string | undefined;
+  let filtered: string[] | undefined;
   const first = tokens[0] === undefined ? undefined : archesByAuditArch(tokens[0])[0];
+  if (first !== undefined && tokens[0] !== undefined) {
+    filtered = argumentFiltered(program, tokens[0], first.name);
+  }
   if (first !== undefined && tokens[0] !== undefined) {
     const nr = unnamedNumber(first.name);
     if (nr !== undefined) {
@@ -76,6 +117,7 @@ export function summarizeFilter(program: readonly Instruction[], index: number):
     length: program.length,
     arches,
     defaultAction,
+    argumentFiltered: filtered,
     disassembly: disassemble(program, { annotate: symbolicAnnotator() }),
   };
 }

@@ -177,8 +177,12 @@ describe('sysgate explain', () => {
     const r = await runCli(['explain', '--bpf', file, 'getpid', '--arch', 'x86_64']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('getpid() on x86_64: ALLOW');
+    expect(r.stdout).toContain('the filter decides getpid without looking at its arguments');
     const k = await runCli(['explain', '--bpf', file, 'ptrace', '--arch', 'x86_64']);
     expect(k.stdout).toContain('KILL_PROCESS');
+    // The lifter (compile/lift.ts) reads the raw filter: socket is allowed for some families only.
+    const s = await runCli(['explain', '--bpf', file, 'socket', 'AF_INET', '--arch', 'x86_64']);
+    expect(s.stdout).toContain('the filter tests the arguments of socket');
   });
 
   test.each([

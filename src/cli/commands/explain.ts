@@ -5,6 +5,7 @@ import { seccompArgs, type SeccompData } from '../../bpf/seccomp.js';
 import { validate } from '../../bpf/validate.js';
 import { compileProfile } from '../../compile/compile.js';
 import {
+  argumentDependent,
   describeAction,
   explainBpf,
   explainSyscall,
@@ -86,6 +87,7 @@ Examples:
         validate(prog);
         const data = dataFor(abi, syscallNr(abi, sys), args);
         const r = explainBpf(prog, data, abi.endian);
+        const dependent = argumentDependent(prog, data, abi.endian);
         if (opts.json === true) {
           outJson({
             arch: abi.name,
@@ -94,12 +96,19 @@ Examples:
             args: data.args,
             value: r.value,
             action: describeAction(r.value),
+            argumentDependent: dependent ?? null,
             executed: r.executed,
             path: r.path,
           });
           return;
         }
         out(`${sys}(${args.join(', ')}) on ${abi.name}: ${describeAction(r.value)}`);
+        if (dependent !== undefined)
+          out(
+            dependent
+              ? `the filter tests the arguments of ${sys}: other arguments may be decided differently`
+              : `the filter decides ${sys} without looking at its arguments`,
+          );
         printPath(r.path, r.executed);
         return;
       }

@@ -94,6 +94,7 @@ Examples:
                 length: f.length,
                 arches: f.arches,
                 defaultAction: f.defaultAction,
+                argumentFiltered: f.argumentFiltered ?? null,
                 ...(opts.disasm === true && { disassembly: f.disassembly }),
               })),
             }),
@@ -131,6 +132,8 @@ Examples:
         out(
           `  filter ${f.index}: ${f.length} instructions, arches ${f.arches.join(', ') || '(none checked)'}, default ${f.defaultAction ?? '?'}`,
         );
+        if (f.argumentFiltered !== undefined && f.argumentFiltered.length > 0)
+          out(`    argument-filtered: ${f.argumentFiltered.join(', ')}`);
         if (opts.disasm === true) out(f.disassembly.replace(/^/gm, '    '));
       }
       if (dumpError !== undefined) err(`note: filters not dumped: ${dumpError}`);
