@@ -60,7 +60,7 @@ function argumentFiltered(
       { insns: program },
       token,
       entries.map((e) => e.nr),
-      'little',
+      archInfo(arch).endian,
       leaf,
     );
     return entries.filter((e) => roots.get(e.nr >>> 0)?.kind === 'cmp').map((e) => e.name);
