@@ -13,7 +13,7 @@ import {
 
 describe('every container is bounded by default', () => {
   test('runc and crun get linux.resources.pids and .memory', () => {
-    const config = ociConfig({ argv: ['true'], mountNative: false }) as {
+    const config = ociConfig({ argv: ['true'] }) as {
       linux: { resources: unknown };
     };
     expect(config.linux.resources).toMatchObject({
@@ -23,7 +23,7 @@ describe('every container is bounded by default', () => {
   });
 
   test('docker gets --pids-limit and --memory', () => {
-    const args = dockerRunArgs({ argv: ['true'], mountNative: false }, undefined, false);
+    const args = dockerRunArgs({ argv: ['true'] }, undefined, false);
     expect(args.join(' ')).toContain(
       `--pids-limit 1024 --memory ${4 * 1024 ** 3}b --memory-swap ${4 * 1024 ** 3}b`,
     );

@@ -1,9 +1,11 @@
 /**
  * Where the static syscall prober lives. A checkout builds it from source with `make -C native` into
- * `native/build/`; the npm package ships it prebuilt for each architecture it supports
- * (`native/prebuilt/ARCH/`, made by `make -C native prebuilt` when the package is packed). Paths are
- * resolved from this module's location, two levels below the package root both in `src/run/` and in
- * `dist/run/`.
+ * `native/build/` (`npm run build` and `npm test` do); the npm package ships it prebuilt for each
+ * architecture it supports (`native/prebuilt/ARCH/`, made by `make -C native prebuilt` when the
+ * package is packed). Paths are resolved from this module's location, two levels below the package
+ * root both in `src/run/` and in `dist/run/`. Sandboxes bind the prober file that `proberPath`
+ * found, and only for probe runs: never a directory, never one that does not exist (Docker would
+ * create it empty and root-owned in the checkout).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -30,11 +32,11 @@ function prebuiltArch(): ArchName | undefined {
 }
 
 /**
- * Directory holding the host's prober (mounted into sandboxes, where it runs as `prober`): the
- * checkout's `native/build` when it has been built, else the packaged `native/prebuilt/ARCH`, else
- * `native/build` (for which `proberPath` explains how to build it).
+ * Directory holding the host's prober: the checkout's `native/build` when it has been built, else
+ * the packaged `native/prebuilt/ARCH`, else `native/build` (for which `proberPath` explains how to
+ * build it).
  */
-export function nativeBuildDir(): string {
+function nativeBuildDir(): string {
   const built = `${nativeRoot()}/build`;
   if (existsSync(`${built}/prober`)) return built;
   const arch = prebuiltArch();

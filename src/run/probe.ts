@@ -9,7 +9,7 @@ import { RuntimeError, UsageError } from '../document/errors.js';
 import { runBwrap } from './engines/bwrap.js';
 import { runDocker } from './engines/docker.js';
 import { runOci, type OciRuntime } from './engines/oci.js';
-import { SANDBOX_NATIVE_DIR } from './rootfs.js';
+import { SANDBOX_PROBER } from './rootfs.js';
 import { proberPath } from './native.js';
 import type { ProcessResult } from './process.js';
 import { formatProbes, parseOutcome, type Probe, type ProbeOutcome } from './probe-format.js';
@@ -40,7 +40,7 @@ export interface ProbeRunOptions {
    * its probe, so any program can be probed (default for stacked programs).
    */
   readonly loader?: 'sandbox' | 'prober';
-  /** The prober binary (default native/build/prober). */
+  /** The prober binary (default `proberPath()`: the checkout's native/build, else the packaged one). */
   readonly proberPath?: string;
   /** Kill one sandbox run after this many milliseconds (default 120000). */
   readonly batchTimeoutMs?: number;
@@ -175,11 +175,12 @@ function ociLauncher(
       `the ${runtime} engine takes an OCI seccomp profile object, not raw BPF or a profile's text`,
     );
   }
-  proberPath(options.proberPath); // fail early when it is not built
+  const prober = proberPath(options.proberPath); // fails early when there is none
   return (args, input) =>
     runOci({
       runtime,
-      argv: [`${SANDBOX_NATIVE_DIR}/prober`, ...args],
+      argv: [SANDBOX_PROBER, ...args],
+      prober,
       stdin: input,
       timeoutMs: options.batchTimeoutMs ?? 120_000,
       ...(policy !== undefined && { seccomp: policy }),
@@ -189,10 +190,11 @@ function ociLauncher(
 /** A launcher running the prober as the command of a fresh Docker container. */
 function dockerLauncher(policy: ProbePolicy, options: ProbeRunOptions): ProberLauncher {
   if (isBpf(policy)) throw new UsageError('the docker engine takes a seccomp profile, not raw BPF');
-  proberPath(options.proberPath);
+  const prober = proberPath(options.proberPath);
   return (args, input) =>
     runDocker({
-      argv: [`${SANDBOX_NATIVE_DIR}/prober`, ...args],
+      argv: [SANDBOX_PROBER, ...args],
+      prober,
       stdin: input,
       timeoutMs: options.batchTimeoutMs ?? 120_000,
       ...(policy !== undefined && { seccomp: policy }),

@@ -16,8 +16,11 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 
-/** Where the native build directory (the prober) appears inside sandboxes. */
+/** sysgate's directory inside container sandboxes (an empty mount point of the borrowed root). */
 export const SANDBOX_NATIVE_DIR = '/sysgate';
+
+/** Where the prober appears inside runc, crun and docker sandboxes, when a probe run binds it. */
+export const SANDBOX_PROBER = `${SANDBOX_NATIVE_DIR}/prober`;
 
 /** The shape of a borrowed root file system. */
 export interface RootfsLayout {

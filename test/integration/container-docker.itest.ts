@@ -15,6 +15,7 @@ import {
   expectedDecisions,
 } from './container.testkit.js';
 import { startDocker } from '../../src/run/engines/docker.js';
+import { proberPath } from '../../src/run/native.js';
 import { formatOutcome } from '../../src/run/probe-format.js';
 import { runProbes } from '../../src/run/probe.js';
 import { inspectContainer } from '../../src/diagnose/inspect.js';
@@ -30,7 +31,12 @@ describe.skipIf(!enabled)('docker oracle', () => {
   test('dumped filter of a live container = its real decisions (AF_UNIX only)', async () => {
     await checkContainerOracle(
       'docker',
-      () => startDocker({ argv: ['sleep', 'infinity'], seccomp: AF_UNIX_ONLY_PROFILE }),
+      () =>
+        startDocker({
+          argv: ['sleep', 'infinity'],
+          seccomp: AF_UNIX_ONLY_PROFILE,
+          prober: proberPath(),
+        }),
       (probes) => runProbes('docker', 'unconfined', probes),
     );
   });

@@ -14,6 +14,7 @@ import {
   expectedDecisions,
 } from './container.testkit.js';
 import { runOci, startOci, type OciRuntime } from '../../src/run/engines/oci.js';
+import { proberPath } from '../../src/run/native.js';
 import { formatOutcome } from '../../src/run/probe-format.js';
 import { runProbes } from '../../src/run/probe.js';
 
@@ -31,7 +32,13 @@ describe.each(runtimes)('%s oracle', (runtime) => {
     async () => {
       await checkContainerOracle(
         runtime,
-        () => startOci({ runtime, argv: ['sleep', 'infinity'], seccomp: AF_UNIX_ONLY_PROFILE }),
+        () =>
+          startOci({
+            runtime,
+            argv: ['sleep', 'infinity'],
+            seccomp: AF_UNIX_ONLY_PROFILE,
+            prober: proberPath(),
+          }),
         (probes) => runProbes(runtime, undefined, probes),
       );
     },

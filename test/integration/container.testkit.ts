@@ -11,7 +11,7 @@ import type { StartedContainer } from '../../src/run/engines/docker.js';
 import { formatOutcome, type Probe, type ProbeOutcome } from '../../src/run/probe-format.js';
 import { predictOutcome, stackedReturn } from '../../src/run/predict.js';
 import { driveProber } from '../../src/run/probe.js';
-import { SANDBOX_NATIVE_DIR } from '../../src/run/rootfs.js';
+import { SANDBOX_PROBER } from '../../src/run/rootfs.js';
 
 /**
  * What a runtime's init, a dynamically linked `sleep`, `docker exec`/`runc exec` and the forking
@@ -229,7 +229,7 @@ export async function checkContainerOracle(
     for (const f of filters) expect(f.length).toBeGreaterThan(8);
 
     const real = await driveProber(
-      (args, input) => container.exec([`${SANDBOX_NATIVE_DIR}/prober`, ...args], input, 60_000),
+      (args, input) => container.exec([SANDBOX_PROBER, ...args], input, 60_000),
       probes,
       { runtime: 'exec' },
     );

@@ -186,7 +186,6 @@ describe.runIf(enabled)('record -> merge -> generate -> run under the profile', 
           argv: w.argv,
           seccomp,
           timeoutMs: 120_000,
-          mountNative: false,
         });
         expect(r.exitCode, `${w.name}: ${r.stderr}`).toBe(0);
         expect(r.stdout).toMatch(w.expect);
@@ -195,7 +194,6 @@ describe.runIf(enabled)('record -> merge -> generate -> run under the profile', 
         argv: ['/usr/bin/python3', '-c', AF_INET_PROBE],
         seccomp,
         timeoutMs: 120_000,
-        mountNative: false,
       });
       expect(probe.stdout.trim(), probe.stderr).toBe('AF_INET errno 1');
     });

@@ -10,9 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RuntimeError } from '../../document/errors.js';
 import { stringifyJson, type JsonValue } from '../../profile/convert/json.js';
-import { nativeBuildDir } from '../native.js';
 import { execCollect, execOk, type ProcessResult } from '../process.js';
-import { SANDBOX_NATIVE_DIR, hostRootfsLayout, rootfsTar } from '../rootfs.js';
+import { SANDBOX_PROBER, hostRootfsLayout, rootfsTar } from '../rootfs.js';
 import type { BindMount } from './bwrap.js';
 import { stuckRuncInits } from './oci.js';
 import { DEFAULT_LIMITS, dockerLimitArgs, type ResourceLimits } from '../limits.js';
@@ -86,8 +85,11 @@ export interface DockerRunOptions {
   readonly binds?: readonly BindMount[];
   /** Working directory inside the container (`--workdir`; the image's when absent). */
   readonly cwd?: string;
-  /** Mount native/build at /sysgate (default true), so the prober can run inside. */
-  readonly mountNative?: boolean;
+  /**
+   * Host path of a prober to bind read-only at /sysgate/prober (`proberPath()`), so it can run
+   * inside; none when absent (Docker would create a missing source as an empty root-owned directory).
+   */
+  readonly prober?: string;
   /** Further `docker run` arguments placed before the image (e.g. `--cap-add`). */
   readonly extraArgs?: readonly string[];
   /** Kill the docker client after this many milliseconds. */
@@ -172,10 +174,9 @@ export function hostMountArgs(): string[] {
 }
 
 /** The mount arguments of a run: the image's host mounts (default image only), the prober, the binds. */
-function bindArgs(options: Pick<DockerRunOptions, 'image' | 'binds' | 'mountNative'>): string[] {
+function bindArgs(options: Pick<DockerRunOptions, 'image' | 'binds' | 'prober'>): string[] {
   const binds: BindMount[] = [];
-  if (options.mountNative !== false)
-    binds.push({ source: nativeBuildDir(), target: SANDBOX_NATIVE_DIR });
+  if (options.prober !== undefined) binds.push({ source: options.prober, target: SANDBOX_PROBER });
   binds.push(...(options.binds ?? []));
   return [
     ...((options.image ?? DEFAULT_IMAGE) === DEFAULT_IMAGE ? hostMountArgs() : []),

@@ -15,7 +15,7 @@ interface Config {
 }
 
 describe("a bundle's container surface is Docker's", () => {
-  const config = ociConfig({ argv: ['true'], mountNative: false }) as Config;
+  const config = ociConfig({ argv: ['true'] }) as Config;
 
   test("Docker's default mounts come first, in moby's order", () => {
     expect(config.mounts.slice(0, DOCKER_DEFAULT_MOUNTS.length)).toEqual(DOCKER_DEFAULT_MOUNTS);

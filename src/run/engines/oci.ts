@@ -18,9 +18,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RuntimeError } from '../../document/errors.js';
 import { stringifyJson, type JsonValue } from '../../profile/convert/json.js';
-import { nativeBuildDir } from '../native.js';
 import { execCollect, execDetached, execOk, type ProcessResult } from '../process.js';
-import { SANDBOX_NATIVE_DIR, hostRootfsLayout, makeRootfsDir } from '../rootfs.js';
+import { SANDBOX_PROBER, hostRootfsLayout, makeRootfsDir } from '../rootfs.js';
 import type { BindMount } from './bwrap.js';
 import type { StartedContainer } from './docker.js';
 import {
@@ -50,8 +49,8 @@ export interface OciRunOptions {
   readonly binds?: readonly BindMount[];
   /** Working directory inside the container (default `/`). */
   readonly cwd?: string;
-  /** Mount native/build at /sysgate (default true). */
-  readonly mountNative?: boolean;
+  /** Host path of a prober to bind read-only at /sysgate/prober (`proberPath()`); none when absent. */
+  readonly prober?: string;
   /** Set no_new_privs (default false, like Docker: the filter is then loaded while runc still holds its capabilities). */
   readonly noNewPrivileges?: boolean;
   /** Kill the runtime after this many milliseconds. */
@@ -84,7 +83,7 @@ export function ociConfig(
       options: ['nosuid', 'nodev', 'mode=1777'],
     },
     ...layout.hostBinds.map((d) => bind(d, d, true)),
-    ...(options.mountNative === false ? [] : [bind(nativeBuildDir(), SANDBOX_NATIVE_DIR, true)]),
+    ...(options.prober === undefined ? [] : [bind(options.prober, SANDBOX_PROBER, true)]),
     ...(options.binds ?? []).map((b) => bind(b.source, b.target ?? b.source, b.readOnly !== false)),
   ];
   const caps = DOCKER_DEFAULT_CAPABILITIES;

@@ -1,0 +1,92 @@
+/**
+ * sysgate run from a fresh checkout whose prober is not built (a copy of the sources, examples and
+ * native/ sources, node_modules linked): `run` works under runc, crun and docker and leaves no
+ * native/build behind (Docker created an empty root-owned one, runc and crun failed to mount it); a
+ * probe run says how to build the prober (exit 3); `npm run build` builds it, and the compiled CLI
+ * then probes under runc, crun and docker. Runs under CI=true and wherever the engines are installed.
+ */
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { hasTool } from '../oracle/kernel.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const ENGINES = ['runc', 'crun', 'docker'] as const;
+const on = (engine: string): boolean => process.env.CI === 'true' || hasTool(engine);
+
+const checkout = mkdtempSync(join(tmpdir(), 'sysgate-checkout-'));
+afterAll(() => {
+  rmSync(checkout, { recursive: true, force: true });
+});
+
+/** A suite of one probe (getpid allowed) under Docker's default profile. */
+const SUITE = `name: one-probe
+profile: ${join(checkout, 'examples/docker-default.json')}
+probes:
+  - name: getpid
+    syscall: getpid
+    expect: allowed
+`;
+
+beforeAll(() => {
+  for (const f of ['src', 'examples', 'package.json', 'tsconfig.json', 'tsconfig.build.json'])
+    cpSync(join(root, f), join(checkout, f), { recursive: true });
+  for (const f of ['Makefile', 'prober.c', 'timesyscall.c'])
+    cpSync(join(root, 'native', f), join(checkout, 'native', f));
+  symlinkSync(join(root, 'node_modules'), join(checkout, 'node_modules'));
+  writeFileSync(join(checkout, 'suite.yaml'), SUITE);
+});
+
+/** `sysgate ARGS` from the checkout's sources, in the checkout. */
+function fromSources(args: readonly string[]): SpawnSyncReturns<string> {
+  return spawnSync(
+    join(root, 'node_modules/.bin/tsx'),
+    [join(checkout, 'src/cli/main.ts'), ...args],
+    {
+      encoding: 'utf8',
+      cwd: checkout,
+      timeout: 120_000,
+    },
+  );
+}
+
+describe('a checkout whose prober is not built', () => {
+  test.each(ENGINES.filter(on))('run --engine %s works and creates no native/build', (engine) => {
+    const r = fromSources([
+      ...['run', '--engine', engine, '--profile', 'examples/docker-default.json', '--'],
+      ...['sh', '-c', 'echo ran; ls /sysgate'],
+    ]);
+    expect(r.stdout, r.stderr).toBe('ran\n');
+    expect(r.status).toBe(0);
+    expect(existsSync(join(checkout, 'native/build'))).toBe(false);
+  });
+
+  test.runIf(on('runc'))('a probe run exits 3 and says how to build the prober', () => {
+    const r = fromSources(['test', 'suite.yaml', '--engine', 'runc']);
+    expect(r.status, r.stderr).toBe(3);
+    expect(r.stderr).toContain(`make -C ${join(checkout, 'native')}`);
+    expect(existsSync(join(checkout, 'native/build'))).toBe(false);
+  });
+
+  describe('after npm run build', () => {
+    beforeAll(() => {
+      const r = spawnSync('npm', ['run', 'build'], { encoding: 'utf8', cwd: checkout });
+      expect(r.status, r.stderr).toBe(0);
+    }, 300_000);
+
+    test('the prober is built', () => {
+      expect(existsSync(join(checkout, 'native/build/prober'))).toBe(true);
+    });
+
+    test.each(ENGINES.filter(on))('the built CLI probes under %s', (engine) => {
+      const r = spawnSync(
+        'node',
+        [join(checkout, 'dist/cli/main.js'), 'test', 'suite.yaml', '--engine', engine],
+        { encoding: 'utf8', cwd: checkout, timeout: 120_000 },
+      );
+      expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    });
+  });
+});
