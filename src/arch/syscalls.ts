@@ -277,15 +277,35 @@ export function requireSyscallNumber(arch: ArchName, name: string): number {
 export function suggestSyscall(name: string): string | undefined {
   let best: string | undefined;
   let bestD = 3;
-  for (const cand of allSyscallNames()) {
-    if (cand === name) continue;
-    const d = editDistance(name, cand, bestD);
-    if (d < bestD) {
-      bestD = d;
-      best = cand;
+  // Only names within two characters of the length can be within edit distance 2; the buckets
+  // keep a profile with many unknown names linear with a small constant.
+  for (let len = Math.max(0, name.length - 2); len <= name.length + 2; len++) {
+    for (const cand of namesOfLength(len)) {
+      if (cand === name) continue;
+      // With a best found, also see exact ties (the alphabetically first name wins, as in a sorted scan).
+      const d = editDistance(name, cand, best === undefined ? bestD : bestD + 1);
+      if (d < bestD || (best !== undefined && d === bestD && cand < best)) {
+        bestD = d;
+        best = cand;
+      }
     }
   }
   return best;
+}
+
+let namesByLength: Map<number, string[]> | undefined;
+
+/** Every syscall name of `len` characters, sorted. */
+function namesOfLength(len: number): readonly string[] {
+  if (namesByLength === undefined) {
+    namesByLength = new Map();
+    for (const n of allSyscallNames()) {
+      const list = namesByLength.get(n.length);
+      if (list === undefined) namesByLength.set(n.length, [n]);
+      else list.push(n);
+    }
+  }
+  return namesByLength.get(len) ?? [];
 }
 
 /** Levenshtein distance, giving up (returning `limit`) once it must exceed `limit - 1`. */

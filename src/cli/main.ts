@@ -17,7 +17,7 @@ import { BpfError } from '../bpf/errors.js';
 import { constantValue } from '../arch/index.js';
 import { commands } from './commands/index.js';
 import { EXIT, takeRequestedExit } from './exit.js';
-import { err, paint } from './io.js';
+import { BAD_PATH_ERRNOS, detectClosedStdout, err, paint, writeError } from './io.js';
 import { formatIssue } from './format-issue.js';
 
 /** Build the commander program with every registered command. */
@@ -38,7 +38,9 @@ export function buildProgram(): Command {
     .addHelpText(
       'after',
       `
-Exit codes: 0 ok, 1 findings or failures, 2 bad input or usage, 3 runtime failure, 70 internal error.
+Exit codes: 0 ok, 1 findings or failures, 2 bad input or usage (a bad -o path included), 3 runtime
+failure (a runtime missing or failing, or the system failing to store output: ENOSPC, EIO),
+128+N interrupted by signal N, 70 internal error.
 Set NO_COLOR to disable colour. Use '-' for standard input wherever a file is read.
 
 Examples:
@@ -89,10 +91,12 @@ export function reportError(e: unknown): number {
   if (
     e instanceof Error &&
     'code' in e &&
-    (e.code === 'ENOENT' || e.code === 'EISDIR' || e.code === 'EACCES')
+    typeof e.code === 'string' &&
+    /^E[A-Z0-9]+$/.test(e.code)
   ) {
+    // A file system error nobody wrapped: a bad path is bad input, anything else the system failing.
     err(`${paint('red', 'error', process.stderr)}: ${e.message}`);
-    return EXIT.badInput;
+    return BAD_PATH_ERRNOS.has(e.code) ? EXIT.badInput : EXIT.runtime;
   }
   err(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   return EXIT.internal;
@@ -122,15 +126,20 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
+  detectClosedStdout();
+  // Output errors arrive as events after the write; the first one decides the exit code.
+  let outputFailed: number | undefined;
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(0);
+    outputFailed ??= reportError(writeError('-', e));
+    process.exitCode = outputFailed;
   });
   main(process.argv.slice(2)).then(
     (code) => {
-      process.exitCode = code;
+      process.exitCode = outputFailed ?? code;
     },
     (e: unknown) => {
-      process.exitCode = reportError(e);
+      process.exitCode = outputFailed ?? reportError(e);
     },
   );
 }

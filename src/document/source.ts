@@ -12,11 +12,15 @@ import {
   type ParseError,
 } from 'jsonc-parser';
 import {
+  CST,
+  isAlias,
+  Lexer,
   isMap,
   isScalar,
   isSeq,
   LineCounter,
   parseAllDocuments,
+  type Document,
   type Node as YamlNode,
 } from 'yaml';
 import type { Issue } from './errors.js';
@@ -24,7 +28,22 @@ import type { LineColumn } from './issues.js';
 import { parsePointer } from './pointer.js';
 
 /** Codes of the issues the syntax layer reports. */
-export type SourceIssueCode = 'syntax' | 'duplicate-key' | 'yaml-warning';
+export type SourceIssueCode =
+  'syntax' | 'duplicate-key' | 'yaml-warning' | 'yaml-alias' | 'too-deep';
+
+/**
+ * Deepest nesting of arrays and objects (flow or block) a document may have. Profiles, suites and
+ * evidence files nest about 6 levels; a deeper document is refused before it is parsed, because the
+ * parsers (and every walker after them) recurse once per level.
+ */
+export const SOURCE_MAX_DEPTH = 256;
+
+/**
+ * Most nodes YAML aliases may expand to in one document. Aliases are resolved exactly (`names: *d`
+ * reads the anchored list); a document whose aliases expand to more nodes than this (an alias bomb,
+ * "billion laughs") is refused with the alias's position.
+ */
+export const YAML_MAX_ALIAS_NODES = 100_000;
 
 /** A JSON/YAML object member, in document order (duplicates kept). */
 export interface SourceMember {
@@ -98,20 +117,49 @@ export interface SourceParse {
 /** Find the child a pointer token selects. Keys match exactly, else case-insensitively (Go, last wins). */
 export function childNode(node: SourceNode, token: string): SourceNode | undefined {
   if (node.kind === 'object') {
-    let exact: SourceNode | undefined;
-    let folded: SourceNode | undefined;
-    const lower = token.toLowerCase();
-    for (const m of node.members) {
-      if (m.key === token) exact = m.value;
-      else if (m.key.toLowerCase() === lower) folded = m.value;
+    // Small objects are scanned; large ones get an index once, so lookups stay O(1) (a document
+    // with n keys is located n times by the warnings about them).
+    if (node.members.length <= 16) {
+      let exact: SourceNode | undefined;
+      let folded: SourceNode | undefined;
+      const lower = token.toLowerCase();
+      for (const m of node.members) {
+        if (m.key === token) exact = m.value;
+        else if (m.key.toLowerCase() === lower) folded = m.value;
+      }
+      return exact ?? folded;
     }
-    return exact ?? folded;
+    const index = memberIndex(node.members);
+    return index.exact.get(token) ?? index.folded.get(token.toLowerCase());
   }
   if (node.kind === 'array') {
     if (!/^(?:0|[1-9]\d*)$/.test(token)) return undefined;
     return node.items[Number(token)];
   }
   return undefined;
+}
+
+/** Exact and case-folded key lookups of one object's members (the last one wins, as in Go). */
+interface MemberIndex {
+  readonly exact: ReadonlyMap<string, SourceNode>;
+  readonly folded: ReadonlyMap<string, SourceNode>;
+}
+
+const memberIndexes = new WeakMap<readonly SourceMember[], MemberIndex>();
+
+function memberIndex(members: readonly SourceMember[]): MemberIndex {
+  let index = memberIndexes.get(members);
+  if (index === undefined) {
+    const exact = new Map<string, SourceNode>();
+    const folded = new Map<string, SourceNode>();
+    for (const m of members) {
+      exact.set(m.key, m.value);
+      folded.set(m.key.toLowerCase(), m.value);
+    }
+    index = { exact, folded };
+    memberIndexes.set(members, index);
+  }
+  return index;
 }
 
 /** The deepest node a pointer reaches (the node itself when the pointer resolves fully). */
@@ -144,6 +192,101 @@ function syntaxIssue(
 ): Issue<SourceIssueCode> {
   const { line, column } = index.position(offset);
   return { code, severity, message, pointer, position: { file, line, column } };
+}
+
+/**
+ * Offset of the first bracket that opens a level beyond {@link SOURCE_MAX_DEPTH}, or undefined:
+ * one linear pass over JSON text (strings skipped).
+ */
+function jsonNestingAt(text: string): number | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      // Skip a string (an unterminated one ends at the line's end; the parser reports it).
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 92) i++;
+        else if (d === 34 || d === 10) break;
+      }
+    } else if (c === 91 || c === 123) {
+      if (++depth > SOURCE_MAX_DEPTH) return i;
+    } else if ((c === 93 || c === 125) && depth > 0) depth--;
+  }
+  return undefined;
+}
+
+/** Lexer markers that stand for no source text (document start, flow error end, scalar start). */
+const ZERO_WIDTH_TOKENS: ReadonlySet<string> = new Set(['\u0002', '\u0018', '\u001f']);
+
+/**
+ * Offset where a YAML stream first nests beyond {@link SOURCE_MAX_DEPTH}, or undefined. Read with
+ * the `yaml` lexer (iterative, linear; quoted and block scalars and comments are single tokens):
+ * flow brackets count one level each, and block levels are the open indentation columns of line
+ * starts and `-`/`?` indicators outside flow context. It may overestimate, never underestimate.
+ */
+function yamlNestingAt(text: string): number | undefined {
+  let flow = 0;
+  const blocks: number[] = [];
+  let offset = 0;
+  let column = 0;
+  let lineStart = true;
+  const open = (at: number): boolean => {
+    while (blocks.length > 0 && (blocks[blocks.length - 1] ?? 0) >= at) blocks.pop();
+    blocks.push(at);
+    return blocks.length + flow > SOURCE_MAX_DEPTH;
+  };
+  for (const token of new Lexer().lex(text)) {
+    if (ZERO_WIDTH_TOKENS.has(token)) continue;
+    const type = CST.tokenType(token);
+    let deep = false;
+    if (type === 'newline') {
+      lineStart = true;
+    } else if (type === 'space') {
+      // Indentation: the line's first real token decides its block level.
+    } else if (type === 'flow-map-start' || type === 'flow-seq-start') {
+      if (lineStart && flow === 0) deep = open(column);
+      lineStart = false;
+      flow++;
+      deep ||= blocks.length + flow > SOURCE_MAX_DEPTH;
+    } else if (type === 'flow-map-end' || type === 'flow-seq-end') {
+      if (flow > 0) flow--;
+      lineStart = false;
+    } else if (type === 'doc-start') {
+      blocks.length = 0;
+      lineStart = false;
+    } else if (type === 'comment') {
+      // A comment opens nothing.
+    } else {
+      if (flow === 0 && (lineStart || type === 'seq-item-ind' || type === 'explicit-key-ind'))
+        deep = open(column);
+      lineStart = false;
+    }
+    if (deep) return offset;
+    offset += token.length;
+    const nl = token.lastIndexOf('\n');
+    column = nl < 0 ? column + token.length : token.length - nl - 1;
+  }
+  return undefined;
+}
+
+/** The issue for a document nested deeper than {@link SOURCE_MAX_DEPTH}, when it is. */
+function nestingIssue(
+  text: string,
+  yaml: boolean,
+  file: string,
+  index: LineIndex,
+): Issue<SourceIssueCode> | undefined {
+  const at = yaml ? yamlNestingAt(text) : jsonNestingAt(text);
+  return at === undefined
+    ? undefined
+    : syntaxIssue(
+        file,
+        index,
+        at,
+        'too-deep',
+        `the document nests deeper than ${SOURCE_MAX_DEPTH} levels; sysgate refuses it`,
+      );
 }
 
 const JSON_ERROR_TEXT: Partial<Record<string, string>> = {
@@ -247,6 +390,10 @@ export function parseJsonSource(text: string, file: string): SourceParse {
       ),
     );
   }
+  const deep = nestingIssue(text, false, file, index);
+  if (deep !== undefined) {
+    return { documents: [{ root: undefined, locate: () => undefined }], issues: [...issues, deep] };
+  }
   const errors: ParseError[] = [];
   const tree = parseTree(text, errors, {
     disallowComments: true,
@@ -301,16 +448,78 @@ function yamlScalarNode(
   return { kind: 'string', offset, value };
 }
 
-function fromYaml(
-  node: unknown,
-  index: LineIndex,
-  text: string,
+/** State of one YAML document's conversion. */
+interface YamlContext {
+  readonly doc: Document.Parsed;
+  readonly index: LineIndex;
+  readonly text: string;
+  readonly file: string;
+  readonly issues: Issue<SourceIssueCode>[];
+  /** The source split into lines, made on first need (block scalars). */
+  lines?: readonly string[];
+  /** Converted anchored nodes, shared by every alias to them. */
+  readonly anchored: Map<unknown, SourceNode>;
+  /** Anchored nodes being converted (an alias to one of them is a cycle). */
+  readonly converting: Set<unknown>;
+  /** Nodes that aliases have expanded to so far. */
+  aliasNodes: number;
+  /** Whether the alias budget has been reported. */
+  aliasReported: boolean;
+}
+
+/** Number of nodes in a converted tree (aliases counted at their full size). */
+const nodeCounts = new WeakMap<SourceNode, number>();
+
+function nodeCount(node: SourceNode): number {
+  const known = nodeCounts.get(node);
+  if (known !== undefined) return known;
+  let n = 1;
+  if (node.kind === 'object') for (const m of node.members) n += nodeCount(m.value);
+  else if (node.kind === 'array') for (const item of node.items) n += nodeCount(item);
+  nodeCounts.set(node, n);
+  return n;
+}
+
+/** Resolve an alias to its anchored node, exactly, within the document's alias budget. */
+function fromYamlAlias(
+  node: { source: string; range?: [number, number, number] | null },
+  resolved: unknown,
+  cx: YamlContext,
   path: string,
-  issues: Issue<SourceIssueCode>[],
-  file: string,
 ): SourceNode {
+  const offset = node.range?.[0] ?? 0;
+  const refuse = (message: string): SourceNode => {
+    if (!cx.aliasReported) {
+      cx.aliasReported = true;
+      cx.issues.push(syntaxIssue(cx.file, cx.index, offset, 'yaml-alias', message, 'error', path));
+    }
+    return { kind: 'null', offset };
+  };
+  if (resolved === undefined || resolved === null)
+    return refuse(`alias *${node.source} names no anchor before it`);
+  if (cx.converting.has(resolved))
+    return refuse(`alias *${node.source} refers to a node that contains it`);
+  let target = cx.anchored.get(resolved);
+  if (target === undefined) {
+    cx.converting.add(resolved);
+    target = fromYaml(resolved, cx, path);
+    cx.converting.delete(resolved);
+    cx.anchored.set(resolved, target);
+  }
+  cx.aliasNodes += nodeCount(target);
+  if (cx.aliasNodes > YAML_MAX_ALIAS_NODES)
+    return refuse(
+      `YAML aliases expand to more than ${YAML_MAX_ALIAS_NODES} nodes (an alias bomb?); sysgate refuses the document`,
+    );
+  // The alias itself is located where it is written; what it names keeps its own positions.
+  return { ...target, offset };
+}
+
+function fromYaml(node: unknown, cx: YamlContext, path: string): SourceNode {
+  const { index, issues, file } = cx;
   const range = (node as { range?: [number, number, number] } | null)?.range;
   const offset = range?.[0] ?? 0;
+  if (isAlias(node)) return fromYamlAlias(node, node.resolve(cx.doc), cx, path);
   if (isMap(node)) {
     const members: SourceMember[] = [];
     const seen = new Set<string>();
@@ -336,7 +545,7 @@ function fromYaml(
       const value =
         pair.value === null || pair.value === undefined
           ? ({ kind: 'null', offset: keyOffset } as const)
-          : fromYaml(pair.value, index, text, ptr, issues, file);
+          : fromYaml(pair.value, cx, ptr);
       members.push({ key, keyOffset, value });
     }
     return { kind: 'object', offset, members };
@@ -345,13 +554,13 @@ function fromYaml(
     return {
       kind: 'array',
       offset,
-      items: node.items.map((c, i) => fromYaml(c, index, text, `${path}/${i}`, issues, file)),
+      items: node.items.map((c, i) => fromYaml(c, cx, `${path}/${i}`)),
     };
   }
   const scalar = yamlScalarNode(node as YamlNode, offset, index);
   if (scalar.kind === 'string' && scalar.block !== undefined) {
     // Measure the block's indentation from its first non-empty content line.
-    const lines = text.split('\n');
+    const lines = (cx.lines ??= cx.text.split('\n'));
     let first = scalar.block.firstLine;
     while (first <= lines.length && (lines[first - 1] ?? '').trim() === '') first++;
     const indent = /^ */.exec(lines[first - 1] ?? '')?.[0].length ?? 0;
@@ -370,6 +579,8 @@ export function parseYamlSource(text: string, file: string): SourceParse {
   const index = new LineIndex(text);
   const issues: Issue<SourceIssueCode>[] = [];
   const documents: SourceDocument[] = [];
+  const deep = nestingIssue(text, true, file, index);
+  if (deep !== undefined) return { documents, issues: [deep] };
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, {
     lineCounter,
@@ -393,8 +604,18 @@ export function parseYamlSource(text: string, file: string): SourceParse {
       );
     }
     if (doc.errors.length > 0) continue;
-    const root =
-      doc.contents === null ? undefined : fromYaml(doc.contents, index, text, '', issues, file);
+    const cx: YamlContext = {
+      doc,
+      index,
+      text,
+      file,
+      issues,
+      anchored: new Map(),
+      converting: new Set(),
+      aliasNodes: 0,
+      aliasReported: false,
+    };
+    const root = doc.contents === null ? undefined : fromYaml(doc.contents, cx, '');
     documents.push({ root, locate: makeLocate(root, index) });
   }
   return { documents, issues };

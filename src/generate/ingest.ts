@@ -208,13 +208,17 @@ export async function ingest(src: InputSource, opts: IngestOptions): Promise<Evi
     }
     case 'audit': {
       let n = 0;
-      await forEachLine(stream, (line) => {
-        n++;
-        const r = parseAuditLine(line, n);
-        if (r === undefined) return;
-        if ('message' in r) warn(`${src.name}:${r.line}: ${r.message}`);
-        else obs.addAudit(r, src.name);
-      });
+      await forEachLine(
+        stream,
+        (line) => {
+          n++;
+          const r = parseAuditLine(line, n);
+          if (r === undefined) return;
+          if ('message' in r) warn(`${src.name}:${r.line}: ${r.message}`);
+          else obs.addAudit(r, src.name);
+        },
+        src.name,
+      );
       break;
     }
     case 'strace':
@@ -244,9 +248,13 @@ async function feedStrace(
   crashes: CrashLog,
 ): Promise<void> {
   const feeder = new StraceFeeder(obs, name, tid, crashes);
-  await forEachLine(stream, (line) => {
-    feeder.push(line);
-  });
+  await forEachLine(
+    stream,
+    (line) => {
+      feeder.push(line);
+    },
+    name,
+  );
   feeder.finish();
   for (const w of feeder.parser.warnings) warn(`${name}:${w.line}: ${w.message}`);
   if (feeder.parser.droppedWarnings > 0)

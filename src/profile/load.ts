@@ -56,7 +56,7 @@ export function validateProfileSource(
   const parsed = readProfileSource(text, file);
   const issues: ProfileIssue[] = [...parsed.issues];
   const check = opts.check ?? checkProfile;
-  for (const doc of parsed.documents) issues.push(...check(doc, opts));
+  for (const doc of parsed.documents) for (const i of check(doc, opts)) issues.push(i);
   const sorted = sortIssues(issues);
   return {
     file,

@@ -212,12 +212,8 @@ function readConfigMap(
       dialect === 'podman'
         ? readDocker(innerCtx, doc.root, '', 'podman')
         : readDocker(innerCtx, doc.root, '', 'docker');
-    ctx.issues.push(
-      ...innerCtx.issues.map((i) => ({
-        ...i,
-        message: `${i.message} (in ConfigMap entry "${m.key}")`,
-      })),
-    );
+    for (const i of innerCtx.issues)
+      ctx.issues.push({ ...i, message: `${i.message} (in ConfigMap entry "${m.key}")` });
     emit({
       profile,
       format: 'configmap',
@@ -310,7 +306,7 @@ export function readProfileSource(text: string, file: string): ParsedSource {
     const ctx = new DecodeContext(file, doc.locate);
     const pending: Parameters<Emit>[0][] = [];
     readDocument(doc.root, doc.locate, ctx, file, yaml, (d) => pending.push(d));
-    issues.push(...ctx.issues);
+    for (const i of ctx.issues) issues.push(i);
     for (const d of pending) {
       if (d.profile === undefined) continue;
       const own = (d.ctx === ctx ? ctx.issues : d.ctx.issues).filter(

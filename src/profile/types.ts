@@ -78,6 +78,17 @@ export interface SyscallRule {
   readonly excludes?: RuleFilter;
   /** JSON pointer of this rule in the source document (e.g. `/syscalls/3`, `/spec/syscalls/3`). */
   readonly pointer: string;
+  /**
+   * Pointers of the rule's parts when the source format names them differently from Docker's
+   * `names[j]` and `args[k].index` (Firecracker's `syscall` and `arg_index`), so that issues point
+   * at the keys the file really has.
+   */
+  readonly sourcePointers?: {
+    /** Pointer of each name, by position in `names`. */
+    readonly names?: readonly string[];
+    /** Pointer of each condition's argument index, by position in `args`. */
+    readonly argIndexes?: readonly string[];
+  };
 }
 
 /** moby `archMap` entry. */

@@ -21,7 +21,7 @@ import type { ProfileIssue } from '../profile/errors.js';
 import { profileArch } from '../profile/arches.js';
 import { checkProfile, type CheckOptions, type Issues } from '../profile/check.js';
 import { join } from '../profile/decode.js';
-import { namePointer } from '../profile/formats/docker.js';
+import { argIndexPointer, namePointer } from '../profile/formats/docker.js';
 import {
   loadProfile,
   validateProfileSource,
@@ -32,6 +32,9 @@ import {
 import type { ActionName, LoadedProfile, Profile, SyscallRule } from '../profile/types.js';
 import { EPERM, ERRNO_LIMIT, effectiveErrno, runcAction } from './action.js';
 import { ruleEqualsDefault } from './rules.js';
+
+/** Unknown syscall names per profile that get a "did you mean" suggestion. */
+const MAX_SUGGESTIONS = 1000;
 
 function checkErrno(
   out: Issues,
@@ -142,6 +145,7 @@ export function checkRunc(input: LoadedProfile | Profile, opts: CheckOptions = {
     return info === undefined ? [] : [info.name];
   });
   const unconditional = new Map<string, SyscallRule>();
+  let unknownNames = 0;
   for (const rule of profile.syscalls) {
     const rp = rule.pointer;
     const equal = ruleEqualsDefault(profile, rule);
@@ -176,7 +180,7 @@ export function checkRunc(input: LoadedProfile | Profile, opts: CheckOptions = {
           equal ? 'warning' : 'error',
           'arg-index-out-of-range',
           `argument index ${a.index} is above 5${equal ? ' (not checked by runc: the rule equals the default)' : ' (libseccomp refuses it with EINVAL)'}`,
-          join(join(join(rp, 'args'), k), 'index'),
+          argIndexPointer(rule, k),
           { expected: '0..5', received: String(a.index) },
         );
       }
@@ -193,8 +197,17 @@ export function checkRunc(input: LoadedProfile | Profile, opts: CheckOptions = {
       if (seen.has(name))
         out.add('warning', 'duplicate-name', `"${name}" is listed twice in this rule`, np);
       seen.add(name);
-      if (!isSyscallName(name)) {
-        const hint = suggestSyscall(name);
+      if (name === '') {
+        // runc's matchCall refuses an empty name before it compares the action with the default.
+        out.add(
+          'error',
+          'empty-syscall-name',
+          'empty syscall name: runc refuses the profile ("empty string is not a valid syscall")',
+          np,
+        );
+      } else if (!isSyscallName(name)) {
+        // Suggestions cost an edit-distance search each; a file of junk names gets them for the first few.
+        const hint = ++unknownNames <= MAX_SUGGESTIONS ? suggestSyscall(name) : undefined;
         out.add(
           'warning',
           'unknown-syscall',

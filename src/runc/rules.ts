@@ -252,17 +252,18 @@ export function runcSeccomp(profile: RuncProfileInput, opts: RuncOptions): RuncS
       const act = runcActionValue(rule.action, rule.errnoRet);
       for (const [ni, name] of rule.names.entries()) {
         const base = { pointer: rule.pointer, nameIndex: ni, name, action: act };
-        // runc: a rule equal to the default is skipped before anything is validated.
-        if (act === defAct) {
-          yield { ...base, fate: { kind: 'equals-default' } };
-          continue;
-        }
+        // runc's matchCall refuses an empty name first, then skips a rule equal to the default
+        // before anything else is validated.
         if (name.length === 0) {
           refuse(
             'empty-syscall-name',
             'empty string is not a valid syscall',
             toPointer([...ptr(rule.pointer), 'names', ni]),
           );
+        }
+        if (act === defAct) {
+          yield { ...base, fate: { kind: 'equals-default' } };
+          continue;
         }
         if (!runcResolves(opts.arch, name, opts.libseccomp)) {
           yield {

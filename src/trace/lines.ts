@@ -1,42 +1,91 @@
 /**
  * Line splitting for streamed input: chunks arrive at arbitrary boundaries (even inside a UTF-8
- * sequence when decoded by the caller's stream), lines leave whole. Memory is bounded by the longest line.
+ * sequence when decoded by the caller's stream), lines leave whole. Time is linear in the input and
+ * memory bounded by {@link LOG_MAX_LINE}: a longer line (a corrupt log, a log without newlines) is
+ * refused with a {@link LogParseError}, never buffered without end.
  */
 import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
+import { LogParseError } from '../document/errors.js';
+
+/**
+ * Longest log line read, in characters (16 MiB). strace prints at most `-s` characters per string
+ * argument, so its longest lines (an `execve` with a full ARG_MAX of escaped arguments) stay far below.
+ */
+export const LOG_MAX_LINE = 16 * 1024 * 1024;
 
 /** Splits a stream of text chunks into lines (without their `\n`). */
 export class LineSplitter {
-  private rest = '';
+  /** The unfinished line, in pieces (joined once, when its newline arrives). */
+  private pieces: string[] = [];
+  private pendingLength = 0;
+  /** Lines returned so far. */
+  private lines = 0;
 
-  /** Add a chunk; returns the lines it completes. */
+  constructor(
+    /** File name for errors (`-` for stdin). */
+    private readonly file = '-',
+    /** Longest line accepted, in characters. */
+    private readonly maxLine = LOG_MAX_LINE,
+  ) {}
+
+  /** Add a chunk; returns the lines it completes. Throws `LogParseError` for an over-long line. */
   push(chunk: string): string[] {
-    const text = this.rest + chunk;
-    const parts = text.split('\n');
-    this.rest = parts.pop() ?? '';
-    return parts;
+    const out: string[] = [];
+    let start = 0;
+    for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', start)) {
+      this.grow(nl - start);
+      const piece = chunk.slice(start, nl);
+      out.push(this.pieces.length === 0 ? piece : this.pieces.join('') + piece);
+      this.pieces = [];
+      this.pendingLength = 0;
+      this.lines++;
+      start = nl + 1;
+    }
+    if (start < chunk.length) {
+      this.grow(chunk.length - start);
+      this.pieces.push(chunk.slice(start));
+      this.pendingLength += chunk.length - start;
+    }
+    return out;
   }
 
   /** End of input: the last line if it had no newline (a truncated log). */
   end(): string[] {
-    const r = this.rest;
-    this.rest = '';
-    return r === '' ? [] : [r];
+    const r = this.pieces.join('');
+    this.pieces = [];
+    this.pendingLength = 0;
+    if (r === '') return [];
+    this.lines++;
+    return [r];
+  }
+
+  private grow(n: number): void {
+    if (this.pendingLength + n <= this.maxLine) return;
+    throw new LogParseError(
+      this.file,
+      this.lines + 1,
+      this.maxLine + 1,
+      `line longer than ${this.maxLine} characters; this is not an strace or audit log (or it is corrupt)`,
+      'log-line-too-long',
+    );
   }
 }
 
 /**
  * Read a file path, or an already open stream (the CLI passes stdin for `-`), line by line with
- * constant memory, calling `onLine` for each. Invalid UTF-8 is replaced, never fatal.
+ * bounded memory, calling `onLine` for each. Invalid UTF-8 is replaced, never fatal. `name` is the
+ * file name errors report (default: the path, or `-` for a stream).
  */
 export async function forEachLine(
   source: string | AsyncIterable<Buffer>,
   onLine: (line: string) => void,
+  name: string = typeof source === 'string' ? source : '-',
 ): Promise<void> {
   const stream =
     typeof source === 'string' ? createReadStream(source, { highWaterMark: 1 << 20 }) : source;
   const decoder = new StringDecoder('utf8');
-  const splitter = new LineSplitter();
+  const splitter = new LineSplitter(name);
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     for (const l of splitter.push(decoder.write(chunk))) onLine(l);
   }

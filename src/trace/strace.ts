@@ -157,8 +157,11 @@ function parseRet(text: string): { ret?: bigint; errno?: string } | undefined {
   const out: { ret?: bigint; errno?: string } = {};
   const v = m[1];
   if (v !== undefined && v !== '?') {
-    // strace prints umask-like results in octal with a leading 0
-    out.ret = /^0\d+$/.test(v) ? BigInt('0o' + v.slice(1)) : BigInt(v);
+    // strace prints umask-like results in octal with a leading 0; `09` is no number strace prints.
+    if (/^0\d+$/.test(v)) {
+      if (!/^0[0-7]+$/.test(v)) return undefined;
+      out.ret = BigInt('0o' + v.slice(1));
+    } else out.ret = BigInt(v);
   }
   if (m[2] !== undefined) out.errno = m[2];
   else if (m[3] !== undefined) out.errno = `errno ${m[3]}`;
@@ -463,7 +466,7 @@ export function parseStrace(
   const events: StraceEvent[] = [];
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
-  for (const l of lines) events.push(...parser.push(l));
-  events.push(...parser.finish());
+  for (const l of lines) for (const e of parser.push(l)) events.push(e);
+  for (const e of parser.finish()) events.push(e);
   return { events, warnings: parser.warnings };
 }

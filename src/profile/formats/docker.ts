@@ -428,7 +428,14 @@ export function readDockerProfile(
 
 /** Pointer of a rule's name `j` in the source document. */
 export function namePointer(rule: SyscallRule, j: number): string {
+  const own = rule.sourcePointers?.names?.[j];
+  if (own !== undefined) return own;
   return rule.legacyName === true
     ? join(rule.pointer, 'name')
     : join(join(rule.pointer, 'names'), j);
+}
+
+/** Pointer of condition `k`'s argument index in the source (`args/k/index` in Docker form). */
+export function argIndexPointer(rule: SyscallRule, k: number): string {
+  return rule.sourcePointers?.argIndexes?.[k] ?? join(join(join(rule.pointer, 'args'), k), 'index');
 }

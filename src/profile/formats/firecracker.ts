@@ -88,26 +88,52 @@ function readAction(ctx: DecodeContext, node: SourceNode, pointer: string): FcAc
   return undefined;
 }
 
+/** Pointers of a condition's keys as the file spells them (`index` or `arg_index`...). */
+interface ConditionKeys {
+  index: string;
+  type: string;
+  val: string;
+}
+
 function readCondition(
   ctx: DecodeContext,
   node: SourceNode,
   pointer: string,
+  keys: ConditionKeys = { index: '', type: '', val: '' },
 ): ArgCondition | undefined {
   let index: bigint | undefined;
   let type: string | undefined;
   let opNode: SourceNode | undefined;
   let opPtr = '';
   let val: bigint | undefined;
+  keys.index = join(pointer, 'index');
+  keys.type = join(pointer, 'type');
+  keys.val = join(pointer, 'val');
   const fields: Record<string, FieldHandler> = {
-    index: (n, p) => (index = decodeUint(ctx, n, p, 'SeccompCondition.index', 8)),
-    arg_index: (n, p) => (index = decodeUint(ctx, n, p, 'SeccompCondition.arg_index', 8)),
-    type: (n, p) => (type = decodeString(ctx, n, p, 'SeccompCondition.type')),
-    arg_type: (n, p) => (type = decodeString(ctx, n, p, 'SeccompCondition.arg_type')),
+    index: (n, p) => {
+      keys.index = p;
+      index = decodeUint(ctx, n, p, 'SeccompCondition.index', 8);
+    },
+    arg_index: (n, p) => {
+      keys.index = p;
+      index = decodeUint(ctx, n, p, 'SeccompCondition.arg_index', 8);
+    },
+    type: (n, p) => {
+      keys.type = p;
+      type = decodeString(ctx, n, p, 'SeccompCondition.type');
+    },
+    arg_type: (n, p) => {
+      keys.type = p;
+      type = decodeString(ctx, n, p, 'SeccompCondition.arg_type');
+    },
     op: (n, p) => {
       opNode = n;
       opPtr = p;
     },
-    val: (n, p) => (val = decodeUint(ctx, n, p, 'SeccompCondition.val', 64)),
+    val: (n, p) => {
+      keys.val = p;
+      val = decodeUint(ctx, n, p, 'SeccompCondition.val', 64);
+    },
     comment: (n, p) => decodeString(ctx, n, p, 'SeccompCondition.comment'),
   };
   if (
@@ -128,7 +154,7 @@ function readCondition(
     ctx.error(
       'unknown-arg-type',
       `unknown argument type "${type}" (expected dword or qword)`,
-      join(pointer, 'type'),
+      keys.type,
     );
     return undefined;
   }
@@ -142,11 +168,7 @@ function readCondition(
     }
     if (type === 'dword') {
       if (val > LOW32)
-        ctx.warn(
-          'dword-value-too-large',
-          `dword value ${val} does not fit in 32 bits`,
-          join(pointer, 'val'),
-        );
+        ctx.warn('dword-value-too-large', `dword value ${val} does not fit in 32 bits`, keys.val);
       if (op === 'SCMP_CMP_EQ')
         return { index: idx, value: LOW32, valueTwo: val & LOW32, op: 'SCMP_CMP_MASKED_EQ' };
       ctx.warn(
@@ -182,14 +204,25 @@ function readFilterRule(
   action: FcAction,
 ): SyscallRule | undefined {
   let syscall: string | undefined;
+  let syscallPtr = join(pointer, 'syscall');
   let args: ArgCondition[] = [];
+  const argIndexes: string[] = [];
   let comment: string | undefined;
   const st = { argsOk: true };
   const fields: Record<string, FieldHandler> = {
-    syscall: (n, p) => (syscall = decodeString(ctx, n, p, 'SyscallRule.syscall')),
+    syscall: (n, p) => {
+      syscallPtr = p;
+      syscall = decodeString(ctx, n, p, 'SyscallRule.syscall');
+    },
     args: (n, p) => {
       const count = n.kind === 'array' ? n.items.length : 0;
-      args = decodeArray(ctx, n, p, 'SyscallRule.args', (c, cp) => readCondition(ctx, c, cp)) ?? [];
+      args =
+        decodeArray(ctx, n, p, 'SyscallRule.args', (c, cp) => {
+          const keys: ConditionKeys = { index: '', type: '', val: '' };
+          const cond = readCondition(ctx, c, cp, keys);
+          if (cond !== undefined) argIndexes.push(keys.index);
+          return cond;
+        }) ?? [];
       if (args.length !== count) st.argsOk = false;
     },
     comment: (n, p) => (comment = decodeString(ctx, n, p, 'SyscallRule.comment')),
@@ -216,6 +249,7 @@ function readFilterRule(
     args,
     ...(comment === undefined || comment === '' ? {} : { comment }),
     pointer,
+    sourcePointers: { names: [syscallPtr], argIndexes },
   };
 }
 
