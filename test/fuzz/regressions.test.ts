@@ -10,7 +10,7 @@ import { describe, expect, test } from 'vitest';
 import { LogParseError } from '../../src/document/errors.js';
 import { ingest } from '../../src/generate/ingest.js';
 import { readEvidence, EvidenceError } from '../../src/generate/evidence.js';
-import { validateProfileSource } from '../../src/profile/load.js';
+import { validateForRunc } from '../../src/runc/check.js';
 import { parseProfiles } from '../../src/profile/parse.js';
 import { parseSuite, SuiteError } from '../../src/suite/suite.js';
 import { parseStrace } from '../../src/trace/strace.js';
@@ -23,7 +23,7 @@ function corpus(name: string): string {
 
 /** Codes of the errors validate reports, in order. */
 function errorCodes(text: string, file: string): string[] {
-  return validateProfileSource(text, file)
+  return validateForRunc(text, file)
     .issues.filter((i) => i.severity === 'error')
     .map((i) => i.code);
 }
@@ -79,7 +79,7 @@ describe('YAML aliases are resolved exactly, never read as null (item 5)', () =>
 
 describe('validate refuses what runc refuses, and points at the keys the file has (item 8)', () => {
   test('an empty or null syscall name is an error', () => {
-    const r = validateProfileSource(corpus('empty-names.json'), 'empty-names.json');
+    const r = validateForRunc(corpus('empty-names.json'), 'empty-names.json');
     expect(r.valid).toBe(false);
     expect(r.issues.filter((i) => i.code === 'empty-syscall-name').map((i) => i.pointer)).toEqual([
       '/syscalls/0/names/1',
@@ -88,7 +88,7 @@ describe('validate refuses what runc refuses, and points at the keys the file ha
   });
 
   test('Firecracker issues name syscall, arg_index and arg_type', () => {
-    const r = validateProfileSource(corpus('firecracker-keys.json'), 'firecracker-keys.json');
+    const r = validateForRunc(corpus('firecracker-keys.json'), 'firecracker-keys.json');
     expect(r.issues.map((i) => [i.code, i.pointer])).toEqual([
       ['empty-syscall-name', '/vmm/filter/1/syscall'],
       ['arg-index-out-of-range', '/vmm/filter/2/args/0/arg_index'],
@@ -121,7 +121,7 @@ describe('deep nesting is refused with a position, never a stack overflow (item 
     ],
   ];
   test.each(cases)('%s', (_name, text, file) => {
-    const r = validateProfileSource(text, file);
+    const r = validateForRunc(text, file);
     expect(r.issues.map((i) => i.code)).toEqual(['too-deep']);
     expect(r.issues[0]?.position?.line).toBeGreaterThan(0);
   });
@@ -136,7 +136,7 @@ describe('deep nesting is refused with a position, never a stack overflow (item 
 
   test('nesting within the limit still reads', () => {
     const text = `{"defaultAction":"SCMP_ACT_ALLOW","x":${'['.repeat(200)}${']'.repeat(200)}}`;
-    expect(validateProfileSource(text, 'ok.json').valid).toBe(true);
+    expect(validateForRunc(text, 'ok.json').valid).toBe(true);
   });
 });
 
@@ -149,7 +149,7 @@ describe('large inputs: no crash, linear time (items 9 and 10)', () => {
         action: 'SCMP_ACT_ALLOW',
       })),
     });
-    const r = validateProfileSource(text, 'big.json');
+    const r = validateForRunc(text, 'big.json');
     expect(r.valid).toBe(true);
     expect(r.issues).toHaveLength(199_999);
   });
@@ -160,7 +160,7 @@ describe('large inputs: no crash, linear time (items 9 and 10)', () => {
     const text = JSON.stringify(o);
     let n = 0;
     const ms = timed(() => {
-      n = validateProfileSource(text, 'keys.json').issues.length;
+      n = validateForRunc(text, 'keys.json').issues.length;
     });
     expect(n).toBe(50_000);
     expect(ms).toBeLessThan(10_000);
@@ -178,7 +178,7 @@ describe('large inputs: no crash, linear time (items 9 and 10)', () => {
     });
     let n = 0;
     const ms = timed(() => {
-      n = validateProfileSource(text, 'unknown.json').issues.length;
+      n = validateForRunc(text, 'unknown.json').issues.length;
     });
     expect(n).toBe(100_000);
     expect(ms).toBeLessThan(15_000);
@@ -192,7 +192,7 @@ describe('large inputs: no crash, linear time (items 9 and 10)', () => {
     for (let i = 0; i < 20_000; i++) text += entry(i);
     let n = 0;
     const ms = timed(() => {
-      n = validateProfileSource(text, 'cm.yaml').documents.length;
+      n = validateForRunc(text, 'cm.yaml').documents.length;
     });
     expect(n).toBe(20_000);
     expect(ms).toBeLessThan(15_000);
