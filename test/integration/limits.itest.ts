@@ -226,3 +226,38 @@ describe.each([...ENGINES, 'bwrap'] as const)('%s interrupted', (engine) => {
     120_000,
   );
 });
+
+describe.skipIf(!enabled('runc'))('test interrupted', () => {
+  test('SIGINT stops the suite at the running case and removes its container', async () => {
+    const dir = mkdtempSync(join(scratch, 'suite-'));
+    writeFileSync(
+      join(dir, 'suite.yaml'),
+      [
+        `profile: ${profile}`,
+        'workloads:',
+        '  - name: slow',
+        '    run: sleep 3301',
+        '  - name: after',
+        '    run: sleep 3302',
+        '',
+      ].join('\n'),
+    );
+    const tmp = privateTmp();
+    let pid = 0;
+    const run = sysgate(
+      ['test', join(dir, 'suite.yaml'), '--engine', 'runc'],
+      (p) => (pid = p),
+      tmp,
+    );
+    const deadline = Date.now() + 60_000;
+    while (processesWith('sleep 3301').length === 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 500));
+    process.kill(pid, 'SIGINT');
+    const r = await run;
+    expect(r.code).toBe(130);
+    expect(processesWith('sleep 330')).toEqual([]);
+    expect(leftovers(pid)).toEqual([]);
+    expect(readdirSync(tmp).filter((n) => !n.startsWith('tsx-'))).toEqual([]);
+  }, 120_000);
+});
