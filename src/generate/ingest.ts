@@ -208,6 +208,7 @@ export async function ingest(src: InputSource, opts: IngestOptions): Promise<Evi
     }
     case 'audit': {
       let n = 0;
+      let records = 0;
       await forEachLine(
         stream,
         (line) => {
@@ -215,10 +216,14 @@ export async function ingest(src: InputSource, opts: IngestOptions): Promise<Evi
           const r = parseAuditLine(line, n);
           if (r === undefined) return;
           if ('message' in r) warn(`${src.name}:${r.line}: ${r.message}`);
-          else obs.addAudit(r, src.name);
+          else {
+            records++;
+            obs.addAudit(r, src.name);
+          }
         },
         src.name,
       );
+      if (records === 0) warn(`${src.name}: no seccomp records among ${n} lines`);
       break;
     }
     case 'strace':

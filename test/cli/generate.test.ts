@@ -120,6 +120,20 @@ describe('sysgate generate from kernel logs', () => {
     }
   });
 
+  test('a kernel log without seccomp records: a warning saying so, exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sg-gen-'));
+    const log = join(dir, 'dmesg.txt');
+    writeFileSync(
+      log,
+      Array.from({ length: 60 }, (_, i) => `[    0.${1000 + i}] pci 0000:00:0${i % 9}.0: ok`).join(
+        '\n',
+      ),
+    );
+    const r = await runCli(['generate', '--from', log]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/warning: .*dmesg\.txt: no seccomp records among 60 lines/);
+  });
+
   test('--stats: a JSON summary with the refusals; only refusals is exit 2', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sg-gen-'));
     const log = join(dir, 'kern.log');

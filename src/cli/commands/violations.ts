@@ -219,6 +219,10 @@ Examples:
   );
   cmd.action(async (files: string[], opts: ViolationsOptions) => {
     const filter = filterFrom(opts);
+    if (files.length === 0 && process.stdin.isTTY)
+      throw new UsageError(
+        'give log files, or pipe a log in (dmesg | sysgate violations); see --help',
+      );
     const inputs = files.length === 0 ? ['-'] : files;
     for (const f of inputs) {
       if (f === '-') continue;
