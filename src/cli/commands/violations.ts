@@ -243,10 +243,14 @@ Examples:
     for (const f of inputs) {
       let n = 0;
       const source = f === '-' ? (process.stdin as AsyncIterable<Buffer>) : f;
-      await forEachLine(source, (line) => {
-        n++;
-        collector.push(line, f, n);
-      });
+      await forEachLine(
+        source,
+        (line) => {
+          n++;
+          collector.push(line, f, n);
+        },
+        f,
+      );
     }
     const report = collector.report(plan);
     const withProfile = plan !== undefined;
