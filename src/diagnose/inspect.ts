@@ -46,9 +46,10 @@ export async function readSeccompStatus(pid: number): Promise<SeccompStatus> {
   try {
     text = await readFile(`/proc/${pid}/status`, 'utf8');
   } catch (e) {
-    throw new RuntimeError('procfs', `cannot read /proc/${pid}/status (no such process?)`, {
-      cause: e,
-    });
+    // A pid that names no process is bad input (exit 2); a procfs that cannot be read is the host's.
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new UsageError(`no process with id ${pid}`, 'no-such-process');
+    throw new RuntimeError('procfs', `cannot read /proc/${pid}/status`, { cause: e });
   }
   return parseProcStatus(text);
 }

@@ -211,6 +211,28 @@ export function straceBundle(stracePath: string): {
   return { binary, loader, libs };
 }
 
+/** What the docker client prints when it cannot reach the daemon. */
+const DAEMON_DOWN =
+  /Cannot connect to the Docker daemon|Is the docker daemon running|error during connect/i;
+
+/** Fail with a clear RuntimeError when the docker client is missing or its daemon is down. */
+function requireDaemon(dockerPath: string): void {
+  const r = spawnSync(dockerPath, ['version', '--format', '{{.Server.Version}}'], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  if (r.error !== undefined)
+    throw new RuntimeError('docker', `${dockerPath} is not installed or not on PATH`, {
+      cause: r.error,
+    });
+  if (r.status !== 0 && DAEMON_DOWN.test(r.stderr))
+    throw new RuntimeError(
+      'docker',
+      'the Docker daemon is not running or not reachable (start dockerd, or check DOCKER_HOST)',
+      { exitCode: r.status, stderr: r.stderr },
+    );
+}
+
 async function dockerCommand(image: string, dockerPath: string): Promise<string[]> {
   const r = spawnSync(
     dockerPath,
@@ -222,10 +244,16 @@ async function dockerCommand(image: string, dockerPath: string): Promise<string[
       cause: r.error,
     });
   if (r.status !== 0)
-    throw new RuntimeError('docker', `cannot inspect image ${image}`, {
-      exitCode: r.status,
-      stderr: r.stderr,
-    });
+    throw new RuntimeError(
+      'docker',
+      DAEMON_DOWN.test(r.stderr)
+        ? 'the Docker daemon is not running or not reachable (start dockerd, or check DOCKER_HOST)'
+        : `cannot inspect image ${image}`,
+      {
+        exitCode: r.status,
+        stderr: r.stderr,
+      },
+    );
   const [ep, cmd] = r.stdout
     .trim()
     .split('\n')
@@ -281,6 +309,7 @@ export async function recordCommandLine(
   if (opts.docker === undefined)
     return [...taskset, strace, ...straceArgs(fifo), '--', ...opts.argv];
   const docker = opts.docker.dockerPath ?? 'docker';
+  requireDaemon(docker);
   const argv =
     opts.argv.length > 0 ? [...opts.argv] : await dockerCommand(opts.docker.image, docker);
   const mounts = traceMounts(strace, fifo).flatMap((m) => [
@@ -437,7 +466,9 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   if (obs.totalCalls === 0) {
     throw new RuntimeError(
       opts.docker === undefined ? 'strace' : 'docker',
-      'the trace is empty: the command did not start under strace',
+      opts.docker !== undefined && DAEMON_DOWN.test(stderr)
+        ? 'the Docker daemon is not running or not reachable (start dockerd, or check DOCKER_HOST)'
+        : 'the trace is empty: the command did not start under strace',
       {
         exitCode,
         stderr,

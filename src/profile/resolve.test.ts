@@ -530,6 +530,9 @@ describe('errors moby refuses', () => {
     ['3.12.25-gentoo', { major: 3, minor: 12 }],
     ['5.15.153.1-microsoft-standard-WSL2', { major: 5, minor: 15 }],
     ['garbage', undefined],
+    ['-3.8', undefined],
+    ['3.-8', undefined],
+    ['+3.8', undefined],
   ])('kernel release %j', (release, v) => {
     expect(parseKernelRelease(release)).toEqual(v);
   });

@@ -142,11 +142,12 @@ export function parseMinKernel(text: string): KernelVersion | string {
 }
 
 /**
- * Parse a kernel release like moby's `parseRelease` (`fmt.Sscanf("%d.%d")`): `6.1.0-18-amd64` → 6.1.
- * Returns `undefined` when the text does not start with `<n>.<n>`.
+ * Parse a kernel release like moby's `parseRelease` (`fmt.Sscanf("%d.%d")` into unsigned fields):
+ * `6.1.0-18-amd64` → 6.1. Returns `undefined` when the text does not start with `<n>.<n>`; a sign
+ * (`-3.8`, `3.-8`, `+3.8`) fails, because Go scans unsigned integers without one.
  */
 export function parseKernelRelease(release: string): KernelVersion | undefined {
-  const m = /^\s*[+-]?(\d+)\.[+-]?(\d+)/.exec(release);
+  const m = /^\s*(\d+)\.\s*(\d+)/.exec(release);
   if (m === null) return undefined;
   return { major: Number(m[1]), minor: Number(m[2]) };
 }

@@ -107,7 +107,7 @@ test('inspect of this process reads /proc/self/status', async () => {
   expect(info.seccomp.mode).toBe(mode === '0' ? 'disabled' : mode === '1' ? 'strict' : 'filter');
 });
 
-test('inspect of a process that does not exist is a runtime failure', async () => {
+test('inspect of a process that does not exist is bad input', async () => {
   const r = await runCli(['inspect', '999999999']);
-  expect(r.code).toBe(3);
+  expect(r.code).toBe(2);
 });

@@ -1,6 +1,6 @@
 import { dirname, resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
-import { UsageError } from '../../document/errors.js';
+import { RuntimeError, UsageError } from '../../document/errors.js';
 import { crossCheck, type CrossCheckResult } from '../../suite/cross-check.js';
 import { detectEngines, pickEngine } from '../../run/detect.js';
 import { toJunit } from '../../suite/junit.js';
@@ -149,7 +149,11 @@ Examples:
       const policy = loadPolicy(profileFile, opts);
       if (opts.crossCheck === true) {
         const engines = (await detectEngines()).filter((s) => s.available).map((s) => s.name);
-        if (engines.length === 0) throw new UsageError('no engine is available for --cross-check');
+        if (engines.length === 0)
+          throw new RuntimeError(
+            'engine',
+            'no engine is available for --cross-check (install bubblewrap, runc, crun or docker)',
+          );
         const c = await crossCheck(
           suite,
           policy,
