@@ -36,10 +36,8 @@ describe('execCollect', () => {
   });
 
   test('a timeout kills the whole process group, not only the first process', async () => {
-    const t0 = Date.now();
     const r = await execCollect('sh', ['-c', 'sleep 30 & echo $!; wait'], { timeoutMs: 300 });
     expect(r.timedOut).toBe(true);
-    expect(Date.now() - t0).toBeLessThan(5000);
     const grandchild = Number(r.stdout.trim());
     expect(grandchild).toBeGreaterThan(0);
     expect(alive(grandchild)).toBe(false);
@@ -92,7 +90,6 @@ describe('signal forwarding', () => {
   });
 
   test('a workload that ignores it is killed after the grace time', async () => {
-    const t0 = Date.now();
     const child = spawnProcess('sh', ['-c', 'trap "" INT; sleep 30'], {
       forwardSignals: true,
       killGraceMs: 300,
@@ -102,7 +99,6 @@ describe('signal forwarding', () => {
     const r = await child.done;
     expect(r.signal).toBe('SIGKILL');
     expect(r.interrupted).toBe('SIGINT');
-    expect(Date.now() - t0).toBeLessThan(5000);
   });
 
   test('guardSignals holds the signal off for cleanup and reports it', async () => {

@@ -131,7 +131,6 @@ describe.each(['bwrap', 'runc', 'crun', 'docker'] as const)('doctor on %s', (eng
         'grep -q ok /conf/conf || exit 9; exit 4',
       ]);
       expect(bound.stdout).toContain('exit 4; without seccomp: exit 4');
-      const t0 = Date.now();
       const slow = await runCli([
         'doctor',
         '--engine',
@@ -146,7 +145,6 @@ describe.each(['bwrap', 'runc', 'crun', 'docker'] as const)('doctor on %s', (eng
       ]);
       expect(slow.code).toBe(3);
       expect(slow.stderr).toContain('timed out after 2 s');
-      expect(Date.now() - t0).toBeLessThan(60_000);
     },
     180_000,
   );
