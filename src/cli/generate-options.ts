@@ -40,8 +40,8 @@ export function addGenerateOptions(cmd: Command): Command {
     )
     .option(
       '--target <target>',
-      'bare (loaded right before the workload, e.g. bubblewrap) or docker (adds what runc needs after loading the filter)',
-      'bare',
+      'docker (adds what runc and crun do after loading the filter, so the profile works under every engine) or bare (tighter, only for a filter loaded right before the workload, e.g. bubblewrap)',
+      'docker',
     )
     .option('--errno <name>', 'errno for refused calls in enforce mode: EPERM or ENOSYS', 'EPERM')
     .option(
@@ -59,7 +59,7 @@ export function generateOptionsFrom(opts: GenerateCliOptions): GenerateOptions {
   const mode = opts.mode ?? 'enforce';
   if (mode !== 'enforce' && mode !== 'audit' && mode !== 'kill')
     throw new UsageError(`--mode must be enforce, audit or kill, not '${mode}'`);
-  const target = opts.target ?? 'bare';
+  const target = opts.target ?? 'docker';
   if (target !== 'bare' && target !== 'docker')
     throw new UsageError(`--target must be bare or docker, not '${target}'`);
   const errno = (opts.errno ?? 'EPERM').toUpperCase();

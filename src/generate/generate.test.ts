@@ -67,7 +67,7 @@ describe('generateProfile: properties checked against the trace text', () => {
     '%s: every syscall in the trace is allowed, nothing else, and the checker has no errors',
     (file) => {
       const text = read(file);
-      const profile = generateProfile(evidenceOf(file));
+      const profile = generateProfile(evidenceOf(file), { target: 'bare' });
       const allow = allowed(profile);
       const inTrace = namesInTrace(text);
       for (const n of inTrace) {
@@ -226,7 +226,7 @@ describe('generateProfile: options', () => {
   });
 
   test('target docker adds what runc needs after loading the filter, each with its reason', () => {
-    const bare = allowed(generateProfile(ev));
+    const bare = allowed(generateProfile(ev, { target: 'bare' }));
     const p = generateProfile(ev, { target: 'docker' });
     const docker = allowed(p);
     for (const n of [

@@ -10,7 +10,7 @@
  * 2. ALLOW rules for seen syscalls the knowledge base rates critical or high, one per syscall;
  * 3. argument rules: `socket` one per family seen, `clone` without namespace flags (plus each namespace
  *    combination seen), `personality` one per value seen;
- * 4. with `target: 'docker'`, the syscalls runc itself makes after loading the filter, one per rule;
+ * 4. unless `target: 'bare'`, the syscalls runc and crun make after loading the filter, one per rule;
  * 5. on a multiplexing ABI (x86 with `allAbis`), `socketcall`/`ipc` refused so argument rules hold;
  * 6. `clone3` answered with ENOSYS so libc falls back to `clone`, whose flags seccomp can inspect;
  * 7. the critical syscalls refused with ERRNO(EPERM), unless the default action is that already (runc
@@ -49,7 +49,10 @@ import {
 
 /** What the generated profile does with calls outside the allowlist. */
 export type GenerateMode = 'enforce' | 'audit' | 'kill';
-/** Where the profile will be loaded: directly before the workload (`bare`) or by runc (`docker`). */
+/**
+ * Where the profile will be loaded: by a container runtime (`docker`: runc, crun or Docker, which make
+ * some calls of their own after loading it) or directly before the workload (`bare`, e.g. bwrap).
+ */
 export type GenerateTarget = 'bare' | 'docker';
 /** errno of refused calls in enforce mode. */
 export type GenerateErrno = 'EPERM' | 'ENOSYS';
@@ -58,7 +61,10 @@ export type GenerateErrno = 'EPERM' | 'ENOSYS';
 export interface GenerateOptions {
   /** `enforce` (default): default ERRNO; `audit`: default LOG (the seeds' phase A); `kill`: default KILL_PROCESS. */
   readonly mode?: GenerateMode;
-  /** `docker` adds the syscalls runc makes after it loads the filter (default `bare`). */
+  /**
+   * `docker` (default) adds the syscalls runc and crun make after they load the filter, so the profile
+   * works under every engine; `bare` leaves them out, for a filter loaded right before the workload.
+   */
   readonly target?: GenerateTarget;
   /** errno for refused calls in enforce mode (default EPERM). */
   readonly errno?: GenerateErrno;
@@ -329,7 +335,7 @@ export function policyFromEvidence(input: Evidence, opts: GenerateOptions = {}):
   }
 
   const runtime = new Map<string, string>();
-  if (opts.target === 'docker') {
+  if ((opts.target ?? 'docker') === 'docker') {
     for (const [n, why] of Object.entries(RUNTIME_POST_LOAD)) {
       if (!allow.has(n) && knownOn(abis, n, libseccomp)) runtime.set(n, why);
       refuse.delete(n);

@@ -116,7 +116,7 @@ describe('kernel logs with records far from the top', () => {
     const { need, refusals } = splitOutcomes(ev);
     expect(need.syscalls.length).toBeGreaterThan(0);
     expect(refusals.length).toBeGreaterThan(0);
-    const p = generateProfile(ev, { mode: 'audit' });
+    const p = generateProfile(ev, { mode: 'audit', target: 'bare' });
     const allowed = new Set(
       p.syscalls.filter((r) => r.action === 'SCMP_ACT_ALLOW').flatMap((r) => r.names),
     );

@@ -64,7 +64,8 @@ read whole: the records are found among the other lines. Exit 2 when no call tha
 
 Examples:
   strace -f -o app.strace python3 app.py && sysgate generate --from app.strace -o profile.json
-  sysgate generate --from traces/ --target docker --evidence evidence.json -o profile.json
+  sysgate generate --from traces/ --evidence evidence.json -o profile.json
+  sysgate generate --from app.strace --target bare -o bwrap-only.json
   sysgate generate --from run1.json run2.json --mode audit
   journalctl -k | sysgate generate --from - -o from-audit.json
   dmesg | sysgate generate --from - --stats -o from-dmesg.json`,

@@ -63,7 +63,8 @@ tracing several times faster. The command's exit status is forwarded. strace mus
 
 With --docker, the host's strace (with its libraries and loader) is mounted into the container
 and traces the entrypoint from its execve on; only this recording run gets --cap-add SYS_PTRACE
-and seccomp=unconfined. Use --target docker for the profile so runc's own needs are allowed.
+and seccomp=unconfined. The profile allows what runc and crun do after loading it (the default
+--target docker), so it works under every engine; --target bare is tighter, for bwrap only.
 The container gets the same mounts and limits as 'sysgate run': the current directory read-only
 (where a command after -- starts; not with --no-cwd), each --bind SRC[:DST][:rw], and the pids and
 memory limits. --docker-arg adds any other docker run option.
@@ -72,8 +73,9 @@ Examples:
   sysgate record -o python.json -- python3 app.py
   sysgate record --evidence ev.json --save-trace traces/ -- git commit -m msg
   sysgate record --mode audit -o audit.json -- node server.js
-  sysgate record --docker myimage:latest --target docker -o image.json
-  sysgate record --docker alpine --target docker -o ls.json -- ls /`,
+  sysgate record --docker myimage:latest -o image.json
+  sysgate record --docker alpine -o ls.json -- ls /
+  sysgate record --target bare -o tight.json -- python3 app.py   # for bwrap only`,
   );
   cmd.action(async (argv: string[], opts: RecordCmdOptions) => {
     const gen = generateOptionsFrom(opts);
