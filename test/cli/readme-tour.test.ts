@@ -28,6 +28,14 @@ export function needsRuntime(cmd: string): boolean {
   return /^(?:sysgate (?:run|test|doctor)\b|sysgate inspect CONTAINER|bwrap\b)/.test(cmd);
 }
 
+/**
+ * Exit codes a tour command may end with: 0, and 1 ("findings") for `violations`, whose findings are
+ * whatever refusals the machine's own kernel log holds.
+ */
+function allowedExits(cmd: string): number[] {
+  return /\bsysgate violations\b/.test(cmd) ? [0, 1] : [0];
+}
+
 const commands = tourCommands(readFileSync(join(ROOT, 'README.md'), 'utf8'));
 const dir = mkdtempSync(join(tmpdir(), 'sysgate-tour-'));
 cpSync(join(ROOT, 'examples'), join(dir, 'examples'), { recursive: true });
@@ -55,7 +63,7 @@ describe('the README tour runs as written', () => {
       env: { ...process.env, NO_COLOR: '1' },
       timeout: 120_000,
     });
-    expect(r.status, `${cmd}\n${r.stderr}`).toBe(0);
+    expect(allowedExits(cmd), `${cmd}\n${r.stderr}`).toContain(r.status);
     expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
   });
 });
