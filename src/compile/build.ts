@@ -9,8 +9,8 @@ import { archByScmpName } from '../arch/arches.js';
 import { multiplexerFor, syscallName, type LibseccompVersion } from '../arch/syscalls.js';
 import type { ArchName } from '../arch/types.js';
 import { SECCOMP_RET_KILL_THREAD } from '../bpf/seccomp.js';
-import type { ActionName } from '../profile/types.js';
 import {
+  runcAddsEnosysStub,
   runcConditionSets,
   type RuncProfileInput,
   type RuncRule,
@@ -47,10 +47,6 @@ function stubNumber(arch: ArchName, name: string, version: LibseccompVersion): n
   return libNumber(arch, name, version);
 }
 
-function isPermissive(action: ActionName): boolean {
-  return action === 'SCMP_ACT_ALLOW' || action === 'SCMP_ACT_LOG' || action === 'SCMP_ACT_TRACE';
-}
-
 /**
  * Build the plan runc + libseccomp produce for `profile` on host `opts.arch`. Throws ProfileError for
  * profiles the real stack refuses (naming the rule's pointer).
@@ -78,7 +74,7 @@ export function buildPlan(profile: ModelProfile, opts: BuildPlanOptions): Filter
   // runc's ENOSYS stub (patchbpf `findLastSyscalls`): per arch of the profile's `architectures`
   // (the native arch only when listed), the largest number among all flattened rule names; an arch
   // whose largest number is 0 gets no stub section (docs/semantics.md#runc-enosys-stub).
-  const stub = !isPermissive(profile.defaultAction);
+  const stub = runcAddsEnosysStub(profile.defaultAction);
   const allNames = profile.syscalls.flatMap((r) => r.names);
   const stubArches = new Set<ArchName>(
     profile.architectures.flatMap((s) => {

@@ -141,6 +141,18 @@ export function runcResolves(native: ArchName, name: string, version: Libseccomp
   );
 }
 
+/**
+ * Whether runc prepends its ENOSYS stub (patchbpf/enosys_linux.go): not when the default action
+ * already lets calls through (ALLOW, LOG, TRACE).
+ */
+export function runcAddsEnosysStub(defaultAction: ActionName): boolean {
+  return (
+    defaultAction !== 'SCMP_ACT_ALLOW' &&
+    defaultAction !== 'SCMP_ACT_LOG' &&
+    defaultAction !== 'SCMP_ACT_TRACE'
+  );
+}
+
 /** Whether runc skips a rule because its action (errno data included) equals the default. */
 export function ruleEqualsDefault(
   profile: {
