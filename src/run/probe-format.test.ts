@@ -6,6 +6,7 @@ import {
   formatProbes,
   parseOutcome,
   parseOutcomes,
+  probeSeccompData,
   type ProbeOutcome,
 } from './probe-format.js';
 
@@ -54,5 +55,32 @@ describe('parseOutcome', () => {
         expect(parseOutcome(`ok ${v}`)).toEqual({ kind: 'ok', value: v });
       }),
     );
+  });
+});
+
+describe('probeSeccompData', () => {
+  // AUDIT_ARCH_X86_64 0xc000003e, AUDIT_ARCH_I386 0x40000003 (include/uapi/linux/audit.h).
+  test.each([
+    { probe: { nr: 41, args: [2n] }, nr: 41, arch: 0xc000003e, arg0: 2n },
+    {
+      probe: { nr: 41, args: [-1n], abi: 'x32' as const },
+      nr: 0x40000029,
+      arch: 0xc000003e,
+      arg0: 2n ** 64n - 1n,
+    },
+    {
+      probe: { nr: 359, args: [-1n], abi: 'i386' as const },
+      nr: 359,
+      arch: 0x40000003,
+      arg0: 0xffffffffn,
+    },
+  ])('$probe.abi $probe.nr', ({ probe, nr, arch, arg0 }) => {
+    const d = probeSeccompData(probe, 'x86_64');
+    expect(d).toMatchObject({ nr, arch, instructionPointer: 0n });
+    expect(d.args).toEqual([arg0, 0n, 0n, 0n, 0n, 0n]);
+  });
+
+  test('an ABI the prober cannot enter is a usage error', () => {
+    expect(() => probeSeccompData({ nr: 1, abi: 'i386' }, 'aarch64')).toThrow(/cannot enter/);
   });
 });

@@ -3,10 +3,57 @@
  * an optional `abi=`; one outcome per output line, `ok RET`, `err ERRNO`, `trap DATA`, `sig SIGNO` or
  * `exit STATUS`.
  */
-import { RuntimeError } from '../document/errors.js';
+import { archInfo, X32_SYSCALL_BIT } from '../arch/arches.js';
+import type { ArchName } from '../arch/types.js';
+import { seccompArgs, type SeccompData } from '../bpf/seccomp.js';
+import { RuntimeError, UsageError } from '../document/errors.js';
 
 /** How a probe enters the kernel: the native ABI, x32 (bit 30 set on x86_64) or i386 (`int $0x80`). */
 export type ProbeAbi = 'native' | 'x32' | 'i386';
+
+/** The ABIs the prober can enter besides the native one, per host arch (see native/prober.c). */
+const FOREIGN_ABIS: Partial<Record<ArchName, Partial<Record<ArchName, ProbeAbi>>>> = {
+  x86_64: { x86: 'i386', x32: 'x32' },
+};
+
+/**
+ * How the prober on a `host` machine enters the ABI of arch `abi` (`x86` on x86_64: `int $0x80`;
+ * `x32`: bit 30); throws `UsageError` for an ABI it cannot enter there.
+ */
+export function probeAbiFor(host: ArchName, abi: ArchName): ProbeAbi {
+  if (abi === host) return 'native';
+  const foreign = FOREIGN_ABIS[host]?.[abi];
+  if (foreign !== undefined) return foreign;
+  const others = Object.keys(FOREIGN_ABIS[host] ?? {});
+  throw new UsageError(
+    `the prober cannot enter the ${abi} ABI on a ${host} host (${others.length > 0 ? `only ${[host, ...others].join(', ')}` : `only ${host}`})`,
+    'bad-abi',
+  );
+}
+
+/** The arch whose ABI a probe enters on a `host` machine. */
+export function probeArch(host: ArchName, abi: ProbeAbi = 'native'): ArchName {
+  if (abi === 'native') return host;
+  const found = Object.entries(FOREIGN_ABIS[host] ?? {}).find(([, a]) => a === abi)?.[0];
+  if (found === undefined)
+    throw new UsageError(`the prober cannot enter the ${abi} ABI on a ${host} host`, 'bad-abi');
+  return found as ArchName;
+}
+
+/**
+ * The `seccomp_data` the kernel hands the filter for `probe` on a `host` machine (instruction pointer
+ * 0): the entered ABI's audit token, bit 30 set for x32, arguments cut to 32 bits for i386 (the
+ * prober passes them in 32-bit registers).
+ */
+export function probeSeccompData(probe: Probe, host: ArchName): SeccompData {
+  const abi = probe.abi ?? 'native';
+  const arch = archInfo(probeArch(host, abi));
+  const args = (probe.args ?? []).map((a) =>
+    abi === 'i386' ? BigInt.asUintN(32, a) : BigInt.asUintN(64, a),
+  );
+  const nr = abi === 'x32' ? (probe.nr | X32_SYSCALL_BIT) >>> 0 : probe.nr;
+  return { nr, arch: arch.auditArch, instructionPointer: 0n, args: seccompArgs(args) };
+}
 
 /** One raw system call to issue. */
 export interface Probe {

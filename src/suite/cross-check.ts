@@ -4,17 +4,15 @@
  * the model's return value is turned into the outcome the prober must observe (`predictOutcome`, with
  * the engine's own no-seccomp run as the outcome of an ALLOW); any difference is a disagreement.
  */
-import { archInfo } from '../arch/arches.js';
 import { RuntimeError } from '../document/errors.js';
 import { execute } from '../bpf/emulate.js';
 import { describeAction } from '../compile/explain.js';
 import { predictOutcome } from '../run/predict.js';
-import type { Probe, ProbeOutcome } from '../run/probe-format.js';
+import { probeSeccompData, type Probe, type ProbeOutcome } from '../run/probe-format.js';
 import { runProbes, type EngineName } from '../run/probe.js';
 import { probePolicy, type EnginePolicy } from '../run/suite-engine.js';
 import { describeOutcome, modelDecision, resolveProbe, sameDecision } from './suite-run.js';
 import type { Suite } from './suite.js';
-import { seccompArgs } from '../bpf/seccomp.js';
 
 /** One probe across engines. */
 export interface CrossCheckRow {
@@ -60,15 +58,10 @@ export async function crossCheck(
   options: CrossCheckOptions = {},
 ): Promise<CrossCheckResult> {
   const probes: Probe[] = suite.probes.map((p) => resolveProbe(p, policy.arch));
-  const a = archInfo(policy.arch);
   const values = probes.map((p) => modelDecision(policy, p));
-  const bpfValues = probes.map((p) => {
-    const args = seccompArgs(p.args ?? []);
-    return (
-      execute(policy.program, { nr: p.nr, arch: a.auditArch, instructionPointer: 0n, args }, 'host')
-        .ret >>> 0
-    );
-  });
+  const bpfValues = probes.map(
+    (p) => execute(policy.program, probeSeccompData(p, policy.arch), 'host').ret >>> 0,
+  );
   const common = {
     fork: suite.probeMode === 'fork',
     ...(options.image !== undefined && { image: options.image }),

@@ -81,6 +81,43 @@ describe('resolveProbe', () => {
       args: [0x10000011n],
     });
   });
+  test('abi: the syscall and its arguments in that ABI, entered the way the prober can', () => {
+    const probe = (syscall: string, abi: 'x86' | 'x32' | 'x86_64', args: string[] = []) =>
+      resolveProbe(
+        { name: 'p', syscall, args, abi, expect: { kind: 'allowed' }, pointer: '/probes/2' },
+        'x86_64',
+      );
+    // i386: socket 359, socketcall 102 (arch/x86/entry/syscalls/syscall_32.tbl); x32: 41 | bit 30.
+    expect(probe('socket', 'x86', ['AF_INET', 'SOCK_STREAM', '0'])).toEqual({
+      nr: 359,
+      args: [2n, 1n, 0n],
+      abi: 'i386',
+    });
+    expect(probe('socketcall', 'x86', ['1', '0'])).toEqual({
+      nr: 102,
+      args: [1n, 0n],
+      abi: 'i386',
+    });
+    expect(probe('socket', 'x32')).toEqual({ nr: 0x40000029, args: [], abi: 'x32' });
+    expect(probe('socket', 'x86_64')).toEqual({ nr: 41, args: [] });
+  });
+
+  test('an ABI the prober cannot enter on this host is a usage error at the abi key', () => {
+    expect(() =>
+      resolveProbe(
+        {
+          name: 'p',
+          syscall: 'socket',
+          args: [],
+          abi: 'x86',
+          expect: { kind: 'allowed' },
+          pointer: '/probes/4',
+        },
+        'aarch64',
+      ),
+    ).toThrow(/probes\/4\/abi/);
+  });
+
   test('unknown names are usage errors that point into the suite', () => {
     expect(() =>
       resolveProbe(

@@ -6,7 +6,6 @@
 import { request, Agent } from 'node:http';
 import { connect } from 'node:net';
 import { parseArgValue } from '../arch/constants.js';
-import { archInfo } from '../arch/arches.js';
 import { syscallNumber } from '../arch/syscalls.js';
 import type { ArchName } from '../arch/types.js';
 import { describeAction } from '../compile/explain.js';
@@ -15,9 +14,12 @@ import { InterruptedError, SeccompToolError, UsageError } from '../document/erro
 import type { ResourceLimits } from '../run/limits.js';
 import {
   formatOutcome,
+  probeAbiFor,
+  probeSeccompData,
   SIGSYS,
   sameOutcome,
   type Probe,
+  type ProbeAbi,
   type ProbeOutcome,
 } from '../run/probe-format.js';
 import { runProbes, type EngineName } from '../run/probe.js';
@@ -39,7 +41,6 @@ import {
   startSandboxed,
   type EnginePolicy,
 } from '../run/suite-engine.js';
-import { seccompArgs } from '../bpf/seccomp.js';
 
 /** The three kinds of suite case. */
 export type CaseKind = 'workload' | 'probe' | 'load';
@@ -119,8 +120,20 @@ export function commandArgv(cmd: SuiteCommand): string[] {
   return typeof cmd === 'string' ? ['sh', '-c', cmd] : [...cmd];
 }
 
-/** Turn a suite probe into a prober probe for `arch` (symbolic arguments resolved). */
-export function resolveProbe(p: SuiteProbe, arch: ArchName): Probe {
+/**
+ * Turn a suite probe into a prober probe for a `host` machine: the syscall named and the symbolic
+ * arguments resolved in the table of the probe's ABI (`abi: x86` on x86_64: i386 numbers, entered
+ * through `int $0x80`).
+ */
+export function resolveProbe(p: SuiteProbe, host: ArchName): Probe {
+  let abi: ProbeAbi;
+  try {
+    abi = probeAbiFor(host, p.abi ?? host);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    throw new UsageError(`probe '${p.name}': ${e.message} (at ${p.pointer}/abi)`, 'bad-abi');
+  }
+  const arch = p.abi ?? host;
   const nr = /^\d+$/.test(p.syscall) ? Number(p.syscall) : syscallNumber(arch, p.syscall);
   if (nr === undefined)
     throw new UsageError(
@@ -136,7 +149,7 @@ export function resolveProbe(p: SuiteProbe, arch: ArchName): Probe {
       );
     }
   });
-  return { nr, args };
+  return { nr, args, ...(abi !== 'native' && { abi }) };
 }
 
 /** `allowed`, `errno EPERM`, `killed`, `trapped`. */
@@ -212,12 +225,9 @@ export function probeMatches(
   }
 }
 
-/** The decision model's answer for a probe on the host arch. */
+/** The decision model's answer for a probe on the host arch (in the ABI the probe enters). */
 export function modelDecision(policy: EnginePolicy, probe: Probe): number {
-  const a = archInfo(policy.arch);
-  const args = seccompArgs(probe.args ?? []);
-  return decide(policy.plan, { nr: probe.nr, arch: a.auditArch, instructionPointer: 0n, args })
-    .value;
+  return decide(policy.plan, probeSeccompData(probe, policy.arch)).value;
 }
 
 /** Issue every probe of the suite (one sandbox start with the profile, one without). */
@@ -252,7 +262,7 @@ export async function runSuiteProbes(
       durationMs: ms / probes.length,
       model: describeAction(modelDecision(options.policy, probe)),
       ...(!passed && {
-        detail: `${p.syscall}(${p.args.join(', ')}) gave ${describeOutcome(o)}; without seccomp: ${describeOutcome(b)}`,
+        detail: `${p.syscall}(${p.args.join(', ')})${p.abi !== undefined ? ` through the ${p.abi} ABI` : ''} gave ${describeOutcome(o)}; without seccomp: ${describeOutcome(b)}`,
       }),
     };
   });

@@ -118,6 +118,16 @@ describe('parseSuite', () => {
     expect(issuesOf(text)).toEqual(expected);
   });
 
+  test('a probe names its ABI by arch name; anything else is bad-abi', () => {
+    const probe = (abi: string): string =>
+      `name: s\nprofile: p.json\nprobes:\n  - {name: a, syscall: socket, abi: ${abi}, expect: killed}\n`;
+    expect(parseSuite('s.yaml', probe('x86')).probes[0]?.abi).toBe('x86');
+    expect(parseSuite('s.yaml', probe('x32')).probes[0]?.abi).toBe('x32');
+    expect(issuesOf(probe('i686'))).toEqual([
+      { code: 'bad-abi', pointer: '/probes/0/abi', line: 4, column: 37 },
+    ]);
+  });
+
   test('YAML syntax errors carry a position', () => {
     const [issue] = issuesOf('workloads:\n  - name: a\n   run: [\n');
     expect(issue?.code).toBe('yaml-syntax');

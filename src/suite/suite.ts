@@ -13,6 +13,8 @@ import { IssueCollector } from '../document/issues.js';
 import { toPointer } from '../document/pointer.js';
 import { ENGINE_NAMES, type EngineName } from '../run/probe.js';
 import { errnoName, errnoNumber } from '../arch/constants.js';
+import { ARCH_NAMES, isArchName } from '../arch/arches.js';
+import type { ArchName } from '../arch/types.js';
 
 /** Where the suite's directory appears inside every sandbox (read-only). */
 export const SUITE_DIR_IN_SANDBOX = '/tmp/suite';
@@ -65,6 +67,11 @@ export interface SuiteProbe {
   readonly syscall: string;
   /** Arguments as written (numbers or symbolic constants such as `CLONE_NEWUSER|SIGCHLD`). */
   readonly args: readonly string[];
+  /**
+   * The ABI to enter, as an arch name (`x86`: i386 through `int $0x80`, `x32`: bit 30, both from an
+   * x86_64 host); the host's native ABI when absent. The syscall is named in that ABI's table.
+   */
+  readonly abi?: ArchName;
   /** Expected outcome. */
   readonly expect: ProbeExpectation;
   /** JSON pointer of the entry. */
@@ -142,6 +149,7 @@ export type SuiteIssueCode =
   | 'bad-syscall'
   | 'bad-args'
   | 'bad-arg'
+  | 'bad-abi'
   | 'missing-expect'
   | 'bad-ready'
   | 'not-loopback'
@@ -417,8 +425,18 @@ function parseProbe(
     sink.add(path, 'bad-type', 'a probe must be a mapping with name, syscall, args and expect');
     return undefined;
   }
-  checkKeys(sink, v, path, ['name', 'syscall', 'args', 'expect']);
+  checkKeys(sink, v, path, ['name', 'syscall', 'abi', 'args', 'expect']);
   const name = entryName(sink, v, path, seen);
+  let abi: ArchName | undefined;
+  if (v.abi !== undefined) {
+    if (typeof v.abi === 'string' && isArchName(v.abi)) abi = v.abi;
+    else
+      sink.add(
+        [...path, 'abi'],
+        'bad-abi',
+        `abi must be an arch name such as x86 or x32 (one of ${ARCH_NAMES.join(', ')})`,
+      );
+  }
   let syscall: string | undefined;
   if (typeof v.syscall === 'string' && /^[a-z_][a-z0-9_]*$/.test(v.syscall)) syscall = v.syscall;
   else if (typeof v.syscall === 'number' && Number.isInteger(v.syscall) && v.syscall >= 0)
@@ -445,7 +463,14 @@ function parseProbe(
       ? (sink.add(path, 'missing-expect', 'a probe needs expect'), undefined)
       : parseProbeExpect(sink, v.expect, [...path, 'expect']);
   if (syscall === undefined || expect === undefined) return undefined;
-  return { name, syscall, args, expect, pointer: toPointer(path) };
+  return {
+    name,
+    syscall,
+    args,
+    ...(abi !== undefined && { abi }),
+    expect,
+    pointer: toPointer(path),
+  };
 }
 
 /** `HOST:PORT` on loopback. */

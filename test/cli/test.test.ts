@@ -53,7 +53,7 @@ describe('workspace suite under its recorded profile', () => {
     const { code, result } = await runSuite([suite, '--engine', 'docker']);
     expect(failedNames(result)).toEqual([]);
     expect(result.engine).toBe('docker');
-    expect(result.passed).toBe(17);
+    expect(result.passed).toBe(19);
     expect(code).toBe(0);
   });
 
@@ -63,7 +63,7 @@ describe('workspace suite under its recorded profile', () => {
     expect(failedNames(result)).toEqual([]);
     expect(code).toBe(0);
     const xml = readFileSync(junit, 'utf8');
-    expect(xml).toContain('tests="17" failures="0"');
+    expect(xml).toContain('tests="19" failures="0"');
     expect(xml).toContain('classname="bwrap.workload" name="pip-install-offline"');
   });
 
