@@ -447,6 +447,8 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     result = await exited.finally(release);
     await parsing;
   } catch (e) {
+    // The run failed first: the parse, cut short by the destroyed stream, has nothing to add.
+    parsing.catch(() => undefined);
     stream.destroy();
     throw e;
   } finally {
