@@ -7,6 +7,5 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: 'forks',
-    globalSetup: ['test/setup/tmpdir.ts'],
   },
 });
