@@ -22,6 +22,17 @@ export const SANDBOX_NATIVE_DIR = '/sysgate';
 /** Where the prober appears inside runc, crun and docker sandboxes, when a probe run binds it. */
 export const SANDBOX_PROBER = `${SANDBOX_NATIVE_DIR}/prober`;
 
+/**
+ * The whole environment a workload starts with, on every engine: none of the caller's variables
+ * (tokens and keys often live there) reach the sandbox. The same three variables as Docker's image
+ * defaults give programs a PATH, a HOME and a UTF-8 locale.
+ */
+export const SANDBOX_ENV: readonly (readonly [name: string, value: string])[] = [
+  ['PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+  ['HOME', '/root'],
+  ['LANG', 'C.UTF-8'],
+];
+
 /** The shape of a borrowed root file system. */
 export interface RootfsLayout {
   /** Top-level symbolic links, e.g. `{ name: 'bin', target: 'usr/bin' }`. */

@@ -21,6 +21,9 @@ describe('bwrapArgs', () => {
       ...['--unshare-user', '--unshare-ipc', '--unshare-pid', '--unshare-uts', '--unshare-cgroup'],
       '--unshare-net',
       ...['--cap-drop', 'ALL', '--die-with-parent', '--new-session'],
+      '--clearenv',
+      ...['--setenv', 'PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+      ...['--setenv', 'HOME', '/root', '--setenv', 'LANG', 'C.UTF-8'],
       ...['--seccomp', '3', '--', '/bin/true'],
     ]);
   });

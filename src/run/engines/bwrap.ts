@@ -6,7 +6,7 @@
  * binds, nothing else of the host, and keeps no capabilities.
  */
 import { execCollect, type ProcessResult } from '../process.js';
-import { hostRootfsLayout, type RootfsLayout } from '../rootfs.js';
+import { SANDBOX_ENV, hostRootfsLayout, type RootfsLayout } from '../rootfs.js';
 
 /** A bind mount from the host into the sandbox. */
 export interface BindMount {
@@ -50,7 +50,8 @@ const SECCOMP_FD = 3;
  * with its top-level links, a private /proc, a minimal /dev and a private /tmp, then the caller's
  * binds, then the host's secrets masked (last, so no bind uncovers them). New user, pid, ipc, uts
  * and cgroup namespaces (network too unless `shareNet`), every capability dropped, a new session
- * (no TIOCSTI into the caller's terminal), and the sandbox dies with its parent.
+ * (no TIOCSTI into the caller's terminal), none of the caller's environment (`SANDBOX_ENV` only),
+ * and the sandbox dies with its parent.
  */
 export function bwrapArgs(options: BwrapRunOptions): string[] {
   const layout = options.layout ?? hostRootfsLayout();
@@ -77,6 +78,9 @@ export function bwrapArgs(options: BwrapRunOptions): string[] {
   );
   if (options.shareNet !== true) args.push('--unshare-net');
   args.push('--cap-drop', 'ALL', '--die-with-parent', '--new-session');
+  // None of the caller's environment: only the sandbox's own variables.
+  args.push('--clearenv');
+  for (const [name, value] of SANDBOX_ENV) args.push('--setenv', name, value);
   if (options.cwd !== undefined) args.push('--chdir', options.cwd);
   if (options.filter !== undefined) args.push('--seccomp', String(SECCOMP_FD));
   args.push('--', ...options.argv);

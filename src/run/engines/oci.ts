@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { RuntimeError } from '../../document/errors.js';
 import { stringifyJson, type JsonValue } from '../../profile/convert/json.js';
 import { execCollect, execDetached, execOk, type ProcessResult } from '../process.js';
-import { SANDBOX_PROBER, hostRootfsLayout, makeRootfsDir } from '../rootfs.js';
+import { SANDBOX_ENV, SANDBOX_PROBER, hostRootfsLayout, makeRootfsDir } from '../rootfs.js';
 import type { BindMount } from './bwrap.js';
 import type { StartedContainer } from './docker.js';
 import {
@@ -93,11 +93,7 @@ export function ociConfig(
       terminal: false,
       user: { uid: 0, gid: 0 },
       args: [...options.argv],
-      env: [
-        'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-        'HOME=/root',
-        'LANG=C.UTF-8',
-      ],
+      env: SANDBOX_ENV.map(([name, value]) => `${name}=${value}`),
       cwd: options.cwd ?? '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps },
       rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }],
