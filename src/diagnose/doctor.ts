@@ -8,7 +8,7 @@
  */
 import { archInfo } from '../arch/arches.js';
 import { syscallNumber } from '../arch/syscalls.js';
-import { actionKind } from '../bpf/seccomp.js';
+import { actionKind, actionRuns } from '../bpf/seccomp.js';
 import { describeAction } from '../compile/explain.js';
 import { decide } from '../compile/decide.js';
 import type { Evidence } from '../generate/evidence.js';
@@ -86,8 +86,7 @@ function argsWith(
 
 /** Whether a filter return value lets the call run. */
 function lets(value: number): boolean {
-  const k = actionKind(value);
-  return k === 'allow' || k === 'log';
+  return actionRuns(actionKind(value));
 }
 
 /** The calls of `evidence` (native ABI) that `policy` refuses, judged by the decision model. */
