@@ -19,6 +19,8 @@ const LAYERS = [
   ['generate'],
   ['run'],
   ['suite', 'diagnose', 'operate'],
+  ['review'],
+  ['report', 'deploy'],
   ['cli'],
 ];
 /** Deepest folder nesting under a layer the rule covers (src/LAYER/a/b/c/d/file.ts). */
