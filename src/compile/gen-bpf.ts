@@ -853,7 +853,10 @@ export function genBpf(input: GenInput): GenProgram {
     }
     if (bJmp !== null) {
       while (tail.next !== null) tail = tail.next;
-      it = tail;
+      // C restarts the walk at the tail; every block after the inserted one was already scanned
+      // and found nothing, and found flags never clear, so resuming at the new block is the same walk
+      // without the quadratic rescan.
+      it = bJmp;
     } else it = b.prev;
   } while (it !== null);
 
