@@ -21,6 +21,7 @@ import { libNumber, libseccompFilter, type LibseccompOptions } from './libseccom
 import { liftDecisions, type OriginLeaf } from './lift.js';
 import type {
   ArchPlan,
+  DecisionOrigin,
   FilterPlan,
   PlanLeaf,
   PlanNode,
@@ -55,17 +56,23 @@ export function buildPlan(profile: ModelProfile, opts: BuildPlanOptions): Filter
   const { db: rdb, program: prog } = libseccompFilter(profile, opts);
   const { version, notes, defAct, arches, dbs, tags } = rdb;
   const defaultLeaf: PlanLeaf = { kind: 'ret', value: defAct, origin: { kind: 'default' } };
-  const leafCache = new Map<string, PlanLeaf>();
+  // One origin object per (pointer, name), shared by its tags, so a leaf's rule is known by identity
+  // (ruleRecords).
+  const originByKey = new Map<string, DecisionOrigin>();
+  const tagOrigins: DecisionOrigin[] = tags.map((t) => {
+    const key = `${t.pointer}\0${t.name}`;
+    let o = originByKey.get(key);
+    if (!o) originByKey.set(key, (o = { kind: 'rule', pointer: t.pointer, name: t.name }));
+    return o;
+  });
+  const defaultOrigin: DecisionOrigin = { kind: 'default' };
+  const leafCache = new Map<number, PlanLeaf>();
   const leafFor = (action: number, tag: number): PlanLeaf => {
-    const key = `${action}:${tag}`;
+    // action is a u32 and tags are < 2^20, so the key is exact.
+    const key = action * 0x100000 + (tag + 1);
     let l = leafCache.get(key);
     if (!l) {
-      const t = tags[tag];
-      l = {
-        kind: 'ret',
-        value: action >>> 0,
-        origin: t ? { kind: 'rule', pointer: t.pointer, name: t.name } : { kind: 'default' },
-      };
+      l = { kind: 'ret', value: action >>> 0, origin: tagOrigins[tag] ?? defaultOrigin };
       leafCache.set(key, l);
     }
     return l;
@@ -142,26 +149,22 @@ export function buildPlan(profile: ModelProfile, opts: BuildPlanOptions): Filter
     arches: archPlans,
     badArch,
     notes,
-    rules: ruleRecords(rdb.runc, archPlans, version),
+    rules: ruleRecords(rdb.runc, tagOrigins, archPlans, version),
   };
 }
 
-/** The rule origins of every leaf reachable from a syscall's root (pointer per leaf, iterative). */
-function deciders(root: PlanNode): Map<string, Set<string>> {
-  const out = new Map<string, Set<string>>();
+/** The origins of every leaf reachable from a syscall's root (iterative). */
+function deciders(root: PlanNode, out: Set<DecisionOrigin>): Set<DecisionOrigin> {
   const seen = new Set<PlanNode>();
   const stack: PlanNode[] = [root];
   for (let n = stack.pop(); n !== undefined; n = stack.pop()) {
-    if (seen.has(n)) continue;
-    seen.add(n);
     if (n.kind === 'cmp') {
+      if (seen.has(n)) continue;
+      seen.add(n);
       stack.push(n.then, n.else);
       continue;
     }
-    if (n.origin.kind !== 'rule') continue;
-    let names = out.get(n.origin.pointer);
-    if (!names) out.set(n.origin.pointer, (names = new Set()));
-    names.add(n.origin.name);
+    out.add(n.origin);
   }
   return out;
 }
@@ -170,35 +173,49 @@ function deciders(root: PlanNode): Map<string, Set<string>> {
  * The recorded fate of every flattened rule: runc's (from src/runc), then, for a rule runc passed on,
  * per ABI whether a leaf of the program is the rule's (it decides), whether the syscall is in the
  * program at all (else absent), and otherwise which rules decide it instead (shadowed by them).
+ * `tagOrigins[t]` is the origin of the t-th rule runc passed on (libseccomp.ts numbers them so).
  */
 function ruleRecords(
   runc: readonly RuncRule[],
+  tagOrigins: readonly DecisionOrigin[],
   archPlans: readonly ArchPlan[],
   version: LibseccompVersion,
 ): RuleRecord[] {
   const perArch = archPlans.map((a) => {
-    const byNr = new Map<number, Map<string, Set<string>>>();
-    const present = new Set<string>();
+    const present = new Set<DecisionOrigin>();
+    const roots = new Map<number, PlanNode>();
     for (const sp of a.syscalls) {
-      const d = deciders(sp.root);
-      byNr.set(sp.nr, d);
-      for (const [pointer, names] of d) for (const n of names) present.add(`${pointer}\0${n}`);
+      roots.set(sp.nr, sp.root);
+      deciders(sp.root, present);
     }
-    return { arch: a.arch, byNr, present };
+    const byNr = new Map<number, Set<DecisionOrigin>>();
+    const decidersOf = (nr: number): Set<DecisionOrigin> => {
+      let d = byNr.get(nr);
+      if (!d) {
+        const root = roots.get(nr);
+        byNr.set(nr, (d = root ? deciders(root, new Set()) : new Set()));
+      }
+      return d;
+    };
+    const decides: RuleArchFate = { arch: a.arch, kind: 'decides' };
+    return { arch: a.arch, roots, present, decidersOf, decides };
   });
-  return runc.map((r) => {
+  let tag = 0;
+  return runc.map((r): RuleRecord => {
     const base = { pointer: r.pointer, name: r.name, nameIndex: r.nameIndex, runc: r.fate };
     if (runcConditionSets(r.fate).length === 0) return { ...base, arches: [] };
-    const arches = perArch.map(({ arch, byNr, present }): RuleArchFate => {
-      if (present.has(`${r.pointer}\0${r.name}`)) return { arch, kind: 'decides' };
+    const origin = tagOrigins[tag++];
+    const arches = perArch.map(({ arch, roots, present, decidersOf, decides }): RuleArchFate => {
+      if (origin !== undefined && present.has(origin)) return decides;
       const mux = multiplexerFor(arch, r.name);
       const nrs = [mux?.nr, libNumber(arch, r.name, version)].filter(
-        (n): n is number => n !== undefined && byNr.has(n),
+        (n): n is number => n !== undefined && roots.has(n),
       );
       if (nrs.length === 0) return { arch, kind: 'absent' };
       const by = new Set<string>();
       for (const n of nrs)
-        for (const p of byNr.get(n)?.keys() ?? []) if (p !== r.pointer) by.add(p);
+        for (const o of decidersOf(n))
+          if (o.kind === 'rule' && o.pointer !== r.pointer) by.add(o.pointer);
       return { arch, kind: 'shadowed', by: [...by] };
     });
     return { ...base, arches };

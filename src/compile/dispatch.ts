@@ -222,8 +222,13 @@ export function optimalSplits(weights: readonly number[]): (i: number, j: number
   const n = weights.length;
   const prefix = new Float64Array(n + 1);
   for (let i = 0; i < n; i++) prefix[i + 1] = (prefix[i] ?? 0) + (weights[i] ?? 0);
-  const cost = new Float64Array(n * n);
-  const root = new Int32Array(n * n);
+  // Only cells with i <= j are read, each after it is written, so stale contents never matter.
+  if (scratchCost.length < n * n) {
+    scratchCost = new Float64Array(n * n);
+    scratchRoot = new Int32Array(n * n);
+  }
+  const cost = scratchCost;
+  const root = scratchRoot;
   for (let i = 0; i < n; i++) root[i * n + i] = i;
   for (let len = 2; len <= n; len++) {
     for (let i = 0; i + len - 1 < n; i++) {
@@ -244,8 +249,23 @@ export function optimalSplits(weights: readonly number[]): (i: number, j: number
       root[i * n + j] = bestR;
     }
   }
-  return (i, j) => root[i * n + j] ?? i + 1;
+  // Keep the roots of the optimal tree's subranges ([i, r-1] and [r, j] under root r): the scratch
+  // tables are reused by the next call.
+  const kept = new Map<number, number>();
+  const stack: [number, number][] = n > 0 ? [[0, n - 1]] : [];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [i, j] = top;
+    if (i >= j) continue;
+    const r = root[i * n + j] ?? i + 1;
+    kept.set(i * n + j, r);
+    stack.push([i, r - 1], [r, j]);
+  }
+  return (i, j) => kept.get(i * n + j) ?? i + 1;
 }
+
+/** DP tables of {@link optimalSplits}, grown as needed and reused (a compile makes two calls). */
+let scratchCost = new Float64Array(0);
+let scratchRoot = new Int32Array(0);
 
 /**
  * Weight of an interval: the numbers of each `[lo, hi, factor]` range it holds times the range's factor,

@@ -158,35 +158,27 @@ interface LongJumpIndex {
   readonly last: Map<number, Blk>;
   /** Every block carrying a hash, in list order (inserted copies included). */
   readonly byHash: Map<number, Blk[]>;
-  /** First block of the list. */
-  readonly head: Blk;
-  /** Instruction offset of each block from the head; recomputed after an insertion. */
-  readonly pos: Map<Blk, number>;
-  /** An insertion happened since `pos` was computed. */
-  dirty: boolean;
+  /**
+   * Instructions from each block's start to the program's end, for the blocks the backward pass has
+   * reached. Insertions go right after the block being visited, so the blocks after it keep theirs;
+   * the visited block's is refreshed on every visit and insertion (no whole-list recount).
+   */
+  readonly endRel: Map<Blk, number>;
 }
 
-/** Record a block inserted during the long-jump pass. */
-function noteInserted(index: LongJumpIndex, b: Blk): void {
+/** Record the visited block's distance to the end (every block after it already has one). */
+function noteVisited(index: LongJumpIndex, b: Blk): void {
+  index.endRel.set(b, (b.next === null ? 0 : must(index.endRel.get(b.next))) + b.ins.length);
+}
+
+/** Record a block inserted right after `blk` during the long-jump pass. */
+function noteInserted(index: LongJumpIndex, blk: Blk, b: Blk): void {
   const list = index.byHash.get(b.hash) ?? [];
   list.push(b);
   list.sort((x, y) => must(x.ord) - must(y.ord));
   index.byHash.set(b.hash, list);
-  index.dirty = true;
-}
-
-/** Instruction offsets of every block, recomputed when an insertion made them stale. */
-function positions(index: LongJumpIndex): Map<Blk, number> {
-  if (index.dirty) {
-    index.pos.clear();
-    let n = 0;
-    for (let b: Blk | null = index.head; b !== null; b = b.next) {
-      index.pos.set(b, n);
-      n += b.ins.length;
-    }
-    index.dirty = false;
-  }
-  return index.pos;
+  noteVisited(index, b);
+  noteVisited(index, blk);
 }
 
 interface Bucket {
@@ -195,7 +187,9 @@ interface Bucket {
 }
 
 interface State {
-  readonly ids: Map<string, number>;
+  /** Block identities by signature hash (see blockId). */
+  readonly ids: Map<number, { readonly sig: readonly number[]; readonly id: number }[]>;
+  idCount: number;
   readonly buckets: Map<number, Bucket>;
   badArchHsh: number;
   defHsh: number;
@@ -244,15 +238,24 @@ function blkPrepend(blk: Blk, i: Ins): Blk {
   return blk;
 }
 
-function jumpKey(j: Jump): string {
+/** Push a jump's identity (type code, number) onto a block signature. */
+function jumpSig(sig: number[], j: Jump): void {
   switch (j.type) {
     case 'none':
-      return 'n';
+      sig.push(0, 0);
+      return;
     case 'k':
+      sig.push(1, j.n);
+      return;
     case 'nxt':
+      sig.push(2, j.n);
+      return;
     case 'imm':
+      sig.push(3, j.n);
+      return;
     case 'hsh':
-      return `${j.type}${j.n}`;
+      sig.push(4, j.n);
+      return;
     case 'db':
     case 'blk':
       throw new GenBpfError('gen_bpf port: hashing an unresolved block');
@@ -263,16 +266,46 @@ function jumpKey(j: Jump): string {
   }
 }
 
+/** Two block signatures are the same block. */
+function sigEq(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The identity of a block's contents (C hashes them; equal contents, equal hash): ids are handed out
+ * in order of first appearance, found through a numeric hash of the signature and a check of equality.
+ */
+function blockId(st: State, blk: Blk): number {
+  const sig: number[] = [
+    blk.accStart.offset,
+    blk.accStart.mask,
+    blk.accEnd.offset,
+    blk.accEnd.mask,
+  ];
+  for (const i of blk.ins) {
+    sig.push(i.op);
+    jumpSig(sig, i.jt);
+    jumpSig(sig, i.jf);
+    jumpSig(sig, i.k);
+  }
+  let x = 0x811c9dc5;
+  for (const v of sig) x = Math.imul(x ^ (v | 0), 0x01000193);
+  const list = st.ids.get(x);
+  if (list !== undefined) {
+    for (const e of list) if (sigEq(e.sig, sig)) return e.id;
+  }
+  const id = ++st.idCount;
+  if (list === undefined) st.ids.set(x, [{ sig, id }]);
+  else list.push({ sig, id });
+  return id;
+}
+
 /** `_hsh_add`: returns the block to use (the existing twin for found=0 duplicates). */
 function hshAdd(st: State, blk: Blk, found: boolean): Blk {
   if (blk.flagHash) return blk;
-  let key = `${blk.accStart.offset},${blk.accStart.mask}|${blk.accEnd.offset},${blk.accEnd.mask}`;
-  for (const i of blk.ins) key += `;${i.op},${jumpKey(i.jt)},${jumpKey(i.jf)},${jumpKey(i.k)}`;
-  let h = st.ids.get(key);
-  if (h === undefined) {
-    h = st.ids.size + 1;
-    st.ids.set(key, h);
-  }
+  const h = blockId(st, blk);
   blk.hash = h;
   blk.flagHash = true;
   const b = st.buckets.get(h);
@@ -731,14 +764,16 @@ function buildJmp(
     throw new GenBpfError('gen_bpf port: jump target not found (EFAULT)');
   // Fast path: when the first block after this one with the target's hash is nearer than JMP_MAX,
   // every walk below (and in _gen_bpf_build_jmp_ret) stops there and nothing changes.
-  const pos = positions(index);
-  const from = must(pos.get(blk)) + offset + 1;
   const near = (index.byHash.get(tgt) ?? []).find((b) => must(b.ord) > must(blk.ord));
-  if (near !== undefined && must(pos.get(near)) - from < JMP_MAX) return 0;
+  if (
+    near !== undefined &&
+    must(index.endRel.get(blk)) - must(index.endRel.get(near)) - (offset + 1) < JMP_MAX
+  )
+    return 0;
   if (bTgt.ins.length === 1 && must(bTgt.ins[0]).op === OP_RET) {
     const copy = buildJmpRet(blk, offset, bTgt, crossEndian);
     if (copy !== null) {
-      noteInserted(index, copy);
+      noteInserted(index, blk, copy);
       return 1;
     }
   }
@@ -761,14 +796,41 @@ function buildJmp(
   const ja = blkAppend(null, ins(OP_JA, J_NO, J_NO, jHsh(tgt)));
   ja.hash = tgt;
   insertAfter(blk, ja);
-  noteInserted(index, ja);
+  noteInserted(index, blk, ja);
   return 1;
+}
+
+/** The emitted offset of a resolved jump (`hsh` through `distance`). */
+function jumpOffset(j: Jump, distance: (h: number) => number): number {
+  switch (j.type) {
+    case 'none':
+      return 0;
+    case 'imm':
+      return j.n;
+    case 'hsh':
+      return distance(j.n);
+    case 'k':
+    case 'nxt':
+    case 'db':
+    case 'blk':
+      throw new GenBpfError('gen_bpf port: unresolved jump (EFAULT)');
+    default: {
+      const never: never = j;
+      return never;
+    }
+  }
+}
+
+/** The origin a resolved jump carries, if any. */
+function jumpOrigin(j: Jump): JumpOrigin | undefined {
+  return j.type === 'imm' || j.type === 'hsh' ? j.origin : undefined;
 }
 
 /** `_gen_bpf_build_bpf` + `gen_bpf_generate`: the whole libseccomp program. */
 export function genBpf(input: GenInput): GenProgram {
   const st: State = {
     ids: new Map(),
+    idCount: 0,
     buckets: new Map(),
     badArchHsh: 0,
     defHsh: 0,
@@ -864,9 +926,7 @@ export function genBpf(input: GenInput): GenProgram {
   const index: LongJumpIndex = {
     last: new Map(),
     byHash: new Map(),
-    head,
-    pos: new Map(),
-    dirty: true,
+    endRel: new Map(),
   };
   {
     let n = 0;
@@ -882,6 +942,7 @@ export function genBpf(input: GenInput): GenProgram {
   do {
     const b: Blk = must(it);
     let res = 0;
+    noteVisited(index, b);
     for (let k = b.ins.length - 1; k >= 0; k--) {
       const i = must(b.ins[k]);
       for (const j of [i.jt, i.jf]) {
@@ -898,43 +959,54 @@ export function genBpf(input: GenInput): GenProgram {
   const insns: Instruction[] = [];
   const jtOrigin: (JumpOrigin | undefined)[] = [];
   const jfOrigin: (JumpOrigin | undefined)[] = [];
-  const distance = (b: Blk, k: number, h: number): number => {
-    let len = b.ins.length - (k + 1);
-    let t = b.next;
-    while (t !== null && t.hash !== h) {
-      len += t.ins.length;
-      t = t.next;
+  // The first block after each block with a given hash (what C's forward walk finds), found in one
+  // backward sweep: `after[i]` maps hash -> start offset of the nearest such block after block i.
+  const blocks: Blk[] = [];
+  const starts: number[] = [];
+  for (let b: Blk | null = head, n = 0; b !== null; b = b.next) {
+    blocks.push(b);
+    starts.push(n);
+    n += b.ins.length;
+  }
+  const nearest = new Map<number, number>();
+  const after: Map<number, number>[] = new Array<Map<number, number>>(blocks.length);
+  const refs = (b: Blk): number[] => {
+    const out: number[] = [];
+    for (const i of b.ins) {
+      if (i.jt.type === 'hsh') out.push(i.jt.n);
+      if (i.jf.type === 'hsh') out.push(i.jf.n);
     }
-    if (t === null || len > JMP_MAX) throw new GenBpfError('gen_bpf port: bad jump (EFAULT)');
+    return out;
+  };
+  for (let x = blocks.length - 1; x >= 0; x--) {
+    const b = must(blocks[x]);
+    const m = new Map<number, number>();
+    for (const h of refs(b)) {
+      const at = nearest.get(h);
+      if (at !== undefined) m.set(h, at);
+    }
+    after[x] = m;
+    nearest.set(b.hash, must(starts[x]));
+  }
+  let bi = -1;
+  const distance = (b: Blk, k: number, h: number): number => {
+    const at = after[bi]?.get(h);
+    if (at === undefined) throw new GenBpfError('gen_bpf port: bad jump (EFAULT)');
+    const len = at - (must(starts[bi]) + k + 1);
+    if (len > JMP_MAX || b !== blocks[bi]) throw new GenBpfError('gen_bpf port: bad jump (EFAULT)');
     return len;
   };
   for (let b: Blk | null = head; b !== null; b = b.next) {
-    b.ins.forEach((i, k) => {
-      const res = (j: Jump): { n: number; origin?: JumpOrigin } => {
-        switch (j.type) {
-          case 'none':
-            return { n: 0 };
-          case 'imm':
-            return { n: j.n, ...(j.origin ? { origin: j.origin } : {}) };
-          case 'hsh':
-            return { n: distance(must(b), k, j.n), ...(j.origin ? { origin: j.origin } : {}) };
-          case 'k':
-          case 'nxt':
-          case 'db':
-          case 'blk':
-            throw new GenBpfError('gen_bpf port: unresolved jump (EFAULT)');
-          default: {
-            const never: never = j;
-            return never;
-          }
-        }
-      };
-      const jt = res(i.jt);
-      const jf = res(i.jf);
+    bi++;
+    const ins = b.ins;
+    for (let k = 0; k < ins.length; k++) {
+      const i = must(ins[k]);
+      const jt = jumpOffset(i.jt, (h) => distance(must(b), k, h));
+      const jf = jumpOffset(i.jf, (h) => distance(must(b), k, h));
       let kv: number;
       if (i.k.type === 'hsh') {
         const h = i.k.n;
-        let len = must(b).ins.length - (k + 1);
+        let len = ins.length - (k + 1);
         let t: Blk = tail;
         while (t.hash !== h) t = must(t.prev);
         let w = t.prev;
@@ -944,10 +1016,10 @@ export function genBpf(input: GenInput): GenProgram {
         }
         kv = len;
       } else kv = kOf(i);
-      insns.push({ code: i.op, jt: jt.n, jf: jf.n, k: kv >>> 0 });
-      jtOrigin.push(jt.origin);
-      jfOrigin.push(jf.origin);
-    });
+      insns.push({ code: i.op, jt, jf, k: kv >>> 0 });
+      jtOrigin.push(jumpOrigin(i.jt));
+      jfOrigin.push(jumpOrigin(i.jf));
+    }
   }
   return { insns, jtOrigin, jfOrigin, withoutNrLoad: st.withoutNrLoad };
 }
