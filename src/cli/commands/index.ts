@@ -8,6 +8,7 @@ import * as asm from './asm.js';
 import * as compile from './compile.js';
 import * as convert from './convert.js';
 import * as demo from './demo.js';
+import * as diff from './diff.js';
 import * as disasm from './disasm.js';
 import * as doctor from './doctor.js';
 import * as explain from './explain.js';
@@ -37,6 +38,7 @@ export const commands: readonly CommandModule[] = [
   compile,
   convert,
   demo,
+  diff,
   disasm,
   doctor,
   explain,

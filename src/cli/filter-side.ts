@@ -1,0 +1,89 @@
+/**
+ * Reading one side of `diff` (and the profile of `score`): a profile file, a raw BPF filter, a
+ * running process or a Docker container. A path that exists is a file (raw BPF when it holds a NUL
+ * byte or only hex digits, else a profile); digits name a process; anything else a container.
+ * Prefixes force a kind: `profile:`, `bpf:`, `pid:`, `container:`.
+ */
+import { existsSync } from 'node:fs';
+import { hostEndian } from '../bpf/instruction.js';
+import { validate } from '../bpf/validate.js';
+import { compileProfile } from '../compile/compile.js';
+import { RuntimeError, UsageError } from '../document/errors.js';
+import type { FilterSide } from '../review/diff.js';
+import { containerSide, processSide } from '../review/diff-side.js';
+import { readFilter } from './commands/disasm.js';
+import { loadForHost, splitDocumentRef, type HostOptions } from './host.js';
+import { readInputBytes } from './io.js';
+
+/** A side as read, with what is needed to print positions of profile rules. */
+export interface ReadSide extends FilterSide {
+  /** Which kind of input it was. */
+  readonly kind: 'profile' | 'bpf' | 'pid' | 'container';
+  /** For a profile: the JSON pointer -> line/column of its rules. */
+  readonly locate?: (pointer: string) => { line: number; column: number } | undefined;
+}
+
+type Kind = ReadSide['kind'];
+
+/** Whether a file's bytes are a raw filter rather than a profile document. */
+function looksLikeBpf(file: string): boolean {
+  const bytes = readInputBytes(file);
+  if (bytes.includes(0)) return true;
+  const text = bytes.toString('latin1');
+  return bytes.length > 0 && /^[\s0-9a-fA-Fx,]*$/.test(text);
+}
+
+function classify(arg: string): { kind: Kind; ref: string } {
+  const m = /^(profile|bpf|pid|container):(.+)$/.exec(arg);
+  if (m?.[1] !== undefined && m[2] !== undefined && !existsSync(arg))
+    return { kind: m[1] as Kind, ref: m[2] };
+  if (arg === '-') return { kind: 'profile', ref: arg };
+  if (existsSync(splitDocumentRef(arg).file))
+    return { kind: existsSync(arg) && looksLikeBpf(arg) ? 'bpf' : 'profile', ref: arg };
+  if (/^\d+$/.test(arg)) return { kind: 'pid', ref: arg };
+  return { kind: 'container', ref: arg };
+}
+
+/** Read one side for the host the options describe (the host arch resolves profiles). */
+export async function readSide(arg: string, opts: HostOptions): Promise<ReadSide> {
+  const { kind, ref } = classify(arg);
+  switch (kind) {
+    case 'profile': {
+      const host = loadForHost(ref, opts);
+      const c = compileProfile(host.resolved, {
+        arch: host.arch,
+        libseccompVersion: host.libseccomp,
+        stats: false,
+      });
+      return {
+        kind,
+        label: ref,
+        filters: [c.program],
+        plan: c.plan,
+        locate: host.loaded.locate,
+      };
+    }
+    case 'bpf': {
+      const prog = readFilter(ref, hostEndian());
+      validate(prog);
+      return { kind, label: ref, filters: [prog] };
+    }
+    case 'pid':
+      return { kind, ...(await processSide(Number(ref))) };
+    case 'container':
+      try {
+        return { kind, ...(await containerSide(ref)) };
+      } catch (e) {
+        if (
+          e instanceof RuntimeError &&
+          e.runtime === 'docker' &&
+          !e.message.includes('not running')
+        )
+          throw new UsageError(
+            `${ref}: no such file, process or running Docker container (${e.message.split('\n')[0] ?? ''})`,
+            'unknown-side',
+          );
+        throw e;
+      }
+  }
+}
