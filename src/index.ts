@@ -15,3 +15,4 @@ export * from './generate/index.js';
 export * from './run/suite-engine.js';
 export * from './suite/index.js';
 export * from './diagnose/index.js';
+export * from './operate/index.js';

@@ -19,6 +19,7 @@ import * as inspect from './inspect.js';
 import * as merge from './merge.js';
 import * as record from './record.js';
 import * as resolve from './resolve.js';
+import * as rollout from './rollout.js';
 import * as run from './run.js';
 import * as syscalls from './syscalls.js';
 import * as test from './test.js';
@@ -49,6 +50,7 @@ export const commands: readonly CommandModule[] = [
   merge,
   record,
   resolve,
+  rollout,
   run,
   syscalls,
   test,
