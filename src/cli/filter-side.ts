@@ -12,7 +12,17 @@ import { RuntimeError, UsageError } from '../document/errors.js';
 import type { FilterSide } from '../review/diff.js';
 import { containerSide, processSide } from '../review/diff-side.js';
 import { readFilter } from './commands/disasm.js';
-import { loadForHost, splitDocumentRef, type HostOptions } from './host.js';
+import { DOCKER_DEFAULT_PROFILE_TEXT } from '../kb/moby/default-profile.js';
+import { loadForRunc } from '../runc/check.js';
+import {
+  hostFromOptions,
+  loadForHost,
+  parseLibseccomp,
+  resolveLoaded,
+  splitDocumentRef,
+  type HostOptions,
+  type LoadedForHost,
+} from './host.js';
 import { readInputBytes } from './io.js';
 
 /** A side as read, with what is needed to print positions of profile rules. */
@@ -44,25 +54,39 @@ function classify(arg: string): { kind: Kind; ref: string } {
   return { kind: 'container', ref: arg };
 }
 
+/** A loaded profile compiled into a side. */
+function compiledSide(label: string, host: LoadedForHost): ReadSide {
+  const c = compileProfile(host.resolved, {
+    arch: host.arch,
+    libseccompVersion: host.libseccomp,
+    stats: false,
+  });
+  return { kind: 'profile', label, filters: [c.program], plan: c.plan, locate: host.loaded.locate };
+}
+
+/** Docker's default profile (the one moby embeds, kb/moby) compiled for the host the options describe. */
+export function dockerDefaultSide(opts: HostOptions): ReadSide {
+  const libseccomp = parseLibseccomp(opts.libseccomp);
+  const host = hostFromOptions(opts);
+  const label = "Docker's default profile";
+  const loaded = loadForRunc(label, DOCKER_DEFAULT_PROFILE_TEXT, { libseccomp });
+  const resolved = resolveLoaded(loaded, host);
+  if (resolved === null) throw new Error('the embedded default profile resolves to no seccomp');
+  return compiledSide(label, {
+    loaded,
+    resolved,
+    arch: host.arch,
+    libseccomp,
+    text: DOCKER_DEFAULT_PROFILE_TEXT,
+  });
+}
+
 /** Read one side for the host the options describe (the host arch resolves profiles). */
 export async function readSide(arg: string, opts: HostOptions): Promise<ReadSide> {
   const { kind, ref } = classify(arg);
   switch (kind) {
-    case 'profile': {
-      const host = loadForHost(ref, opts);
-      const c = compileProfile(host.resolved, {
-        arch: host.arch,
-        libseccompVersion: host.libseccomp,
-        stats: false,
-      });
-      return {
-        kind,
-        label: ref,
-        filters: [c.program],
-        plan: c.plan,
-        locate: host.loaded.locate,
-      };
-    }
+    case 'profile':
+      return compiledSide(ref, loadForHost(ref, opts));
     case 'bpf': {
       const prog = readFilter(ref, hostEndian());
       validate(prog);

@@ -133,7 +133,7 @@ export function hostForAbis(abis: readonly ArchName[], preferred: ArchName): Arc
 }
 
 /** A side lifted for one ABI: per filter, the DAG root of every syscall number. */
-interface LiftedSide {
+export interface LiftedSide {
   readonly side: FilterSide;
   readonly roots: readonly Map<number, PlanNode>[];
   readonly compiled: readonly CompiledProgram[];
@@ -150,7 +150,11 @@ function rawLeaf(value: number): PlanLeaf {
   return l;
 }
 
-function liftSide(side: FilterSide, abi: ArchName, nrs: readonly number[]): LiftedSide {
+/**
+ * Lift every filter of `side` for the syscall numbers `nrs` of `abi` (throws UsageError for a filter
+ * outside the shape the lifter reads).
+ */
+export function liftSide(side: FilterSide, abi: ArchName, nrs: readonly number[]): LiftedSide {
   const info = archInfo(abi);
   const roots = side.filters.map((f, i) => {
     try {
@@ -172,7 +176,7 @@ function runSide(s: LiftedSide, data: SeccompData, endian: 'little' | 'big'): nu
 }
 
 /** Roots of one syscall number on a lifted side, in installation order. */
-function rootsOf(s: LiftedSide, nr: number): PlanNode[] {
+export function rootsOf(s: LiftedSide, nr: number): PlanNode[] {
   return s.roots.map((m) => {
     const r = m.get(nr >>> 0);
     if (r === undefined) throw new Error(`lift gave no decision for nr ${nr}`);

@@ -21,6 +21,7 @@ import * as record from './record.js';
 import * as resolve from './resolve.js';
 import * as rollout from './rollout.js';
 import * as run from './run.js';
+import * as score from './score.js';
 import * as syscalls from './syscalls.js';
 import * as test from './test.js';
 import * as validate from './validate.js';
@@ -52,6 +53,7 @@ export const commands: readonly CommandModule[] = [
   resolve,
   rollout,
   run,
+  score,
   syscalls,
   test,
   validate,
