@@ -42,15 +42,14 @@ export interface AbiSurface {
 
 /** How a syscall fares under `roots`: allowed everywhere, somewhere, or nowhere. */
 function exposureOf(roots: Parameters<typeof walkRegions>[0]): Exposure {
-  let runs = false;
-  let stops = false;
+  const seen = { runs: false, stops: false };
   walkRegions(roots, (r) => {
     const v = combineStacked(r.leaves.map((l) => l.value));
-    if (actionRuns(actionKind(v))) runs = true;
-    else stops = true;
-    return !(runs && stops);
+    if (actionRuns(actionKind(v))) seen.runs = true;
+    else seen.stops = true;
+    return !(seen.runs && seen.stops);
   });
-  return runs ? (stops ? 'conditional' : 'allowed') : 'refused';
+  return seen.runs ? (seen.stops ? 'conditional' : 'allowed') : 'refused';
 }
 
 /** The surface of `side` on each ABI of `abis`. */

@@ -3,7 +3,7 @@ import { hostArch } from '../../arch/host.js';
 import type { ArchName } from '../../arch/types.js';
 import { RISK_LEVELS } from '../../kb/types.js';
 import { hostAbis, hostForAbis } from '../../review/diff.js';
-import { attackSurface, surfaceReduction, type AbiSurface } from '../../review/score.js';
+import { attackSurface, surfaceReduction } from '../../review/score.js';
 import { dockerDefaultSide, readSide } from '../filter-side.js';
 import { addHostOptions, parseArchOption, type HostOptions } from '../host.js';
 import { out, outJson } from '../io.js';
@@ -65,7 +65,8 @@ Examples:
       const mine = attackSurface(side, abis);
       const ref = attackSurface(against, abis);
       const rows = mine.map((m, i) => {
-        const r = ref[i] as AbiSurface;
+        const r = ref[i];
+        if (r === undefined) throw new Error(`no reference surface for ${m.abi}`);
         return { mine: m, ref: r, reduction: surfaceReduction(m, r) };
       });
       if (opts.json === true) {
