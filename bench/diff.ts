@@ -69,10 +69,27 @@ export function bench(): { markdown: string } {
     for (const m of line.matchAll(/"([a-z_][a-z0-9_]*)"/g))
       if (m[1] !== undefined) textNames.add(m[1]);
   }
-  const isName = (n: string): boolean =>
-    !/^(SCMP_|names|action|args|index|value|valueTwo|op|includes|excludes|caps|arches|minKernel|comment|errnoRet)/.test(
-      n,
-    );
+  // JSON keys and arch names are not syscalls.
+  const NOT_NAMES = new Set([
+    'names',
+    'action',
+    'args',
+    'index',
+    'value',
+    'valueTwo',
+    'op',
+    'includes',
+    'excludes',
+    'caps',
+    'arches',
+    'minKernel',
+    'comment',
+    'errnoRet',
+    'architecture',
+    'subArchitectures',
+    'riscv64',
+  ]);
+  const isName = (n: string): boolean => !n.startsWith('SCMP_') && !NOT_NAMES.has(n);
   const textOnly = [...textNames].filter((n) => isName(n) && !semNames.has(n)).sort();
   const semOnly = [...semNames].filter((n) => !textNames.has(n)).sort();
   const pairs = new Set(diffs.map((d) => `${d.abi} ${d.syscall}`)).size;
