@@ -1,7 +1,7 @@
 /**
  * The README's "2-minute tour" runs as written: every command of its shell block, in order, in a
  * fresh directory holding a copy of examples/ (the files the tour names are shipped there), exits 0.
- * Commands that need a container runtime (run, test, doctor, inspect of a container, bwrap) are left
+ * Commands that need a container runtime (run, test, doctor, inspect or diff of a container, bwrap) are left
  * to test/integration/readme-tour.itest.ts; `record` needs strace, which the system packages list.
  */
 import { spawnSync } from 'node:child_process';
@@ -25,7 +25,7 @@ export function tourCommands(readme: string): string[] {
 
 /** Whether a tour command needs a container runtime or sandbox (run in the itest instead). */
 export function needsRuntime(cmd: string): boolean {
-  return /^(?:sysgate (?:run|test|doctor)\b|sysgate inspect CONTAINER|bwrap\b)/.test(cmd);
+  return /^(?:sysgate (?:run|test|doctor)\b|sysgate (?:inspect|diff \S+) CONTAINER|bwrap\b)/.test(cmd);
 }
 
 /**
