@@ -270,6 +270,20 @@ export function loadPolicy(file: string, opts: HostOptions): EnginePolicy {
   return preparePolicy(file, document, host.resolved, host.arch, host.libseccomp);
 }
 
+/** Prepare a profile text (a fixed profile doctor made) for the engines on the host `opts` describe. */
+export function policyFromText(label: string, text: string, opts: HostOptions): EnginePolicy {
+  const libseccomp = parseLibseccomp(opts.libseccomp);
+  const host = hostFromOptions(opts);
+  const loaded = loadForRunc(label, text, { libseccomp });
+  const resolved = resolveLoaded(loaded, host);
+  if (resolved === null)
+    throw new UsageError(
+      `${label}: the profile has no defaultAction and no syscalls`,
+      'seccomp-off',
+    );
+  return preparePolicy(label, dockerProfileText(loaded, text), resolved, host.arch, libseccomp);
+}
+
 /** One sentence describing the host, for stderr notes. */
 export function describeHost(host: ResolveHost): string {
   const caps = host.caps.length === 0 ? 'no caps' : `${host.caps.length} cap(s)`;

@@ -54,3 +54,12 @@ export const SYSCALL_EQUIVALENTS: Readonly<Record<string, readonly string[]>> = 
   getrlimit: ['prlimit64'],
   setrlimit: ['prlimit64'],
 });
+
+/**
+ * Calls a profile answers with ENOSYS on purpose, and the call libc makes instead: glibc >= 2.34
+ * tries clone3 for threads, fork and posix_spawn and, on ENOSYS, makes the same request with clone,
+ * whose flags (the first argument, exit signal in the low byte) a filter can read.
+ */
+export const ENOSYS_FALLBACKS: Readonly<Record<string, string>> = Object.freeze({
+  clone3: 'clone',
+});

@@ -54,7 +54,9 @@ describe.skipIf(!enabled)('doctor', () => {
     expect(d.unconfinedExit).toBe(0);
     expect(d.refused.map((x) => x.name)).toEqual(['rename']);
     expect(d.refused[0]?.action).toBe('ERRNO(1) EPERM');
-    expect(d.refused[0]?.rules).toEqual([{ names: ['rename'], action: 'SCMP_ACT_ALLOW' }]);
+    expect(d.refused[0]?.rules).toEqual([
+      { names: ['rename'], action: 'SCMP_ACT_ALLOW', comment: 'doctor: refused for python3' },
+    ]);
   });
 
   test('a workload that succeeds under the full profile: exit 0', async () => {
