@@ -5,11 +5,13 @@
  * Prefixes force a kind: `profile:`, `bpf:`, `pid:`, `container:`.
  */
 import { existsSync } from 'node:fs';
+import { hostArch } from '../arch/host.js';
+import type { ArchName } from '../arch/types.js';
 import { hostEndian } from '../bpf/instruction.js';
 import { validate } from '../bpf/validate.js';
 import { compileProfile } from '../compile/compile.js';
 import { RuntimeError, UsageError } from '../document/errors.js';
-import type { FilterSide } from '../review/diff.js';
+import { hostAbis, hostForAbis, type FilterSide } from '../review/diff.js';
 import { containerSide, processSide } from '../review/diff-side.js';
 import { readFilter } from './commands/disasm.js';
 import { DOCKER_DEFAULT_PROFILE_TEXT } from '../kb/moby/default-profile.js';
@@ -17,6 +19,7 @@ import { loadForRunc } from '../runc/check.js';
 import {
   hostFromOptions,
   loadForHost,
+  parseArchOption,
   parseLibseccomp,
   resolveLoaded,
   splitDocumentRef,
@@ -110,4 +113,20 @@ export async function readSide(arg: string, opts: HostOptions): Promise<ReadSide
         throw e;
       }
   }
+}
+
+/**
+ * The ABIs a review command compares (`--arch`, else every ABI of the host machine) and the host
+ * options its sides are read with (the machine that runs those ABIs).
+ */
+export function reviewTarget(
+  opts: Omit<HostOptions, 'arch'> & { arch?: string[] | undefined; host?: string | undefined },
+): { abis: ArchName[]; hostOpts: HostOptions } {
+  const machine = opts.host === undefined ? hostArch() : parseArchOption(opts.host).name;
+  const abis: ArchName[] =
+    opts.arch === undefined
+      ? hostAbis(machine)
+      : [...new Set(opts.arch.map((a) => parseArchOption(a).name))];
+  const host = opts.host === undefined ? hostForAbis(abis, machine) : machine;
+  return { abis, hostOpts: { ...opts, arch: host } };
 }

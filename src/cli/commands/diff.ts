@@ -1,19 +1,11 @@
 import type { Command } from 'commander';
-import { hostArch } from '../../arch/host.js';
-import type { ArchName } from '../../arch/types.js';
 import type { DecisionOrigin } from '../../compile/plan.js';
 import { UsageError } from '../../document/errors.js';
-import {
-  describeRegion,
-  diffFilters,
-  hostAbis,
-  hostForAbis,
-  type Difference,
-} from '../../review/diff.js';
+import { describeRegion, diffFilters, type Difference } from '../../review/diff.js';
 import { describeOrigin } from '../describe-origin.js';
 import { EXIT, requestExit } from '../exit.js';
-import { readSide, type ReadSide } from '../filter-side.js';
-import { addHostOptions, parseArchOption, type HostOptions } from '../host.js';
+import { readSide, reviewTarget, type ReadSide } from '../filter-side.js';
+import { addHostOptions, type HostOptions } from '../host.js';
 import { out, outJson } from '../io.js';
 
 interface DiffCliOptions extends Omit<HostOptions, 'arch'> {
@@ -80,13 +72,7 @@ Examples:
       const maxRegions = Number(opts.maxRegions ?? '8');
       if (!Number.isInteger(maxRegions) || maxRegions < 1)
         throw new UsageError(`--max-regions expects a positive integer, got '${opts.maxRegions}'`);
-      const machine = opts.host === undefined ? hostArch() : parseArchOption(opts.host).name;
-      const abis: ArchName[] =
-        opts.arch === undefined
-          ? hostAbis(machine)
-          : [...new Set(opts.arch.map((a) => parseArchOption(a).name))];
-      const host = opts.host === undefined ? hostForAbis(abis, machine) : machine;
-      const hostOpts: HostOptions = { ...opts, arch: host };
+      const { abis, hostOpts } = reviewTarget(opts);
       const a = await readSide(oldArg, hostOpts);
       const b = await readSide(newArg, hostOpts);
       const r = diffFilters(a, b, { abis, maxRegions });

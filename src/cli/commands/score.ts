@@ -1,11 +1,8 @@
 import type { Command } from 'commander';
-import { hostArch } from '../../arch/host.js';
-import type { ArchName } from '../../arch/types.js';
 import { RISK_LEVELS } from '../../kb/types.js';
-import { hostAbis, hostForAbis } from '../../review/diff.js';
 import { attackSurface, surfaceReduction } from '../../review/score.js';
-import { dockerDefaultSide, readSide } from '../filter-side.js';
-import { addHostOptions, parseArchOption, type HostOptions } from '../host.js';
+import { dockerDefaultSide, readSide, reviewTarget } from '../filter-side.js';
+import { addHostOptions, type HostOptions } from '../host.js';
 import { out, outJson } from '../io.js';
 
 interface ScoreCliOptions extends Omit<HostOptions, 'arch'> {
@@ -50,13 +47,7 @@ Examples:
   sysgate score my-container`,
     )
     .action(async (arg: string, opts: ScoreCliOptions) => {
-      const machine = opts.host === undefined ? hostArch() : parseArchOption(opts.host).name;
-      const abis: ArchName[] =
-        opts.arch === undefined
-          ? hostAbis(machine)
-          : [...new Set(opts.arch.map((a) => parseArchOption(a).name))];
-      const host = opts.host === undefined ? hostForAbis(abis, machine) : machine;
-      const hostOpts: HostOptions = { ...opts, arch: host };
+      const { abis, hostOpts } = reviewTarget(opts);
       const side = await readSide(arg, hostOpts);
       const against =
         opts.against === undefined || opts.against === 'docker-default'
