@@ -16,3 +16,4 @@ export * from './run/suite-engine.js';
 export * from './suite/index.js';
 export * from './diagnose/index.js';
 export * from './operate/index.js';
+export * from './review/index.js';

@@ -189,7 +189,7 @@ async function runDemo(outDir: string): Promise<boolean> {
 
   out('');
   out(
-    `Next: sysgate explain ${profilePath} socket AF_INET; sysgate compile ${profilePath} --format disasm | less`,
+    `Next: npx sysgate explain ${profilePath} socket AF_INET; npx sysgate compile ${profilePath} --format disasm | less`,
   );
   return ok && probesOk;
 }
