@@ -1,7 +1,8 @@
 /**
  * moby's container surface: what every Docker container gets besides its image and its seccomp
- * profile (moby `oci/defaults.go` `DefaultLinuxSpec`, and the daemon's default shm size), as Docker
- * 20.10.24 hands it to runc in the bundle's config.json. sysgate's runc and crun bundles take these,
+ * profile (moby `oci/defaults.go` `DefaultLinuxSpec` at tag v20.10.24, `daemon/pkg/oci/defaults.go`
+ * in later versions; and the daemon's default shm size), as Docker 20.10.24 hands it to runc in the
+ * bundle's config.json. sysgate's runc and crun bundles take these,
  * so a workload sees the same /dev, /sys and /proc under every engine.
  */
 
@@ -79,12 +80,24 @@ export const DOCKER_MASKED_PATHS: readonly string[] = Object.freeze([
 ]);
 
 /**
- * Paths later moby versions mask too (moby 25 added the RAPL energy counters of CVE-2020-8694, the
- * Platypus side channel); sysgate's bundles mask them as well, since they only hide more.
+ * Paths later moby versions mask too; sysgate's bundles mask them as well, since they only hide more.
+ * `/sys/devices/virtual/powercap`: the RAPL energy counters of CVE-2020-8694 (Platypus), masked since
+ * moby v25.0.0 (commit 83cac3c3e3, GHSA-jq35-85cj-fj4p). `/proc/interrupts`: per-CPU interrupt counts,
+ * a thermal side channel, masked since moby v28.0.2 (commit a3fef5debc, GHSA-6fw5-f8r9-fgfm), which
+ * masks each CPU's `thermal_throttle` directory too (`mobyThermalThrottleDir`).
  */
 export const MOBY_LATER_MASKED_PATHS: readonly string[] = Object.freeze([
   '/sys/devices/virtual/powercap',
+  '/proc/interrupts',
 ]);
+
+/**
+ * The per-CPU directory moby v28.0.2 masks for every possible CPU whose directory exists on the host
+ * (`defaultLinuxMaskedPaths` in moby `daemon/pkg/oci/defaults.go`, GHSA-6fw5-f8r9-fgfm).
+ */
+export function mobyThermalThrottleDir(cpu: number): string {
+  return `/sys/devices/system/cpu/cpu${cpu}/thermal_throttle`;
+}
 
 /** Paths Docker 20.10 remounts read-only in every container (`DefaultLinuxSpec` `ReadonlyPaths`). */
 export const DOCKER_READONLY_PATHS: readonly string[] = Object.freeze([

@@ -7,7 +7,7 @@ import {
   MOBY_LATER_MASKED_PATHS,
 } from '../../kb/index.js';
 import { hostRootfsLayout } from '../rootfs.js';
-import { ociConfig } from './oci.js';
+import { ociConfig, parseCpuList, thermalThrottleDirs } from './oci.js';
 
 interface Config {
   mounts: { destination: string }[];
@@ -29,15 +29,29 @@ describe("a bundle's container surface is Docker's", () => {
     expect(config.linux.maskedPaths).toEqual([
       ...DOCKER_MASKED_PATHS,
       ...MOBY_LATER_MASKED_PATHS,
+      ...thermalThrottleDirs(),
       ...layout.maskedFiles,
       ...layout.maskedDirs,
     ]);
     expect(config.linux.maskedPaths).toContain('/sys/devices/virtual/powercap');
+    expect(config.linux.maskedPaths).toContain('/proc/interrupts');
     expect(config.linux.readonlyPaths).toEqual(DOCKER_READONLY_PATHS);
   });
 
   test("Docker's device rules: everything refused but the default devices", () => {
     expect(config.linux.resources.devices).toEqual(DOCKER_DEVICE_RULES);
     expect(config.linux.resources.devices[0]).toEqual({ allow: false, access: 'rwm' });
+  });
+});
+
+describe('parseCpuList reads the kernel CPU list format', () => {
+  test.each([
+    ['0', [0]],
+    ['0-1\n', [0, 1]],
+    ['0-3,8,10-11', [0, 1, 2, 3, 8, 10, 11]],
+    ['', []],
+    ['0-x', []],
+  ])('%j', (text, cpus) => {
+    expect(parseCpuList(text)).toEqual(cpus);
   });
 });

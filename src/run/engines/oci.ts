@@ -29,6 +29,7 @@ import {
   DOCKER_MASKED_PATHS,
   DOCKER_READONLY_PATHS,
   MOBY_LATER_MASKED_PATHS,
+  mobyThermalThrottleDir,
 } from '../../kb/index.js';
 import { DEFAULT_LIMITS, ociResources, type ResourceLimits } from '../limits.js';
 
@@ -59,6 +60,35 @@ export interface OciRunOptions {
   readonly runtimePath?: string;
   /** cgroup limits (default `DEFAULT_LIMITS`). */
   readonly limits?: ResourceLimits;
+}
+
+/**
+ * The CPUs of a kernel CPU list (`/sys/devices/system/cpu/possible`: `0-3,8,10-11`); none for text
+ * that is not one.
+ */
+export function parseCpuList(text: string): number[] {
+  const cpus: number[] = [];
+  for (const part of text.trim().split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (m === null) return [];
+    const first = Number(m[1]);
+    const last = m[2] === undefined ? first : Number(m[2]);
+    for (let c = first; c <= last; c++) cpus.push(c);
+  }
+  return cpus;
+}
+
+/** The per-CPU `thermal_throttle` directories later moby masks, those that exist on this host. */
+export function thermalThrottleDirs(): string[] {
+  let possible: string;
+  try {
+    possible = readFileSync('/sys/devices/system/cpu/possible', 'utf8');
+  } catch {
+    return [];
+  }
+  return parseCpuList(possible)
+    .map(mobyThermalThrottleDir)
+    .filter((d) => existsSync(d));
 }
 
 /** The bundle's config.json for `options` (root file system at `rootfs`, relative to the bundle). */
@@ -115,6 +145,7 @@ export function ociConfig(
       maskedPaths: [
         ...DOCKER_MASKED_PATHS,
         ...MOBY_LATER_MASKED_PATHS,
+        ...thermalThrottleDirs(),
         ...layout.maskedFiles,
         ...layout.maskedDirs,
       ],
