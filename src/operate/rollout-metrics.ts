@@ -9,7 +9,7 @@
 import { isArchName, syscallNumber, type ArchName } from '../arch/index.js';
 import { UsageError } from '../document/errors.js';
 import { riskOf } from '../kb/index.js';
-import type { ViolationAction, ViolationGroup } from './violations.js';
+import { violationAction, type ViolationGroup } from './violations.js';
 
 /** One sample. */
 export interface MetricSample {
@@ -126,17 +126,6 @@ export function parseMetrics(text: string, source = 'metrics'): MetricSample[] {
   return out;
 }
 
-const ACTIONS = new Set<string>([
-  'KILL_PROCESS',
-  'KILL_THREAD',
-  'TRAP',
-  'ERRNO',
-  'USER_NOTIF',
-  'TRACE',
-  'LOG',
-  'ALLOW',
-]);
-
 /** Which series to read. */
 export interface MetricsSelection {
   /** Metric prefix (`seccomp` by default; `workspace_seccomp` for the documents' name). */
@@ -171,7 +160,7 @@ export function groupsFromMetrics(
     const syscall = l.syscall ?? '';
     const arch = l.arch ?? '';
     const abi: ArchName | undefined = isArchName(arch) ? arch : undefined;
-    const action = (ACTIONS.has(l.action ?? '') ? l.action : 'UNKNOWN') as ViolationAction;
+    const action = violationAction(l.action) ?? 'UNKNOWN';
     const nr =
       abi !== undefined
         ? syscall.startsWith('#')

@@ -622,44 +622,36 @@ export function acceptedCalls(state: RolloutState, acc: Acceptance, now: number)
   const at = new Date(now).toISOString();
   const out: AcceptedCall[] = [];
   const seen = new Set(state.accepted.map((a) => a.name));
-  for (const name of acc.accept ?? []) {
-    if (critical.has(name))
-      throw new RolloutUsageError(
-        `${name} is critical (${riskOf(name).level} risk: ${riskOf(name).reason}): use --accept-critical ${name} --reason TEXT`,
-      );
-    if (seen.has(name)) continue;
-    seen.add(name);
-    const r = riskOf(name);
-    out.push({
-      name,
-      risk: r.level,
-      riskReason: r.reason,
-      critical: false,
-      phase: state.phase,
-      at,
-    });
-  }
   const crit = acc.acceptCritical ?? [];
   if (crit.length > 0 && (acc.reason === undefined || acc.reason.trim() === ''))
     throw new RolloutUsageError(
       '--accept-critical needs --reason TEXT (it is written into the profile)',
     );
-  for (const name of crit) {
-    if (!critical.has(name))
-      throw new RolloutUsageError(`${name} is not critical: use --accept ${name}`);
-    if (seen.has(name)) continue;
-    seen.add(name);
-    const r = riskOf(name);
-    out.push({
-      name,
-      risk: r.level,
-      riskReason: r.reason,
-      critical: true,
-      reason: acc.reason?.trim() ?? '',
-      phase: state.phase,
-      at,
-    });
-  }
+  const lists: [readonly string[], boolean][] = [
+    [acc.accept ?? [], false],
+    [crit, true],
+  ];
+  for (const [names, isCritical] of lists)
+    for (const name of names) {
+      const r = riskOf(name);
+      if (critical.has(name) !== isCritical)
+        throw new RolloutUsageError(
+          isCritical
+            ? `${name} is not critical: use --accept ${name}`
+            : `${name} is critical (${r.level} risk: ${r.reason}): use --accept-critical ${name} --reason TEXT`,
+        );
+      if (seen.has(name)) continue;
+      seen.add(name);
+      out.push({
+        name,
+        risk: r.level,
+        riskReason: r.reason,
+        critical: isCritical,
+        ...(isCritical ? { reason: acc.reason?.trim() ?? '' } : {}),
+        phase: state.phase,
+        at,
+      });
+    }
   return out;
 }
 

@@ -33,6 +33,24 @@ const MAX_WARNINGS = 100;
 /** An outcome as users read it: `LOG`, `ERRNO`, `KILL_PROCESS`..., or `UNKNOWN` (cut record). */
 export type ViolationAction = Uppercase<SeccompActionKind> | 'UNKNOWN';
 
+/** Every {@link ViolationAction}, the most severe first. */
+export const VIOLATION_ACTIONS: readonly ViolationAction[] = [
+  'KILL_PROCESS',
+  'KILL_THREAD',
+  'TRAP',
+  'ERRNO',
+  'USER_NOTIF',
+  'TRACE',
+  'LOG',
+  'ALLOW',
+  'UNKNOWN',
+];
+
+/** `text` as a {@link ViolationAction}, or undefined when it names none. */
+export function violationAction(text: string | undefined): ViolationAction | undefined {
+  return VIOLATION_ACTIONS.find((a) => a === text);
+}
+
 /** Which records to keep. */
 export interface ViolationFilter {
   /** Keep records at or after this time (ms since the epoch); records without a time are dropped. */

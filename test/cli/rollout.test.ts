@@ -35,6 +35,10 @@ function log(name: string, lines: readonly string[]): string {
   return f;
 }
 
+/** `sysgate rollout VERB --state STATE ARGS...`. */
+const rollout = (verb: string, state: string, ...args: string[]): ReturnType<typeof runCli> =>
+  runCli(['rollout', verb, '--state', state, ...args]);
+
 const events = (state: string): { event: string }[] =>
   readFileSync(join(state, 'log.jsonl'), 'utf8')
     .trim()
@@ -73,7 +77,7 @@ describe('sysgate rollout', () => {
       (await runCli(['rollout', 'status', '--state', join(dir, 'none'), '--from', PROFILE])).code,
     ).toBe(2);
     await runCli(['rollout', 'start', PROFILE, '--state', state]);
-    const r = await runCli(['rollout', 'status', '--state', state]);
+    const r = await rollout('status', state);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--from LOG');
   });
@@ -88,52 +92,26 @@ describe('sysgate rollout', () => {
       rec('getpid', '0x7ffc0000', 2),
       rec('mount', '0x50001', 3),
     ]);
-    const st = await runCli(['rollout', 'status', '--state', state, '--from', a]);
+    const st = await rollout('status', state, '--from', a);
     expect(st.code, st.stderr).toBe(1);
     expect(st.stdout).toContain('gate: NOT YET');
     expect(st.stdout).toMatch(/critical mount refused/);
     expect(st.stdout).toMatch(/getpid logged outside the profile/);
 
-    const refused = await runCli([
-      'rollout',
-      'promote',
-      '--state',
-      state,
-      '--from',
-      a,
-      '--accept',
-      'getpid',
-    ]);
+    const refused = await rollout('promote', state, '--from', a, '--accept', 'getpid');
     expect(refused.code).toBe(1);
     expect(refused.stdout).toContain('promotion refused');
-    const critNoReason = await runCli([
-      'rollout',
-      'promote',
-      '--state',
-      state,
-      '--from',
-      a,
-      '--accept',
-      'getpid',
-      '--accept-critical',
-      'mount',
-    ]);
+    const accepting = ['--from', a, '--accept', 'getpid', '--accept-critical', 'mount'];
+    const critNoReason = await rollout('promote', state, ...accepting);
     expect(critNoReason.code).toBe(2);
 
-    const b = await runCli([
-      'rollout',
+    const b = await rollout(
       'promote',
-      '--state',
       state,
-      '--from',
-      a,
-      '--accept',
-      'getpid',
-      '--accept-critical',
-      'mount',
+      ...accepting,
       '--reason',
       'mounts its tmpfs at start',
-    ]);
+    );
     expect(b.code, b.stderr).toBe(0);
     expect(b.stdout).toContain('phase A -> B');
     expect(b.stdout).toContain('--security-opt seccomp=');
@@ -144,14 +122,14 @@ describe('sysgate rollout', () => {
 
     // Phase B: the records of phase A are older than the phase; only a heartbeat is new.
     const bl = log('b.log', [rec('execve', '0x7ffc0000', 9, 5000)]);
-    const c = await runCli(['rollout', 'promote', '--state', state, '--from', a, bl, '--json']);
+    const c = await rollout('promote', state, '--from', a, bl, '--json');
     expect(c.code, c.stderr).toBe(0);
     expect((JSON.parse(c.stdout) as { state: { phase: string } }).state.phase).toBe('C');
     expect(events(state).map((e) => e.event)).toEqual(['start', 'refused', 'promote', 'promote']);
-    const done = await runCli(['rollout', 'promote', '--state', state, '--from', bl]);
+    const done = await rollout('promote', state, '--from', bl);
     expect(done.code).toBe(2);
 
-    const m = await runCli(['rollout', 'manifests', '--state', state, '--name', 'app']);
+    const m = await rollout('manifests', state, '--name', 'app');
     expect(m.code, m.stderr).toBe(0);
     for (const p of ['a', 'b', 'c']) expect(m.stdout).toContain(`name: app-phase-${p}`);
   });
@@ -174,7 +152,7 @@ describe('sysgate rollout', () => {
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
     try {
-      const r = await runCli(['rollout', 'status', '--state', state, '--monitor', url, '--json']);
+      const r = await rollout('status', state, '--monitor', url, '--json');
       expect(r.code, r.stderr).toBe(1);
       const j = JSON.parse(r.stdout) as {
         gate: { observed: { records: number }; acceptable: { name: string }[] };
@@ -184,14 +162,7 @@ describe('sysgate rollout', () => {
     } finally {
       server.close();
     }
-    const down = await runCli([
-      'rollout',
-      'status',
-      '--state',
-      state,
-      '--monitor',
-      'http://127.0.0.1:1/metrics',
-    ]);
+    const down = await rollout('status', state, '--monitor', 'http://127.0.0.1:1/metrics');
     expect(down.code).toBe(3);
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { RuntimeError, UsageError } from '../../document/errors.js';
@@ -27,10 +27,10 @@ import {
 import { resolvedToProfile } from '../../profile/resolve.js';
 import type { Profile } from '../../profile/types.js';
 import { loadForRunc } from '../../runc/index.js';
-import { forEachLine } from '../../trace/lines.js';
 import { EXIT, requestExit } from '../exit.js';
 import { addHostOptions, hostFromOptions, loadForHost, type HostOptions } from '../host.js';
 import { err, out, outJson, toJson, writeOutput } from '../io.js';
+import { collectLogs } from '../kernel-logs.js';
 import { printTable } from '../violation-table.js';
 
 const STATE = 'rollout.json';
@@ -135,26 +135,7 @@ async function gatherEvidence(
       'give the evidence: --from LOG (dmesg, journalctl -k, audit.log...) and/or --monitor URL (sysgate monitor)',
     );
   const collector = new ViolationCollector({ sinceMs: Date.parse(state.phaseStartedAt) });
-  for (const f of from) {
-    if (f !== '-') {
-      let isFile: boolean;
-      try {
-        isFile = statSync(f).isFile();
-      } catch {
-        throw new UsageError(`${f}: no such file`);
-      }
-      if (!isFile) throw new UsageError(`${f}: not a regular file`);
-    }
-    let n = 0;
-    await forEachLine(
-      f === '-' ? (process.stdin as AsyncIterable<Buffer>) : f,
-      (line) => {
-        n++;
-        collector.push(line, f, n);
-      },
-      f,
-    );
-  }
+  await collectLogs(from, collector);
   const notes: string[] = [];
   const monitorGroups: ViolationGroup[] = [];
   for (const url of monitors) {

@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { buildPlan } from '../../compile/build.js';
 import { UsageError } from '../../document/errors.js';
@@ -6,13 +5,14 @@ import {
   hasViolations,
   suggestedAllow,
   ViolationCollector,
-  type ViolationAction,
+  violationAction,
+  VIOLATION_ACTIONS,
   type ViolationFilter,
 } from '../../operate/violations.js';
-import { forEachLine } from '../../trace/lines.js';
 import { EXIT, requestExit } from '../exit.js';
 import { addHostOptions, loadForHost, type HostOptions } from '../host.js';
 import { err, outJson } from '../io.js';
+import { checkLogFiles, collectLogs } from '../kernel-logs.js';
 import { printTable } from '../violation-table.js';
 
 interface ViolationsOptions extends HostOptions {
@@ -24,18 +24,6 @@ interface ViolationsOptions extends HostOptions {
   container?: string[];
   profile?: string;
 }
-
-const ACTIONS: readonly ViolationAction[] = [
-  'KILL_PROCESS',
-  'KILL_THREAD',
-  'TRAP',
-  'ERRNO',
-  'USER_NOTIF',
-  'TRACE',
-  'LOG',
-  'ALLOW',
-  'UNKNOWN',
-];
 
 const UNITS: Readonly<Record<string, number>> = {
   s: 1000,
@@ -81,9 +69,11 @@ function filterFrom(opts: ViolationsOptions): ViolationFilter {
         .toUpperCase()
         .replace(/^SCMP_ACT_/, '');
       const name = up === 'KILL' ? 'KILL_THREAD' : up;
-      const found = ACTIONS.find((x) => x === name);
+      const found = violationAction(name);
       if (found === undefined)
-        throw new UsageError(`--action must be one of ${ACTIONS.join(', ')} (got '${a}')`);
+        throw new UsageError(
+          `--action must be one of ${VIOLATION_ACTIONS.join(', ')} (got '${a}')`,
+        );
       return found;
     });
   return {
@@ -110,7 +100,7 @@ export function register(program: Command): void {
     )
     .option('--until <time>', 'only records at or before TIME')
     .option('--comm <name...>', 'only records of these process names (comm) or executables')
-    .option('--action <action...>', `only these outcomes: ${ACTIONS.join(', ')}`)
+    .option('--action <action...>', `only these outcomes: ${VIOLATION_ACTIONS.join(', ')}`)
     .option(
       '--container <name...>',
       'only records attributed to these containers (name or short id)',
@@ -150,34 +140,14 @@ Examples:
         'give log files, or pipe a log in (dmesg | sysgate violations); see --help',
       );
     const inputs = files.length === 0 ? ['-'] : files;
-    for (const f of inputs) {
-      if (f === '-') continue;
-      let isFile: boolean;
-      try {
-        isFile = statSync(f).isFile();
-      } catch {
-        throw new UsageError(`${f}: no such file`);
-      }
-      if (!isFile) throw new UsageError(`${f}: not a regular file`);
-    }
+    checkLogFiles(inputs);
     const host = opts.profile === undefined ? undefined : loadForHost(opts.profile, opts);
     const plan =
       host === undefined
         ? undefined
         : buildPlan(host.resolved, { arch: host.arch, libseccomp: host.libseccomp });
     const collector = new ViolationCollector(filter);
-    for (const f of inputs) {
-      let n = 0;
-      const source = f === '-' ? (process.stdin as AsyncIterable<Buffer>) : f;
-      await forEachLine(
-        source,
-        (line) => {
-          n++;
-          collector.push(line, f, n);
-        },
-        f,
-      );
-    }
+    await collectLogs(inputs, collector);
     const report = collector.report(plan);
     const withProfile = plan !== undefined;
     const suggestion = suggestedAllow(report.groups);
