@@ -2,12 +2,19 @@
  * Where the static syscall prober lives. A checkout builds it from source with `make -C native` into
  * `native/build/` (`npm run build` and `npm test` do); the npm package ships it prebuilt for each
  * architecture it supports (`native/prebuilt/ARCH/`, made by `make -C native prebuilt` when the
- * package is packed). Paths are resolved from this module's location, two levels below the package
- * root both in `src/run/` and in `dist/run/`. Sandboxes bind the prober file that `proberPath`
- * found, and only for probe runs: never a directory, never one that does not exist (Docker would
- * create it empty and root-owned in the checkout).
+ * package is packed). Where neither holds one (a checkout not built yet, a package on another
+ * architecture, one whose prebuilt folder was removed), sysgate builds `native/prober.c` itself into
+ * the user's cache (`$XDG_CACHE_HOME/sysgate`, else `~/.cache/sysgate`), keyed by the source's hash,
+ * never into the package or the checkout (which may be read-only or another user's). Paths are
+ * resolved from this module's location, two levels below the package root both in `src/run/` and in
+ * `dist/run/`. Sandboxes bind the prober file that `proberPath` found, and only for probe runs: never
+ * a directory, never one that does not exist (Docker would create it empty and root-owned).
  */
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hostArch, type ArchName } from '../arch/index.js';
 import { RuntimeError, UsageError } from '../document/errors.js';
@@ -31,37 +38,114 @@ function prebuiltArch(): ArchName | undefined {
   }
 }
 
-/**
- * Directory holding the host's prober: the checkout's `native/build` when it has been built, else
- * the packaged `native/prebuilt/ARCH`, else `native/build` (for which `proberPath` explains how to
- * build it).
- */
-function nativeBuildDir(): string {
-  const built = `${nativeRoot()}/build`;
-  if (existsSync(`${built}/prober`)) return built;
+/** The prober the package or the checkout holds for this host: built, else prebuilt; none without. */
+function shippedProber(): string | undefined {
+  const built = `${nativeRoot()}/build/prober`;
+  if (existsSync(built)) return built;
   const arch = prebuiltArch();
-  const prebuilt = arch === undefined ? undefined : `${nativeRoot()}/prebuilt/${arch}`;
-  if (prebuilt !== undefined && existsSync(`${prebuilt}/prober`)) return prebuilt;
-  return built;
+  const prebuilt = arch === undefined ? undefined : `${nativeRoot()}/prebuilt/${arch}/prober`;
+  return prebuilt !== undefined && existsSync(prebuilt) ? prebuilt : undefined;
 }
 
-/** Absolute path of the static syscall prober; throws `RuntimeError` (exit 3) when there is none. */
-export function proberPath(override?: string): string {
+/** sysgate's cache directory: `$XDG_CACHE_HOME/sysgate`, else `~/.cache/sysgate`. */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const xdg = env.XDG_CACHE_HOME;
+  return join(xdg?.startsWith('/') === true ? xdg : join(homedir(), '.cache'), 'sysgate');
+}
+
+/**
+ * Where the prober built from `source` (the text of prober.c) lives in the cache: one directory per
+ * architecture and source hash, so a changed prober.c is built afresh.
+ */
+export function cachedProberPath(source: string | Uint8Array, cache: string = cacheDir()): string {
+  const hash = createHash('sha256').update(source).digest('hex').slice(0, 16);
+  return join(cache, `prober-${process.arch}-${hash}`, 'prober');
+}
+
+/**
+ * Make `dir` (and its parents) and check that it and its parent are owned by this user and writable
+ * by no one else, or refuse: sysgate runs what it builds there, inside sandboxes and as root.
+ */
+function privateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const uid = process.getuid?.();
+  for (const d of [dir, dirname(dir)]) {
+    const st = statSync(d);
+    if ((uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0) {
+      throw new RuntimeError(
+        'prober',
+        `will not build the syscall prober in ${dir}: ${d} is not a directory only this user can write`,
+      );
+    }
+  }
+}
+
+/** The C compilers to try: `$CC` when set (its words: a command and its options), else cc, then gcc. */
+function compilers(env: NodeJS.ProcessEnv): string[][] {
+  const cc = env.CC?.trim();
+  return cc !== undefined && cc !== '' ? [cc.split(/\s+/)] : [['cc'], ['gcc']];
+}
+
+/**
+ * Build the static prober from `sourceFile` into `target` (atomically: a unique temporary file, then
+ * a rename, so concurrent builds never leave a partial binary); throws a `RuntimeError` naming what
+ * the compiler said when no compiler builds it.
+ */
+export function buildProber(
+  sourceFile: string,
+  target: string,
+  env: NodeJS.ProcessEnv = process.env,
+): void {
+  const dir = dirname(target);
+  privateDir(dir);
+  const tmp = join(dir, `.prober-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const tried: string[] = [];
+  for (const [cc, ...flags] of compilers(env)) {
+    if (cc === undefined) continue;
+    const r = spawnSync(cc, [...flags, '-O2', '-static', '-o', tmp, sourceFile], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 120_000,
+    });
+    if (r.error === undefined && r.status === 0 && existsSync(tmp)) {
+      renameSync(tmp, target);
+      return;
+    }
+    rmSync(tmp, { force: true });
+    const said =
+      r.error !== undefined
+        ? (r.error as NodeJS.ErrnoException).code === 'ENOENT'
+          ? 'not installed'
+          : r.error.message
+        : (r.stderr.trim().split('\n').at(-1) ?? `exit ${r.status}`);
+    tried.push(`${[cc, ...flags].join(' ')}: ${said}`);
+  }
+  throw new RuntimeError(
+    'prober',
+    `the syscall prober is not built and building it failed (${tried.join('; ')}); install gcc, make and the static C library (libc6-dev on Debian), or build it with \`make -C ${nativeRoot()}\``,
+  );
+}
+
+/**
+ * Absolute path of the static syscall prober: the `override`, the checkout's or package's own, else
+ * the one built from `native/prober.c` into the cache (built on first use); throws `RuntimeError`
+ * (exit 3) when there is none and none can be built.
+ */
+export function proberPath(override?: string, env: NodeJS.ProcessEnv = process.env): string {
   if (override !== undefined) {
     if (!existsSync(override)) throw new RuntimeError('prober', `no syscall prober at ${override}`);
     return override;
   }
-  const p = `${nativeBuildDir()}/prober`;
-  if (!existsSync(p)) {
-    const packaged = existsSync(`${nativeRoot()}/prebuilt`);
-    const why =
-      packaged && prebuiltArch() === undefined
-        ? `this package has no prebuilt syscall prober for ${process.arch} (only for ${PREBUILT.join(' and ')})`
-        : `the syscall prober is not built (${p})`;
+  const shipped = shippedProber();
+  if (shipped !== undefined) return shipped;
+  const sourceFile = `${nativeRoot()}/prober.c`;
+  if (!existsSync(sourceFile)) {
     throw new RuntimeError(
       'prober',
-      `${why}; build it from source with \`make -C ${nativeRoot()}\` (needs gcc, make and the static C library: libc6-dev on Debian)`,
+      `there is no syscall prober for ${process.arch} and no source to build one from (${sourceFile})`,
     );
   }
-  return p;
+  const cached = cachedProberPath(readFileSync(sourceFile), cacheDir(env));
+  if (!existsSync(cached)) buildProber(sourceFile, cached, env);
+  return cached;
 }

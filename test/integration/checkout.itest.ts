@@ -2,11 +2,20 @@
  * sysgate run from a fresh checkout whose prober is not built (a copy of the sources, examples and
  * native/ sources, node_modules linked): `run` works under runc, crun and docker and leaves no
  * native/build behind (Docker created an empty root-owned one, runc and crun failed to mount it); a
- * probe run says how to build the prober (exit 3); `npm run build` builds it, and the compiled CLI
- * then probes under runc, crun and docker. Runs under CI=true and wherever the engines are installed.
+ * probe run under runc, crun and docker builds the prober into the user's cache (never into the
+ * checkout), or without a compiler says why and how to build it (exit 3); `npm run build` builds it
+ * into native/build, and the compiled CLI then probes under runc, crun and docker. Runs under CI=true and wherever the engines are installed.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -17,6 +26,8 @@ const ENGINES = ['runc', 'crun', 'docker'] as const;
 const on = (engine: string): boolean => process.env.CI === 'true' || hasTool(engine);
 
 const checkout = mkdtempSync(join(tmpdir(), 'sysgate-checkout-'));
+/** The user's cache of the runs below (the prober sysgate builds goes there). */
+const cache = join(checkout, '.cache');
 afterAll(() => {
   rmSync(checkout, { recursive: true, force: true });
 });
@@ -39,8 +50,11 @@ beforeAll(() => {
   writeFileSync(join(checkout, 'suite.yaml'), SUITE);
 });
 
-/** `sysgate ARGS` from the checkout's sources, in the checkout. */
-function fromSources(args: readonly string[]): SpawnSyncReturns<string> {
+/** `sysgate ARGS` from the checkout's sources, in the checkout, with `cache` as the user's cache. */
+function fromSources(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): SpawnSyncReturns<string> {
   return spawnSync(
     join(root, 'node_modules/.bin/tsx'),
     [join(checkout, 'src/cli/main.ts'), ...args],
@@ -48,6 +62,7 @@ function fromSources(args: readonly string[]): SpawnSyncReturns<string> {
       encoding: 'utf8',
       cwd: checkout,
       timeout: 120_000,
+      env: { ...process.env, XDG_CACHE_HOME: cache, ...env },
     },
   );
 }
@@ -63,12 +78,27 @@ describe('a checkout whose prober is not built', () => {
     expect(existsSync(join(checkout, 'native/build'))).toBe(false);
   });
 
-  test.runIf(on('runc'))('a probe run exits 3 and says how to build the prober', () => {
-    const r = fromSources(['test', 'suite.yaml', '--engine', 'runc']);
+  test.runIf(on('runc'))('without a compiler a probe run exits 3 and says how to build', () => {
+    const r = fromSources(['test', 'suite.yaml', '--engine', 'runc'], { CC: '/nonexistent/cc' });
     expect(r.status, r.stderr).toBe(3);
+    expect(r.stderr).toContain('/nonexistent/cc: not installed');
     expect(r.stderr).toContain(`make -C ${join(checkout, 'native')}`);
     expect(existsSync(join(checkout, 'native/build'))).toBe(false);
   });
+
+  test.each(ENGINES.filter(on))(
+    'a probe run under %s builds the prober into the cache, not the checkout',
+    (engine) => {
+      const r = fromSources(['test', 'suite.yaml', '--engine', engine]);
+      expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+      expect(r.stdout).toMatch(/^PASS +probe +getpid +allowed +ok /m);
+      expect(readdirSync(cache)).toEqual(['sysgate']);
+      expect(readdirSync(join(cache, 'sysgate'))).toEqual([
+        expect.stringMatching(new RegExp(`^prober-${process.arch}-[0-9a-f]{16}$`)),
+      ]);
+      expect(existsSync(join(checkout, 'native/build'))).toBe(false);
+    },
+  );
 
   describe('after npm run build', () => {
     beforeAll(() => {

@@ -2,7 +2,8 @@
  * The npm package as users get it: `npm pack` (its `prepack` builds dist/ and the prebuilt probers)
  * from a copy of this checkout, `npm install -g` of the tarball into an empty prefix, then the installed
  * `sysgate` on PATH runs the demo, a suite with syscall probes under bubblewrap and a recording, from a
- * folder holding only the examples the package ships. Runs under CI=true (failing if a tool is
+ * folder holding only the examples the package ships; without a prober for the host it builds one
+ * from the shipped source into the user's cache. Runs under CI=true (failing if a tool is
  * missing) and wherever strace, bwrap and the aarch64 cross compiler are installed.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
@@ -185,17 +186,31 @@ describe.runIf(enabled)('the npm package, installed from its tarball', () => {
     expect(profile.defaultAction).toBe('SCMP_ACT_ERRNO');
   });
 
-  test('without a prober for the host: exit 3 and how to build one; make -C then fixes it', () => {
+  test('without a prober for the host: built into the cache; without a compiler, exit 3 and how', () => {
     const host = PREBUILT.find((p) => p.arch === hostArch());
     if (host === undefined) throw new Error(`no prebuilt prober for ${process.arch}`);
     const dir = path.join(installed, 'native', 'prebuilt', host.arch);
     renameSync(dir, `${dir}.away`);
-    const r = sysgate(['test', 'examples/workspace-suite.yaml', '--engine', 'bwrap']);
-    expect(r.status).toBe(3);
-    expect(r.stderr).toContain(`build it from source with \`make -C ${installed}/native\``);
-    const make = run('make', ['-s', '-C', path.join(installed, 'native')], { cwd: tmp });
-    expect(make.status).toBe(0);
-    const again = sysgate(['test', 'examples/workspace-suite.yaml', '--engine', 'bwrap']);
-    expect(again.status).toBe(0);
+    const cache = path.join(tmp, 'cache');
+    const suite = (extra: Record<string, string>): SpawnSyncReturns<string> =>
+      run('sysgate', ['test', 'examples/workspace-suite.yaml', '--engine', 'bwrap'], {
+        cwd: work,
+        env: cleanEnv({
+          PATH: `${prefix}/bin:${process.env.PATH ?? ''}`,
+          XDG_CACHE_HOME: cache,
+          ...extra,
+        }),
+      });
+    const none = suite({ CC: '/nonexistent/cc' });
+    expect(none.status).toBe(3);
+    expect(none.stderr).toContain('/nonexistent/cc: not installed');
+    expect(none.stderr).toContain(`build it with \`make -C ${installed}/native\``);
+    const built = suite({});
+    expect(built.stderr).toBe('');
+    expect(built.status).toBe(0);
+    expect(readdirSync(path.join(cache, 'sysgate'))).toEqual([
+      expect.stringMatching(new RegExp(`^prober-${process.arch}-[0-9a-f]{16}$`)),
+    ]);
+    expect(existsSync(path.join(installed, 'native', 'build'))).toBe(false);
   });
 });
