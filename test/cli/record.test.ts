@@ -65,39 +65,63 @@ describe('sysgate record', () => {
   });
 });
 
-describe('record --docker mounts like run and test', () => {
+describe('record --docker has the sandbox of run and test', () => {
   const docker =
     process.env.CI === 'true' ||
     (enabled && spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0);
 
-  test('--bind without --docker is bad usage', async () => {
-    const r = await runCli(['record', '--bind', '/usr', '-o', '-', '--', '/bin/true']);
+  test.each([
+    [['--bind', '/usr'], '--bind applies to --docker'],
+    [['--net'], '--net applies to --docker'],
+  ])('%j without --docker is bad usage', async (args, message) => {
+    const r = await runCli(['record', ...args, '-o', '-', '--', '/bin/true']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('--bind applies to --docker');
+    expect(r.stderr).toContain(message);
   });
 
+  /**
+   * `record --docker IMAGE -- sh -c SCRIPT` with `args`, in a fresh directory holding `conf`; the
+   * exit status (record forwards the workload's stdout to the terminal, not to the captured stream).
+   */
+  async function recordIn(image: string, args: readonly string[], script: string): Promise<number> {
+    const dir = mkdtempSync(join(tmpdir(), 'sg-rec-bind-'));
+    writeFileSync(join(dir, 'conf'), 'bound\n');
+    const r = await runCli([
+      ...['record', '--docker', image, ...args.map((a) => a.replace('DIR', dir))],
+      ...['-o', join(dir, 'p.json'), '--', '/bin/sh', '-c', script],
+    ]);
+    expect(r.stderr).not.toContain('Error');
+    return r.code;
+  }
+
   test.runIf(docker)(
-    '--bind reaches the container: no hand-written -v needed',
+    "sysgate's image: the host's /usr and /etc with the secrets masked, --bind, no network",
     async () => {
       const image = await ensureImage();
-      const dir = mkdtempSync(join(tmpdir(), 'sg-rec-bind-'));
-      writeFileSync(join(dir, 'conf'), 'bound\n');
-      const r = await runCli([
-        'record',
-        '--docker',
-        image,
-        '--bind',
-        '/usr',
-        '--bind',
-        `${dir}:/conf`,
-        '-o',
-        join(dir, 'p.json'),
-        '--',
-        '/usr/bin/cat',
-        '/conf/conf',
-      ]);
-      // cat exits 1 when /conf/conf is not there.
-      expect(r.code, r.stderr).toBe(0);
+      // Each test exits 1 when it fails: the bind, the masked /etc/shadow, only loopback.
+      const script =
+        'grep -qx bound /conf/conf && ! test -s /etc/shadow && test "$(ls /sys/class/net)" = lo';
+      expect(await recordIn(image, ['--bind', 'DIR:/conf'], script)).toBe(0);
+      // The same checks fail where they should: the host's network with --net.
+      expect(await recordIn(image, ['--bind', 'DIR:/conf', '--net'], script)).toBe(1);
+    },
+    120_000,
+  );
+
+  test.runIf(docker)(
+    'the current directory, read-only, is where the command starts',
+    async () => {
+      const image = await ensureImage();
+      const dir = mkdtempSync(join(tmpdir(), 'sg-rec-cwd-'));
+      writeFileSync(join(dir, 'here'), 'x');
+      const old = process.cwd();
+      process.chdir(dir);
+      try {
+        const script = `test "$PWD" = ${dir} && test -f here && ! touch there`;
+        expect(await recordIn(image, [], script)).toBe(0);
+      } finally {
+        process.chdir(old);
+      }
     },
     120_000,
   );

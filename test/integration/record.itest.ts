@@ -14,7 +14,7 @@ import { writeProfile, type Profile } from '../../src/profile/index.js';
 import { checkForRunc as checkProfile } from '../../src/runc/check.js';
 import { resolveProfile } from '../../src/profile/resolve.js';
 import { runBwrap } from '../../src/run/engines/bwrap.js';
-import { runDocker, DEFAULT_IMAGE, hostMountArgs } from '../../src/run/engines/docker.js';
+import { runDocker, DEFAULT_IMAGE, dockerSandboxArgs } from '../../src/run/engines/docker.js';
 import { dockerDefaultProfile } from '../../src/generate/advise.js';
 import type { Evidence } from '../../src/generate/evidence.js';
 import { generateProfile } from '../../src/generate/generate.js';
@@ -199,7 +199,6 @@ describe.runIf(enabled)('record -> merge -> generate -> run under the profile', 
     });
 
     test('record --docker traces the workload inside the container from its execve on', async () => {
-      const binds = hostMountArgs();
       const r = await record({
         argv: [
           '/usr/bin/python3',
@@ -208,7 +207,7 @@ describe.runIf(enabled)('record -> merge -> generate -> run under the profile', 
         ],
         host: 'x86_64',
         stdio: 'pipe',
-        docker: { image: DEFAULT_IMAGE, runArgs: ['--network', 'none', ...binds] },
+        docker: { image: DEFAULT_IMAGE, runArgs: dockerSandboxArgs({}) },
       });
       expect(r.exitCode, r.stderr).toBe(0);
       expect(r.stdout).toContain('in container');

@@ -11,7 +11,7 @@ import {
   renderGenerated,
   type GenerateCliOptions,
 } from '../generate-options.js';
-import { dockerLimitArgs } from '../../run/limits.js';
+import { DEFAULT_IMAGE, dockerSandboxArgs, ensureImage } from '../../run/engines/docker.js';
 import {
   addSandboxOptions,
   sandboxOptionsFrom,
@@ -53,7 +53,7 @@ export function register(program: Command): void {
     )
     .option('--docker-arg <arg...>', 'extra docker run options for --docker (mounts, user, env)')
     .option('--no-pin', 'do not pin strace and the workload to one CPU with taskset');
-  addSandboxOptions(cmd, { image: false, net: false });
+  addSandboxOptions(cmd, { image: false });
   addGenerateOptions(cmd).addHelpText(
     'after',
     `
@@ -65,9 +65,11 @@ With --docker, the host's strace (with its libraries and loader) is mounted into
 and traces the entrypoint from its execve on; only this recording run gets --cap-add SYS_PTRACE
 and seccomp=unconfined. The profile allows what runc and crun do after loading it (the default
 --target docker), so it works under every engine; --target bare is tighter, for bwrap only.
-The container gets the same mounts and limits as 'sysgate run': the current directory read-only
-(where a command after -- starts; not with --no-cwd), each --bind SRC[:DST][:rw], and the pids and
-memory limits. --docker-arg adds any other docker run option.
+The container gets the same sandbox as 'sysgate run --engine docker' (one home for both): no network
+unless --net, the current directory read-only (where a command after -- starts; not with --no-cwd),
+each --bind SRC[:DST][:rw], the pids and memory limits, and with sysgate's own image
+(${DEFAULT_IMAGE}, built on demand) the host's /usr and /etc read-only with its secrets masked.
+--docker-arg adds any other docker run option.
 
 Examples:
   sysgate record -o python.json -- python3 app.py
@@ -75,6 +77,7 @@ Examples:
   sysgate record --mode audit -o audit.json -- node server.js
   sysgate record --docker myimage:latest -o image.json
   sysgate record --docker alpine -o ls.json -- ls /
+  sysgate record --docker ${DEFAULT_IMAGE} -o py.json -- python3 app.py   # the host's python3
   sysgate record --target bare -o tight.json -- python3 app.py   # for bwrap only`,
   );
   cmd.action(async (argv: string[], opts: RecordCmdOptions) => {
@@ -84,18 +87,21 @@ Examples:
         'give the command to record after --, e.g. sysgate record -- python3 app.py',
       );
     const sandbox = sandboxOptionsFrom(opts);
-    if (opts.docker === undefined && (opts.bind ?? []).length > 0)
+    if (opts.docker === undefined && ((opts.bind ?? []).length > 0 || opts.net === true))
       throw new UsageError(
-        '--bind applies to --docker recordings (a host recording sees the host)',
+        `${opts.net === true ? '--net' : '--bind'} applies to --docker recordings (a host recording sees the host)`,
       );
+    // sysgate's own image is built on demand, as for run; any other image must be there already.
+    const image = opts.docker === DEFAULT_IMAGE ? await ensureImage(DEFAULT_IMAGE) : opts.docker;
     const dockerArgs = [
-      ...sandbox.binds.flatMap((b) => [
-        '-v',
-        `${b.source}:${b.target ?? b.source}:${b.readOnly === false ? 'rw' : 'ro'}`,
-      ]),
-      // The image's own entrypoint keeps its working directory; a command given here starts in cwd.
-      ...(argv.length > 0 && sandbox.cwd !== '/' ? ['--workdir', sandbox.cwd] : []),
-      ...dockerLimitArgs(sandbox.limits),
+      ...dockerSandboxArgs({
+        ...(image !== undefined && { image }),
+        binds: sandbox.binds,
+        network: sandbox.shareNet ? 'host' : 'none',
+        // The image's own entrypoint keeps its working directory; a command given here starts in cwd.
+        ...(argv.length > 0 && sandbox.cwd !== '/' && { cwd: sandbox.cwd }),
+        limits: sandbox.limits,
+      }),
       ...(opts.dockerArg ?? []),
     ];
     const progress = new Progress();

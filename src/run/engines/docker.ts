@@ -69,16 +69,13 @@ export async function stuckInitOf(name: string): Promise<number | undefined> {
  */
 export type DockerSeccomp = string | object;
 
-/** How to run one container. */
-export interface DockerRunOptions {
-  /** Command and arguments inside the container. */
-  readonly argv: readonly string[];
-  /** Docker or OCI seccomp profile; Docker's built-in default when absent. */
-  readonly seccomp?: DockerSeccomp;
+/**
+ * The sandbox of every container sysgate starts, one description for `run`, `test`, `doctor` and
+ * `record --docker` (see `dockerSandboxArgs`).
+ */
+export interface DockerSandbox {
   /** Image (default `DEFAULT_IMAGE`, built on demand); host binds are added only for the default. */
   readonly image?: string;
-  /** Text or bytes for stdin (the container is run with `-i`). */
-  readonly stdin?: string | Uint8Array;
   /** `--network` value; `none` by default. */
   readonly network?: string;
   /** Extra bind mounts. */
@@ -90,12 +87,22 @@ export interface DockerRunOptions {
    * inside; none when absent (Docker would create a missing source as an empty root-owned directory).
    */
   readonly prober?: string;
+  /** cgroup limits (default `DEFAULT_LIMITS`). */
+  readonly limits?: ResourceLimits;
+}
+
+/** How to run one container. */
+export interface DockerRunOptions extends DockerSandbox {
+  /** Command and arguments inside the container. */
+  readonly argv: readonly string[];
+  /** Docker or OCI seccomp profile; Docker's built-in default when absent. */
+  readonly seccomp?: DockerSeccomp;
+  /** Text or bytes for stdin (the container is run with `-i`). */
+  readonly stdin?: string | Uint8Array;
   /** Further `docker run` arguments placed before the image (e.g. `--cap-add`). */
   readonly extraArgs?: readonly string[];
   /** Kill the docker client after this many milliseconds. */
   readonly timeoutMs?: number;
-  /** cgroup limits (default `DEFAULT_LIMITS`). */
-  readonly limits?: ResourceLimits;
 }
 
 /** A container left running (see `startDocker`). */
@@ -174,13 +181,28 @@ export function hostMountArgs(): string[] {
 }
 
 /** The mount arguments of a run: the image's host mounts (default image only), the prober, the binds. */
-function bindArgs(options: Pick<DockerRunOptions, 'image' | 'binds' | 'prober'>): string[] {
+function bindArgs(options: Pick<DockerSandbox, 'image' | 'binds' | 'prober'>): string[] {
   const binds: BindMount[] = [];
   if (options.prober !== undefined) binds.push({ source: options.prober, target: SANDBOX_PROBER });
   binds.push(...(options.binds ?? []));
   return [
     ...((options.image ?? DEFAULT_IMAGE) === DEFAULT_IMAGE ? hostMountArgs() : []),
     ...volumeArgs(binds),
+  ];
+}
+
+/**
+ * The `docker run` arguments of a sandbox: its network (`none` by default), working directory,
+ * cgroup limits and mounts (the default image's host /usr and /etc with the secrets masked, the
+ * prober, the binds). `run` and `record --docker` both take theirs from here.
+ */
+export function dockerSandboxArgs(sandbox: DockerSandbox): string[] {
+  return [
+    '--network',
+    sandbox.network ?? 'none',
+    ...(sandbox.cwd !== undefined ? ['--workdir', sandbox.cwd] : []),
+    ...dockerLimitArgs(sandbox.limits ?? DEFAULT_LIMITS),
+    ...bindArgs(sandbox),
   ];
 }
 
@@ -198,11 +220,8 @@ export function dockerRunArgs(
   // A name and a label let sysgate remove the container whatever happens to the client.
   if (name !== undefined) args.push('--name', name);
   args.push('--label', CONTAINER_LABEL);
-  args.push('--network', options.network ?? 'none');
   if (profileFile !== undefined) args.push('--security-opt', `seccomp=${profileFile}`);
-  if (options.cwd !== undefined) args.push('--workdir', options.cwd);
-  args.push(...dockerLimitArgs(options.limits ?? DEFAULT_LIMITS));
-  args.push(...bindArgs(options), ...(options.extraArgs ?? []));
+  args.push(...dockerSandboxArgs(options), ...(options.extraArgs ?? []));
   args.push(options.image ?? DEFAULT_IMAGE, ...options.argv);
   return args;
 }
