@@ -49,6 +49,7 @@ import {
   type NrInterval,
 } from './dispatch.js';
 import type { ArchPlan, FilterPlan, PlanNode } from './plan.js';
+import { argSearchLowerer, foldCompare, jumpOpOf, type JumpOp } from './arg-search.js';
 
 /** Options of {@link compilePlan}. */
 export interface CodegenOptions {
@@ -56,8 +57,7 @@ export interface CodegenOptions {
   readonly optimize: boolean;
 }
 
-/** A conditional jump operator of the intermediate form (cBPF has no NE/LT/LE: branches are swapped). */
-export type JumpOp = 'jeq' | 'jgt' | 'jge' | 'jset';
+export type { JumpOp } from './arg-search.js';
 
 /** A return node. */
 interface RetNode {
@@ -137,28 +137,6 @@ export function argWordOffset(arg: number, word: 'lo' | 'hi', endian: 'little' |
   return word === 'hi' ? base + (hiFirst ? 0 : 4) : base + (hiFirst ? 4 : 0);
 }
 
-/** Whether a constant test is decided without looking at the word; `undefined` when it is not. */
-function foldCompare(node: { op: JumpOp; mask: number; k: number }): boolean | undefined {
-  const { op, mask, k } = node;
-  switch (op) {
-    case 'jeq':
-      if (mask === 0) return k === 0;
-      return (k & ~mask) >>> 0 !== 0 ? false : undefined;
-    case 'jgt':
-      // (w & mask) never exceeds mask.
-      return k >= mask ? false : undefined;
-    case 'jge':
-      if (k === 0) return true;
-      return k > mask ? false : undefined;
-    case 'jset':
-      return k === 0 || mask === 0 ? false : undefined;
-    default: {
-      const never: never = op;
-      return never;
-    }
-  }
-}
-
 /** Lowers PlanNodes of one ABI to the intermediate form, memoised by node identity. */
 function planLowerer(
   f: NodeFactory,
@@ -170,8 +148,7 @@ function planLowerer(
   const shape = (
     n: PlanNode & { kind: 'cmp' },
   ): { op: JumpOp; mask: number; k: number; known: boolean | undefined } => {
-    const op: JumpOp =
-      n.op === 'eq' ? 'jeq' : n.op === 'gt' ? 'jgt' : n.op === 'ge' ? 'jge' : 'jset';
+    const op = jumpOpOf(n.op);
     const mask = n.op === 'set' ? FULL : n.mask >>> 0;
     const k = n.datum >>> 0;
     return { op, mask, k, known: fold ? foldCompare({ op, mask, k }) : undefined };
@@ -236,7 +213,12 @@ function buildOptimized(plan: FilterPlan, f: NodeFactory): CgNode {
   for (let i = sections.length - 1; i >= 0; i--) {
     const s = sections[i];
     if (s === undefined) continue;
-    const lower = planLowerer(f, sectionEndian(s), true);
+    const endian = sectionEndian(s);
+    const lower = argSearchLowerer(
+      f,
+      (arg, word) => argWordOffset(arg, word, endian),
+      planLowerer(f, endian, true),
+    );
     const intervals = sectionIntervals(s, plan.badArch);
     const targetOf = (iv: NrInterval): CgNode =>
       iv.target.kind === 'leaf' ? f.ret(iv.target.leaf.value) : lower(iv.target.syscall.root);
