@@ -3,3 +3,5 @@ export * from './violations.js';
 export * from './rollout.js';
 export * from './rollout-metrics.js';
 export * from './rollout-fleet.js';
+export * from './monitor.js';
+export * from './monitor-sources.js';

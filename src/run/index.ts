@@ -9,3 +9,4 @@ export * from './detect.js';
 export * from './engines/bwrap.js';
 export * from './engines/oci.js';
 export * from './engines/docker.js';
+export * from './engine-api.js';

@@ -149,3 +149,24 @@ export function proberPath(override?: string, env: NodeJS.ProcessEnv = process.e
   if (!existsSync(cached)) buildProber(sourceFile, cached, env);
   return cached;
 }
+
+/**
+ * Absolute path of the monitor's audit netlink reader (`native/auditnl.c`): the `override`, the
+ * checkout's `native/build/auditnl`, or the package's prebuilt one; throws `RuntimeError` (exit 3)
+ * naming how to build it when there is none.
+ */
+export function auditnlPath(override?: string): string {
+  if (override !== undefined) {
+    if (!existsSync(override)) throw new RuntimeError('auditnl', `no auditnl at ${override}`);
+    return override;
+  }
+  const built = `${nativeRoot()}/build/auditnl`;
+  if (existsSync(built)) return built;
+  const arch = prebuiltArch();
+  const prebuilt = arch === undefined ? undefined : `${nativeRoot()}/prebuilt/${arch}/auditnl`;
+  if (prebuilt !== undefined && existsSync(prebuilt)) return prebuilt;
+  throw new RuntimeError(
+    'auditnl',
+    `the audit netlink reader is not built (${built}); build it with \`make -C ${nativeRoot()}\` (needs gcc, make and the static C library: libc6-dev on Debian), or use --source auditd, journald or kmsg`,
+  );
+}

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parseAuditLine } from './audit.js';
-import { containerOf, isLogLine, journalMessage } from './kernlog.js';
+import { containerCgroup, containerOf, isLogLine, journalMessage } from './kernlog.js';
 
 const KERNLOG = resolve(import.meta.dirname, '../../test/fixtures/kernlog');
 const lines = (f: string): string[] =>
@@ -102,5 +102,41 @@ describe('containerOf', () => {
     [`exe="/var/lib/docker/overlay2/${id}/merged/bin/sh"`, undefined],
   ])('%s -> %s', (text, want) => {
     expect(containerOf(text)).toBe(want);
+  });
+});
+
+describe('containerCgroup (/proc/PID/cgroup of each runtime)', () => {
+  const id = '0123456789abcdef'.repeat(4);
+  const pod = '5f0c3a43-9f7e-4a44-8b4e-2f1c0e6a7b10';
+  test.each([
+    ['docker, cgroupfs v1', `12:pids:/docker/${id}\n0::/docker/${id}\n`, 'docker', undefined],
+    ['docker, systemd v2', `0::/system.slice/docker-${id}.scope\n`, 'docker', undefined],
+    ['containerd (ctr)', `0::/default/${id}\n`, 'containerd', undefined],
+    ['containerd, nerdctl', `0::/containerd/default/${id}\n`, 'containerd', undefined],
+    [
+      'CRI containerd, systemd',
+      `0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${pod.replaceAll('-', '_')}.slice/cri-containerd-${id}.scope\n`,
+      'containerd',
+      pod,
+    ],
+    ['CRI, cgroupfs', `0::/kubepods/burstable/pod${pod}/${id}\n`, 'containerd', pod],
+    [
+      'CRI-O',
+      `0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${pod.replaceAll('-', '_')}.slice/crio-${id}.scope\n`,
+      'cri-o',
+      pod,
+    ],
+    ['podman, systemd', `0::/machine.slice/libpod-${id}.scope/container\n`, 'podman', undefined],
+    ['podman, cgroupfs', `0::/libpod_parent/libpod-${id}\n`, 'podman', undefined],
+  ])('%s', (_, text, runtime, podUid) => {
+    expect(containerCgroup(text)).toEqual({ runtime, id, ...(podUid ? { podUid } : {}) });
+  });
+
+  test.each([
+    ['a host process', '0::/user.slice/user-0.slice/session-1.scope\n'],
+    ['the root cgroup', '0::/\n'],
+    ['an id too short', `0::/docker/${id.slice(1)}\n`],
+  ])('%s: none', (_, text) => {
+    expect(containerCgroup(text)).toBeUndefined();
   });
 });

@@ -76,9 +76,47 @@ export function journalMessage(line: string): JournalMessage | undefined {
   return out;
 }
 
-/** Container cgroup scopes of Docker, containerd (CRI), CRI-O and Podman; the id is the 12-char short form. */
+/** The container runtimes a cgroup path can name. */
+export type ContainerRuntime = 'docker' | 'containerd' | 'cri-o' | 'podman';
+
+/** The container a cgroup path names. */
+export interface ContainerCgroup {
+  readonly runtime: ContainerRuntime;
+  /** Full 64-hex container id. */
+  readonly id: string;
+  /** Kubernetes pod uid (dashes), when the path is under kubepods. */
+  readonly podUid?: string;
+}
+
+/**
+ * Container cgroup scopes: Docker (`/docker/<id>` with cgroupfs, `docker-<id>.scope` with systemd),
+ * containerd's CRI (`cri-containerd-<id>.scope`, or `/kubepods/.../pod<uid>/<id>` with cgroupfs) and
+ * plain containerd (`/<namespace>/<id>`, e.g. `/default/<id>` from ctr), CRI-O (`crio-<id>.scope`),
+ * Podman (`libpod-<id>.scope`, `/libpod_parent/libpod-<id>`).
+ */
 const CONTAINER_CGROUP_RE =
-  /(?:\/docker\/|docker-|cri-containerd-|crio-|libpod-|\/containerd\/[^/\s]+\/)([0-9a-f]{64})(?:\.scope)?\b/;
+  /(\/docker\/|docker-|cri-containerd-|crio-|libpod-|\/containerd\/[^/\s]+\/|\/kubepods\S*\/pod[0-9a-f_-]{36}(?:\.slice)?\/|^\/?[a-z0-9][\w.-]*\/|:\/[a-z0-9][\w.-]*\/)([0-9a-f]{64})(?:\.scope)?(?![0-9a-z])/m;
+const POD_RE = /pod([0-9a-f]{8}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{12})/;
+
+/** The container a cgroup path (or a text holding one) names, with its runtime and full id. */
+export function containerCgroup(text: string): ContainerCgroup | undefined {
+  const m = CONTAINER_CGROUP_RE.exec(text);
+  const prefix = m?.[1];
+  const id = m?.[2];
+  if (prefix === undefined || id === undefined) return undefined;
+  const pod = POD_RE.exec(text)?.[1]?.replaceAll('_', '-');
+  const runtime: ContainerRuntime =
+    prefix.includes('docker') && pod === undefined
+      ? 'docker'
+      : prefix.startsWith('crio')
+        ? 'cri-o'
+        : prefix.startsWith('libpod')
+          ? 'podman'
+          : prefix.includes('docker')
+            ? 'docker'
+            : 'containerd';
+  return { runtime, id, ...(pod !== undefined ? { podUid: pod } : {}) };
+}
 
 /** The container a text names through its cgroup path (`docker-<id>.scope`, `/docker/<id>`...), short id. */
 export function containerOf(text: string): string | undefined {
@@ -89,7 +127,7 @@ export function containerOf(text: string): string | undefined {
     !text.includes('libpod')
   )
     return undefined;
-  return CONTAINER_CGROUP_RE.exec(text)?.[1]?.slice(0, 12);
+  return containerCgroup(text)?.id.slice(0, 12);
 }
 
 /** `kauditd_printk_skb: N callbacks suppressed`: records the kernel's printk rate limit dropped. */

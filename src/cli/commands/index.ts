@@ -17,6 +17,7 @@ import * as generate from './generate.js';
 import * as image from './image.js';
 import * as inspect from './inspect.js';
 import * as merge from './merge.js';
+import * as monitor from './monitor.js';
 import * as record from './record.js';
 import * as resolve from './resolve.js';
 import * as rollout from './rollout.js';
@@ -49,6 +50,7 @@ export const commands: readonly CommandModule[] = [
   image,
   inspect,
   merge,
+  monitor,
   record,
   resolve,
   rollout,
