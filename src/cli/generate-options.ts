@@ -20,6 +20,7 @@ import { checkForRunc } from '../runc/index.js';
 import { parseArchOption } from './host.js';
 import { hostLibseccomp } from './host.js';
 import { err } from './io.js';
+import { withProvenance } from '../generate/provenance.js';
 
 /** The generation options every generating command takes. */
 export interface GenerateCliOptions {
@@ -86,7 +87,8 @@ export function renderGenerated(
     throw new Error(
       `generated profile fails the checker: ${errors.map((e) => e.message).join('; ')}`,
     );
-  return { profile, text: writeProfile(profile) };
+  const withOrigin = withProvenance(profile, evidence.meta.provenance ?? []);
+  return { profile: withOrigin, text: writeProfile(withOrigin) };
 }
 
 /** One line describing a generated profile, for stderr. */

@@ -3,7 +3,7 @@
  * `--kernel`, `--libseccomp`): registered by {@link addHostOptions}, parsed here, and loading a
  * profile for such a host.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { release } from 'node:os';
 import type { Command } from 'commander';
 import {
@@ -31,6 +31,7 @@ import { preparePolicy, type EnginePolicy } from '../run/suite-engine.js';
 import { err, readInput } from './io.js';
 import { closest, didYouMean } from './suggest.js';
 import { hostArch } from '../arch/host.js';
+import { libseccompLibraryVersion } from '../generate/provenance.js';
 
 /** Options shared by every command that resolves a profile for a host. */
 export interface HostOptions {
@@ -183,18 +184,6 @@ export function resolveLoaded(loaded: LoadedProfile, host: ResolveHost): Resolve
   }
 }
 
-/** Where distributions install the shared libseccomp (`libseccomp.so.2.X.Y`). */
-const LIB_DIRS = [
-  '/usr/lib/x86_64-linux-gnu',
-  '/lib/x86_64-linux-gnu',
-  '/usr/lib/aarch64-linux-gnu',
-  '/lib/aarch64-linux-gnu',
-  '/usr/lib64',
-  '/lib64',
-  '/usr/lib',
-  '/lib',
-];
-
 let hostVersion: LibseccompVersion | undefined;
 
 /**
@@ -203,21 +192,8 @@ let hostVersion: LibseccompVersion | undefined;
  */
 export function hostLibseccomp(): LibseccompVersion {
   if (hostVersion !== undefined) return hostVersion;
-  let found: LibseccompVersion = '2.5.4';
-  search: for (const dir of LIB_DIRS) {
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      continue;
-    }
-    for (const n of names) {
-      const m = /^libseccomp\.so\.2\.(\d+)\.\d+$/.exec(n);
-      if (m?.[1] === undefined) continue;
-      found = Number(m[1]) >= 6 ? '2.6' : '2.5.4';
-      break search;
-    }
-  }
+  const minor = Number(/^2\.(\d+)\./.exec(libseccompLibraryVersion() ?? '')?.[1] ?? 5);
+  const found: LibseccompVersion = minor >= 6 ? '2.6' : '2.5.4';
   hostVersion = found;
   return found;
 }

@@ -19,6 +19,7 @@ import { commands } from './commands/index.js';
 import { EXIT, takeRequestedExit } from './exit.js';
 import { BAD_PATH_ERRNOS, detectClosedStdout, err, paint, writeError } from './io.js';
 import { formatIssue } from './format-issue.js';
+import { sysgateVersion } from '../generate/provenance.js';
 
 /** Build the commander program with every registered command. */
 export function buildProgram(): Command {
@@ -28,7 +29,7 @@ export function buildProgram(): Command {
     .description(
       'Record, generate, compile, explain and verify Linux seccomp profiles,\nfaithful to Docker -> runc -> libseccomp -> kernel.',
     )
-    .version('0.1.0')
+    .version(sysgateVersion())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({

@@ -30,6 +30,7 @@ import { IssueCollector, type Locate } from '../document/issues.js';
 import { parseJsonSource } from '../document/source.js';
 import { toPointer } from '../document/pointer.js';
 import type { Observation } from '../trace/observe.js';
+import type { Provenance } from './provenance.js';
 
 /** The `format` marker of an evidence file. */
 export const EVIDENCE_FORMAT = 'sysgate-evidence';
@@ -114,6 +115,8 @@ export interface EvidenceMeta {
    * before.
    */
   readonly crashes?: readonly string[];
+  /** Where each recording behind the evidence came from (image, command, tool versions, date). */
+  readonly provenance?: readonly Provenance[];
 }
 
 /** Totals over the whole evidence. */
@@ -422,6 +425,19 @@ export function readEvidence(text: string, file: string): Evidence {
     sources: m.sources === undefined ? [] : c.strings(m.sources, ['meta', 'sources']),
     ...(m.crashes !== undefined ? { crashes: c.strings(m.crashes, ['meta', 'crashes']) } : {}),
   };
+  if (m.provenance !== undefined) {
+    const ok =
+      Array.isArray(m.provenance) &&
+      m.provenance.every(
+        (p: unknown) =>
+          typeof p === 'object' &&
+          p !== null &&
+          typeof (p as Partial<Provenance>).date === 'string' &&
+          Array.isArray((p as Partial<Provenance>).command) &&
+          typeof (p as Partial<Provenance>).tools === 'object',
+      );
+    if (!ok) c.add(['meta', 'provenance'], 'expected a list of {date, command, tools, image?}');
+  }
   const syscalls: EvidenceSyscall[] = [];
   if (!Array.isArray(o.syscalls)) c.add(['syscalls'], 'expected an array');
   else

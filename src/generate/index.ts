@@ -14,3 +14,4 @@ export {
   namespaceFlagNames,
   CLONE_NAMESPACE_MASK,
 } from './symbols.js';
+export * from './provenance.js';

@@ -106,6 +106,7 @@ export function mergeEvidence(inputs: readonly Evidence[]): Evidence {
   const syscalls = sortSyscalls([...map.values()]);
   const warnings = inputs.flatMap((e) => e.meta.warnings ?? []).slice(0, 100);
   const crashes = inputs.flatMap((e) => e.meta.crashes ?? []).slice(0, MAX_CRASHES);
+  const provenance = inputs.flatMap((e) => e.meta.provenance ?? []);
   return {
     format: first.format,
     version: first.version,
@@ -115,6 +116,7 @@ export function mergeEvidence(inputs: readonly Evidence[]): Evidence {
       sources: inputs.flatMap((e) => e.meta.sources),
       ...(warnings.length > 0 ? { warnings } : {}),
       ...(crashes.length > 0 ? { crashes } : {}),
+      ...(provenance.length > 0 ? { provenance } : {}),
     },
     totals: totalsOf(
       syscalls,

@@ -42,6 +42,7 @@ import { Observation } from '../trace/observe.js';
 import { StraceParser } from '../trace/strace.js';
 import { CrashLog } from './crashes.js';
 import { toEvidence, type Evidence } from './evidence.js';
+import { toolVersions, type Provenance } from './provenance.js';
 import { resolveSymbol } from './symbols.js';
 
 /** Live numbers of a recording. */
@@ -233,10 +234,20 @@ function requireDaemon(dockerPath: string): void {
     );
 }
 
-async function dockerCommand(image: string, dockerPath: string): Promise<string[]> {
+/** What `docker image inspect` says about an image: its id, registry digests, entrypoint + command. */
+export function inspectImage(
+  image: string,
+  dockerPath = 'docker',
+): { id: string; digests: string[]; argv: string[] } {
   const r = spawnSync(
     dockerPath,
-    ['image', 'inspect', '-f', '{{json .Config.Entrypoint}}\n{{json .Config.Cmd}}', image],
+    [
+      'image',
+      'inspect',
+      '-f',
+      '{{json .Config.Entrypoint}}\n{{json .Config.Cmd}}\n{{json .Id}}\n{{json .RepoDigests}}',
+      image,
+    ],
     { encoding: 'utf8' },
   );
   if (r.error !== undefined)
@@ -254,11 +265,21 @@ async function dockerCommand(image: string, dockerPath: string): Promise<string[
         stderr: r.stderr,
       },
     );
-  const [ep, cmd] = r.stdout
+  const [ep, cmd, id, digests] = r.stdout
     .trim()
     .split('\n')
-    .map((l) => JSON.parse(l) as string[] | null);
-  const argv = [...(ep ?? []), ...(cmd ?? [])];
+    .map((l) => JSON.parse(l) as unknown);
+  return {
+    id: typeof id === 'string' ? id : '',
+    digests: Array.isArray(digests)
+      ? digests.filter((d): d is string => typeof d === 'string')
+      : [],
+    argv: [...((ep as string[] | null) ?? []), ...((cmd as string[] | null) ?? [])],
+  };
+}
+
+function dockerCommand(image: string, dockerPath: string): Promise<string[]> {
+  const { argv } = inspectImage(image, dockerPath);
   if (argv.length === 0)
     throw new UsageError(`image ${image} has no entrypoint or command: give one after --`);
   return Promise.resolve(argv);
@@ -367,6 +388,22 @@ function startOnHost(
       resolve({ code, signal });
     });
   });
+}
+
+/** The provenance of a recording: date, command, image identity (for Docker), tool versions. */
+function recordProvenance(opts: RecordOptions, date: string): Provenance {
+  const image =
+    opts.docker === undefined
+      ? undefined
+      : { name: opts.docker.image, ...inspectImage(opts.docker.image, opts.docker.dockerPath) };
+  return {
+    date,
+    command: [...opts.argv],
+    ...(image !== undefined
+      ? { image: { name: image.name, id: image.id, digests: image.digests } }
+      : {}),
+    tools: toolVersions(opts.stracePath ?? 'strace'),
+  };
 }
 
 /** Run a command under strace, parse the trace as it is written, and return evidence and the exit status. */
@@ -482,6 +519,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     sources: [tracePath ?? 'strace'],
     command: opts.argv,
     ...(opts.docker !== undefined ? { image: opts.docker.image } : {}),
+    provenance: [recordProvenance(opts, recordedAt)],
     exitCode,
     durationMs,
     recordedAt,

@@ -16,6 +16,7 @@ import { resolveProfile } from '../../src/profile/resolve.js';
 import { runBwrap } from '../../src/run/engines/bwrap.js';
 import { runDocker, DEFAULT_IMAGE, dockerSandboxArgs } from '../../src/run/engines/docker.js';
 import { dockerDefaultProfile } from '../../src/generate/advise.js';
+import { toolVersions } from '../../src/generate/provenance.js';
 import type { Evidence } from '../../src/generate/evidence.js';
 import { generateProfile } from '../../src/generate/generate.js';
 import { mergeEvidence } from '../../src/generate/merge.js';
@@ -219,6 +220,17 @@ describe.runIf(enabled)('record -> merge -> generate -> run under the profile', 
           .find((s) => s.name === 'socket')
           ?.args.family?.values.map((v) => v.value),
       ).toEqual(['1']);
+      // Provenance: the image's real id (as docker reports it), the command, tool versions, date.
+      const id = spawnSync('docker', ['image', 'inspect', '-f', '{{.Id}}', DEFAULT_IMAGE], {
+        encoding: 'utf8',
+      }).stdout.trim();
+      expect(id).toMatch(/^sha256:[0-9a-f]{64}$/);
+      const [prov] = r.evidence.meta.provenance ?? [];
+      expect(prov?.image).toEqual({ name: DEFAULT_IMAGE, id, digests: [] });
+      expect(prov?.command[0]).toBe('/usr/bin/python3');
+      expect(prov?.tools).toEqual(toolVersions('strace'));
+      expect(prov?.tools.strace).toMatch(/^\d+\.\d+/);
+      expect(prov?.date).toBe(r.evidence.meta.recordedAt);
     });
   });
 });
