@@ -124,6 +124,11 @@ Suite format (YAML):
       syscall: socket
       args: [AF_INET, SOCK_STREAM, 0]
       expect: {errno: EPERM}      # allowed | killed | trapped | {errno: NAME}
+    - name: inet-i386             # abi: the ABI the call enters through (from an x86_64 host:
+      syscall: socket             #   x86 by int $0x80, x32 with bit 30); numbers and constants
+      abi: x86                    #   from its table; default the host's own
+      args: [AF_INET, SOCK_STREAM, 0]
+      expect: killed              # a profile covering x86_64 only kills every i386 call
   load:                           # server under the profile, host network; client outside
     - name: http
       server: nginx -e stderr -c /tmp/suite/nginx.conf
