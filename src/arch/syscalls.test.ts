@@ -14,6 +14,7 @@ import {
   syscallInfo,
   syscallName,
   syscallNames,
+  syscallArity,
   syscallNumber,
 } from './syscalls.js';
 import type { ArchName } from './types.js';
@@ -215,5 +216,32 @@ describe('requireSyscallNumber', () => {
     expect(() => requireSyscallNumber('x86_64', 'opennat')).toThrow(UsageError);
     expect(() => requireSyscallNumber('aarch64', 'open')).toThrow(/open does not exist on aarch64/);
     expect(requireSyscallNumber('x86_64', 'open')).toBe(2);
+  });
+});
+
+describe('syscallArity (strace tables)', () => {
+  it.each([
+    ['x86_64', 'getpid', 0],
+    ['x86_64', 'socket', 3],
+    ['x86_64', 'pread64', 4],
+    ['x86', 'pread64', 5],
+    ['aarch64', 'clone3', 2],
+    ['x86_64', 'mmap', 6],
+  ] as const)('%s %s takes %d', (arch, name, n) => {
+    expect(syscallArity(arch, name)).toBe(n);
+  });
+
+  // mips o32 passes two aligned 64-bit pairs for fadvise64 and sync_file_range: 7 slots.
+  it('every ABI has an arity for most of its syscalls, all within 0-7', () => {
+    for (const arch of ARCH_NAMES) {
+      const names = syscallNames(arch);
+      const known = names.filter((n) => syscallArity(arch, n) !== undefined);
+      expect(known.length / names.length, arch).toBeGreaterThan(0.8);
+      for (const n of known) expect(syscallArity(arch, n)).toBeLessThanOrEqual(7);
+    }
+  });
+
+  it('is undefined for a name the ABI does not have', () => {
+    expect(syscallArity('aarch64', 'open')).toBeUndefined();
   });
 });

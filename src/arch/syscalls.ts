@@ -16,6 +16,7 @@ import {
   SYSCALL_TABLE_ALIASES,
   SYSCALL_TABLES,
 } from './generated/syscalls.js';
+import { SYSCALL_ARITY } from './generated/arity.js';
 import type { ArchName } from './types.js';
 
 /** libseccomp versions whose syscall tables we model: Debian 12's 2.5.4 and upstream 2.6. */
@@ -325,4 +326,26 @@ export function editDistance(a: string, b: string, limit = Number.POSITIVE_INFIN
     prev = cur;
   }
   return prev[b.length] ?? limit;
+}
+
+const arities = new Map<ArchName, ReadonlyMap<string, number>>();
+
+/**
+ * How many arguments the kernel entry point of `name` reads on `arch` (strace's tables,
+ * tools/gen-arity.py): a 64-bit value on a 32-bit ABI takes two slots (`pread64` has 4 on x86_64, 5
+ * on x86). A condition on an index at or past it compares whatever the register held. Undefined when
+ * the table has no entry for the name on that ABI.
+ */
+export function syscallArity(arch: ArchName, name: string): number | undefined {
+  let t = arities.get(arch);
+  if (t === undefined) {
+    t = new Map(
+      SYSCALL_ARITY[arch].split(' ').map((item) => {
+        const i = item.lastIndexOf(':');
+        return [item.slice(0, i), Number(item.slice(i + 1))] as const;
+      }),
+    );
+    arities.set(arch, t);
+  }
+  return t.get(name);
 }

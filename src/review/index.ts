@@ -1,4 +1,4 @@
-/** Public API of the review layer: the semantic diff of two filters and a profile's attack surface. */
+/** Public API of the review layer: lint, the semantic diff of two filters and a profile's attack surface. */
 export {
   changeOf,
   describeRegion,
@@ -19,3 +19,4 @@ export {
   type RiskCount,
   type SurfaceReduction,
 } from './score.js';
+export * from './lint/index.js';

@@ -16,6 +16,7 @@ import * as fmt from './fmt.js';
 import * as generate from './generate.js';
 import * as image from './image.js';
 import * as inspect from './inspect.js';
+import * as lint from './lint.js';
 import * as merge from './merge.js';
 import * as monitor from './monitor.js';
 import * as record from './record.js';
@@ -49,6 +50,7 @@ export const commands: readonly CommandModule[] = [
   generate,
   image,
   inspect,
+  lint,
   merge,
   monitor,
   record,

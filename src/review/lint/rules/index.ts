@@ -1,0 +1,27 @@
+/**
+ * The rule registry: every lint rule, in report order. Add one import and one entry per rule; the
+ * meta-test (registry.test.ts) checks each has docs/rules/ID.md and a case table its own rule passes.
+ */
+import type { LintRule } from '../types.js';
+import { argIndexArity } from './arg-index-arity.js';
+import { clone3Allowed } from './clone3-allowed.js';
+import { criticalAllowed } from './critical-allowed.js';
+import { errnoZero } from './errno-zero.js';
+import { runcDropped } from './runc-dropped.js';
+import { schema } from './schema.js';
+import { shadowed } from './shadowed.js';
+import { silentlyIgnored } from './silently-ignored.js';
+import { socketFamily } from './socket-family.js';
+
+/** Every rule, sorted by id (SARIF's ruleIndex is the position here). */
+export const LINT_RULES: readonly LintRule[] = [
+  argIndexArity,
+  clone3Allowed,
+  criticalAllowed,
+  errnoZero,
+  runcDropped,
+  schema,
+  shadowed,
+  silentlyIgnored,
+  socketFamily,
+];
