@@ -7,8 +7,12 @@ import type { Command } from 'commander';
 import { archByScmpName, archInfo, type ArchName } from '../arch/index.js';
 import { UsageError } from '../document/errors.js';
 import {
-  generateProfile,
+  generateWithWidenings,
   GUARD_COMMENT_PREFIX,
+  partialCoverage,
+  WIDEN_MODES,
+  type WidenMode,
+  type Widening,
   targetAbis,
   ingest,
   mergeEvidence,
@@ -29,6 +33,7 @@ export interface GenerateCliOptions {
   errno?: string;
   arch?: string;
   allAbis?: boolean;
+  widen?: string;
 }
 
 /** Add `--mode`, `--target`, `--errno`, `--arch` and `--all-abis` to a command. */
@@ -52,6 +57,11 @@ export function addGenerateOptions(cmd: Command): Command {
     .option(
       '--all-abis',
       'keep every ABI the kernel runs (x86 and x32 on x86_64), not only the native one and those the workload was seen using',
+    )
+    .option(
+      '--widen <mode>',
+      'beyond the recorded calls: none (exactly what was seen), safe (also the equivalent calls libc or another ABI picks for the same request: nanosleep/clock_nanosleep, stat/newfstatat/statx, poll/ppoll, dup/dup2/dup3...), families (also the companions of code paths seen in part: kill for a process that reaps children, sleep for a shell, ftruncate for a synced writer); never a critical or high-risk call, never a wider argument rule',
+      'safe',
     );
 }
 
@@ -66,10 +76,14 @@ export function generateOptionsFrom(opts: GenerateCliOptions): GenerateOptions {
   const errno = (opts.errno ?? 'EPERM').toUpperCase();
   if (errno !== 'EPERM' && errno !== 'ENOSYS')
     throw new UsageError(`--errno must be EPERM or ENOSYS, not '${opts.errno ?? ''}'`);
+  const widen = opts.widen ?? 'safe';
+  if (!(WIDEN_MODES as readonly string[]).includes(widen))
+    throw new UsageError(`--widen must be none, safe or families, not '${widen}'`);
   return {
     mode,
     target,
     errno,
+    widen: widen as WidenMode,
     ...(opts.arch !== undefined ? { arch: parseArchOption(opts.arch).name } : {}),
     ...(opts.allAbis === true ? { allAbis: true } : {}),
     libseccomp: hostLibseccomp(),
@@ -80,15 +94,15 @@ export function generateOptionsFrom(opts: GenerateCliOptions): GenerateOptions {
 export function renderGenerated(
   evidence: Evidence,
   opts: GenerateOptions,
-): { profile: Profile; text: string } {
-  const profile = generateProfile(evidence, opts);
+): { profile: Profile; text: string; widened: readonly Widening[] } {
+  const { profile, widened } = generateWithWidenings(evidence, opts);
   const errors = checkForRunc(profile).filter((i) => i.severity === 'error');
   if (errors.length > 0)
     throw new Error(
       `generated profile fails the checker: ${errors.map((e) => e.message).join('; ')}`,
     );
   const withOrigin = withProvenance(profile, evidence.meta.provenance ?? []);
-  return { profile: withOrigin, text: writeProfile(withOrigin) };
+  return { profile: withOrigin, text: writeProfile(withOrigin), widened };
 }
 
 /** One line describing a generated profile, for stderr. */
@@ -118,6 +132,30 @@ export function generationNotes(profile: Profile, opts: GenerateOptions, host: A
         `note: ${r.names.join(', ')} refused: ${r.comment.slice(GUARD_COMMENT_PREFIX.length)}`,
       );
   return notes;
+}
+
+/**
+ * Warnings and notes about what the profile allows beyond, or on less than, the evidence: the
+ * syscalls seen in only some inputs (kept, flagged in their comment) and the calls widening added.
+ */
+export function coverageNotes(evidence: Evidence, widened: readonly Widening[]): string[] {
+  const notes = partialCoverage(evidence).map(
+    (p) =>
+      `warning: ${p.name}${p.abi === evidence.host ? '' : ` (${p.abi})`} seen in only ${p.seen} of ${p.of} inputs: allowed, but the runs take different paths; record more runs (--runs) to find its neighbours`,
+  );
+  if (widened.length > 0) {
+    const fam = widened.filter((w) => w.kind === 'family').map((w) => w.name);
+    const comp = widened.filter((w) => w.kind === 'companion').map((w) => w.name);
+    notes.push(
+      `note: widened by ${widened.length} call(s) not recorded (--widen none leaves them out)${fam.length > 0 ? `; equivalents: ${fam.join(', ')}` : ''}${comp.length > 0 ? `; companions: ${comp.join(', ')}` : ''}`,
+    );
+  }
+  return notes;
+}
+
+/** Evidence with the calls widening added, labelled with their reasons (see evidence.ts `widened`). */
+export function labelWidened(evidence: Evidence, widened: readonly Widening[]): Evidence {
+  return widened.length === 0 ? evidence : { ...evidence, widened };
 }
 
 /** Read every `--from` input (`-` is stdin) as evidence and merge them. */

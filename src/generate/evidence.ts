@@ -23,6 +23,12 @@
  * ```
  * `coverage` is how many inputs (runs, replicas) saw the syscall; `value` is the decimal u64 when it
  * could be computed, `text` what the trace printed.
+ *
+ * `widened` (optional, written by `generate` and `record`) lists the calls the profile allows
+ * without their being seen, each with its reason and source (widen.ts):
+ * `{ "name": "nanosleep", "kind": "family", "id": "sleep", "from": ["clock_nanosleep"], "reason": ..., "source": ... }`.
+ * It is never read back as evidence of need: reading an evidence file drops it, and generation
+ * works it out again from the calls seen.
  */
 import { isArchName, type ArchName } from '../arch/index.js';
 import { DocumentError, type IssueList } from '../document/errors.js';
@@ -117,6 +123,16 @@ export interface EvidenceMeta {
   readonly crashes?: readonly string[];
   /** Where each recording behind the evidence came from (image, command, tool versions, date). */
   readonly provenance?: readonly Provenance[];
+  /**
+   * `record --runs N`: each run's schedule (`CPU 1`, `all CPUs, nice 19`...), exit status, wall
+   * time and distinct syscalls; per-syscall `coverage` then counts the runs that saw it.
+   */
+  readonly runs?: readonly {
+    readonly schedule: string;
+    readonly exitCode: number;
+    readonly durationMs: number;
+    readonly syscalls: number;
+  }[];
 }
 
 /** Totals over the whole evidence. */
@@ -143,6 +159,24 @@ export interface Evidence {
   readonly totals: EvidenceTotals;
   /** Per syscall, sorted by ABI then name. */
   readonly syscalls: readonly EvidenceSyscall[];
+  /** Calls the generated profile allows without their being seen (never read back). */
+  readonly widened?: readonly EvidenceWidening[];
+}
+
+/** A call a generated profile allows without its being seen, with why (see widen.ts). */
+export interface EvidenceWidening {
+  /** The syscall. */
+  readonly name: string;
+  /** `family` (an equivalent of a seen call) or `companion` (a call of a code path seen in part). */
+  readonly kind: 'family' | 'companion';
+  /** The knowledge base's family or companion id. */
+  readonly id: string;
+  /** The seen calls that justify it. */
+  readonly from: readonly string[];
+  /** Why. */
+  readonly reason: string;
+  /** Where the knowledge base has it from. */
+  readonly source: string;
 }
 
 function cmp(a: string, b: string): number {

@@ -62,6 +62,19 @@ describe('generateProfile: golden profiles from the corpus traces', () => {
   });
 });
 
+describe('generateProfile: golden widened profiles (--widen safe and families)', () => {
+  test.each([
+    ['python-f.strace', 'safe'],
+    ['python-f.strace', 'families'],
+    ['git-commit.strace', 'families'],
+  ] as const)('%s, widen %s', async (file, widen) => {
+    const profile = generateProfile(evidenceOf(file), { widen });
+    await expect(writeProfile(profile)).toMatchFileSnapshot(
+      `../../test/golden/generate/${file.replace(/\.strace$/, '')}.widen-${widen}.json`,
+    );
+  });
+});
+
 describe('generateProfile: properties checked against the trace text', () => {
   test.each(CORPUS)(
     '%s: every syscall in the trace is allowed, nothing else, and the checker has no errors',

@@ -7,7 +7,9 @@
  * Layout of the generated `syscalls` (order matters to libseccomp, docs/semantics.md#libseccomp-rule-order; a name is either
  * unconditional or conditional, never both):
  * 1. one ALLOW rule per knowledge-base category (comment: the category and how much was seen);
- * 2. ALLOW rules for seen syscalls the knowledge base rates critical or high, one per syscall;
+ * 2. ALLOW rules for seen syscalls the knowledge base rates critical or high, or seen in only some
+ *    of several inputs, one per syscall; then the calls widening added (`widen`, see widen.ts), one
+ *    rule per family or companion, its comment saying why;
  * 3. argument rules: `socket` one per family seen, `clone` without namespace flags (plus each namespace
  *    combination seen), `personality` one per value seen;
  * 4. unless `target: 'bare'`, the syscalls runc and crun make after loading the filter, one per rule;
@@ -21,6 +23,7 @@ import {
   archInfo,
   libseccompKnows,
   multiplexerFor,
+  syscallNumber,
   type ArchName,
   type LibseccompVersion,
 } from '../arch/index.js';
@@ -40,6 +43,7 @@ import type { ActionName, ArgCondition, Profile, SyscallRule } from '../profile/
 import { abiFor, hostAbis } from '../trace/observe.js';
 import type { Evidence, EvidenceSyscall } from './evidence.js';
 import { splitOutcomes } from './outcomes.js';
+import { widen, type Widening, type WidenMode } from './widen.js';
 import {
   CLONE_NAMESPACE_MASK,
   familyName,
@@ -80,6 +84,12 @@ export interface GenerateOptions {
    * and runtime blocks list only names it resolves, since runc skips the others with a warning.
    */
   readonly libseccomp?: LibseccompVersion;
+  /**
+   * Beyond the recorded calls (widen.ts): `none` (default for the library) adds nothing, `safe` the
+   * equivalents of recorded calls, `families` those and the companions of code paths seen in part.
+   * The CLI defaults to `safe`.
+   */
+  readonly widen?: WidenMode;
 }
 
 /** An allowed syscall in the intermediate policy: unconditional, or a list of alternative condition sets. */
@@ -92,6 +102,10 @@ export interface AllowEntry {
   readonly note?: string;
   /** Calls seen, when known (for comments). */
   readonly count?: number;
+  /** Inputs (runs) that saw it, out of how many, when some did not. */
+  readonly coverage?: { readonly seen: number; readonly of: number };
+  /** Not recorded: added by widening, with why. */
+  readonly widened?: Widening;
 }
 
 /** The intermediate policy shared by generate and merge, laid out into a profile by {@link layoutProfile}. */
@@ -125,6 +139,8 @@ export interface Policy {
   readonly guards?: readonly MultiplexerGuard[];
   /** Rules kept as written (merge: filtered rules and other actions), placed after the runtime block. */
   readonly extra?: readonly Omit<SyscallRule, 'pointer'>[];
+  /** The calls widening added (also in `allow`, each entry's `widened`). */
+  readonly widened?: readonly Widening[];
 }
 
 /** How the comment of a multiplexer guard starts (merge recognises the rule by it). */
@@ -334,6 +350,14 @@ export function policyFromEvidence(input: Evidence, opts: GenerateOptions = {}):
     });
   }
 
+  // Seen in only some of several inputs (record --runs N): kept, and flagged in the comment.
+  const inputs = evidence.meta.inputs;
+  if (inputs > 1)
+    for (const [name, e] of allow) {
+      const seen = Math.max(0, ...(byName.get(name) ?? []).map((x) => x.coverage));
+      if (seen > 0 && seen < inputs) allow.set(name, { ...e, coverage: { seen, of: inputs } });
+    }
+
   const runtime = new Map<string, string>();
   if ((opts.target ?? 'docker') === 'docker') {
     for (const [n, why] of Object.entries(RUNTIME_POST_LOAD)) {
@@ -354,7 +378,7 @@ export function policyFromEvidence(input: Evidence, opts: GenerateOptions = {}):
       : mode === 'kill'
         ? 'SCMP_ACT_KILL_PROCESS'
         : 'SCMP_ACT_ERRNO';
-  return {
+  const exact: Policy = {
     defaultAction,
     ...(mode === 'enforce' ? { defaultErrnoRet: errno } : {}),
     architectures: abis.map((a) => archInfo(a).scmpName),
@@ -367,6 +391,25 @@ export function policyFromEvidence(input: Evidence, opts: GenerateOptions = {}):
     multiplexed,
     unseenAbis: allAbis.filter((a) => !abis.includes(a)),
   };
+  if ((opts.widen ?? 'none') === 'none') return exact;
+  // Widening: equivalents and companions, never argument-filtered, critical or high-risk names,
+  // nor one numbered above the names the exact profile has (see widen.ts, ceiling).
+  const layout = layoutProfile(guardMultiplexers(exact));
+  const taken = new Set(layout.syscalls.flatMap((r) => r.names));
+  const widened = widen(allow, {
+    mode: opts.widen ?? 'none',
+    abis,
+    libseccomp,
+    processes: new Set(evidence.syscalls.flatMap((s) => s.processes)),
+    taken,
+    ceiling: new Map(
+      abis.map((a) => [a, Math.max(-1, ...[...taken].map((n) => syscallNumber(a, n) ?? -1))]),
+    ),
+  });
+  if (widened.length === 0) return exact;
+  const wide = new Map(allow);
+  for (const w of widened) wide.set(w.name, { name: w.name, conditions: 'any', widened: w });
+  return { ...exact, allow: wide, widened };
 }
 
 /** A multiplexer refused so that the argument filters of the calls it multiplexes hold. */
@@ -441,6 +484,40 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
+/** "seen in 2 of 3 inputs: ...", the flag on a syscall some inputs did not see. */
+export function coverageText(c: { readonly seen: number; readonly of: number }): string {
+  return `seen in only ${c.seen} of ${c.of} inputs (runs): kept, but another run may take a path without it or need its neighbours`;
+}
+
+/** How the comment of a rule widening added starts (merge and readers recognise it by it). */
+export const WIDENED_COMMENT_PREFIX = 'widened, not recorded: ';
+
+/** The ALLOW rules of the widened entries, one per family or companion, in name order. */
+function widenedRules(entries: Iterable<AllowEntry>): Omit<SyscallRule, 'pointer'>[] {
+  const groups = new Map<string, Widening[]>();
+  for (const e of entries) {
+    if (e.widened === undefined) continue;
+    const key = `${e.widened.kind} ${e.widened.id}`;
+    groups.set(key, [...(groups.get(key) ?? []), e.widened]);
+  }
+  return [...groups.entries()]
+    .sort(([a], [b]) => cmp(a, b))
+    .flatMap(([key, list]) => {
+      const w = list[0];
+      if (w === undefined) return [];
+      const names = list.map((x) => x.name).sort(cmp);
+      const from = [...new Set(list.flatMap((x) => x.from))].sort(cmp).join(', ');
+      return [
+        {
+          names,
+          action: 'SCMP_ACT_ALLOW' as const,
+          args: [],
+          comment: `${WIDENED_COMMENT_PREFIX}${key} (${from} seen): ${w.kind === 'family' ? `same call as ${from} under another name a kernel table or libc may use` : w.reason}; source: ${w.source}`,
+        },
+      ];
+    });
+}
+
 /** Comment of one argument rule. */
 function argComment(name: string, conds: readonly ArgCondition[], entry: AllowEntry): string {
   const c = conds[0];
@@ -464,8 +541,12 @@ export function layoutProfile(policy: Policy): Profile {
   const critical = new Set(criticalSyscalls());
 
   // 1. unconditional allows grouped by category (critical/high ones apart).
-  const unconditional = [...policy.allow.values()].filter((e) => e.conditions === 'any');
-  const risky = unconditional.filter((e) => critical.has(e.name) || e.note !== undefined);
+  const unconditional = [...policy.allow.values()].filter(
+    (e) => e.conditions === 'any' && e.widened === undefined,
+  );
+  const risky = unconditional.filter(
+    (e) => critical.has(e.name) || e.note !== undefined || e.coverage !== undefined,
+  );
   const plain = unconditional.filter((e) => !risky.includes(e));
   for (const cat of SYSCALL_CATEGORIES) {
     const group = plain
@@ -488,6 +569,7 @@ export function layoutProfile(policy: Policy): Profile {
         ? `${risk.level} risk (${risk.reason}), allowed because the workload made it`
         : categoryLabel(categoryOf(e.name)),
       e.count !== undefined && e.count > 0 ? `${plural(e.count, 'call')} seen` : undefined,
+      e.coverage !== undefined ? coverageText(e.coverage) : undefined,
       e.note,
     ].filter((x): x is string => x !== undefined);
     rules.push({
@@ -497,6 +579,8 @@ export function layoutProfile(policy: Policy): Profile {
       comment: `${e.name}: ${parts.join('; ')}`,
     });
   }
+  // 2b. what widening added, one rule per family or companion.
+  rules.push(...widenedRules(policy.allow.values()));
   // 3. argument rules.
   for (const e of [...policy.allow.values()].sort((a, b) => cmp(a.name, b.name))) {
     if (e.conditions === 'any') continue;
@@ -562,7 +646,36 @@ export function layoutProfile(policy: Policy): Profile {
 
 /** Generate a least-privilege profile (the model) from evidence. */
 export function generateProfile(evidence: Evidence, opts: GenerateOptions = {}): Profile {
-  return layoutProfile(guardMultiplexers(policyFromEvidence(evidence, opts)));
+  return generateWithWidenings(evidence, opts).profile;
+}
+
+/** {@link generateProfile}, also returning the calls widening added (for the evidence and notes). */
+export function generateWithWidenings(
+  evidence: Evidence,
+  opts: GenerateOptions = {},
+): { profile: Profile; widened: readonly Widening[] } {
+  const policy = policyFromEvidence(evidence, opts);
+  return { profile: layoutProfile(guardMultiplexers(policy)), widened: policy.widened ?? [] };
+}
+
+/** A syscall some of several inputs did not see. */
+export interface PartialCoverage {
+  /** ABI of the calls. */
+  readonly abi: ArchName;
+  /** Syscall name. */
+  readonly name: string;
+  /** Inputs that saw it. */
+  readonly seen: number;
+  /** Inputs in all. */
+  readonly of: number;
+}
+
+/** The syscalls seen in only some of the evidence's inputs (none with a single input), by ABI and name. */
+export function partialCoverage(evidence: Evidence): PartialCoverage[] {
+  const of = evidence.meta.inputs;
+  return splitOutcomes(evidence)
+    .need.syscalls.filter((s) => s.coverage < of)
+    .map((s) => ({ abi: s.abi, name: s.name, seen: s.coverage, of }));
 }
 
 /** Names a profile allows in some form (unconditionally or with arguments). */

@@ -7,6 +7,7 @@ export * from './ingest.js';
 export * from './outcomes.js';
 export * from './twin.js';
 export * from './record.js';
+export * from './widen.js';
 export {
   resolveSymbol,
   familyName,

@@ -43,6 +43,7 @@ import { StraceParser } from '../trace/strace.js';
 import { CrashLog } from './crashes.js';
 import { toEvidence, type Evidence } from './evidence.js';
 import { toolVersions, type Provenance } from './provenance.js';
+import { mergeEvidence } from './merge.js';
 import { resolveSymbol } from './symbols.js';
 
 /** Live numbers of a recording. */
@@ -81,6 +82,8 @@ export interface RecordOptions {
   readonly saveTraceDir?: string;
   /** CPU to pin strace and the workload to; `false` disables pinning. Default: the last CPU when there are several. */
   readonly pinCpu?: number | false;
+  /** Run strace and the workload under `nice -n N` (host and Docker client; not with `launch`). */
+  readonly nice?: number;
   /** Called about every `progressIntervalMs` (default 250 ms) while the command runs. */
   readonly onProgress?: (p: RecordProgress) => void;
   /** Progress interval in milliseconds. */
@@ -326,7 +329,10 @@ export async function recordCommandLine(
   pin: number | false,
 ): Promise<string[]> {
   const strace = opts.stracePath ?? 'strace';
-  const taskset = pin === false ? [] : ['taskset', '-c', String(pin)];
+  const taskset = [
+    ...(opts.nice === undefined ? [] : ['nice', '-n', String(opts.nice)]),
+    ...(pin === false ? [] : ['taskset', '-c', String(pin)]),
+  ];
   if (opts.docker === undefined)
     return [...taskset, strace, ...straceArgs(fifo), '--', ...opts.argv];
   const docker = opts.docker.dockerPath ?? 'docker';
@@ -534,5 +540,125 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     ...(tracePath !== undefined ? { tracePath } : {}),
     warnings,
     ...(opts.stdio === 'pipe' ? { stdout: Buffer.concat(out).toString('utf8'), stderr } : {}),
+  };
+}
+
+/** How one of several recordings is scheduled (`record --runs N --vary-cpu`). */
+export interface RunSchedule {
+  /** CPU to pin to, or `false` for every CPU. */
+  readonly pinCpu: number | false;
+  /** `nice` level, when lowered. */
+  readonly nice?: number;
+  /** How it reads in the evidence: `1 CPU`, `all CPUs`, `1 CPU, nice 19`... */
+  readonly label: string;
+}
+
+/**
+ * The schedules of `runs` recordings. Without `varyCpu` every run is scheduled alike (pinned to one
+ * CPU when the machine has several); with it the runs cycle through one CPU, every CPU, one CPU at
+ * nice 19 and every CPU at nice 19, so that the workload's processes and threads interleave
+ * differently (a pool's workers still alive or already gone at shutdown, a peer fast or slow).
+ */
+export function runSchedules(runs: number, varyCpu: boolean, pin = defaultPinCpu()): RunSchedule[] {
+  const at = (cpu: number | false, nice?: number): RunSchedule => ({
+    pinCpu: cpu,
+    ...(nice !== undefined ? { nice } : {}),
+    label: `${cpu === false ? 'all CPUs' : `CPU ${cpu}`}${nice !== undefined ? `, nice ${nice}` : ''}`,
+  });
+  const cycle = [at(pin), at(false), at(pin, 19), at(false, 19)];
+  return Array.from(
+    { length: runs },
+    (_, i) => (varyCpu ? cycle[i % cycle.length] : undefined) ?? at(pin),
+  );
+}
+
+/** One recording of several. */
+export interface RunRecord {
+  /** Its schedule's label. */
+  readonly schedule: string;
+  /** The command's exit status. */
+  readonly exitCode: number;
+  /** Wall time in milliseconds. */
+  readonly durationMs: number;
+  /** Distinct syscalls it saw. */
+  readonly syscalls: number;
+}
+
+/** What {@link recordRuns} produced. */
+export interface RecordRunsResult {
+  /** The runs merged: per-syscall `coverage` is how many runs saw it, `meta.inputs` the runs. */
+  readonly evidence: Evidence;
+  /** Every run, in order. */
+  readonly runs: readonly RunRecord[];
+  /** The first non-zero exit status of a run, else 0. */
+  readonly exitCode: number;
+  /** Parser warnings of every run. */
+  readonly warnings: readonly string[];
+  /** Wall time of all runs in milliseconds. */
+  readonly durationMs: number;
+  /** Where the raw traces were saved. */
+  readonly tracePaths: readonly string[];
+}
+
+/**
+ * Record the same command `runs` times (one after the other, scheduled by {@link runSchedules})
+ * and merge the evidence, so per-syscall coverage tells the calls every run made from those of
+ * paths some runs took. `saveTraceDir` gets one `run-N/trace.strace` per run when there are several.
+ */
+export async function recordRuns(
+  opts: RecordOptions,
+  runs: number,
+  varyCpu = false,
+): Promise<RecordRunsResult> {
+  if (!Number.isSafeInteger(runs) || runs < 1)
+    throw new UsageError(`the number of runs must be a positive integer, not ${runs}`);
+  const list: RecordResult[] = [];
+  const schedules = runSchedules(runs, varyCpu, opts.pinCpu ?? defaultPinCpu());
+  for (const [i, sch] of schedules.entries()) {
+    list.push(
+      await record({
+        ...opts,
+        pinCpu: sch.pinCpu,
+        ...(sch.nice !== undefined ? { nice: sch.nice } : {}),
+        ...(opts.saveTraceDir !== undefined && runs > 1
+          ? { saveTraceDir: join(opts.saveTraceDir, `run-${i + 1}`) }
+          : {}),
+      }),
+    );
+  }
+  const first = list[0];
+  if (first === undefined) throw new UsageError('no runs recorded');
+  const runRecords = list.map((r, i) => ({
+    schedule: schedules[i]?.label ?? '',
+    exitCode: r.exitCode,
+    durationMs: r.durationMs,
+    syscalls: r.evidence.syscalls.length,
+  }));
+  const merged = runs === 1 ? first.evidence : mergeEvidence(list.map((r) => r.evidence));
+  const warnings = list.flatMap((r) => r.warnings);
+  const evidence: Evidence =
+    runs === 1
+      ? merged
+      : {
+          ...merged,
+          meta: {
+            ...merged.meta,
+            command: opts.argv,
+            ...(opts.docker !== undefined ? { image: opts.docker.image } : {}),
+            exitCode: runRecords.find((r) => r.exitCode !== 0)?.exitCode ?? 0,
+            durationMs: list.reduce((n, r) => n + r.durationMs, 0),
+            ...(first.evidence.meta.recordedAt !== undefined
+              ? { recordedAt: first.evidence.meta.recordedAt }
+              : {}),
+            runs: runRecords,
+          },
+        };
+  return {
+    evidence,
+    runs: runRecords,
+    exitCode: runRecords.find((r) => r.exitCode !== 0)?.exitCode ?? 0,
+    warnings,
+    durationMs: list.reduce((n, r) => n + r.durationMs, 0),
+    tracePaths: list.flatMap((r) => (r.tracePath !== undefined ? [r.tracePath] : [])),
   };
 }

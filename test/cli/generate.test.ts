@@ -79,6 +79,55 @@ describe('sysgate generate', () => {
   });
 });
 
+describe('sysgate generate --widen', () => {
+  test('none allows exactly the trace; safe (the default) adds labelled equivalents; bad mode is exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sg-widen-'));
+    const from = join(TRACES, 'python-f.strace');
+    const names = (f: string): Set<string> =>
+      new Set(
+        (
+          JSON.parse(readFileSync(f, 'utf8')) as {
+            syscalls: { names: string[]; action: string }[];
+          }
+        ).syscalls
+          .filter((x) => x.action === 'SCMP_ACT_ALLOW')
+          .flatMap((x) => x.names),
+      );
+    const none = await runCli([
+      'generate',
+      '--from',
+      from,
+      '--widen',
+      'none',
+      '-o',
+      join(dir, 'n.json'),
+    ]);
+    expect(none.code, none.stderr).toBe(0);
+    expect(none.stderr).not.toMatch(/widened/);
+    const safe = await runCli([
+      'generate',
+      '--from',
+      from,
+      '-o',
+      join(dir, 's.json'),
+      '--evidence',
+      join(dir, 'e.json'),
+    ]);
+    expect(safe.code, safe.stderr).toBe(0);
+    expect(safe.stderr).toMatch(/note: widened by \d+ call\(s\) not recorded/);
+    const n = names(join(dir, 'n.json'));
+    const s = names(join(dir, 's.json'));
+    for (const x of n) expect(s.has(x), x).toBe(true);
+    const ev = JSON.parse(readFileSync(join(dir, 'e.json'), 'utf8')) as {
+      widened: { name: string }[];
+    };
+    expect([...s].filter((x) => !n.has(x)).sort()).toEqual(ev.widened.map((w) => w.name).sort());
+    const bad = await runCli(['generate', '--from', from, '--widen', 'all']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--widen must be none, safe or families');
+  });
+});
+
 describe('sysgate generate from kernel logs', () => {
   const rec = (serial: number, nr: number, code: string): string =>
     `[ 1100.14${serial}] audit: type=1326 audit(1795453800.709:${serial}): auid=4294967295 uid=0 gid=0 ses=4294967295 pid=10098 comm="app" exe="/usr/bin/app" sig=0 arch=c000003e syscall=${nr} compat=0 ip=0x7fdc8af92b07 code=${code}`;

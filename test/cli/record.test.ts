@@ -126,3 +126,93 @@ describe('record --docker has the sandbox of run and test', () => {
     120_000,
   );
 });
+
+describe('sysgate record --runs', () => {
+  test('--runs must be a whole number from 1 to 100; --vary-cpu needs two runs or more', async () => {
+    for (const bad of ['0', '-1', '1.5', 'x', '101']) {
+      const r = await runCli(['record', '--runs', bad, '--', 'true']);
+      expect(r.code, bad).toBe(2);
+      expect(r.stderr).toContain('--runs must be');
+    }
+    const r = await runCli(['record', '--vary-cpu', '--', 'true']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--vary-cpu');
+  });
+
+  test.runIf(enabled)(
+    '--runs 3 --vary-cpu: a real Pool recorded three times; coverage is the runs whose trace has the call, partial ones flagged',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'sg-rec-runs-'));
+      writeFileSync(
+        join(dir, 'pool.py'),
+        [
+          'import multiprocessing as mp',
+          'def sq(x): return x * x',
+          "if __name__ == '__main__':",
+          '    with mp.Pool(3) as p:',
+          '        print(sum(p.map(sq, range(30))))',
+          '',
+        ].join('\n'),
+      );
+      const r = await runCli([
+        'record',
+        '--runs',
+        '3',
+        '--vary-cpu',
+        '-o',
+        join(dir, 'p.json'),
+        '--evidence',
+        join(dir, 'e.json'),
+        '--save-trace',
+        join(dir, 't'),
+        '--target',
+        'bare',
+        '--',
+        'python3',
+        join(dir, 'pool.py'),
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/over 3 runs/);
+      expect(r.stderr).toMatch(
+        /run 1 \(CPU \d+\)[^\n]*\n[^\n]*run 2 \(all CPUs\)[^\n]*\n[^\n]*run 3 \(CPU \d+, nice 19\)/,
+      );
+      const ev = JSON.parse(readFileSync(join(dir, 'e.json'), 'utf8')) as {
+        meta: { inputs: number; runs: { schedule: string; exitCode: number }[] };
+        syscalls: { abi: string; name: string; coverage: number }[];
+        widened?: { name: string; kind: string; reason: string; source: string }[];
+      };
+      expect(ev.meta.inputs).toBe(3);
+      expect(ev.meta.runs.map((x) => x.exitCode)).toEqual([0, 0, 0]);
+      // Independently of the parser: the names each saved trace shows (strace -n: "[ nr] name(").
+      const perRun = [1, 2, 3].map((i) => {
+        const text = readFileSync(join(dir, 't', `run-${i}`, 'trace.strace'), 'utf8');
+        return new Set(
+          [...text.matchAll(/\[\s*\d+\] (?:<\.\.\. )?([a-z0-9_]+)[( ]/g)].map((m) => m[1]),
+        );
+      });
+      for (const s of ev.syscalls) {
+        const want = perRun.filter((set) => set.has(s.name)).length;
+        expect(s.coverage, s.name).toBe(want);
+      }
+      for (const n of ['read', 'write', 'exit_group', 'wait4'])
+        expect(ev.syscalls.find((s) => s.name === n)?.coverage, n).toBe(3);
+      const profile = JSON.parse(readFileSync(join(dir, 'p.json'), 'utf8')) as {
+        syscalls: { names: string[]; comment?: string }[];
+      };
+      for (const s of ev.syscalls.filter((x) => x.coverage < 3 && x.name !== 'clone3')) {
+        const rule = profile.syscalls.find((x) => x.names.includes(s.name));
+        expect(rule?.names, s.name).toEqual([s.name]);
+        expect(rule?.comment, s.name).toContain(`seen in only ${s.coverage} of 3 inputs`);
+        expect(r.stderr).toContain(`warning: ${s.name} seen in only ${s.coverage} of 3 inputs`);
+      }
+      // --widen safe by default: the additions are in the evidence with their reasons and sources.
+      expect(ev.widened?.length).toBeGreaterThan(0);
+      for (const w of ev.widened ?? []) {
+        expect(w.kind).toBe('family');
+        expect(w.source).toMatch(/glibc|musl|man/);
+        expect(ev.syscalls.some((s) => s.name === w.name)).toBe(false);
+      }
+    },
+    180_000,
+  );
+});

@@ -8,9 +8,11 @@ import {
 } from '../../generate/index.js';
 import {
   addGenerateOptions,
+  coverageNotes,
   describeProfile,
   generateOptionsFrom,
   generationNotes,
+  labelWidened,
   readInputsAsEvidence,
   renderGenerated,
   type GenerateCliOptions,
@@ -56,6 +58,19 @@ covered (others, e.g. int $0x80 on x86_64, get the kill of an uncovered ABI); wi
 where socket is filtered by family on x86, socketcall is refused, because libseccomp lets
 socketcall(SYS_SOCKET) through whatever the family. Several inputs are merged (per-syscall
 coverage = how many saw it).
+--widen (default safe) goes beyond the recorded calls, each addition in a rule of its own whose
+comment says why, and in the --evidence file's "widened" list: none allows exactly what was seen;
+safe adds the other members of each equivalence family of a call allowed for every argument
+(nanosleep/clock_nanosleep, stat/lstat/fstat/newfstatat/statx, poll/ppoll/select/pselect6,
+epoll_wait/epoll_pwait/epoll_pwait2, dup/dup2/dup3, open/openat/openat2, getdents/getdents64,
+pipe/pipe2, accept/accept4...; the table and its glibc/musl/man-page sources are in
+src/kb/equivalents.ts), only names the profile's ABIs have and no more risky than the one seen;
+families adds, on top, the companions of code paths the inputs show in part (kill for a process
+that reaps children, nanosleep/clock_nanosleep for a shell that runs commands, ftruncate for a
+writer that syncs at offsets, inotify_rm_watch for a watch added). Widening never adds a
+critical or high-risk call, nor a name filtered by argument (socket, clone, clone3, personality),
+nor anything for a family whose member has an argument rule. A syscall seen in only some of
+several inputs (record --runs) is kept, flagged in its comment, and warned about.
 Garbage or truncated lines are warnings with their line number. From seccomp audit records only
 calls that ran (LOG, ALLOW) are evidence of need: refused (ERRNO), killed (KILL_*), trapped, traced
 and notified records are reported as refusals ("refused, not allowed: ..." on stderr, "refusals"
@@ -67,6 +82,8 @@ Examples:
   sysgate generate --from traces/ --evidence evidence.json -o profile.json
   sysgate generate --from app.strace --target bare -o bwrap-only.json
   sysgate generate --from run1.json run2.json --mode audit
+  sysgate generate --from app.strace --widen none -o exact.json     # only what was seen
+  sysgate generate --from run1.json run2.json --widen families --evidence why.json
   journalctl -k | sysgate generate --from - -o from-audit.json
   dmesg | sysgate generate --from - --stats -o from-dmesg.json`,
   );
@@ -84,8 +101,9 @@ Examples:
           ? `the inputs hold no call that ran: ${refusals.length} syscall(s) only refused or killed, which is no reason to allow them`
           : 'the inputs hold no syscalls',
       );
-    const { profile, text } = renderGenerated(evidence, gen);
-    if (opts.evidence !== undefined) writeOutput(opts.evidence, writeEvidence(evidence));
+    const { profile, text, widened } = renderGenerated(evidence, gen);
+    if (opts.evidence !== undefined)
+      writeOutput(opts.evidence, writeEvidence(labelWidened(evidence, widened)));
     writeOutput(opts.output ?? '-', text);
     if (opts.stats === true) {
       const stats = {
@@ -96,14 +114,16 @@ Examples:
         rules: profile.syscalls.length,
         defaultAction: profile.defaultAction,
         refusals,
-        notes: generationNotes(profile, gen, host),
+        notes: [...generationNotes(profile, gen, host), ...coverageNotes(evidence, widened)],
+        widened,
       };
       err(JSON.stringify(stats, null, 2));
     } else {
       err(
         `${need.totals.calls} calls, ${need.syscalls.length} syscalls from ${evidence.meta.inputs} input(s)${refusals.length > 0 ? ` (${refusals.reduce((n, r) => n + r.count, 0)} refused records left out)` : ''}; ${describeProfile(profile)}`,
       );
-      for (const n of generationNotes(profile, gen, host)) err(n);
+      for (const n of [...generationNotes(profile, gen, host), ...coverageNotes(evidence, widened)])
+        err(n);
     }
   });
 }

@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../document/errors.js';
-import { record, writeEvidence, type RecordProgress } from '../../generate/index.js';
+import { recordRuns, writeEvidence, type RecordProgress } from '../../generate/index.js';
 import { requestExit, type ExitCode } from '../exit.js';
 import { err, Progress, writeOutput } from '../io.js';
 import {
   addGenerateOptions,
+  coverageNotes,
   describeProfile,
   generateOptionsFrom,
   generationNotes,
+  labelWidened,
   renderGenerated,
   type GenerateCliOptions,
 } from '../generate-options.js';
@@ -26,6 +28,8 @@ interface RecordCmdOptions extends GenerateCliOptions, SandboxCliOptions {
   docker?: string;
   dockerArg?: string[];
   pin?: boolean;
+  runs?: string;
+  varyCpu?: boolean;
 }
 
 function progressText(p: RecordProgress): string {
@@ -52,14 +56,28 @@ export function register(program: Command): void {
       'record inside a container of IMAGE (from the entrypoint on; the command after -- overrides it)',
     )
     .option('--docker-arg <arg...>', 'extra docker run options for --docker (mounts, user, env)')
-    .option('--no-pin', 'do not pin strace and the workload to one CPU with taskset');
+    .option('--no-pin', 'do not pin strace and the workload to one CPU with taskset')
+    .option(
+      '--runs <n>',
+      'record the command N times and merge the runs: the evidence gives per-syscall coverage (seen in k of N runs) and the profile flags calls only some runs made',
+      '1',
+    )
+    .option(
+      '--vary-cpu',
+      'with --runs: change scheduling between runs (one CPU, every CPU, each also at nice 19) so threads and processes interleave differently',
+    );
   addSandboxOptions(cmd, { image: false });
   addGenerateOptions(cmd).addHelpText(
     'after',
     `
 strace runs with -f -n -X raw -Y, writing into a FIFO that is parsed while the command runs (a
 progress line is shown on a terminal); strace and the command are pinned to one CPU, which makes
-tracing several times faster. The command's exit status is forwarded. strace must be installed.
+tracing several times faster. The command's exit status is forwarded (with --runs, the first non-zero one). strace must be installed.
+
+--runs N records N times one after the other and merges the evidence: "coverage" per syscall is
+the number of runs that saw it, and a syscall seen in only some runs is allowed, flagged in its
+rule's comment and warned about (a path that depends on timing, such as a pool killing workers
+still alive). --widen (default safe) adds the equivalent calls of the ones seen; see generate --help.
 
 With --docker, the host's strace (with its libraries and loader) is mounted into the container
 and traces the entrypoint from its execve on; only this recording run gets --cap-add SYS_PTRACE
@@ -78,10 +96,17 @@ Examples:
   sysgate record --docker myimage:latest -o image.json
   sysgate record --docker alpine -o ls.json -- ls /
   sysgate record --docker ${DEFAULT_IMAGE} -o py.json -- python3 app.py   # the host's python3
-  sysgate record --target bare -o tight.json -- python3 app.py   # for bwrap only`,
+  sysgate record --target bare -o tight.json -- python3 app.py   # for bwrap only
+  sysgate record --runs 5 --vary-cpu --evidence ev.json -o pool.json -- python3 pool.py
+  sysgate record --widen none -o exact.json -- sh ready.sh   # exactly what was seen`,
   );
   cmd.action(async (argv: string[], opts: RecordCmdOptions) => {
     const gen = generateOptionsFrom(opts);
+    const runs = Number(opts.runs ?? '1');
+    if (!/^\d+$/.test(opts.runs ?? '1') || runs < 1 || runs > 100)
+      throw new UsageError(`--runs must be a whole number from 1 to 100, not '${opts.runs ?? ''}'`);
+    if (opts.varyCpu === true && runs < 2)
+      throw new UsageError('--vary-cpu changes scheduling between runs: give --runs 2 or more');
     if (argv.length === 0 && opts.docker === undefined)
       throw new UsageError(
         'give the command to record after --, e.g. sysgate record -- python3 app.py',
@@ -105,33 +130,49 @@ Examples:
       ...(opts.dockerArg ?? []),
     ];
     const progress = new Progress();
-    const result = await record({
-      argv,
-      host: hostArch(),
-      ...(opts.saveTrace !== undefined ? { saveTraceDir: opts.saveTrace } : {}),
-      ...(opts.pin === false ? { pinCpu: false as const } : {}),
-      ...(opts.docker !== undefined ? { docker: { image: opts.docker, runArgs: dockerArgs } } : {}),
-      ...(process.stderr.isTTY
-        ? {
-            onProgress: (p: RecordProgress) => {
-              progress.update(progressText(p));
-            },
-          }
-        : {}),
-    });
+    const result = await recordRuns(
+      {
+        argv,
+        host: hostArch(),
+        ...(opts.saveTrace !== undefined ? { saveTraceDir: opts.saveTrace } : {}),
+        ...(opts.pin === false ? { pinCpu: false as const } : {}),
+        ...(opts.docker !== undefined
+          ? { docker: { image: opts.docker, runArgs: dockerArgs } }
+          : {}),
+        ...(process.stderr.isTTY
+          ? {
+              onProgress: (p: RecordProgress) => {
+                progress.update(progressText(p));
+              },
+            }
+          : {}),
+      },
+      runs,
+      opts.varyCpu === true,
+    );
     progress.done();
     const { evidence } = result;
-    const { profile, text } = renderGenerated(evidence, gen);
-    if (opts.evidence !== undefined) writeOutput(opts.evidence, writeEvidence(evidence));
+    const { profile, text, widened } = renderGenerated(evidence, gen);
+    if (opts.evidence !== undefined)
+      writeOutput(opts.evidence, writeEvidence(labelWidened(evidence, widened)));
     writeOutput(opts.output ?? 'seccomp-profile.json', text);
     for (const w of result.warnings.slice(0, 10)) err(`warning: trace line ${w}`);
     err(
-      `recorded ${evidence.totals.calls} calls, ${evidence.syscalls.length} syscalls, ${evidence.totals.processes} processes in ${(result.durationMs / 1000).toFixed(2)}s; exit ${result.exitCode}${result.signal !== undefined ? ` (${result.signal})` : ''}`,
+      `recorded ${evidence.totals.calls} calls, ${evidence.syscalls.length} syscalls, ${evidence.totals.processes} processes in ${(result.durationMs / 1000).toFixed(2)}s${runs > 1 ? ` over ${runs} runs` : ''}; exit ${result.exitCode}`,
     );
+    if (runs > 1)
+      for (const [i, r] of result.runs.entries())
+        err(
+          `run ${i + 1} (${r.schedule}): ${r.syscalls} syscalls in ${(r.durationMs / 1000).toFixed(2)}s, exit ${r.exitCode}`,
+        );
     err(
-      `profile ${opts.output ?? 'seccomp-profile.json'}: ${describeProfile(profile)}${opts.evidence !== undefined ? `; evidence ${opts.evidence}` : ''}${result.tracePath !== undefined ? `; trace ${result.tracePath}` : ''}`,
+      `profile ${opts.output ?? 'seccomp-profile.json'}: ${describeProfile(profile)}${opts.evidence !== undefined ? `; evidence ${opts.evidence}` : ''}${result.tracePaths.length > 0 ? `; trace ${result.tracePaths.join(', ')}` : ''}`,
     );
-    for (const n of generationNotes(profile, gen, hostArch())) err(n);
+    for (const n of [
+      ...generationNotes(profile, gen, hostArch()),
+      ...coverageNotes(evidence, widened),
+    ])
+      err(n);
     // Forward the workload's exit status (any 0-255 value, not only sysgate's own codes).
     requestExit(result.exitCode as ExitCode);
   });
