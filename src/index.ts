@@ -17,3 +17,4 @@ export * from './suite/index.js';
 export * from './diagnose/index.js';
 export * from './operate/index.js';
 export * from './review/index.js';
+export * from './deploy/index.js';

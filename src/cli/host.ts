@@ -168,8 +168,13 @@ export function splitDocumentRef(arg: string): { file: string; document: string 
 
 /** Resolve, attaching file positions to whatever moby would refuse. */
 export function resolveLoaded(loaded: LoadedProfile, host: ResolveHost): ResolvedProfile | null {
+  return locatingErrors(loaded, () => resolveProfile(loaded.profile, host));
+}
+
+/** Run `f`, giving every issue of a `ProfileError` it throws its position in `loaded`'s file. */
+export function locatingErrors<T>(loaded: LoadedProfile, f: () => T): T {
   try {
-    return resolveProfile(loaded.profile, host);
+    return f();
   } catch (e) {
     if (!(e instanceof ProfileError)) throw e;
     const located = e.issues.map((i): ProfileIssue => {

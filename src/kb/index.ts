@@ -24,6 +24,7 @@ export * from './moby/index.js';
 export * from './runtimes.js';
 export * from './equivalents.js';
 export * from './capabilities.js';
+export * from './systemd.js';
 
 /** Display labels of the categories ("file I/O", "I/O multiplexing", ...). */
 export const CATEGORY_LABELS: Readonly<Record<SyscallCategory, string>> = {

@@ -66,7 +66,8 @@ export type ProfileIssueCode =
   | 'multiplexer-bypass'
   // Conversion targets that cannot hold the profile
   | 'c-notify-unsupported'
-  | 'spo-unsupported';
+  | 'spo-unsupported'
+  | 'systemd-unsupported';
 
 /** One problem found in a profile. */
 export type ProfileIssue = Issue<ProfileIssueCode>;

@@ -8,6 +8,7 @@ import * as asm from './asm.js';
 import * as compile from './compile.js';
 import * as convert from './convert.js';
 import * as demo from './demo.js';
+import * as deploy from './deploy.js';
 import * as diff from './diff.js';
 import * as disasm from './disasm.js';
 import * as doctor from './doctor.js';
@@ -42,6 +43,7 @@ export const commands: readonly CommandModule[] = [
   compile,
   convert,
   demo,
+  deploy,
   diff,
   disasm,
   doctor,

@@ -47,7 +47,8 @@ export const SPO_FLAGS: readonly string[] = [
 
 const LISTENER_PATH_RE = /^\/var\/run\/security-profiles-operator\/[\w.-]+$/;
 /** A Kubernetes object name (RFC 1123 subdomain). */
-const K8S_NAME_RE = /^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$/;
+export const K8S_NAME_RE =
+  /^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$/;
 const INT64_MAX = (1n << 63n) - 1n;
 const INT32_MAX = 2 ** 31 - 1;
 

@@ -1,0 +1,11 @@
+/** Public API of the deploy layer: what each platform needs to run a workload under a profile. */
+export {
+  deploy,
+  KUBELET_SECCOMP_ROOT,
+  PLATFORMS,
+  SWARM_SECCOMP_API,
+  type DeployFile,
+  type DeployOptions,
+  type Deployment,
+  type Platform,
+} from './deploy.js';
