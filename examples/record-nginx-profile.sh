@@ -13,8 +13,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 sysgate="node $root/dist/cli/main.js"
 image=$($sysgate image)
-set -- $($sysgate image --run-args | tail -n +2 | sed 's/^/--docker-arg=/') \
-  "--docker-arg=-v" "--docker-arg=$here:/tmp/suite:ro" "--docker-arg=--network=host"
+# record --docker gives sysgate's image the host's /usr and /etc (as run does); add the host
+# network and the suite directory, and start in / as the suite does.
+set -- --net --no-cwd --bind "$here:/tmp/suite"
 conf=/tmp/suite/nginx-suite.conf
 
 $sysgate record --docker "$image" "$@" --target docker --evidence "$work/config-test.evidence.json" \

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Regenerate examples/workspace-profile.json: record every workload of examples/workspace-suite.yaml
-# with `sysgate record` inside sysgate's own Docker image (the same image, mounts and --network none
-# that `sysgate test --engine docker` uses, so the recording sees what the tests run), then generate
+# with `sysgate record` inside sysgate's own Docker image (record --docker takes the same image
+# mounts and network as `sysgate test --engine docker`, so the recording sees what the tests run), then generate
 # one profile from all the evidence with --target docker (adds what runc needs after loading the
 # filter, so the profile works under runc and Docker as well as bwrap).
 # The inet-blocked workload is not recorded: it must stay refused. Needs docker, strace and a build
@@ -19,14 +19,14 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 const { parseSuite } = await import(process.env.ROOT + "/dist/suite/suite.js");
 const { commandArgv } = await import(process.env.ROOT + "/dist/suite/suite-run.js");
-const { imageMountArgs } = await import(process.env.ROOT + "/dist/run/suite-engine.js");
 const suite = parseSuite(process.env.SUITE, readFileSync(process.env.SUITE, "utf8"));
 const skip = new Set(process.env.SKIP.split(","));
-const dockerArgs = [...imageMountArgs(), "-v", process.env.SUITE.replace(/\/[^/]*$/, "") + ":/tmp/suite:ro", "--network", "none"];
+// record --docker mounts the host /usr and /etc into sysgate/base:local, with no network, as test does.
+const bind = process.env.SUITE.replace(/\/[^/]*$/, "") + ":/tmp/suite";
 for (const w of suite.workloads) {
   if (skip.has(w.name)) continue;
   const args = [process.env.ROOT + "/dist/cli/main.js", "record", "--docker", "sysgate/base:local",
-    ...dockerArgs.map((a) => "--docker-arg=" + a), "--target", "docker",
+    "--bind", bind, "--no-cwd", "--target", "docker",
     "--evidence", `${process.env.WORK}/${w.name}.evidence.json`, "-o", `${process.env.WORK}/${w.name}.json`,
     "--", ...commandArgv(w.run)];
   process.stderr.write(`recording ${w.name}\n`);
