@@ -30,6 +30,7 @@
  *   --ready         print `ready COUNT` once the probes are read and the filters accepted, so that a
  *                   caller can tell a sandbox that failed to start from a first probe that killed.
  *   --timeout SEC   kill a forked probe that has not finished after SEC seconds (default 5; 0 = never).
+ *   --unlink-self   remove the prober's own file and exit (a copy placed in a container with no rm).
  *   --dump PID      print the seccomp filters loaded in PID (PTRACE_SECCOMP_GET_FILTER; needs
  *                   CAP_SYS_ADMIN and an unconfined caller), one line per filter, newest first:
  *                       filter INDEX COUNT HEX
@@ -337,6 +338,16 @@ static int dump(pid_t pid) {
 	return rc;
 }
 
+/* --unlink-self: remove the prober's own file (a copy placed in a container that may have no rm). */
+static int unlink_self(void) {
+	char path[4096];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+	if (n < 0) die(3, "readlink /proc/self/exe: %s", strerror(errno));
+	path[n] = 0;
+	if (unlink(path) != 0) die(3, "unlink: %s", strerror(errno));
+	return 0;
+}
+
 int main(int argc, char **argv) {
 	const char *probes_path = NULL;
 	struct filter filters[64];
@@ -355,6 +366,7 @@ int main(int argc, char **argv) {
 		} else if (strcmp(a, "--ready") == 0) ready = 1; else if (strcmp(a, "--probes") == 0 && i + 1 < argc) probes_path = argv[++i];
 		else if (strcmp(a, "--timeout") == 0 && i + 1 < argc) timeout = (unsigned)strtoul(argv[++i], NULL, 10);
 		else if (strcmp(a, "--dump") == 0 && i + 1 < argc) return dump((pid_t)strtol(argv[++i], NULL, 10));
+		else if (strcmp(a, "--unlink-self") == 0) return unlink_self();
 		else if (strcmp(a, "--help") == 0) {
 			puts("usage: prober [--nofork] [--filter FILE | --filter-fd N]... [--timeout SEC] [--ready]\n"
 			     "              [--probes FILE] < probes\n"

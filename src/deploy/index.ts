@@ -9,3 +9,11 @@ export {
   type Deployment,
   type Platform,
 } from './deploy.js';
+export {
+  verifyContainer,
+  VERIFY_CHECKS,
+  type VerifyCheck,
+  type VerifyCheckId,
+  type VerifyOptions,
+  type VerifyResult,
+} from './verify.js';

@@ -6,15 +6,40 @@ describe('parseProcStatus', () => {
   test.each([
     {
       text: 'Name:\tsleep\nNoNewPrivs:\t0\nSeccomp:\t2\nSeccomp_filters:\t1\n',
-      want: { mode: 'filter', filters: 1, noNewPrivs: false },
+      want: { mode: 'filter', filters: 1, noNewPrivs: false, boundingCaps: undefined },
+    },
+    {
+      // Docker's default bounding set: 14 capabilities.
+      text: 'CapBnd:\t00000000a80425fb\nNoNewPrivs:\t0\nSeccomp:\t2\nSeccomp_filters:\t1\n',
+      want: {
+        mode: 'filter',
+        filters: 1,
+        noNewPrivs: false,
+        boundingCaps: [
+          'CAP_CHOWN',
+          'CAP_DAC_OVERRIDE',
+          'CAP_FOWNER',
+          'CAP_FSETID',
+          'CAP_KILL',
+          'CAP_SETGID',
+          'CAP_SETUID',
+          'CAP_SETPCAP',
+          'CAP_NET_BIND_SERVICE',
+          'CAP_NET_RAW',
+          'CAP_SYS_CHROOT',
+          'CAP_MKNOD',
+          'CAP_AUDIT_WRITE',
+          'CAP_SETFCAP',
+        ],
+      },
     },
     {
       text: 'NoNewPrivs:\t1\nSeccomp:\t0\nSeccomp_filters:\t0\n',
-      want: { mode: 'disabled', filters: 0, noNewPrivs: true },
+      want: { mode: 'disabled', filters: 0, noNewPrivs: true, boundingCaps: undefined },
     },
     {
       text: 'NoNewPrivs:\t0\nSeccomp:\t1\n',
-      want: { mode: 'strict', filters: undefined, noNewPrivs: false },
+      want: { mode: 'strict', filters: undefined, noNewPrivs: false, boundingCaps: undefined },
     },
   ])('$want.mode', ({ text, want }) => {
     expect(parseProcStatus(text)).toEqual(want);

@@ -3,6 +3,7 @@
  * as root, the filters themselves (PTRACE_SECCOMP_GET_FILTER through the prober's `--dump`).
  */
 import { readFile } from 'node:fs/promises';
+import { CAPABILITIES } from '../arch/constants.js';
 import { RuntimeError, UsageError } from '../document/errors.js';
 import { proberPath } from '../run/native.js';
 import { execCollect, execOk } from '../run/process.js';
@@ -18,6 +19,16 @@ export interface SeccompStatus {
   readonly filters: number | undefined;
   /** Whether no_new_privs is set (`NoNewPrivs:`). */
   readonly noNewPrivs: boolean;
+  /** The bounding capability set (`CapBnd:`), as `CAP_*` names; undefined when not reported. */
+  readonly boundingCaps: readonly string[] | undefined;
+}
+
+/** The `CAP_*` names of a capability mask as /proc prints it (hex). */
+export function capsOfMask(hex: string): string[] {
+  const mask = BigInt(`0x${hex}`);
+  return Object.entries(CAPABILITIES)
+    .filter(([, bit]) => (mask >> BigInt(bit)) & 1n)
+    .map(([name]) => name);
 }
 
 /** Parse the seccomp-related fields of a /proc/PID/status text. */
@@ -32,10 +43,12 @@ export function parseProcStatus(text: string): SeccompStatus {
     );
   const mode: SeccompMode = modeNum === '0' ? 'disabled' : modeNum === '1' ? 'strict' : 'filter';
   const filters = field('Seccomp_filters');
+  const capBnd = /^CapBnd:\s*([0-9a-f]+)/m.exec(text)?.[1];
   return {
     mode,
     filters: filters === undefined ? undefined : Number(filters),
     noNewPrivs: field('NoNewPrivs') === '1',
+    boundingCaps: capBnd === undefined ? undefined : capsOfMask(capBnd),
   };
 }
 

@@ -25,7 +25,7 @@ export function tourCommands(readme: string): string[] {
 
 /** Whether a tour command needs a container runtime or sandbox (run in the itest instead). */
 export function needsRuntime(cmd: string): boolean {
-  return /^(?:sysgate (?:run|test|doctor)\b|sysgate (?:inspect|diff \S+) CONTAINER|bwrap\b)/.test(
+  return /^(?:sysgate (?:run|test|doctor)\b|sysgate (?:inspect|diff \S+|verify) CONTAINER|bwrap\b)/.test(
     cmd,
   );
 }

@@ -28,6 +28,7 @@ import * as score from './score.js';
 import * as syscalls from './syscalls.js';
 import * as test from './test.js';
 import * as validate from './validate.js';
+import * as verify from './verify.js';
 import * as violations from './violations.js';
 
 /** A command module. */
@@ -63,5 +64,6 @@ export const commands: readonly CommandModule[] = [
   syscalls,
   test,
   validate,
+  verify,
   violations,
 ];
