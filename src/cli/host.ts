@@ -246,7 +246,11 @@ export function loadForHost(file: string, opts: HostOptions): LoadedForHost {
 
 /** Load a profile for the host the options describe and prepare it for every engine. */
 export function loadPolicy(file: string, opts: HostOptions): EnginePolicy {
-  const host = loadForHost(file, opts);
+  return policyFor(file, loadForHost(file, opts));
+}
+
+/** A profile loaded for the host, prepared for every engine under the label `file`. */
+export function policyFor(file: string, host: LoadedForHost): EnginePolicy {
   const document = dockerProfileText(host.loaded, host.text);
   return preparePolicy(file, document, host.resolved, host.arch, host.libseccomp);
 }

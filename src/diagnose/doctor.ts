@@ -17,11 +17,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { archInfo } from '../arch/arches.js';
+import type { ArchName } from '../arch/types.js';
 import { syscallNumber } from '../arch/syscalls.js';
 import { actionKind, actionRuns, SECCOMP_RET_ERRNO } from '../bpf/seccomp.js';
 import { describeAction } from '../compile/explain.js';
 import { decide, ENOSYS } from '../compile/decide.js';
 import type { PlanNode } from '../compile/plan.js';
+import type { Evidence } from '../generate/evidence.js';
 import { record } from '../generate/record.js';
 import {
   CRUN_POST_LOAD,
@@ -65,9 +67,11 @@ export type RefusedOrigin = 'workload' | 'runtime' | 'fallback';
 
 /** One syscall the workload (or its runtime) made that the profile refuses. */
 export interface RefusedCall {
+  /** The ABI the call was made in (the host's native one unless the workload is 32-bit or x32). */
+  readonly abi: ArchName;
   /** Syscall name. */
   readonly name: string;
-  /** Number on the host arch. */
+  /** Number in that ABI. */
   readonly nr: number;
   /** Calls traced (0 for the runtime's own calls, which the trace cannot see). */
   readonly count: number;
@@ -159,6 +163,7 @@ function jsonValue(v: bigint): number | string {
 const ENOSYS_ERRNO = (SECCOMP_RET_ERRNO | ENOSYS) >>> 0;
 
 interface Pending {
+  abi: ArchName;
   name: string;
   nr: number;
   origin: RefusedOrigin;
@@ -170,30 +175,42 @@ interface Pending {
 }
 
 /**
- * The traced calls (native ABI) that `policy` refuses, each judged by the decision model with its
- * real argument vector, and for runc/crun/docker what the runtime makes after loading the filter.
+ * The traced calls that `policy` refuses, each judged by the decision model in its own ABI (a
+ * 32-bit call by the profile's i386 rules, or by the bad-arch action when the profile leaves that
+ * ABI out) with its real argument vector, and for runc/crun/docker what the runtime makes after
+ * loading the filter.
  */
 export function refusedCalls(
   calls: readonly TracedCall[],
   policy: EnginePolicy,
   engine?: EngineName,
 ): Judgement {
-  const token = archInfo(policy.arch).auditArch;
-  const plans = policy.plan.arches.find((a) => a.arch === policy.arch)?.syscalls ?? [];
-  const judge = (nr: number, args: ArgVector): number =>
-    decide(policy.plan, { nr, arch: token, instructionPointer: 0n, args: [...args] }).value;
+  const plansOf = (abi: ArchName): readonly { readonly nr: number; readonly root: PlanNode }[] =>
+    policy.plan.arches.find((a) => a.arch === abi)?.syscalls ?? [];
+  const plans = plansOf(policy.arch);
+  const judgeIn = (abi: ArchName, nr: number, args: ArgVector): number =>
+    decide(policy.plan, {
+      nr,
+      arch: archInfo(abi).auditArch,
+      instructionPointer: 0n,
+      args: [...args],
+    }).value;
+  const judge = (nr: number, args: ArgVector): number => judgeIn(policy.arch, nr, args);
   const pending = new Map<string, Pending>();
   const fallbacks = new Map<string, DesignedFallback>();
   const refuse = (
-    c: { name: string; nr: number; count: number; processes: readonly string[] },
+    c: { abi?: ArchName; name: string; nr: number; count: number; processes: readonly string[] },
     vector: { args: ArgVector; known: readonly boolean[] } | undefined,
     action: number,
     origin: RefusedOrigin,
     reason?: string,
   ): void => {
-    let p = pending.get(c.name);
+    const abi = c.abi ?? policy.arch;
+    const key = `${abi}\u0000${c.name}`;
+    let p = pending.get(key);
     if (p === undefined) {
       p = {
+        abi,
         name: c.name,
         nr: c.nr,
         origin,
@@ -203,16 +220,19 @@ export function refusedCalls(
         vectors: [],
         ...(reason !== undefined && { reason }),
       };
-      pending.set(c.name, p);
+      pending.set(key, p);
     }
     p.count += c.count;
     for (const n of c.processes) p.processes.add(n);
     if (vector !== undefined) p.vectors.push(vector);
   };
   for (const c of calls) {
-    if (c.abi !== policy.arch) continue;
-    const ret = judge(c.nr, c.args);
+    const ret = judgeIn(c.abi, c.nr, c.args);
     if (lets(ret)) continue;
+    if (c.abi !== policy.arch) {
+      refuse(c, { args: c.args, known: c.known }, ret, 'workload');
+      continue;
+    }
     const fallback = ENOSYS_FALLBACKS[c.name];
     if (fallback !== undefined) {
       // Designed: ENOSYS makes libc retry with the fallback, whose arguments a filter can read.
@@ -251,7 +271,7 @@ export function refusedCalls(
         : RUNC_POST_LOAD;
   for (const [name, reason] of Object.entries(runtime)) {
     const nr = syscallNumber(policy.arch, name);
-    if (nr === undefined || pending.has(name)) continue;
+    if (nr === undefined || pending.has(`${policy.arch}\u0000${name}`)) continue;
     const plan = plans.find((s) => s.nr === nr);
     // Its arguments are unknown: only an unconditional refusal is certain.
     const root = plan?.root;
@@ -260,7 +280,7 @@ export function refusedCalls(
     if (lets(ret)) continue;
     refuse({ name, nr, count: 0, processes: [] }, undefined, ret, 'runtime', reason);
   }
-  const refused = [...pending.values()].map((p) => toRefused(p, plans));
+  const refused = [...pending.values()].map((p) => toRefused(p, plansOf(p.abi)));
   return {
     refused: refused.sort(
       (a, b) => b.count - a.count || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
@@ -276,6 +296,7 @@ function toRefused(
 ): RefusedCall {
   const risk = riskOf(p.name);
   const base = {
+    abi: p.abi,
     name: p.name,
     nr: p.nr,
     count: p.count,
@@ -413,22 +434,26 @@ function failed(r: ProcessResult): boolean {
   return r.exitCode !== 0 || r.timedOut;
 }
 
-/** One traced run of `argv` without seccomp in `engine`'s sandbox, its calls added to `into`. */
-async function tracedRun(
+/**
+ * One traced run of `argv` without seccomp in `engine`'s sandbox (same mounts, limits, image and
+ * time bound as a confined run), its calls added to `into`; its exit status and evidence.
+ */
+export async function tracedRun(
   engine: EngineName,
-  policy: EnginePolicy,
+  arch: ArchName,
   argv: readonly string[],
   sandbox: SandboxRunOptions,
   into: TracedCalls,
-): Promise<number> {
+): Promise<{ exitCode: number; evidence: Evidence }> {
   const dir = mkdtempSync(join(tmpdir(), 'sysgate-doctor-'));
   try {
     const traced = await record({
       argv,
-      host: policy.arch,
+      host: arch,
       stdio: 'pipe',
       pinCpu: false,
       saveTraceDir: dir,
+      ...(engine === 'docker' && sandbox.image !== undefined ? { image: sandbox.image } : {}),
       launch: async (straced, mounts) => {
         const r = await runSandboxed(engine, undefined, straced, {
           ...sandbox,
@@ -443,7 +468,7 @@ async function tracedRun(
       },
     });
     if (traced.tracePath !== undefined) await into.addTraceFile(traced.tracePath);
-    return traced.exitCode;
+    return { exitCode: traced.exitCode, evidence: traced.evidence };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -492,7 +517,7 @@ export async function diagnose(
   let judgement: Judgement = { refused: [], fallbacks: [] };
   let suggestion: Diagnosis['suggestion'];
   while (exits.length < runs) {
-    exits.push(await tracedRun(engine, policy, argv, sandbox, calls));
+    exits.push((await tracedRun(engine, policy.arch, argv, sandbox, calls)).exitCode);
     judgement = refusedCalls(calls.all(), policy, engine);
     const last = exits.at(-1) ?? 0;
     // Failing without seccomp the way it failed with it: seccomp is not the cause.

@@ -96,6 +96,8 @@ export interface RecordOptions {
   readonly docker?: DockerRecordOptions;
   /** Start the traced command some other way (in a sandbox) instead of on the host. */
   readonly launch?: RecordLauncher;
+  /** The Docker image `launch` runs the command in (its identity goes into the provenance). */
+  readonly image?: string;
 }
 
 /** A host path the traced command must see (strace, its libraries, the trace FIFO's directory). */
@@ -398,10 +400,9 @@ function startOnHost(
 
 /** The provenance of a recording: date, command, image identity (for Docker), tool versions. */
 function recordProvenance(opts: RecordOptions, date: string): Provenance {
+  const name = opts.docker?.image ?? opts.image;
   const image =
-    opts.docker === undefined
-      ? undefined
-      : { name: opts.docker.image, ...inspectImage(opts.docker.image, opts.docker.dockerPath) };
+    name === undefined ? undefined : { name, ...inspectImage(name, opts.docker?.dockerPath) };
   return {
     date,
     command: [...opts.argv],

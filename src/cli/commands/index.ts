@@ -12,6 +12,7 @@ import * as deploy from './deploy.js';
 import * as diff from './diff.js';
 import * as disasm from './disasm.js';
 import * as doctor from './doctor.js';
+import * as drift from './drift.js';
 import * as explain from './explain.js';
 import * as fmt from './fmt.js';
 import * as generate from './generate.js';
@@ -48,6 +49,7 @@ export const commands: readonly CommandModule[] = [
   diff,
   disasm,
   doctor,
+  drift,
   explain,
   fmt,
   generate,
