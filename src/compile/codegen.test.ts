@@ -4,10 +4,11 @@ import { isConstAllow } from '../bpf/cache.js';
 import { execute } from '../bpf/emulate.js';
 import { validate } from '../bpf/validate.js';
 import { SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, type SeccompData } from '../bpf/seccomp.js';
-import { abiEndian, compilePlan } from './codegen.js';
+import { BpfError } from '../bpf/errors.js';
+import { abiEndian, compilePlan, generate } from './codegen.js';
 import { planArb, planProbes } from '../../test/integration/codegen.testkit.js';
 import { archSections, targetAt } from './dispatch.js';
-import { decide } from './decide.js';
+import { combineStacked, decide } from './decide.js';
 import type { FilterPlan, PlanNode } from './plan.js';
 
 /** Evaluate a DAG on 64-bit args (independent of BPF). */
@@ -155,5 +156,65 @@ describe('compilePlan shapes', () => {
         }
       }
     }
+  });
+});
+
+describe('programs past the limit are split into stacked filters that decide the same', () => {
+  test('random plans split at a small limit: every filter fits, together they decide like the plan', () => {
+    fc.assert(
+      fc.property(planArb(), fc.constantFrom(24, 40, 64), (plan, maxInsns) => {
+        let r;
+        try {
+          r = generate(plan, { optimize: true, split: true, maxInsns });
+        } catch (e) {
+          // A part whose path prefix alone passes a tiny limit cannot be split further: refused.
+          if (e instanceof BpfError && e.code === 'program-too-long') return;
+          throw e;
+        }
+        const endian = endianOf(plan);
+        for (const p of r.filters) {
+          validate(p);
+          expect(p.length).toBeLessThanOrEqual(maxInsns);
+        }
+        for (const d of planProbes(plan, 8)) {
+          const want = decide(plan, d).value;
+          const got = combineStacked(r.filters.map((p) => execute(p, d, endian).ret));
+          if (got !== want) {
+            throw new Error(
+              `${r.filters.length} filters, nr=${d.nr} arch=0x${d.arch.toString(16)} args=${d.args.join(',')}: want 0x${want.toString(16)} got 0x${got.toString(16)}`,
+            );
+          }
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  test('without split a long program is refused; with it, the split is reported', () => {
+    const plan: FilterPlan = {
+      arches: [
+        {
+          arch: 'x86_64',
+          auditArch: 0xc000003e,
+          syscalls: Array.from({ length: 120 }, (_, i) => ({
+            nr: 2 * i,
+            name: `s${i}`,
+            root: {
+              kind: 'ret' as const,
+              value: (SECCOMP_RET_ERRNO | (i % 7)) >>> 0,
+              origin: { kind: 'default' as const },
+            },
+          })),
+          defaultLeaf: { kind: 'ret', value: SECCOMP_RET_ALLOW, origin: { kind: 'default' } },
+        },
+      ],
+      badArch: { kind: 'ret', value: 0, origin: { kind: 'bad-arch' } },
+      notes: [],
+      rules: [],
+    };
+    expect(() => generate(plan, { optimize: true, maxInsns: 100 })).toThrow(/more than/);
+    const r = generate(plan, { optimize: true, maxInsns: 100, split: true });
+    expect(r.filters.length).toBeGreaterThan(1);
+    expect(r.program).toBe(r.filters[0]);
   });
 });

@@ -33,11 +33,15 @@ import {
   type Instruction,
 } from '../bpf/instruction.js';
 import {
+  SECCOMP_RET_ALLOW,
+  type SeccompData,
   SECCOMP_DATA_ARCH_OFFSET,
   SECCOMP_DATA_ARGS_OFFSET,
   SECCOMP_DATA_NR_OFFSET,
 } from '../bpf/seccomp.js';
 import { BpfError } from '../bpf/errors.js';
+import { execute } from '../bpf/emulate.js';
+import { syscallNumber } from '../arch/syscalls.js';
 import { statsRange } from './stats.js';
 import {
   archSections,
@@ -55,6 +59,10 @@ import { argSearchLowerer, foldCompare, jumpOpOf, type JumpOp } from './arg-sear
 export interface CodegenOptions {
   /** Optimised range dispatch (true) or the linear libseccomp-level-1-like layout (false). */
   readonly optimize: boolean;
+  /** Split a program longer than `maxInsns` into stacked filters (default: refuse it). */
+  readonly split?: boolean;
+  /** Longest filter (default BPF_MAXINSNS, the kernel's limit). */
+  readonly maxInsns?: number;
 }
 
 export type { JumpOp } from './arg-search.js';
@@ -429,42 +437,230 @@ function linearize(root: CgNode, elideLoads: boolean): Instruction[] {
   }
   if (root.kind === 'ret') retLabel(root.value, 0);
   flushRets();
-  const out = b.build();
-  if (out.length > BPF_MAXINSNS) {
-    throw new BpfError(
-      'program-too-long',
-      -1,
-      `compiled program has ${out.length} instructions, more than BPF_MAXINSNS (${BPF_MAXINSNS})`,
-    );
-  }
-  return out;
+  return b.build();
 }
+
+/**
+ * The kernel's limit on the instructions of all filters of a task: the sum of their lengths plus 4 per
+ * filter (kernel/seccomp.c `seccomp_attach_filter`, MAX_INSNS_PER_PATH).
+ */
+export const MAX_INSNS_PER_PATH = 32768;
 
 /** What {@link generate} produces: the program and what each named bytecode pass changed. */
 export interface CodegenResult {
-  /** The filter. */
+  /** The filter (the first of `filters`; the only one unless the program was split). */
   readonly program: Instruction[];
   /**
+   * The filters to stack, in load order. One unless the program would pass `maxInsns` and `split` was
+   * set: then every filter returns ALLOW for the calls another one decides, and the kernel, which runs
+   * every filter and keeps the most restrictive action, decides exactly as the one program would.
+   */
+  readonly filters: Instruction[][];
+  /**
    * The named passes of bpf/optimize.ts run on the laid-out program (optimised layout only): length
-   * before and after, and how many times each pass changed the program.
+   * before and after, and how many times each pass changed the program (summed over the filters).
    */
   readonly passes: OptimizeStats;
+}
+
+/** Most filters a split may make (each costs the kernel 4 instructions of its budget and a call). */
+const MAX_SPLIT_FILTERS = 64;
+
+/** Lay out and (optimised layout) run the bytecode passes. */
+function emit(root: CgNode, optimized: boolean): { prog: Instruction[]; stats: OptimizeStats } {
+  const laid = linearize(root, optimized);
+  if (!optimized)
+    return { prog: laid, stats: { before: laid.length, after: laid.length, applied: {} } };
+  return optimize(laid);
+}
+
+/**
+ * Compare nodes reachable from `root`, each with the size of its subtree counted as a tree (shared
+ * subtrees counted once per reference: an over-estimate, enough to find a node holding about half).
+ */
+function subtreeSizes(root: CgNode): Map<JmpNode, number> {
+  const size = new Map<JmpNode, number>();
+  const stack: CgNode[] = [root];
+  while (stack.length > 0) {
+    const n = stack[stack.length - 1];
+    if (n === undefined) break;
+    if (n.kind === 'ret' || size.has(n)) {
+      stack.pop();
+      continue;
+    }
+    const t = n.jt.kind === 'ret' ? 0 : size.get(n.jt);
+    const e = n.jf.kind === 'ret' ? 0 : size.get(n.jf);
+    if (t === undefined || e === undefined) {
+      if (t === undefined) stack.push(n.jt);
+      if (e === undefined) stack.push(n.jf);
+      continue;
+    }
+    size.set(n, 1 + t + e);
+    stack.pop();
+  }
+  return size;
+}
+
+/** Rebuild `root` bottom-up with `leaf` deciding what each return and the cut node become. */
+function rebuild(root: CgNode, f: NodeFactory, map: (n: CgNode) => CgNode | undefined): CgNode {
+  const memo = new Map<CgNode, CgNode>();
+  const stack: CgNode[] = [root];
+  while (stack.length > 0) {
+    const n = stack[stack.length - 1];
+    if (n === undefined) break;
+    if (memo.has(n)) {
+      stack.pop();
+      continue;
+    }
+    const direct = map(n);
+    if (direct !== undefined || n.kind === 'ret') {
+      memo.set(n, direct ?? n);
+      stack.pop();
+      continue;
+    }
+    const t = memo.get(n.jt);
+    const e = memo.get(n.jf);
+    if (t === undefined || e === undefined) {
+      if (t === undefined) stack.push(n.jt);
+      if (e === undefined) stack.push(n.jf);
+      continue;
+    }
+    memo.set(n, f.jmp(n.off, n.mask, n.op, n.k, t, e));
+    stack.pop();
+  }
+  const out = memo.get(root);
+  if (out === undefined) throw new Error('split: root not rebuilt');
+  return out;
+}
+
+/**
+ * Split a decision graph into stacked filters of at most `maxInsns` instructions each: a node `cut`
+ * holding about half of the graph becomes ALLOW in one part, and the other part keeps the paths to
+ * `cut` with every other return turned into ALLOW. Every input takes exactly one path, so exactly one
+ * part can return something other than ALLOW, and that is the original decision (ALLOW is the least
+ * restrictive action, seccomp_run_filters keeps the most restrictive).
+ */
+function splitFilters(
+  root: CgNode,
+  f: NodeFactory,
+  optimized: boolean,
+  maxInsns: number,
+): { filters: Instruction[][]; stats: OptimizeStats } {
+  const allow = f.ret(SECCOMP_RET_ALLOW);
+  const filters: Instruction[][] = [];
+  const applied: Record<string, number> = {};
+  let before = 0;
+  const todo: CgNode[] = [root];
+  for (let part = todo.pop(); part !== undefined; part = todo.pop()) {
+    const { prog, stats } = emit(part, optimized);
+    if (filters.length + todo.length > MAX_SPLIT_FILTERS) {
+      throw new BpfError(
+        'program-too-long',
+        -1,
+        `compiled program does not fit in ${MAX_SPLIT_FILTERS} stacked filters of ${maxInsns} instructions`,
+      );
+    }
+    if (prog.length <= maxInsns) {
+      filters.push(prog);
+      before += stats.before;
+      for (const [k, v] of Object.entries(stats.applied)) applied[k] = (applied[k] ?? 0) + v;
+      continue;
+    }
+    const sizes = subtreeSizes(part);
+    const total = part.kind === 'jmp' ? (sizes.get(part) ?? 0) : 0;
+    let cut: JmpNode | undefined;
+    let best = 0;
+    for (const [n, sz] of sizes) {
+      if (n !== part && sz <= total / 2 && sz > best) {
+        best = sz;
+        cut = n;
+      }
+    }
+    if (cut === undefined || best < 2) {
+      throw new BpfError(
+        'program-too-long',
+        -1,
+        `compiled program has ${prog.length} instructions, more than ${maxInsns}, and cannot be split further`,
+      );
+    }
+    const keep = cut;
+    const without = rebuild(part, f, (n) => (n === keep ? allow : undefined));
+    const only = rebuild(part, f, (n) =>
+      n === keep ? keep : n.kind === 'ret' ? allow : undefined,
+    );
+    todo.push(only, without);
+  }
+  return { filters, stats: { before, after: filters.reduce((a, p) => a + p.length, 0), applied } };
 }
 
 /**
  * Compile a filter plan to classic BPF, then run bpf/optimize.ts's named passes to a fixpoint on the
  * optimised layout (gVisor style; the linear reference layout is left as laid out). The program is
- * valid under the kernel's checker and decides like `decide(plan, data)` on every input.
+ * valid under the kernel's checker and decides like `decide(plan, data)` on every input; split into
+ * stacked filters (`split`), they decide like it together (`combineStacked`).
  */
 export function generate(plan: FilterPlan, opts: CodegenOptions): CodegenResult {
   const f = new NodeFactory(opts.optimize);
   const root = opts.optimize ? buildOptimized(plan, f) : buildLinear(plan, f);
-  const laid = linearize(root, opts.optimize);
-  if (!opts.optimize) {
-    return { program: laid, passes: { before: laid.length, after: laid.length, applied: {} } };
+  const maxInsns = opts.maxInsns ?? BPF_MAXINSNS;
+  const { prog, stats } = emit(root, opts.optimize);
+  if (prog.length <= maxInsns) return { program: prog, filters: [prog], passes: stats };
+  if (opts.split !== true) {
+    throw new BpfError(
+      'program-too-long',
+      -1,
+      `compiled program has ${prog.length} instructions, more than BPF_MAXINSNS (${maxInsns})`,
+    );
   }
-  const { prog, stats } = optimize(laid);
-  return { program: prog, passes: stats };
+  const split = splitFilters(root, f, opts.optimize, maxInsns);
+  const total = split.filters.reduce((a, p) => a + p.length + 4, 0);
+  if (total > MAX_INSNS_PER_PATH) {
+    throw new BpfError(
+      'program-too-long',
+      -1,
+      `compiled program split into ${split.filters.length} filters of ${total} instructions in all (4 more per filter), more than the kernel's ${MAX_INSNS_PER_PATH}`,
+    );
+  }
+  const filters = loadOrder(plan, split.filters);
+  const first = filters[0];
+  if (first === undefined) throw new Error('split: no filter');
+  return { program: first, filters, passes: split.stats };
+}
+
+/** prctl's PR_SET_SECCOMP and seccomp(2)'s SECCOMP_SET_MODE_FILTER / SECCOMP_MODE_FILTER. */
+const PR_SET_SECCOMP = 22;
+const SECCOMP_SET_MODE_FILTER = 1;
+const SECCOMP_MODE_FILTER = 2;
+
+/**
+ * Order stacked filters for loaders that install them one at a time, each load itself filtered by the
+ * ones already installed: bwrap (`--add-seccomp-fd`, prctl(PR_SET_SECCOMP)) and the prober
+ * (seccomp(SECCOMP_SET_MODE_FILTER)). Filters that ALLOW both calls on the native ABI (first ABI of the
+ * plan; pointer argument 0) come first, then one that refuses only seccomp(2), then one that refuses
+ * prctl. Every call is decided by exactly one filter, so when the profile refuses both, the filter that
+ * refuses them is one and the same, and loads last.
+ */
+function loadOrder(plan: FilterPlan, filters: readonly Instruction[][]): Instruction[][] {
+  const native = plan.arches[0];
+  if (native === undefined) return [...filters];
+  const endian = abiEndian(native.arch);
+  const allows = (prog: readonly Instruction[], name: string, args: readonly bigint[]): boolean => {
+    const nr = syscallNumber(native.arch, name);
+    if (nr === undefined) return true;
+    const a = [0, 1, 2, 3, 4, 5].map((i) => args[i] ?? 0n) as unknown as SeccompData['args'];
+    const d: SeccompData = { nr, arch: native.auditArch, instructionPointer: 0n, args: a };
+    return execute(prog, d, endian).ret >>> 0 === SECCOMP_RET_ALLOW;
+  };
+  const rank = (prog: readonly Instruction[]): number =>
+    !allows(prog, 'prctl', [BigInt(PR_SET_SECCOMP), BigInt(SECCOMP_MODE_FILTER)])
+      ? 2
+      : !allows(prog, 'seccomp', [BigInt(SECCOMP_SET_MODE_FILTER)])
+        ? 1
+        : 0;
+  return filters
+    .map((f, i) => ({ f, i, r: rank(f) }))
+    .sort((x, y) => x.r - y.r || x.i - y.i)
+    .map((x) => x.f);
 }
 
 /** {@link generate}'s program alone. */

@@ -18,14 +18,24 @@ export interface CompileOptions {
   readonly libseccompVersion?: LibseccompVersion;
   /** Optimised range dispatch (default) or the linear reference layout. */
   readonly optimize?: boolean;
+  /**
+   * When the program would pass BPF_MAXINSNS, split it into stacked filters that decide the same
+   * together (for sysgate's own loaders: bwrap, the prober). Default false: such a profile is refused
+   * (`program-too-long`). runc, crun and Docker never load these: they build their own with libseccomp.
+   */
+  readonly split?: boolean;
+  /** Longest filter of a split (default BPF_MAXINSNS); tests use small values. */
+  readonly maxInsns?: number;
   /** Also measure the program (instructions executed per ABI, cache); costs a few ms. Default true. */
   readonly stats?: boolean;
 }
 
 /** What {@link compileProfile} produces. */
 export interface CompileResult {
-  /** The filter, ready for `encodeProgram`. */
+  /** The filter, ready for `encodeProgram` (the first of `filters`, the only one unless split). */
   readonly program: Instruction[];
+  /** The filters to load, stacked in this order (one unless `split` was needed). */
+  readonly filters: Instruction[][];
   /** The decision the program implements. */
   readonly plan: FilterPlan;
   /** Length, per-ABI cost, cache coverage and time per phase. */
@@ -48,15 +58,27 @@ export function compileProfile(resolved: ModelProfile, opts: CompileOptions): Co
     libseccomp: opts.libseccompVersion ?? '2.5.4',
   });
   const t1 = now();
-  const { program, passes } = generate(plan, { optimize: opts.optimize ?? true });
+  const { program, filters, passes } = generate(plan, {
+    optimize: opts.optimize ?? true,
+    ...(opts.split !== undefined && { split: opts.split }),
+    ...(opts.maxInsns !== undefined && { maxInsns: opts.maxInsns }),
+  });
   const t2 = now();
-  validate(program);
+  for (const f of filters) validate(f);
   const t3 = now();
   const phases: Record<string, number> = { plan: t1 - t0, codegen: t2 - t1, validate: t3 - t2 };
   const arches = plan.arches.map((a) => a.arch);
-  if (opts.stats === false)
-    return { program, plan, stats: { length: program.length, abis: [], phases, passes } };
-  const stats = { ...buildStats(program, arches, phases), passes };
+  const lengths = filters.map((f) => f.length);
+  if (opts.stats === false) {
+    const length = lengths.reduce((a, b) => a + b, 0);
+    return {
+      program,
+      filters,
+      plan,
+      stats: { length, ...(filters.length > 1 && { filters: lengths }), abis: [], phases, passes },
+    };
+  }
+  const stats = { ...buildStats(filters, arches, phases), passes };
   phases.stats = now() - t3;
-  return { program, plan, stats };
+  return { program, filters, plan, stats };
 }

@@ -11,6 +11,7 @@ import { executeWords, seccompDataWords } from '../bpf/emulate.js';
 import type { Instruction } from '../bpf/instruction.js';
 import type { OptimizeStats } from '../bpf/optimize.js';
 import { SECCOMP_RET_ALLOW } from '../bpf/seccomp.js';
+import { combineStacked } from './decide.js';
 
 /** Default last syscall number (table number, without ABI bias) measured per ABI. */
 export const DEFAULT_STATS_LAST_NR = 469;
@@ -33,8 +34,10 @@ export interface AbiStats {
 
 /** Statistics of one build. */
 export interface BuildStats {
-  /** Program length in instructions. */
+  /** Program length in instructions (all filters of a split). */
   readonly length: number;
+  /** When the program was split into stacked filters: each one's length, in load order. */
+  readonly filters?: readonly number[];
   /** Per ABI, in plan order. */
   readonly abis: readonly AbiStats[];
   /** Milliseconds per phase (`plan`, `codegen`, `validate`, ...). */
@@ -54,14 +57,17 @@ export function statsRange(arch: ArchName, lastNr = DEFAULT_STATS_LAST_NR): [num
 }
 
 /**
- * Measure `prog` on one ABI: run it for every number of `statsRange` with zero arguments. The kernel
- * cache is never used for x32 (its numbers fall outside the bitmap, kernel/seccomp.c).
+ * Measure a stack of filters on one ABI: run every filter for every number of `statsRange` with zero
+ * arguments (the kernel runs all of them: executed counts add up, the decision is `combineStacked`'s).
+ * The kernel cache holds a number only when every filter's path for it is cacheable; it is never used
+ * for x32 (its numbers fall outside the bitmap, kernel/seccomp.c).
  */
 export function abiStats(
-  prog: readonly Instruction[],
+  progs: readonly Instruction[] | readonly (readonly Instruction[])[],
   arch: ArchName,
   lastNr = DEFAULT_STATS_LAST_NR,
 ): AbiStats {
+  const stack = asStack(progs);
   const info = archInfo(arch);
   const [lo, hi] = statsRange(arch, lastNr);
   const words = seccompDataWords(
@@ -74,29 +80,60 @@ export function abiStats(
   let cached = 0;
   for (let nr = lo; nr <= hi; nr++) {
     words[0] = nr >>> 0;
-    const r = executeWords(prog, words);
-    sum += r.executed;
-    max = Math.max(max, r.executed);
-    if (r.ret === SECCOMP_RET_ALLOW) allowed++;
-    if (arch !== 'x32' && isConstAllow(prog, info.auditArch, nr)) cached++;
+    let executed = 0;
+    const rets: number[] = [];
+    for (const prog of stack) {
+      const r = executeWords(prog, words);
+      executed += r.executed;
+      rets.push(r.ret);
+    }
+    sum += executed;
+    max = Math.max(max, executed);
+    if (combineStacked(rets) === SECCOMP_RET_ALLOW) allowed++;
+    if (arch !== 'x32' && stack.every((p) => isConstAllow(p, info.auditArch, nr))) cached++;
   }
   const n = hi - lo + 1;
   return { arch, nrRange: [lo, hi], mean: sum / n, max, allowed, cached };
 }
 
-/** Statistics of a program for the given ABIs. */
+/** One program or a stack of them, as a stack. */
+function asStack(
+  progs: readonly Instruction[] | readonly (readonly Instruction[])[],
+): readonly (readonly Instruction[])[] {
+  const first = progs[0];
+  return first !== undefined && Array.isArray(first)
+    ? (progs as readonly (readonly Instruction[])[])
+    : [progs as readonly Instruction[]];
+}
+
+/** Statistics of a program (or a stack of filters) for the given ABIs. */
 export function buildStats(
-  prog: readonly Instruction[],
+  progs: readonly Instruction[] | readonly (readonly Instruction[])[],
   arches: readonly ArchName[],
   phases: Readonly<Record<string, number>> = {},
   lastNr = DEFAULT_STATS_LAST_NR,
 ): BuildStats {
-  return { length: prog.length, abis: arches.map((a) => abiStats(prog, a, lastNr)), phases };
+  const stack = asStack(progs);
+  const lengths = stack.map((p) => p.length);
+  return {
+    length: lengths.reduce((a, b) => a + b, 0),
+    ...(stack.length > 1 && { filters: lengths }),
+    abis: arches.map((a) => abiStats(stack, a, lastNr)),
+    phases,
+  };
 }
 
 /** One line per ABI: `x86_64  nr 0-469  mean 9.8  max 18  allowed 300  cached 297`. */
 export function formatStats(stats: BuildStats): string {
   const lines = [`length ${stats.length} instructions`];
+  if (stats.filters !== undefined) {
+    lines.push(
+      `split into ${stats.filters.length} stacked filters (${stats.filters.join(' + ')} instructions; ` +
+        `BPF_MAXINSNS is 4096 per filter, 32768 in all with 4 per filter): load every one, ` +
+        'the kernel runs them all and keeps the most restrictive action. ' +
+        'runc, crun and Docker do not load these: libseccomp builds their filter from the profile',
+    );
+  }
   for (const a of stats.abis) {
     lines.push(
       `${a.arch.padEnd(12)} nr ${a.nrRange[0]}-${a.nrRange[1]}  executed mean ${a.mean.toFixed(1)} max ${a.max}  allowed ${a.allowed}  cached ${a.cached}`,

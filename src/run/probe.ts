@@ -35,9 +35,10 @@ export interface ProbeRunOptions {
   /** Seconds after which a forked probe is killed (SIGALRM, reported as signal 14); default 5. */
   readonly probeTimeoutSec?: number;
   /**
-   * bwrap only: who loads the BPF. `sandbox` (default for one program) is `bwrap --seccomp`, so the
-   * filter also covers the prober's own start-up; `prober` loads it in each forked child right before
-   * its probe, so any program can be probed (default for stacked programs).
+   * bwrap only: who loads the BPF. `sandbox` (default for one program) is `bwrap --seccomp` (stacked
+   * programs: `bwrap --add-seccomp-fd` each), so the filter also covers the prober's own start-up;
+   * `prober` loads it in each forked child right before its probe, so any program can be probed
+   * (default for stacked programs).
    */
   readonly loader?: 'sandbox' | 'prober';
   /** The prober binary (default `proberPath()`: the checkout's native/build, else the packaged one). */
@@ -132,11 +133,6 @@ function bwrapLauncher(policy: ProbePolicy, options: ProbeRunOptions): ProberLau
   const programs =
     policy === undefined ? [] : policy instanceof Uint8Array ? [policy] : [...policy];
   const loader = options.loader ?? (programs.length > 1 ? 'prober' : 'sandbox');
-  if (loader === 'sandbox' && programs.length > 1) {
-    throw new UsageError(
-      'bwrap --seccomp loads one program; use loader "prober" for stacked filters',
-    );
-  }
   // The prober is bind-mounted into the sandbox's private /tmp: its host path may itself be under
   // /tmp (a checkout in /tmp), which the sandbox hides behind a fresh tmpfs.
   const binds = [{ source: proberPath(options.proberPath), target: SANDBOX_PROBER_IN_BWRAP }];
@@ -153,13 +149,13 @@ function bwrapLauncher(policy: ProbePolicy, options: ProbeRunOptions): ProberLau
         timeoutMs,
       });
     }
-    const [filter] = programs;
+    // One program: bwrap --seccomp; several: one --add-seccomp-fd each, stacked in order.
     return runBwrap({
       argv: [prober, ...args],
       binds,
       stdin: input,
       timeoutMs,
-      ...(filter !== undefined && { filter }),
+      ...(programs.length > 0 && { filter: programs }),
     });
   };
 }

@@ -50,10 +50,17 @@ export interface EnginePolicy {
   readonly oci: object;
   /** The plan of the real stack (the emulator's decisions). */
   readonly plan: FilterPlan;
-  /** sysgate's compiled filter for bwrap. */
+  /** sysgate's compiled filter for bwrap (the first of `filters`). */
   readonly program: readonly Instruction[];
+  /**
+   * Every filter to load, stacked in this order: one, unless the program passed BPF_MAXINSNS and was
+   * split (compile/codegen.ts; runc, crun and Docker get the profile and build their own).
+   */
+  readonly filters: readonly (readonly Instruction[])[];
   /** `program` as raw `struct sock_filter[]` bytes in host order. */
   readonly bpf: Uint8Array;
+  /** `filters` as raw bytes, in load order. */
+  readonly bpfFilters: readonly Uint8Array[];
   /** Host arch the policy was resolved for. */
   readonly arch: ArchName;
 }
@@ -66,14 +73,21 @@ export function preparePolicy(
   arch: ArchName,
   libseccomp: LibseccompVersion = '2.5.4',
 ): EnginePolicy {
-  const compiled = compileProfile(resolved, { arch, libseccompVersion: libseccomp, stats: false });
+  const compiled = compileProfile(resolved, {
+    arch,
+    libseccompVersion: libseccomp,
+    stats: false,
+    split: true,
+  });
   return {
     label,
     document,
     oci: toOciObject(resolved) as object,
     plan: compiled.plan,
     program: compiled.program,
+    filters: compiled.filters,
     bpf: encodeProgram(compiled.program, 'host'),
+    bpfFilters: compiled.filters.map((f) => encodeProgram(f, 'host')),
     arch,
   };
 }
@@ -83,7 +97,7 @@ export function probePolicy(engine: EngineName, policy: EnginePolicy | undefined
   if (policy === undefined) return engine === 'docker' ? 'unconfined' : undefined;
   switch (engine) {
     case 'bwrap':
-      return policy.bpf;
+      return policy.bpfFilters.length === 1 ? policy.bpf : policy.bpfFilters;
     case 'runc':
     case 'crun':
       return policy.oci;
@@ -142,7 +156,7 @@ export async function sandboxCommand(
     case 'bwrap': {
       const args = bwrapArgs({
         argv,
-        ...(policy !== undefined && { filter: policy.bpf }),
+        ...(policy !== undefined && { filter: policy.bpfFilters }),
         binds: options.binds ?? [],
         ...(options.shareNet === true && { shareNet: true }),
         ...(options.cwd !== undefined && { cwd: options.cwd }),
@@ -150,7 +164,7 @@ export async function sandboxCommand(
       return {
         file: 'bwrap',
         args,
-        extraFds: policy === undefined ? [] : [policy.bpf],
+        extraFds: policy === undefined ? [] : policy.bpfFilters,
         cleanup: () => Promise.resolve(),
       };
     }

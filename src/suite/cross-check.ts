@@ -11,6 +11,7 @@ import { predictOutcome } from '../run/predict.js';
 import { probeSeccompData, type Probe, type ProbeOutcome } from '../run/probe-format.js';
 import { runProbes, type EngineName } from '../run/probe.js';
 import { probePolicy, type EnginePolicy } from '../run/suite-engine.js';
+import { combineStacked } from '../compile/decide.js';
 import { describeOutcome, modelDecision, resolveProbe, sameDecision } from './suite-run.js';
 import type { Suite } from './suite.js';
 
@@ -59,9 +60,11 @@ export async function crossCheck(
 ): Promise<CrossCheckResult> {
   const probes: Probe[] = suite.probes.map((p) => resolveProbe(p, policy.arch));
   const values = probes.map((p) => modelDecision(policy, p));
-  const bpfValues = probes.map(
-    (p) => execute(policy.program, probeSeccompData(p, policy.arch), 'host').ret >>> 0,
-  );
+  // Every filter of the stack runs; the kernel keeps the most restrictive action.
+  const bpfValues = probes.map((p) => {
+    const d = probeSeccompData(p, policy.arch);
+    return combineStacked(policy.filters.map((f) => execute(f, d, 'host').ret)) >>> 0;
+  });
   const common = {
     fork: suite.probeMode === 'fork',
     ...(options.image !== undefined && { image: options.image }),

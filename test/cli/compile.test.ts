@@ -98,4 +98,57 @@ describe('sysgate compile', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("unknown architecture 'x86-64' (did you mean x86_64?)");
   });
+
+  test('past BPF_MAXINSNS the program is split into stacked filters: --stats says so, raw writes one file each', async () => {
+    const big = join(dir, 'ioctl-4500.json');
+    writeFileSync(
+      big,
+      JSON.stringify({
+        defaultAction: 'SCMP_ACT_ERRNO',
+        architectures: ['SCMP_ARCH_X86_64'],
+        syscalls: [
+          { names: ['read', 'write', 'exit_group'], action: 'SCMP_ACT_ALLOW' },
+          ...Array.from({ length: 4500 }, (_, i) => ({
+            names: ['ioctl'],
+            action: 'SCMP_ACT_ALLOW',
+            args: [{ index: 1, value: 0x10000 + 5 * i, op: 'SCMP_CMP_EQ' }],
+          })),
+        ],
+      }),
+    );
+    const args = [big, '--arch', 'x86_64', '--caps', 'none', '--kernel', '6.1'];
+    const file = join(dir, 'big.bpf');
+    const r = await runCli(['compile', ...args, '--format', 'raw', '-o', file, '--stats']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^split into 2 stacked filters \(\d+ \+ \d+ instructions; /m);
+    expect(r.stderr).toContain(`${file}, ${file}.2`);
+    const filters = [file, `${file}.2`].map((f) => decodeProgram(readFileSync(f), 'host'));
+    const ioctl = (request: bigint) => ({
+      nr: 16,
+      arch: X86_64,
+      instructionPointer: 0n,
+      args: [3n, request, 0n, 0n, 0n, 0n] as const,
+    });
+    for (const [request, want] of [
+      [0x10000n, 0x7fff0000],
+      [0x10001n, 0x50001],
+      [BigInt(0x10000 + 5 * 4499), 0x7fff0000],
+      [BigInt(0x10000 + 5 * 2250), 0x7fff0000],
+      [BigInt(0x10000 + 5 * 2250) | (1n << 32n), 0x50001],
+    ] as const) {
+      const rets = filters.map((f) => {
+        validate(f);
+        expect(f.length).toBeLessThanOrEqual(4096);
+        return execute(f, ioctl(request), 'little').ret;
+      });
+      // Only one filter decides; the other allows.
+      const decided = rets.filter((x) => x !== 0x7fff0000);
+      expect(decided.length <= 1 && (decided[0] ?? 0x7fff0000) === want).toBe(true);
+    }
+    const stdout = await runCli(['compile', ...args, '--format', 'raw']);
+    expect(stdout.code).toBe(2);
+    expect(stdout.stderr).toContain('split into 2 stacked filters');
+    const disasm = await runCli(['compile', ...args]);
+    expect(disasm.stdout).toContain('# filter 2 of 2 stacked filters');
+  }, 120_000);
 });

@@ -44,7 +44,7 @@ import { predictOutcome } from '../../src/run/predict.js';
 import { runProbes } from '../../src/run/probe.js';
 import { ensureProber, hasTool, kernelBaseline, probeForData } from '../oracle/kernel.js';
 import { compileProfile } from '../../src/compile/compile.js';
-import { decide } from '../../src/compile/decide.js';
+import { combineStacked, decide } from '../../src/compile/decide.js';
 import { type ModelProfile, type ModelSyscallRule } from '../../src/compile/build.js';
 import type { FilterPlan } from '../../src/compile/plan.js';
 import { interestingValues as interesting, rng, OPS } from './probe-values.testkit.js';
@@ -315,10 +315,10 @@ function harnessAllowed(plan: FilterPlan): boolean {
   });
 }
 
-/** One compiled filter with its probes, the model's and the emulator's answers. */
+/** One compiled filter (or stack of filters) with its probes, the model's and the emulator's answers. */
 interface Job {
   readonly label: string;
-  readonly bytes: Uint8Array;
+  readonly bytes: Uint8Array | readonly Uint8Array[];
   readonly loader: 'sandbox' | 'prober';
   readonly probes: readonly Probe[];
   readonly rets: readonly number[];
@@ -336,20 +336,27 @@ function makeJob(
   profile: ModelProfile,
   optimize: boolean,
   data: readonly SeccompData[],
+  split?: { readonly maxInsns?: number; readonly loader?: 'sandbox' | 'prober' },
 ): Job | undefined {
   let compiled;
   try {
-    compiled = compileProfile(profile, { arch: 'x86_64', optimize, stats: false });
+    compiled = compileProfile(profile, {
+      arch: 'x86_64',
+      optimize,
+      stats: false,
+      ...(split !== undefined && { split: true }),
+      ...(split?.maxInsns !== undefined && { maxInsns: split.maxInsns }),
+    });
   } catch (e) {
     if (e instanceof ProfileError) return undefined; // refusals are the libseccomp differential's job
     throw e;
   }
-  const { program, plan } = compiled;
-  const prog = compileProgram(program);
+  const { filters, plan } = compiled;
+  const progs = filters.map((f) => compileProgram(f));
   const rets: number[] = [];
   for (const d of data) {
     const model = decide(plan, d).value >>> 0;
-    const emu = execute(prog, d, 'little').ret >>> 0;
+    const emu = combineStacked(progs.map((p) => execute(p, d, 'little').ret)) >>> 0;
     if (model !== emu) {
       failures.push(
         `${label}: emulator 0x${emu.toString(16)} != model 0x${model.toString(16)} on nr=${d.nr} arch=0x${d.arch.toString(16)} args=${d.args.join(',')}`,
@@ -357,10 +364,11 @@ function makeJob(
     }
     rets.push(model);
   }
+  const bytes = filters.map((f) => encodeProgram(f, 'little'));
   return {
     label,
-    bytes: encodeProgram(program, 'little'),
-    loader: harnessAllowed(plan) ? 'sandbox' : 'prober',
+    bytes: bytes.length === 1 ? (bytes[0] ?? new Uint8Array()) : bytes,
+    loader: split?.loader ?? (harnessAllowed(plan) ? 'sandbox' : 'prober'),
     probes: data.map(probeForData),
     rets,
   };
@@ -446,6 +454,96 @@ describe.skipIf(!enabled)('compiled filters on the real kernel (bwrap + prober)'
     }
     expect(sandboxLoads).toBeGreaterThan(0);
     expect(proberLoads).toBeGreaterThan(0);
+  }, 600_000);
+
+  test('an ioctl allowlist and socket families: one filter, and split into stacked filters', async () => {
+    // ioctl on fd 1000 (never open in the sandbox) fails with EBADF whatever the request, so an
+    // allowed request answers EBADF and a refused one the default's errno 3000.
+    const requests = Array.from({ length: 200 }, (_, i) =>
+      i < 40 ? BigInt(0x8900 + i) : BigInt(0x5400 + 3 * i),
+    );
+    const families = [1n, 2n, 10n, 16n, 17n];
+    const allowlist = (values: readonly bigint[]): ModelProfile => ({
+      defaultAction: 'SCMP_ACT_ERRNO',
+      defaultErrnoRet: 3000,
+      architectures: ['SCMP_ARCH_X86_64'],
+      syscalls: [
+        {
+          names: ['exit', 'exit_group', ...HARNESS],
+          action: 'SCMP_ACT_ALLOW',
+          args: [],
+          pointer: '/syscalls/0',
+        },
+        ...values.map((v, i): ModelSyscallRule => ({
+          names: ['ioctl'],
+          action: 'SCMP_ACT_ALLOW',
+          args: [{ index: 1, op: 'SCMP_CMP_EQ', value: v, valueTwo: 0n }],
+          pointer: `/syscalls/${i + 1}`,
+        })),
+        ...families.map((f, i): ModelSyscallRule => ({
+          names: ['socket'],
+          action: 'SCMP_ACT_ALLOW',
+          args: [{ index: 0, op: 'SCMP_CMP_EQ', value: f, valueTwo: 0n }],
+          pointer: `/syscalls/${values.length + 1 + i}`,
+        })),
+      ],
+    });
+    const ioctl = syscallNumber('x86_64', 'ioctl') ?? 16;
+    const socket = syscallNumber('x86_64', 'socket') ?? 41;
+    const dataFor = (values: readonly bigint[], step: number): SeccompData[] => {
+      const out: SeccompData[] = [];
+      values.forEach((v, i) => {
+        if (i % step !== 0 && i !== values.length - 1) return;
+        for (const x of [v - 1n, v, v + 1n, v | (1n << 32n)])
+          out.push({
+            nr: ioctl,
+            arch: AUDIT_ARCH_X86_64,
+            instructionPointer: 0n,
+            args: args6([1000n, x]),
+          });
+      });
+      for (const f of [0n, 1n, 2n, 3n, 10n, 16n, 17n, 40n, 2n | (1n << 32n)])
+        out.push({
+          nr: socket,
+          arch: AUDIT_ARCH_X86_64,
+          instructionPointer: 0n,
+          args: args6([f, 1n, 0n]),
+        });
+      return out;
+    };
+    const before = { probes: probesRun, failures: failures.length };
+    const small = allowlist(requests);
+    const data = dataFor(requests, 1);
+    // 4,500 requests pass BPF_MAXINSNS even as a search: the real split, as `sysgate run` loads it.
+    const bigValues = Array.from({ length: 4500 }, (_, i) => BigInt(0x10000 + 5 * i));
+    const big = allowlist(bigValues);
+    const bigData = dataFor(bigValues, 97);
+    const jobs = [
+      makeJob('ioctl allowlist', small, true, data),
+      makeJob('ioctl allowlist split (120 per filter), bwrap', small, true, data, {
+        maxInsns: 120,
+        loader: 'sandbox',
+      }),
+      makeJob('ioctl allowlist split (120 per filter), prober', small, true, data, {
+        maxInsns: 120,
+        loader: 'prober',
+      }),
+      makeJob('4,500 ioctl requests, split at BPF_MAXINSNS, bwrap', big, true, bigData, {
+        loader: 'sandbox',
+      }),
+    ];
+    const ok = jobs.filter((j): j is Job => j !== undefined);
+    expect(ok.length).toBe(4);
+    const stacked = ok.map((j) => (j.bytes instanceof Uint8Array ? 1 : j.bytes.length));
+    expect(stacked[0]).toBe(1);
+    for (const n of stacked.slice(1)) expect(n).toBeGreaterThan(1);
+    await runJobs(ok);
+    const ran = probesRun - before.probes;
+    console.log(
+      `kernel.itest: ioctl allowlists, ${ok.length} jobs (filters per job ${stacked.join(', ')}), ${ran} probes on the kernel, ${failures.length - before.failures} disagreements`,
+    );
+    expect(failures.slice(before.failures, before.failures + 10).join('\n')).toBe('');
+    expect(ran).toBeGreaterThan(1500);
   }, 600_000);
 
   test('the moby default profile compiled by sysgate, loaded by bwrap --seccomp', async () => {

@@ -36,35 +36,72 @@ export function formatC(program: readonly Instruction[], title: string): string 
   ].join('\n');
 }
 
-/** Render a compile result in one format. */
+/** Render one filter in one format (`raw` and `json` are whole-result formats, see renderCompiled). */
+function renderOne(
+  program: readonly Instruction[],
+  format: Exclude<CompileFormat, 'raw' | 'json'>,
+  title: string,
+  endian: 'little' | 'big',
+): string {
+  switch (format) {
+    case 'hex':
+      return (
+        program
+          .map((_, i) =>
+            Buffer.from(encodeProgram(program.slice(i, i + 1), 'host')).toString('hex'),
+          )
+          .join('\n') + '\n'
+      );
+    case 'c':
+      return formatC(program, title);
+    case 'disasm':
+      return disassemble(program, { endian, annotate: symbolicAnnotator() });
+    default: {
+      const never: never = format;
+      return never;
+    }
+  }
+}
+
+/**
+ * Render a compile result in one format. A program split into stacked filters (`c.filters`, more than
+ * one) renders every filter, in load order: `disasm`, `hex` and `c` one after another under a `#`
+ * comment line (C: a comment) naming it; `json` lists them in `filters`; `raw` has no room for more than
+ * one program, so it renders the first (the CLI writes one file per filter).
+ */
 export function renderCompiled(
   c: CompileResult,
   format: CompileFormat,
   title: string,
   endian: 'little' | 'big',
 ): string | Uint8Array {
-  switch (format) {
-    case 'raw':
-      return encodeProgram(c.program, 'host');
-    case 'hex':
-      return (
-        c.program
-          .map((_, i) =>
-            Buffer.from(encodeProgram(c.program.slice(i, i + 1), 'host')).toString('hex'),
-          )
-          .join('\n') + '\n'
-      );
-    case 'c':
-      return formatC(c.program, title);
-    case 'disasm':
-      return disassemble(c.program, { endian, annotate: symbolicAnnotator() });
-    case 'json':
-      return toJson({ instructions: c.program, stats: c.stats, notes: c.plan.notes }) + '\n';
-    default: {
-      const never: never = format;
-      return never;
-    }
+  if (format === 'raw') return encodeProgram(c.program, 'host');
+  if (format === 'json') {
+    return (
+      toJson({
+        instructions: c.program,
+        ...(c.filters.length > 1 && { filters: c.filters }),
+        stats: c.stats,
+        notes: c.plan.notes,
+      }) + '\n'
+    );
   }
+  if (c.filters.length === 1) return renderOne(c.program, format, title, endian);
+  const n = c.filters.length;
+  return c.filters
+    .map((f, i) => {
+      const head = `filter ${i + 1} of ${n} stacked filters (load all; the kernel keeps the most restrictive action)`;
+      const body = renderOne(f, format, `${title}, ${head}`, endian);
+      return format === 'c'
+        ? body.replace(/\bfilter\b/g, `filter${i + 1}`).replace(/\bprog\b/g, `prog${i + 1}`)
+        : `# ${head}\n${body}`;
+    })
+    .join(format === 'c' ? '\n' : '');
+}
+
+/** Paths the raw filters of a split are written to: FILE, FILE.2, FILE.3, ... */
+export function splitPaths(file: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => (i === 0 ? file : `${file}.${i + 1}`));
 }
 
 interface CompileCliOptions extends HostOptions {
@@ -93,12 +130,19 @@ export function register(program: Command): void {
       `
 Formats: raw is the bytes of struct sock_filter[] in host byte order (loadable with 'bwrap --seccomp FD');
 hex is one instruction per line; c is a C array with its sock_fprog; disasm is an annotated listing;
-json is {instructions, stats}.
+json is {instructions, stats} ({instructions, filters, stats} when split).
+
+A program longer than BPF_MAXINSNS (4096) is split into stacked filters that decide the same together
+(the kernel runs every filter and keeps the most restrictive action; 32768 instructions in all):
+--stats says so, raw -o FILE writes FILE, FILE.2, ..., one per filter, to load with one
+'bwrap --add-seccomp-fd FD' each. This is for sysgate's own loaders: runc, crun and Docker build their
+filter from the profile with libseccomp (see 'sysgate validate' for whether theirs fits).
 
 Examples:
   sysgate compile default.json --arch x86_64 --caps none --stats
   sysgate compile default.json --format raw -o filter.bpf && bwrap --seccomp 9 9<filter.bpf ... 
-  sysgate compile default.json --format c -o filter.h`,
+  sysgate compile default.json --format c -o filter.h
+  sysgate compile big.json --format raw -o big.bpf   # split: big.bpf, big.bpf.2: bwrap --add-seccomp-fd 10 10<big.bpf --add-seccomp-fd 11 11<big.bpf.2 ...`,
     )
     .action((file: string, opts: CompileCliOptions) => {
       if (!(COMPILE_FORMATS as readonly string[]).includes(opts.format)) {
@@ -113,6 +157,7 @@ Examples:
         libseccompVersion: host.libseccomp,
         optimize: opts.optimize,
         stats: opts.stats === true || format === 'json',
+        split: true,
       });
       const endian = resolveArch(host.arch).endian;
       const title = `sysgate compile ${file} --arch ${host.arch}`;
@@ -120,7 +165,23 @@ Examples:
       if (format === 'raw' && target === '-' && process.stdout.isTTY) {
         throw new UsageError('refusing to write raw BPF to a terminal; use -o FILE or redirect');
       }
-      writeOutput(target, renderCompiled(c, format, title, endian));
+      if (format === 'raw' && c.filters.length > 1) {
+        if (target === '-') {
+          throw new UsageError(
+            `the program was split into ${c.filters.length} stacked filters, which one raw stream cannot hold; ` +
+              'use -o FILE (writes FILE, FILE.2, ...) or another --format',
+          );
+        }
+        const paths = splitPaths(target, c.filters.length);
+        c.filters.forEach((f, i) => {
+          writeOutput(paths[i] ?? target, encodeProgram(f, 'host'));
+        });
+        err(
+          `split into ${c.filters.length} stacked filters: ${paths.join(', ')}; load every one, e.g. bwrap ` +
+            paths.map((p, i) => `--add-seccomp-fd ${10 + i} ${10 + i}<${p}`).join(' ') +
+            ' ... (runc, crun and Docker build their own filter from the profile with libseccomp)',
+        );
+      } else writeOutput(target, renderCompiled(c, format, title, endian));
       if (opts.stats === true) {
         const text =
           formatStats(c.stats) +

@@ -1,6 +1,6 @@
 /**
  * The bubblewrap engine: run a host command in fresh namespaces with a raw classic BPF program loaded
- * by `bwrap --seccomp FD` right before it executes (bubblewrap also sets no_new_privs). The program
+ * by `bwrap --seccomp FD` (several stacked with `--add-seccomp-fd FD`) right before it executes (bubblewrap also sets no_new_privs). The program
  * reaches bwrap through an inherited pipe on fd 3, so no temporary file is needed. The sandbox sees
  * the host's /usr and /etc read-only (secrets masked, see `hostRootfsLayout`) and what the caller
  * binds, nothing else of the host, and keeps no capabilities.
@@ -22,9 +22,12 @@ export interface BindMount {
 export interface BwrapRunOptions {
   /** Command and arguments; the command is looked up in the sandbox's PATH by bwrap. */
   readonly argv: readonly string[];
-  /** Raw `struct sock_filter[]` bytes (host byte order) for `--seccomp`; no filter when absent. */
-  readonly filter?: Uint8Array;
-  /** Bytes handed to the command on inherited pipes from fd 3 upwards (from 4 when `filter` is set). */
+  /**
+   * Raw `struct sock_filter[]` bytes (host byte order) for `--seccomp`; several are stacked in this order
+   * with one `--add-seccomp-fd` each (a split program, see compile/codegen.ts); no filter when absent.
+   */
+  readonly filter?: Uint8Array | readonly Uint8Array[];
+  /** Bytes handed to the command on inherited pipes from fd 3 upwards (after the filters' fds). */
   readonly extraFds?: readonly Uint8Array[];
   /** Text or bytes for the command's stdin. */
   readonly stdin?: string | Uint8Array;
@@ -42,8 +45,14 @@ export interface BwrapRunOptions {
   readonly layout?: RootfsLayout;
 }
 
-/** The fd on which bwrap reads the filter. */
+/** The fd on which bwrap reads the (first) filter. */
 const SECCOMP_FD = 3;
+
+/** The filters of `options`, in load order. */
+export function bwrapFilters(options: Pick<BwrapRunOptions, 'filter'>): readonly Uint8Array[] {
+  const f = options.filter;
+  return f === undefined ? [] : f instanceof Uint8Array ? [f] : f;
+}
 
 /**
  * bwrap's arguments for `options`: on a fresh tmpfs root, the layout's host directories read-only
@@ -82,7 +91,9 @@ export function bwrapArgs(options: BwrapRunOptions): string[] {
   args.push('--clearenv');
   for (const [name, value] of SANDBOX_ENV) args.push('--setenv', name, value);
   if (options.cwd !== undefined) args.push('--chdir', options.cwd);
-  if (options.filter !== undefined) args.push('--seccomp', String(SECCOMP_FD));
+  const filters = bwrapFilters(options);
+  if (filters.length === 1) args.push('--seccomp', String(SECCOMP_FD));
+  else filters.forEach((_, i) => args.push('--add-seccomp-fd', String(SECCOMP_FD + i)));
   args.push('--', ...options.argv);
   return args;
 }
@@ -92,10 +103,7 @@ export function runBwrap(options: BwrapRunOptions): Promise<ProcessResult> {
   return execCollect(options.bwrapPath ?? 'bwrap', bwrapArgs(options), {
     runtime: 'bwrap',
     ...(options.stdin !== undefined && { stdin: options.stdin }),
-    extraFds: [
-      ...(options.filter === undefined ? [] : [options.filter]),
-      ...(options.extraFds ?? []),
-    ],
+    extraFds: [...bwrapFilters(options), ...(options.extraFds ?? [])],
     ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
   });
 }
