@@ -12,12 +12,17 @@
  *                            (how many: the gaps in the records' serial numbers)
  *     !dropped N             N records this helper dropped because its own output buffer was full
  *                            (the reader of stdout is too slow)
+ *     !fork PARENT CHILD     a process (thread group) CHILD was forked by PARENT (host pids), from the
+ *                            kernel's process events connector: a record of a process that is gone
+ *                            by the time its reader looks (a KILL) is attributed through its parent
+ *     !forks-off REASON      process events are unavailable (they need CAP_NET_ADMIN)
  *     !status LOST BACKLOG   (--status) the kernel's audit status: records lost since boot
  *                            (backlog/rate/printk limits) and the queue length (needs
  *                            CAP_AUDIT_CONTROL; not printed when refused)
  *
- * usage: auditnl [--rcvbuf BYTES] [--max-buffer BYTES]
+ * usage: auditnl [--rcvbuf BYTES] [--max-buffer BYTES] [--forks-only]
  *        auditnl --status
+ *   --forks-only        only the process events (for monitors reading records from another source)
  *   --rcvbuf BYTES      socket receive buffer (default 64 MiB; SO_RCVBUFFORCE as root, else capped
  *                       at net.core.rmem_max)
  *   --max-buffer BYTES  most output held while stdout is not writable (default 256 MiB)
@@ -29,6 +34,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/audit.h>
+#include <linux/cn_proc.h>
+#include <linux/connector.h>
 #include <linux/netlink.h>
 #include <poll.h>
 #include <signal.h>
@@ -146,7 +153,9 @@ static int status(void) {
 			perror("auditnl: AUDIT_GET");
 			return 3;
 		}
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (unsigned)n); h = NLMSG_NEXT(h, n)) {
+		/* int: the last message's length is not aligned, so the remainder can go below zero. */
+		int len = (int)n;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
 			if (h->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *e = NLMSG_DATA(h);
 				if (e->error != 0) {
@@ -164,45 +173,117 @@ static int status(void) {
 	}
 }
 
+/* Join the process events connector (fork events); -1 with a reason printed when refused. */
+static int open_forks(void) {
+	int fd = socket(PF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR);
+	if (fd < 0) return -1;
+	int size = 8 << 20;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+	struct sockaddr_nl addr = {.nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC};
+	if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+		close(fd);
+		return -1;
+	}
+	struct __attribute__((packed)) {
+		struct nlmsghdr h;
+		struct cn_msg m;
+		enum proc_cn_mcast_op op;
+	} req;
+	memset(&req, 0, sizeof req);
+	req.h.nlmsg_len = sizeof req;
+	req.h.nlmsg_type = NLMSG_DONE;
+	req.m.id.idx = CN_IDX_PROC;
+	req.m.id.val = CN_VAL_PROC;
+	req.m.len = sizeof(enum proc_cn_mcast_op);
+	req.op = PROC_CN_MCAST_LISTEN;
+	if (send(fd, &req, sizeof req, 0) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void forks(int fd) {
+	static char buf[1 << 16];
+	for (int k = 0; k < 4096; k++) {
+		ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR || errno == ENOBUFS) continue;
+			return;
+		}
+		int len = (int)n;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+			const struct cn_msg *m = NLMSG_DATA(h);
+			const struct proc_event *ev = (const struct proc_event *)m->data;
+			if (ev->what != PROC_EVENT_FORK) continue;
+			/* Threads share their process's cgroup and pid in audit records: processes only. */
+			if (ev->event_data.fork.child_pid != ev->event_data.fork.child_tgid) continue;
+			char line[64];
+			snprintf(line, sizeof line, "!fork %d %d\n", ev->event_data.fork.parent_tgid,
+				 ev->event_data.fork.child_tgid);
+			put_control(line);
+		}
+	}
+}
+
 int main(int argc, char **argv) {
 	unsigned long long rcvbuf = 64u << 20;
+	int forks_only = 0;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--status") == 0) return status();
+		if (strcmp(argv[i], "--forks-only") == 0) forks_only = 1;
+		else
 		if (strcmp(argv[i], "--rcvbuf") == 0 && i + 1 < argc) rcvbuf = number(argv[++i]);
 		else if (strcmp(argv[i], "--max-buffer") == 0 && i + 1 < argc) out_max = number(argv[++i]);
 		else usage();
 	}
 	signal(SIGPIPE, SIG_IGN);
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
-	if (fd < 0) {
+	int fd = forks_only ? -1 : socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
+	if (!forks_only && fd < 0) {
 		perror("auditnl: socket(NETLINK_AUDIT)");
 		return 3;
 	}
-	int size = rcvbuf > (1u << 30) ? 1 << 30 : (int)rcvbuf;
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-	struct sockaddr_nl addr = {.nl_family = AF_NETLINK, .nl_groups = 1u << (AUDIT_NLGRP_READLOG - 1)};
-	if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
-		perror("auditnl: bind(AUDIT_NLGRP_READLOG) (needs CAP_AUDIT_READ in the initial namespaces)");
-		return 3;
-	}
 	int got = 0;
-	socklen_t gl = sizeof got;
-	getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &gl);
+	if (!forks_only) {
+		int size = rcvbuf > (1u << 30) ? 1 << 30 : (int)rcvbuf;
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+		struct sockaddr_nl addr = {.nl_family = AF_NETLINK, .nl_groups = 1u << (AUDIT_NLGRP_READLOG - 1)};
+		if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+			perror("auditnl: bind(AUDIT_NLGRP_READLOG) (needs CAP_AUDIT_READ in the initial namespaces)");
+			return 3;
+		}
+		socklen_t gl = sizeof got;
+		getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &gl);
+	}
 	char line[64];
 	snprintf(line, sizeof line, "!ready %d\n", got);
 	put_control(line);
+	int pfd = open_forks();
+	if (pfd < 0) {
+		snprintf(line, sizeof line, "!forks-off %s\n", strerror(errno));
+		put_control(line);
+		if (forks_only) {
+			flush_some();
+			return 3;
+		}
+	}
 	fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK);
 	static char buf[1 << 16];
 	for (;;) {
-		struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = 1, .events = out_len > 0 ? POLLOUT : 0}};
-		if (poll(p, 2, -1) < 0) {
+		struct pollfd p[3] = {{.fd = fd, .events = POLLIN},
+				      {.fd = 1, .events = out_len > 0 ? POLLOUT : 0},
+				      {.fd = pfd, .events = POLLIN}};
+		if (poll(p, 3, -1) < 0) {
 			if (errno == EINTR) continue;
 			perror("auditnl: poll");
 			return 3;
 		}
 		if (p[1].revents & (POLLERR | POLLHUP)) return 0;
-		if (p[0].revents & (POLLIN | POLLERR)) {
+		/* Forks first: a record's process was forked before it made the call. */
+		if (pfd >= 0 && (p[2].revents & POLLIN)) forks(pfd);
+		if (fd >= 0 && (p[0].revents & (POLLIN | POLLERR))) {
 			/* Drain the socket before writing: records wait in this buffer, not in the kernel's. */
 			for (int k = 0; k < 4096; k++) {
 				ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
@@ -216,7 +297,9 @@ int main(int argc, char **argv) {
 					perror("auditnl: recv");
 					return 3;
 				}
-				for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (unsigned)n); h = NLMSG_NEXT(h, n))
+				/* int: the last message's length is not aligned, so the remainder can go below zero. */
+				int len = (int)n;
+				for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len))
 					if (h->nlmsg_type != NLMSG_ERROR && h->nlmsg_type != NLMSG_NOOP && h->nlmsg_type != NLMSG_DONE)
 						record(h);
 			}

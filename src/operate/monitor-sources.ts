@@ -50,6 +50,8 @@ export interface SourceSink {
   line(text: string): void;
   /** `n` records lost at the source, and why. */
   lost(n: number, why: string): void;
+  /** Process `child` was forked by `parent` (netlink only: the kernel's process events). */
+  fork?(parent: number, child: number): void;
 }
 
 /** A running source. */
@@ -215,11 +217,16 @@ export async function startNetlink(sink: SourceSink, opts: SourceOptions): Promi
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
   let stopping = false;
   const gaps = new SerialGaps();
+  let forksOff: string | undefined;
   let ready: (rcvbuf: number) => void = () => undefined;
   const joined = new Promise<number>((r) => (ready = r));
   childLines(child, 'auditnl', (l) => {
     if (l.startsWith('!')) {
-      if (l.startsWith('!ready ')) ready(Number(l.slice(7)));
+      if (l.startsWith('!fork ')) {
+        const sp = l.indexOf(' ', 6);
+        sink.fork?.(Number(l.slice(6, sp)), Number(l.slice(sp + 1)));
+      } else if (l.startsWith('!ready ')) ready(Number(l.slice(7)));
+      else if (l.startsWith('!forks-off ')) forksOff = l.slice(11);
       else if (l.startsWith('!dropped ')) sink.lost(Number(l.slice(9)), 'helper buffer full');
       // !enobufs: the gaps in the serials say how many.
       return;
@@ -241,7 +248,7 @@ export async function startNetlink(sink: SourceSink, opts: SourceOptions): Promi
   if (rcvbuf < 0) throw new RuntimeError('auditnl', `auditnl ended before joining: ${stderr}`);
   return {
     name: 'netlink',
-    detail: `audit multicast group through ${path} (receive buffer ${Math.round(rcvbuf / 1048576)} MiB)`,
+    detail: `audit multicast group through ${path} (receive buffer ${Math.round(rcvbuf / 1048576)} MiB; ${forksOff === undefined ? 'process events: records of processes already gone are attributed through their parent' : `no process events (${forksOff}): records of processes already gone are not attributed`})`,
     ended: ended.then(() => {
       const n = gaps.flush();
       if (n > 0) sink.lost(n, 'serial gap');
@@ -510,6 +517,57 @@ export function startKmsg(
   };
 }
 
+/**
+ * Process events for a source other than netlink (`auditnl --forks-only`), so that records of
+ * processes gone before they are read are attributed through their parent; undefined (with the
+ * reason) when the helper is missing or the kernel refuses (CAP_NET_ADMIN).
+ */
+async function startForkWatcher(
+  sink: SourceSink,
+  opts: SourceOptions,
+): Promise<{ stop: () => Promise<void> } | string> {
+  let path: string;
+  try {
+    path = auditnlPath(opts.helper);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  const child = spawn(path, ['--forks-only'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let off: string | undefined;
+  let ready: (ok: boolean) => void = () => undefined;
+  const started = new Promise<boolean>((r) => (ready = r));
+  childLines(child, 'auditnl', (l) => {
+    if (l.startsWith('!fork ')) {
+      const sp = l.indexOf(' ', 6);
+      sink.fork?.(Number(l.slice(6, sp)), Number(l.slice(sp + 1)));
+    } else if (l.startsWith('!ready ')) ready(true);
+    else if (l.startsWith('!forks-off ')) off = l.slice(11);
+  });
+  const closed = new Promise<void>((r) =>
+    child.on('close', () => {
+      r();
+    }),
+  );
+  child.on('error', () => {
+    ready(false);
+  });
+  void closed.then(() => {
+    ready(false);
+  });
+  // The helper says !forks-off (and ends) or !ready.
+  const ok = (await started) && off === undefined;
+  if (!ok) {
+    child.kill('SIGTERM');
+    return off ?? 'auditnl --forks-only did not start';
+  }
+  return {
+    stop: async () => {
+      child.kill('SIGTERM');
+      await closed;
+    },
+  };
+}
+
 /** Start one source, or (`auto`) the first lossless one that starts, then the others in order. */
 export async function startSource(
   name: MonitorSourceName | 'auto',
@@ -528,7 +586,27 @@ export async function startSource(
             : n === 'journald'
               ? await startJournaldChecked(sink, opts)
               : startKmsg(sink, opts);
-      return { source, tried };
+      if (n === 'netlink') return { source, tried };
+      const forks = await startForkWatcher(sink, opts);
+      if (typeof forks === 'string')
+        return {
+          source: {
+            ...source,
+            detail: `${source.detail}; no process events (${forks}): records of processes already gone are not attributed`,
+          },
+          tried,
+        };
+      return {
+        source: {
+          ...source,
+          detail: `${source.detail}; process events: records of processes already gone are attributed through their parent`,
+          stop: async () => {
+            await forks.stop();
+            await source.stop();
+          },
+        },
+        tried,
+      };
     } catch (e) {
       if (name !== 'auto' || !(e instanceof RuntimeError)) throw e;
       tried.push(`${n}: ${e.message.split('\n')[0] ?? ''}`);

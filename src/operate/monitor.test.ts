@@ -91,6 +91,26 @@ describe('Monitor', () => {
     expect(g.lost).toBe(0);
   });
 
+  test('a record of a process already gone is attributed through its parent (process events)', async () => {
+    const out: ExplainedRecord[] = [];
+    const m = new Monitor({
+      source: 'netlink',
+      host: HOST,
+      lookup: false,
+      proc: fakeProc(),
+      onRecord: (r) => out.push(r),
+    });
+    m.fork(4242, 5000); // 5000 has no /proc entry: killed and reaped
+    m.fork(5000, 5001);
+    m.line(rec(1, 165, '0x80000000', 5001));
+    m.line(rec(2, 165, '0x80000000', 6000)); // no parent known: not attributed
+    await m.idle();
+    expect(out.map((r) => [r.pid, r.container?.containerId])).toEqual([
+      [5001, ID.slice(0, 12)],
+      [6000, undefined],
+    ]);
+  });
+
   test('explains each record with the profile: the rule, the smallest change', async () => {
     const out: ExplainedRecord[] = [];
     const m = new Monitor({

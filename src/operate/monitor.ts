@@ -131,6 +131,7 @@ export interface MonitorCounts {
 
 const PID_CACHE = 4096;
 const PID_TTL_MS = 30_000;
+const PARENT_CACHE = 65_536;
 const SEEN_WINDOW = 65_536;
 
 /** Whether stamp `a` is after `b` (time first: serials restart at boot). */
@@ -169,6 +170,8 @@ export class Monitor {
   private readonly series = new Set<string>();
   private readonly maxSeries: number;
   private readonly pids = new Map<number, { cgroup: string | undefined; at: number }>();
+  /** Parent of each process forked lately (netlink's process events), for processes gone. */
+  private readonly parents = new Map<number, number>();
   private readonly containers = new Map<string, Promise<ContainerInfo>>();
   private readonly resolved = new Map<string, ContainerInfo>();
   private readonly verdicts = new WeakMap<FilterPlan, Map<string, ProfileVerdict | undefined>>();
@@ -222,6 +225,15 @@ export class Monitor {
     this.lostCounter.inc({ source: this.opts.source }, n);
   }
 
+  /** Process `child` was forked by `parent`: a record of `child` after it is gone is its parent's. */
+  fork(parent: number, child: number): void {
+    if (this.parents.size >= PARENT_CACHE) {
+      const first = this.parents.keys().next().value;
+      if (first !== undefined) this.parents.delete(first);
+    }
+    this.parents.set(child, parent);
+  }
+
   /** One line from the source. Records are counted in order; returns once this one is queued. */
   line(text: string): void {
     const rec = parseAuditLine(text, ++this.lineNo);
@@ -266,7 +278,7 @@ export class Monitor {
     return false;
   }
 
-  private cgroupOf(pid: number | undefined): string | undefined {
+  private cgroupOf(pid: number | undefined, depth = 0): string | undefined {
     if (pid === undefined) return undefined;
     const now = Date.now();
     const hit = this.pids.get(pid);
@@ -275,7 +287,11 @@ export class Monitor {
     try {
       cgroup = readFileSync(`${this.opts.proc ?? '/proc'}/${pid}/cgroup`, 'utf8');
     } catch {
-      cgroup = hit?.cgroup; // gone: keep what was known
+      // Gone: what was known, else its parent's (a forked process inherits its parent's cgroup).
+      const parent = this.parents.get(pid);
+      cgroup =
+        hit?.cgroup ??
+        (parent !== undefined && depth < 8 ? this.cgroupOf(parent, depth + 1) : undefined);
     }
     if (this.pids.size >= PID_CACHE) {
       const first = this.pids.keys().next().value;

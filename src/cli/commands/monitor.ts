@@ -183,6 +183,9 @@ Examples:
         if (started.monitor === undefined) earlyLost += n;
         else started.monitor.lost(n);
       },
+      fork: (parent: number, child: number): void => {
+        started.monitor?.fork(parent, child);
+      },
     };
     const { source, tried } = await startSource(sourceName, sink, {
       auditLog: opts.auditLog ?? DEFAULT_AUDIT_LOG,
