@@ -28,7 +28,8 @@
  *   --max-buffer BYTES  most output held while stdout is not writable (default 256 MiB)
  * Records are read as fast as they arrive and written through a non-blocking stdout, so a slow reader
  * costs memory up to --max-buffer, never records at the socket.
- * Exit status: 0 stdout closed, 2 bad usage, 3 the kernel refused (socket, bind, permission).
+ * SIGTERM or SIGINT: what the socket holds is read, everything is written out, then the helper exits 0.
+ * Exit status: 0 stopped or stdout closed, 2 bad usage, 3 the kernel refused (socket, bind, permission).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -48,6 +49,12 @@
 #ifndef AUDIT_NLGRP_READLOG
 #define AUDIT_NLGRP_READLOG 1
 #endif
+
+static volatile sig_atomic_t stopping;
+static void on_term(int sig) {
+	(void)sig;
+	stopping = 1;
+}
 
 static char *out;
 static size_t out_len, out_cap, out_max = 256u << 20;
@@ -239,6 +246,11 @@ int main(int argc, char **argv) {
 		else usage();
 	}
 	signal(SIGPIPE, SIG_IGN);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 	int fd = forks_only ? -1 : socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
 	if (!forks_only && fd < 0) {
 		perror("auditnl: socket(NETLINK_AUDIT)");
@@ -275,7 +287,8 @@ int main(int argc, char **argv) {
 		struct pollfd p[3] = {{.fd = fd, .events = POLLIN},
 				      {.fd = 1, .events = out_len > 0 ? POLLOUT : 0},
 				      {.fd = pfd, .events = POLLIN}};
-		if (poll(p, 3, -1) < 0) {
+		if (stopping) p[0].revents = POLLIN; /* a last drain below */
+		else if (poll(p, 3, -1) < 0) {
 			if (errno == EINTR) continue;
 			perror("auditnl: poll");
 			return 3;
@@ -285,7 +298,7 @@ int main(int argc, char **argv) {
 		if (pfd >= 0 && (p[2].revents & POLLIN)) forks(pfd);
 		if (fd >= 0 && (p[0].revents & (POLLIN | POLLERR))) {
 			/* Drain the socket before writing: records wait in this buffer, not in the kernel's. */
-			for (int k = 0; k < 4096; k++) {
+			for (int k = 0; k < 4096 || stopping; k++) {
 				ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
 				if (n < 0) {
 					if (errno == EINTR) continue;
@@ -308,6 +321,12 @@ int main(int argc, char **argv) {
 				put_control(line);
 				dropped = 0;
 			}
+		}
+		if (stopping) {
+			/* Write everything out (blocking), then end. */
+			fcntl(1, F_SETFL, fcntl(1, F_GETFL) & ~O_NONBLOCK);
+			flush_some();
+			return 0;
 		}
 		if (!flush_some()) return 0;
 	}

@@ -21,7 +21,12 @@ import { resolveProfile, type ResolveHost } from '../profile/resolve.js';
 import { loadForRunc } from '../runc/check.js';
 import { engineContainer, type EngineContainer } from '../run/engine-api.js';
 import { parseAuditLine, type AuditRecord } from '../trace/audit.js';
-import { containerCgroup, recordTimeMs, type ContainerRuntime } from '../trace/kernlog.js';
+import {
+  containerCgroup,
+  recordTimeMs,
+  type ContainerCgroup,
+  type ContainerRuntime,
+} from '../trace/kernlog.js';
 import type { MonitorSourceName } from './monitor-sources.js';
 import {
   recordAction,
@@ -47,6 +52,7 @@ export const VIOLATION_LABELS = [
   'arch',
   'action',
 ] as const;
+type ViolationLabel = (typeof VIOLATION_LABELS)[number];
 
 /** The last record counted: where a restart resumes. */
 export interface MonitorStamp {
@@ -154,6 +160,30 @@ export function planOfText(
   });
 }
 
+/** A map that keeps at least the last `size` keys set: two generations, O(1) per operation. */
+class Recent<K, V> {
+  private cur = new Map<K, V>();
+  private old = new Map<K, V>();
+
+  constructor(private readonly size: number) {}
+
+  get(k: K): V | undefined {
+    return this.cur.has(k) ? this.cur.get(k) : this.old.get(k);
+  }
+
+  has(k: K): boolean {
+    return this.cur.has(k) || this.old.has(k);
+  }
+
+  set(k: K, v: V): void {
+    this.cur.set(k, v);
+    if (this.cur.size >= this.size) {
+      this.old = this.cur;
+      this.cur = new Map();
+    }
+  }
+}
+
 interface ContainerInfo {
   readonly attribution: Attribution;
   readonly profile?: MonitorProfile;
@@ -163,33 +193,58 @@ interface ContainerInfo {
 export class Monitor {
   readonly registry = new Registry();
   readonly counts: MonitorCounts = { records: 0, duplicates: 0, lost: 0, overflow: 0, warnings: 0 };
-  private readonly violations: Counter<(typeof VIOLATION_LABELS)[number]>;
+  private readonly violations: Counter<ViolationLabel>;
   private readonly lostCounter: Counter<'source'>;
   private readonly recordsCounter: Counter<'source'>;
   private readonly seriesGauge: Gauge;
-  private readonly series = new Set<string>();
+  /** Each violation series and its count (the counter is filled from these at each scrape). */
+  private readonly series = new Map<
+    string,
+    { labels: Record<ViolationLabel, string>; n: number }
+  >();
+  private readonly overflowSeries = new Map<string, number>();
+  /** Syscall naming and outcome per (arch, number) and code: a stream repeats few. */
+  private readonly names = new Recent<string, ReturnType<typeof recordSyscall>>(4096);
+  private readonly actions = new Map<string, ViolationAction>();
+  private recordsCount = 0;
   private readonly maxSeries: number;
-  private readonly pids = new Map<number, { cgroup: string | undefined; at: number }>();
+  /** Each pid's container (none: a host process), as read from its cgroup, and when. */
+  private readonly pids = new Recent<number, { cg: ContainerCgroup | undefined; at: number }>(
+    PID_CACHE,
+  );
   /** Parent of each process forked lately (netlink's process events), for processes gone. */
-  private readonly parents = new Map<number, number>();
+  private readonly parents = new Recent<number, number>(PARENT_CACHE);
   private readonly containers = new Map<string, Promise<ContainerInfo>>();
   private readonly resolved = new Map<string, ContainerInfo>();
   private readonly verdicts = new WeakMap<FilterPlan, Map<string, ProfileVerdict | undefined>>();
-  private readonly seen = new Set<number>();
+  private readonly seen = new Recent<number, true>(SEEN_WINDOW);
   private last: MonitorStamp | undefined;
   /** Records waiting behind a container lookup, in order. */
-  private queue: { rec: AuditRecord; cgroup: string | undefined }[] = [];
+  private queue: { rec: AuditRecord; cg: ContainerCgroup | undefined }[] = [];
   private draining: Promise<void> | undefined;
   private lineNo = 0;
 
   constructor(private readonly opts: MonitorOptions) {
     const prefix = opts.prefix ?? DEFAULT_METRIC_PREFIX;
     this.maxSeries = opts.maxSeries ?? DEFAULT_MAX_SERIES;
+    const series = this.series;
+    const overflow = this.overflowSeries;
     this.violations = new Counter({
       name: `${prefix}_violations_total`,
       help: `seccomp audit records by container, image, profile, syscall, arch and action (past ${this.maxSeries} series: container="${OVERFLOW_LABEL}")`,
       labelNames: VIOLATION_LABELS,
       registers: [this.registry],
+      // Counted per record in plain maps; the counter is filled at each scrape (O(series)).
+      collect(this: Counter<ViolationLabel>) {
+        this.reset();
+        for (const { labels, n } of series.values()) this.inc(labels, n);
+        for (const [action, n] of overflow) {
+          const labels = Object.fromEntries(
+            VIOLATION_LABELS.map((k) => [k, k === 'action' ? action : OVERFLOW_LABEL]),
+          ) as Record<ViolationLabel, string>;
+          this.inc(labels, n);
+        }
+      },
     });
     this.lostCounter = new Counter({
       name: `${prefix}_monitor_records_lost_total`,
@@ -197,11 +252,16 @@ export class Monitor {
       labelNames: ['source'],
       registers: [this.registry],
     });
+    const counts = (): number => this.recordsCount;
     this.recordsCounter = new Counter({
       name: `${prefix}_monitor_records_total`,
       help: 'seccomp audit records read and counted (duplicates of an earlier run excluded)',
       labelNames: ['source'],
       registers: [this.registry],
+      collect(this: Counter<'source'>) {
+        this.reset();
+        this.inc({ source: opts.source }, counts());
+      },
     });
     this.seriesGauge = new Gauge({
       name: `${prefix}_monitor_series`,
@@ -209,7 +269,6 @@ export class Monitor {
       registers: [this.registry],
     });
     this.lostCounter.inc({ source: opts.source }, 0);
-    this.recordsCounter.inc({ source: opts.source }, 0);
     if (opts.resumeAfter !== undefined) this.last = opts.resumeAfter;
   }
 
@@ -227,10 +286,6 @@ export class Monitor {
 
   /** Process `child` was forked by `parent`: a record of `child` after it is gone is its parent's. */
   fork(parent: number, child: number): void {
-    if (this.parents.size >= PARENT_CACHE) {
-      const first = this.parents.keys().next().value;
-      if (first !== undefined) this.parents.delete(first);
-    }
     this.parents.set(child, parent);
   }
 
@@ -247,10 +302,10 @@ export class Monitor {
       return;
     }
     // The cgroup is read now, while the process most likely still exists.
-    const cgroup = this.cgroupOf(rec.pid);
-    if (this.draining === undefined && this.ready(cgroup)) this.count(rec, cgroup);
+    const cg = this.containerOf(rec.pid);
+    if (this.draining === undefined && this.ready(cg)) this.count(rec, cg);
     else {
-      this.queue.push({ rec, cgroup });
+      this.queue.push({ rec, cg });
       this.draining ??= this.drain();
     }
   }
@@ -268,43 +323,35 @@ export class Monitor {
     if (this.opts.resumeAfter !== undefined && !stampAfter(stamp, this.opts.resumeAfter))
       return true;
     if (this.seen.has(rec.serial)) return true;
-    this.seen.add(rec.serial);
-    if (this.seen.size > SEEN_WINDOW) {
-      // Forget the oldest (insertion order).
-      const first = this.seen.values().next().value;
-      if (first !== undefined) this.seen.delete(first);
-    }
+    this.seen.set(rec.serial, true);
     if (this.last === undefined || stampAfter(stamp, this.last)) this.last = stamp;
     return false;
   }
 
-  private cgroupOf(pid: number | undefined, depth = 0): string | undefined {
+  private containerOf(pid: number | undefined, depth = 0): ContainerCgroup | undefined {
     if (pid === undefined) return undefined;
     const now = Date.now();
     const hit = this.pids.get(pid);
-    if (hit !== undefined && now - hit.at < PID_TTL_MS) return hit.cgroup;
-    let cgroup: string | undefined;
+    if (hit !== undefined && now - hit.at < PID_TTL_MS) return hit.cg;
+    let cg: ContainerCgroup | undefined;
     try {
-      cgroup = readFileSync(`${this.opts.proc ?? '/proc'}/${pid}/cgroup`, 'utf8');
+      cg = containerCgroup(readFileSync(`${this.opts.proc ?? '/proc'}/${pid}/cgroup`, 'utf8'));
     } catch {
       // Gone: what was known, else its parent's (a forked process inherits its parent's cgroup).
       const parent = this.parents.get(pid);
-      cgroup =
-        hit?.cgroup ??
-        (parent !== undefined && depth < 8 ? this.cgroupOf(parent, depth + 1) : undefined);
+      cg =
+        hit !== undefined
+          ? hit.cg
+          : parent !== undefined && depth < 8
+            ? this.containerOf(parent, depth + 1)
+            : undefined;
     }
-    if (this.pids.size >= PID_CACHE) {
-      const first = this.pids.keys().next().value;
-      if (first !== undefined) this.pids.delete(first);
-    }
-    this.pids.delete(pid);
-    this.pids.set(pid, { cgroup, at: now });
-    return cgroup;
+    this.pids.set(pid, { cg, at: now });
+    return cg;
   }
 
-  /** Whether a record of this cgroup can be counted now (no lookup pending). */
-  private ready(cgroup: string | undefined): boolean {
-    const cg = cgroup === undefined ? undefined : containerCgroup(cgroup);
+  /** Whether a record of this container can be counted now (no lookup pending). */
+  private ready(cg: ContainerCgroup | undefined): boolean {
     return cg === undefined || this.resolved.has(cg.id) || this.opts.lookup === false;
   }
 
@@ -313,11 +360,10 @@ export class Monitor {
       while (this.queue.length > 0) {
         const batch = this.queue;
         this.queue = [];
-        for (const { rec, cgroup } of batch) {
-          const cg = cgroup === undefined ? undefined : containerCgroup(cgroup);
+        for (const { rec, cg } of batch) {
           if (cg !== undefined && !this.resolved.has(cg.id) && this.opts.lookup !== false)
             await this.lookup(cg.id, cg.runtime);
-          this.count(rec, cgroup);
+          this.count(rec, cg);
         }
       }
     } finally {
@@ -391,15 +437,24 @@ export class Monitor {
     return v;
   }
 
-  private count(rec: AuditRecord, cgroup: string | undefined): void {
-    const cg = cgroup === undefined ? undefined : containerCgroup(cgroup);
+  private count(rec: AuditRecord, cg: ContainerCgroup | undefined): void {
     const info =
       cg === undefined
         ? undefined
         : (this.resolved.get(cg.id) ?? this.unresolved(cg.id, cg.runtime));
     const profile = info?.profile ?? (cg === undefined ? this.opts.profile : undefined);
-    const sc = recordSyscall(rec);
-    const action = recordAction(rec);
+    const scKey = `${rec.arch ?? rec.archName ?? ''}:${rec.syscall ?? rec.syscallName ?? ''}`;
+    let sc = this.names.get(scKey);
+    if (sc === undefined) {
+      sc = recordSyscall(rec);
+      this.names.set(scKey, sc);
+    }
+    const codeKey = `${rec.code ?? ''}:${rec.codeName ?? ''}`;
+    let action = this.actions.get(codeKey);
+    if (action === undefined) {
+      action = recordAction(rec);
+      if (this.actions.size < 4096) this.actions.set(codeKey, action);
+    }
     const risk = riskOf(sc.name);
     const group: ViolationGroup = {
       ...sc,
@@ -411,26 +466,24 @@ export class Monitor {
     };
     const verdict = profile === undefined ? undefined : this.verdict(profile.plan, group);
     const a = info?.attribution;
-    const labels = {
-      container: a?.container ?? '',
-      image: a?.image ?? '',
-      profile: profile?.label ?? '',
-      syscall: sc.name,
-      arch: sc.abi ?? '',
-      action,
-    };
-    const key = `${labels.container}\u0000${labels.image}\u0000${labels.profile}\u0000${labels.syscall}\u0000${labels.arch}\u0000${action}`;
-    if (!this.series.has(key)) {
-      if (this.series.size >= this.maxSeries) {
-        this.counts.overflow++;
-        for (const k of VIOLATION_LABELS) if (k !== 'action') labels[k] = OVERFLOW_LABEL;
-      } else {
-        this.series.add(key);
-        this.seriesGauge.set(this.series.size);
-      }
+    const container = a?.container ?? '';
+    const image = a?.image ?? '';
+    const label = profile?.label ?? '';
+    const arch = sc.abi ?? '';
+    const key = `${container}\u0000${image}\u0000${label}\u0000${sc.name}\u0000${arch}\u0000${action}`;
+    const known = this.series.get(key);
+    if (known !== undefined) known.n++;
+    else if (this.series.size >= this.maxSeries) {
+      this.counts.overflow++;
+      this.overflowSeries.set(action, (this.overflowSeries.get(action) ?? 0) + 1);
+    } else {
+      this.series.set(key, {
+        labels: { container, image, profile: label, syscall: sc.name, arch, action },
+        n: 1,
+      });
+      this.seriesGauge.set(this.series.size);
     }
-    this.violations.inc(labels);
-    this.recordsCounter.inc({ source: this.opts.source });
+    this.recordsCount++;
     this.counts.records++;
     if (this.opts.onRecord === undefined) return;
     const timeMs = rec.timestamp === undefined ? undefined : recordTimeMs(rec.timestamp);

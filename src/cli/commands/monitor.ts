@@ -165,9 +165,18 @@ Examples:
         });
       });
     }
-    const write = (text: string): void => {
+    // JSON lines leave in batches (one write per turn of the event loop, not one per record).
+    let pending: string[] = [];
+    const flushLog = (): void => {
+      if (pending.length === 0) return;
+      const text = pending.join('');
+      pending = [];
       if (log !== undefined) log.write(text);
       else process.stdout.write(text);
+    };
+    const write = (text: string): void => {
+      if (pending.length === 0) setImmediate(flushLog);
+      pending.push(text);
     };
 
     // The source is chosen first (auto tries them in order); the monitor is built for its name.
@@ -278,6 +287,7 @@ Examples:
       );
     } finally {
       clearInterval(timer);
+      flushLog();
       save();
       server?.close();
       server?.closeAllConnections();
