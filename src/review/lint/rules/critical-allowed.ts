@@ -6,7 +6,13 @@ import { ByPointer, syscallDecisions } from '../engine.js';
 import type { LintRule } from '../types.js';
 
 /** Critical syscalls a dedicated rule reports (kept out of this one so a finding is not doubled). */
-export const CRITICAL_OWNED_ELSEWHERE: ReadonlySet<string> = new Set(['clone3']);
+export const CRITICAL_OWNED_ELSEWHERE: ReadonlySet<string> = new Set([
+  'clone3',
+  'clone', // namespace-creation
+  'io_uring_setup', // io-uring-allowed
+  'io_uring_enter',
+  'io_uring_register',
+]);
 
 export const criticalAllowed: LintRule = {
   meta: {

@@ -7,11 +7,18 @@ import { argIndexArity } from './arg-index-arity.js';
 import { clone3Allowed } from './clone3-allowed.js';
 import { criticalAllowed } from './critical-allowed.js';
 import { errnoZero } from './errno-zero.js';
+import { highRiskAllowed } from './high-risk-allowed.js';
+import { ioUringAllowed } from './io-uring-allowed.js';
+import { mediumRiskAllowed } from './medium-risk-allowed.js';
+import { namespaceCreation } from './namespace-creation.js';
+import { personalityUnfiltered } from './personality-unfiltered.js';
+import { ptraceMinKernel } from './ptrace-min-kernel.js';
 import { runcDropped } from './runc-dropped.js';
 import { schema } from './schema.js';
 import { shadowed } from './shadowed.js';
 import { silentlyIgnored } from './silently-ignored.js';
 import { socketFamily } from './socket-family.js';
+import { socketcallBypass } from './socketcall-bypass.js';
 
 /** Every rule, sorted by id (SARIF's ruleIndex is the position here). */
 export const LINT_RULES: readonly LintRule[] = [
@@ -19,9 +26,16 @@ export const LINT_RULES: readonly LintRule[] = [
   clone3Allowed,
   criticalAllowed,
   errnoZero,
+  highRiskAllowed,
+  ioUringAllowed,
+  mediumRiskAllowed,
+  namespaceCreation,
+  personalityUnfiltered,
+  ptraceMinKernel,
   runcDropped,
   schema,
   shadowed,
   silentlyIgnored,
   socketFamily,
+  socketcallBypass,
 ];

@@ -9,6 +9,7 @@ import type { LintRule } from '../types.js';
 export const WARNING_CODES_OWNED_ELSEWHERE: ReadonlySet<string> = new Set([
   'rule-equals-default', // runc-dropped
   'unknown-syscall', // runc-dropped
+  'multiplexer-bypass', // socketcall-bypass
 ]);
 
 export const silentlyIgnored: LintRule = {
