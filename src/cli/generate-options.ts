@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { archByScmpName, archInfo, type ArchName } from '../arch/index.js';
 import { UsageError } from '../document/errors.js';
 import {
-  generateWithWidenings,
+  generateReport,
   GUARD_COMMENT_PREFIX,
   partialCoverage,
   WIDEN_MODES,
@@ -18,6 +18,7 @@ import {
   mergeEvidence,
   type Evidence,
   type GenerateOptions,
+  type GenerateResult,
 } from '../generate/index.js';
 import { writeProfile, type Profile } from '../profile/index.js';
 import { checkForRunc } from '../runc/index.js';
@@ -25,9 +26,10 @@ import { parseArchOption } from './host.js';
 import { hostLibseccomp } from './host.js';
 import { err } from './io.js';
 import { withProvenance } from '../generate/provenance.js';
+import { addPolicyOptions, policyOptionsFrom, type PolicyCliOptions } from './policy-options.js';
 
 /** The generation options every generating command takes. */
-export interface GenerateCliOptions {
+export interface GenerateCliOptions extends PolicyCliOptions {
   mode?: string;
   target?: string;
   errno?: string;
@@ -36,9 +38,12 @@ export interface GenerateCliOptions {
   widen?: string;
 }
 
-/** Add `--mode`, `--target`, `--errno`, `--arch` and `--all-abis` to a command. */
+/**
+ * Add `--mode`, `--target`, `--errno`, `--arch`, `--all-abis` and the policy controls (`--deny`,
+ * `--socket-families`) to a command.
+ */
 export function addGenerateOptions(cmd: Command): Command {
-  return cmd
+  return addPolicyOptions(cmd)
     .option(
       '--mode <mode>',
       'enforce (default ERRNO), audit (default LOG, critical syscalls still refused) or kill (default KILL_PROCESS)',
@@ -86,23 +91,28 @@ export function generateOptionsFrom(opts: GenerateCliOptions): GenerateOptions {
     widen: widen as WidenMode,
     ...(opts.arch !== undefined ? { arch: parseArchOption(opts.arch).name } : {}),
     ...(opts.allAbis === true ? { allAbis: true } : {}),
+    ...policyOptionsFrom(opts),
     libseccomp: hostLibseccomp(),
   };
 }
 
-/** Generate, check (an error would be a sysgate bug) and serialise a profile. */
+/**
+ * Generate, check (an error would be a sysgate bug) and serialise a profile, with what the policy
+ * controls overrode and the refused names.
+ */
 export function renderGenerated(
   evidence: Evidence,
   opts: GenerateOptions,
-): { profile: Profile; text: string; widened: readonly Widening[] } {
-  const { profile, widened } = generateWithWidenings(evidence, opts);
+): GenerateResult & { text: string } {
+  const result = generateReport(evidence, opts);
+  const { profile } = result;
   const errors = checkForRunc(profile).filter((i) => i.severity === 'error');
   if (errors.length > 0)
     throw new Error(
       `generated profile fails the checker: ${errors.map((e) => e.message).join('; ')}`,
     );
   const withOrigin = withProvenance(profile, evidence.meta.provenance ?? []);
-  return { profile: withOrigin, text: writeProfile(withOrigin), widened };
+  return { ...result, profile: withOrigin, text: writeProfile(withOrigin) };
 }
 
 /** One line describing a generated profile, for stderr. */

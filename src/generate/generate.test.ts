@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { criticalSyscalls } from '../kb/index.js';
+import { criticalSyscalls, DEFAULT_NEVER_ALLOW, riskOf, riskRank } from '../kb/index.js';
 import { writeProfile, type Profile } from '../profile/index.js';
 import { checkForRunc as checkProfile } from '../runc/check.js';
 import { parseStrace } from '../trace/strace.js';
@@ -130,7 +130,8 @@ describe('generateProfile: properties checked against the trace text', () => {
   });
 
   test('namespace flags seen in clone get their own rule; personality only the values seen', () => {
-    const p = generateProfile(evidenceOf('argdecode-Xabbrev.strace'));
+    // personality is on the default never-allow list: an empty list lets the evidence decide.
+    const p = generateProfile(evidenceOf('argdecode-Xabbrev.strace'), { deny: [] });
     const clone = allowed(p)
       .get('clone')
       ?.map((r) => r.args[0]?.valueTwo);
@@ -164,11 +165,21 @@ describe('generateProfile: properties checked against the trace text', () => {
     }
   });
 
-  test('the critical syscalls the workload did not use are refused in one explicit block', () => {
+  test('the critical syscalls the workload did not use are refused, each with its risk and reason', () => {
     const p = generateProfile(evidenceOf('git-commit.strace'), { mode: 'audit' });
-    const block = p.syscalls.at(-1);
-    expect(block?.action).toBe('SCMP_ACT_ERRNO');
-    expect(block?.comment).toMatch(/^critical syscalls/);
+    const rules = p.syscalls.filter((r) => r.action === 'SCMP_ACT_ERRNO' && r.errnoRet === 1);
+    const block = { names: rules.flatMap((r) => r.names) };
+    for (const r of rules) {
+      // One risk entry per rule: every name shares the knowledge base's level and reason.
+      const risk = riskOf(r.names[0] ?? '');
+      expect(r.names.every((n) => riskOf(n) === risk)).toBe(true);
+      expect(r.comment).toBe(
+        `${r.names.join(', ')}: ${risk.level} risk, refused: ${risk.reason}; ${r.names.every((n) => DEFAULT_NEVER_ALLOW[n] !== undefined) ? 'on the never-allow list (--deny)' : 'the workload did not make it'}`,
+      );
+    }
+    // Most severe first.
+    const ranks = rules.map((r) => riskRank(riskOf(r.names[0] ?? '').level));
+    expect([...ranks].sort((a, b) => a - b)).toEqual(ranks);
     for (const n of [
       'mount',
       'umount2',
@@ -181,10 +192,14 @@ describe('generateProfile: properties checked against the trace text', () => {
       'pivot_root',
       'reboot',
     ])
-      expect(block?.names).toContain(n);
+      expect(block.names).toContain(n);
     const allow = allowed(p);
-    for (const n of block?.names ?? []) expect(allow.has(n)).toBe(false);
-    expect(block?.names.every((n) => criticalSyscalls().includes(n))).toBe(true);
+    for (const n of block.names) expect(allow.has(n)).toBe(false);
+    expect(
+      block.names.every(
+        (n) => criticalSyscalls().includes(n) || DEFAULT_NEVER_ALLOW[n] !== undefined,
+      ),
+    ).toBe(true);
   });
 
   test('rules are grouped by category with a comment each; deterministic', () => {
@@ -228,7 +243,11 @@ describe('generateProfile: options', () => {
     // or by the default when it is the same ERRNO(EPERM) (runc would skip the block).
     if (defaultAction === 'SCMP_ACT_ERRNO' && errno === 1)
       expect(p.syscalls.some((r) => r.names.includes('mount'))).toBe(false);
-    else expect(p.syscalls.at(-1)?.names).toContain('mount');
+    else
+      expect(p.syscalls.find((r) => r.names.includes('mount'))).toMatchObject({
+        action: 'SCMP_ACT_ERRNO',
+        errnoRet: 1,
+      });
     expect(checkProfile(p).filter((i) => i.severity === 'error')).toEqual([]);
   });
 

@@ -10,13 +10,16 @@
  * 2. ALLOW rules for seen syscalls the knowledge base rates critical or high, or seen in only some
  *    of several inputs, one per syscall; then the calls widening added (`widen`, see widen.ts), one
  *    rule per family or companion, its comment saying why;
- * 3. argument rules: `socket` one per family seen, `clone` without namespace flags (plus each namespace
- *    combination seen), `personality` one per value seen;
+ * 3. argument rules: `socket` one per family seen (within `socketFamilies` when pinned, and then
+ *    `socketpair` too), `clone` without namespace flags (plus each namespace combination seen),
+ *    `personality` one per value seen;
  * 4. unless `target: 'bare'`, the syscalls runc and crun make after loading the filter, one per rule;
  * 5. on a multiplexing ABI (x86 with `allAbis`), `socketcall`/`ipc` refused so argument rules hold;
  * 6. `clone3` answered with ENOSYS so libc falls back to `clone`, whose flags seccomp can inspect;
- * 7. the critical syscalls refused with ERRNO(EPERM), unless the default action is that already (runc
- *    skips a rule equal to the default, so it would only be a warning).
+ * 7. the never-allow list (`deny`) and the critical syscalls the workload did not make, refused with
+ *    ERRNO(EPERM), one rule per risk entry of the knowledge base (its level and reason in the comment),
+ *    unless the default action is that refusal already (see {@link layoutProfile}).
+ * Rule comments name the processes that made each allowed syscall ("used by").
  */
 import {
   archByScmpName,
@@ -34,11 +37,14 @@ import {
   categoryLabel,
   categoryOf,
   criticalSyscalls,
+  defaultNeverAllow,
   riskOf,
+  riskRank,
   RUNTIME_POST_LOAD,
   SYSCALL_CATEGORIES,
   SYSCALL_EQUIVALENTS,
 } from '../kb/index.js';
+import type { RiskLevel } from '../kb/index.js';
 import type { ActionName, ArgCondition, Profile, SyscallRule } from '../profile/types.js';
 import { abiFor, hostAbis } from '../trace/observe.js';
 import type { Evidence, EvidenceSyscall } from './evidence.js';
@@ -90,7 +96,54 @@ export interface GenerateOptions {
    * The CLI defaults to `safe`.
    */
   readonly widen?: WidenMode;
+  /**
+   * Syscalls never allowed, whatever the evidence shows (default: the knowledge base's never-allow
+   * list, {@link defaultNeverAllow}); each one the evidence shows is refused anyway and reported as
+   * a {@link PolicyOverride}. `clone3` stays answered with ENOSYS (EPERM would stop libc falling back
+   * to clone).
+   */
+  readonly deny?: readonly string[];
+  /**
+   * Address families `socket` and `socketpair` may use, at most (e.g. `[1n]`: AF_UNIX only). The
+   * rules allow the families the evidence shows within these, or all of these when the evidence does
+   * not tell; a family the evidence shows outside them is refused and reported. Unset: the families
+   * seen (`socketpair` unfiltered).
+   */
+  readonly socketFamilies?: readonly bigint[];
 }
+
+/**
+ * Evidence a policy control overrode, for a warning: a syscall on the never-allow list the workload
+ * made, a socket family outside the pinned ones, or a multiplexer refused although the workload used
+ * it, because it would carry pinned or denied calls past their rules.
+ */
+export type PolicyOverride =
+  | {
+      readonly kind: 'denied';
+      readonly name: string;
+      readonly count: number;
+      readonly usedBy: readonly string[];
+      /** What the profile does with the call: refused, or logged by the audit mode's default. */
+      readonly outcome: 'refused' | 'logged';
+      /** The container runtime makes it after loading the filter (docker target): the start fails. */
+      readonly runtime?: string;
+    }
+  | {
+      readonly kind: 'family';
+      readonly name: string;
+      readonly family: bigint;
+      readonly count: number;
+      readonly usedBy: readonly string[];
+      /** What the profile does with the call: refused, or logged by the audit mode's default. */
+      readonly outcome: 'refused' | 'logged';
+    }
+  | {
+      readonly kind: 'multiplexer';
+      readonly name: string;
+      readonly abis: readonly ArchName[];
+      /** The pinned or denied calls it would let through. */
+      readonly carries: readonly string[];
+    };
 
 /** An allowed syscall in the intermediate policy: unconditional, or a list of alternative condition sets. */
 export interface AllowEntry {
@@ -141,6 +194,17 @@ export interface Policy {
   readonly extra?: readonly Omit<SyscallRule, 'pointer'>[];
   /** The calls widening added (also in `allow`, each entry's `widened`). */
   readonly widened?: readonly Widening[];
+  /** Process names that made each allowed syscall (evidence `processes`), for the "used by" comments. */
+  readonly usedBy?: ReadonlyMap<string, readonly string[]>;
+  /** Names refused because the never-allow list holds them (a subset of `refuse`'s keys). */
+  readonly denied?: ReadonlySet<string>;
+  /**
+   * Names whose argument rules are pinned by a policy control (`socketFamilies`): a multiplexer that
+   * would carry them past their rules is refused, never the rule widened (see {@link guardMultiplexers}).
+   */
+  readonly pinned?: ReadonlySet<string>;
+  /** Evidence the policy controls overrode, in the order found. */
+  readonly overrides?: readonly PolicyOverride[];
 }
 
 /** How the comment of a multiplexer guard starts (merge recognises the rule by it). */
@@ -267,28 +331,23 @@ export function policyFromEvidence(input: Evidence, opts: GenerateOptions = {}):
   const critical = new Set(criticalSyscalls());
   const allow = new Map<string, AllowEntry>();
   const refuse = new Map<string, string | undefined>();
+  const overrides: PolicyOverride[] = [];
   const countOf = (list: readonly EvidenceSyscall[]): number =>
     list.reduce((n, e) => n + e.count, 0);
+  const usedBy = new Map<string, readonly string[]>();
+  for (const [name, list] of byName) usedBy.set(name, usersOf(list));
+  const pin = opts.socketFamilies === undefined ? undefined : uniqueSorted(opts.socketFamilies);
+  const pinned = new Set<string>(pin === undefined ? [] : FAMILY_FILTERED);
 
   for (const [name, list] of [...byName.entries()].sort(([a], [b]) => cmp(a, b))) {
     const count = countOf(list);
     if (name === 'clone3' || name === 'clone') continue; // handled below
-    if (name === 'socket') {
-      const fams = knownValues(list, 'family');
-      if (fams === undefined) {
-        allow.set(name, {
-          name,
-          conditions: 'any',
-          count,
-          note: 'socket families were not recorded, so every family is allowed',
-        });
-      } else {
-        allow.set(name, {
-          name,
-          count,
-          conditions: fams.map((f) => [{ index: 0, value: f, valueTwo: 0n, op: 'SCMP_CMP_EQ' }]),
-        });
-      }
+    if (name === 'socket' || (pin !== undefined && name === 'socketpair')) {
+      const entry = familyEntry(name, list, count, pin);
+      // Outside the allowlist, audit mode's default logs the call; the others refuse it.
+      const outcome = mode === 'audit' ? ('logged' as const) : ('refused' as const);
+      for (const o of entry.outside) overrides.push({ ...o, outcome });
+      if (entry.allow !== undefined) allow.set(name, entry.allow);
       continue;
     }
     if (name === 'personality') {
@@ -366,6 +425,39 @@ export function policyFromEvidence(input: Evidence, opts: GenerateOptions = {}):
     }
   }
 
+  // The never-allow list wins over the evidence (and over the runtime's needs: the start then fails,
+  // which the override says). clone3 is refused already, with the ENOSYS libc's fallback needs. In
+  // audit mode only the critical names are refused, like everything the audit twin refuses
+  // (twin.ts); the others are not allowed, so the default logs them.
+  const denied = new Set<string>();
+  const neverAllow = new Set(opts.deny ?? defaultNeverAllow());
+  for (const n of [...neverAllow].sort(cmp)) {
+    if (n === 'clone3') continue;
+    const seen = allow.get(n);
+    const why = runtime.get(n);
+    allow.delete(n);
+    runtime.delete(n);
+    const refused = mode !== 'audit' || critical.has(n);
+    const outcome = refused ? ('refused' as const) : ('logged' as const);
+    const count = seen === undefined ? 0 : countOf(byName.get(n) ?? []);
+    if (seen !== undefined)
+      overrides.push({ kind: 'denied', name: n, count, usedBy: usedBy.get(n) ?? [], outcome });
+    else if (why !== undefined)
+      overrides.push({ kind: 'denied', name: n, count: 0, usedBy: [], outcome, runtime: why });
+    // A name runc's libseccomp cannot resolve is skipped by runc: the default refuses it anyway.
+    if (!knownOn(abis, n, libseccomp)) continue;
+    denied.add(n);
+    if (!refused) continue;
+    const notes = [
+      seen === undefined
+        ? undefined
+        : `the workload made it ${plural(count, 'time')}, refused anyway`,
+      why === undefined ? undefined : `runc or crun makes it after loading the filter: ${why}`,
+      refuse.get(n),
+    ].filter((x): x is string => x !== undefined);
+    refuse.set(n, notes.length > 0 ? notes.join('; ') : undefined);
+  }
+
   for (const n of critical) {
     if (allow.has(n) || runtime.has(n) || n === 'clone3' || refuse.has(n)) continue;
     // A name runc's libseccomp cannot resolve would be skipped with a warning: leave it to the default.
@@ -390,6 +482,10 @@ export function policyFromEvidence(input: Evidence, opts: GenerateOptions = {}):
     dropped,
     multiplexed,
     unseenAbis: allAbis.filter((a) => !abis.includes(a)),
+    usedBy,
+    denied,
+    pinned,
+    overrides,
   };
   if ((opts.widen ?? 'none') === 'none') return exact;
   // Widening: equivalents and companions, never argument-filtered, critical or high-risk names,
@@ -405,11 +501,89 @@ export function policyFromEvidence(input: Evidence, opts: GenerateOptions = {}):
     ceiling: new Map(
       abis.map((a) => [a, Math.max(-1, ...[...taken].map((n) => syscallNumber(a, n) ?? -1))]),
     ),
-  });
+  }).filter((w) => !neverAllow.has(w.name) && !pinned.has(w.name)); // the policy controls win
   if (widened.length === 0) return exact;
   const wide = new Map(allow);
   for (const w of widened) wide.set(w.name, { name: w.name, conditions: 'any', widened: w });
   return { ...exact, allow: wide, widened };
+}
+
+/** Syscalls whose first argument is the address family: pinned by `socketFamilies`. */
+const FAMILY_FILTERED = ['socket', 'socketpair'] as const;
+
+function uniqueSorted(values: readonly bigint[]): bigint[] {
+  return [...new Set(values)].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+}
+
+/**
+ * The process names that made the calls of some evidence entries: comm as recorded, or the base
+ * name of the executable when only that was recorded; sorted, no duplicates.
+ */
+export function usersOf(list: readonly EvidenceSyscall[]): string[] {
+  const names = new Set<string>();
+  for (const e of list)
+    for (const p of e.processes.length > 0 ? e.processes : e.executables)
+      names.add(p.includes('/') ? p.slice(p.lastIndexOf('/') + 1) || p : p);
+  return [...names].sort(cmp);
+}
+
+/**
+ * The rule of a syscall filtered by family (`socket`; `socketpair` when pinned): one condition set
+ * per family seen, within the pin when there is one; the pinned families when the evidence does not
+ * tell; no rule when no family is left. Families seen outside the pin are returned as overrides.
+ */
+function familyEntry(
+  name: string,
+  list: readonly EvidenceSyscall[],
+  count: number,
+  pin: readonly bigint[] | undefined,
+): { allow?: AllowEntry; outside: Omit<Extract<PolicyOverride, { kind: 'family' }>, 'outcome'>[] } {
+  const eq = (f: bigint): ArgCondition[] => [
+    { index: 0, value: f, valueTwo: 0n, op: 'SCMP_CMP_EQ' },
+  ];
+  const fams = knownValues(list, 'family');
+  if (pin === undefined) {
+    if (fams !== undefined)
+      return { allow: { name, count, conditions: fams.map(eq) }, outside: [] };
+    return {
+      allow: {
+        name,
+        count,
+        conditions: 'any',
+        note: `${name} families were not recorded, so every family is allowed`,
+      },
+      outside: [],
+    };
+  }
+  if (fams === undefined)
+    return {
+      allow: {
+        name,
+        count,
+        conditions: pin.map(eq),
+        note: 'families not all recorded: the pinned ones (--socket-families)',
+      },
+      outside: [],
+    };
+  const outside = fams
+    .filter((f) => !pin.includes(f))
+    .map((f) => {
+      const users = list.filter((e) =>
+        e.args.family?.values.some((v) => v.value !== undefined && BigInt(v.value) === f),
+      );
+      const n = list.reduce(
+        (sum, e) =>
+          sum +
+          (e.args.family?.values ?? [])
+            .filter((v) => v.value !== undefined && BigInt(v.value) === f)
+            .reduce((k, v) => k + v.count, 0),
+        0,
+      );
+      return { kind: 'family' as const, name, family: f, count: n, usedBy: usersOf(users) };
+    });
+  const kept = fams.filter((f) => pin.includes(f));
+  if (kept.length === 0) return { outside };
+  return { allow: { name, count, conditions: kept.map(eq) }, outside };
 }
 
 /** A multiplexer refused so that the argument filters of the calls it multiplexes hold. */
@@ -422,6 +596,11 @@ export interface MultiplexerGuard {
   readonly names: readonly string[];
   /** errno it is answered with (differs from the default action, or runc would skip the rule). */
   readonly errnoRet: number;
+  /**
+   * The workload calls the multiplexer, but it would carry these pinned or denied calls past their
+   * rules, so it is refused anyway (its calls through it fail); absent when the workload never called it.
+   */
+  readonly overrides?: readonly string[];
 }
 
 /**
@@ -431,32 +610,61 @@ export interface MultiplexerGuard {
  * AF_UNIX" would let any family through `socketcall`. When the workload never went through the
  * multiplexer, it is refused outright (an unconditional rule overrides libseccomp's conditional
  * one; the direct calls, nr 359 and up on x86, keep their filters); when it did, the filter cannot
- * be enforced and the rule becomes unconditional, saying why.
+ * be enforced and the rule becomes unconditional, saying why: unless a policy control decided the
+ * rule (a pinned family, `policy.pinned`) or the call is on the never-allow list (`policy.denied`,
+ * reachable when the multiplexer itself is allowed): then the multiplexer is refused although the
+ * workload uses it, the control wins, and the policy's overrides say so.
  */
 export function guardMultiplexers(policy: Policy): Policy {
   const leaks = new Map<string, { abis: ArchName[]; names: Set<string> }>();
+  const leak = (mux: string, abi: ArchName, name: string): void => {
+    const l = leaks.get(mux) ?? { abis: [], names: new Set<string>() };
+    if (!l.abis.includes(abi)) l.abis.push(abi);
+    l.names.add(name);
+    leaks.set(mux, l);
+  };
   for (const scmp of policy.architectures) {
     const abi = archByScmpName(scmp)?.name;
     if (abi === undefined || !archInfo(abi).multiplexed) continue;
     for (const e of policy.allow.values()) {
       if (e.conditions === 'any') continue;
       const mux = multiplexerFor(abi, e.name);
-      if (mux === undefined) continue;
-      const l = leaks.get(mux.syscall) ?? { abis: [], names: new Set<string>() };
-      if (!l.abis.includes(abi)) l.abis.push(abi);
-      l.names.add(e.name);
-      leaks.set(mux.syscall, l);
+      if (mux !== undefined) leak(mux.syscall, abi, e.name);
+    }
+    // A denied call has no rule, so libseccomp adds no multiplexer rule for it; only a multiplexer
+    // allowed outright carries it, past its refusal or past a pin.
+    for (const n of [...(policy.denied ?? []), ...(policy.pinned ?? [])]) {
+      const mux = multiplexerFor(abi, n);
+      if (mux !== undefined && policy.allow.get(mux.syscall)?.conditions === 'any')
+        leak(mux.syscall, abi, n);
     }
   }
   if (leaks.size === 0) return policy;
   const allow = new Map(policy.allow);
   const guards: MultiplexerGuard[] = [...(policy.guards ?? [])];
+  const overrides: PolicyOverride[] = [...(policy.overrides ?? [])];
   const defaultErrno =
     policy.defaultAction === 'SCMP_ACT_ERRNO' ? (policy.defaultErrnoRet ?? EPERM) : undefined;
+  const errnoRet = defaultErrno === ENOSYS ? EPERM : ENOSYS;
   for (const [mux, { abis, names }] of [...leaks.entries()].sort(([a], [b]) => cmp(a, b))) {
     const needed =
       policy.allow.get(mux)?.conditions === 'any' ||
       abis.some((a) => policy.multiplexed?.get(a)?.has(mux) === true);
+    const forced = [...names]
+      .filter((n) => policy.pinned?.has(n) === true || policy.denied?.has(n) === true)
+      .sort(cmp);
+    if (needed && forced.length > 0) {
+      allow.delete(mux);
+      guards.push({
+        multiplexer: mux,
+        abis,
+        names: [...names].sort(cmp),
+        errnoRet,
+        overrides: forced,
+      });
+      overrides.push({ kind: 'multiplexer', name: mux, abis, carries: forced });
+      continue;
+    }
     if (needed) {
       for (const n of names) {
         const e = allow.get(n);
@@ -470,14 +678,9 @@ export function guardMultiplexers(policy: Policy): Policy {
       }
       continue;
     }
-    guards.push({
-      multiplexer: mux,
-      abis,
-      names: [...names].sort(cmp),
-      errnoRet: defaultErrno === ENOSYS ? EPERM : ENOSYS,
-    });
+    guards.push({ multiplexer: mux, abis, names: [...names].sort(cmp), errnoRet });
   }
-  return { ...policy, allow, guards };
+  return { ...policy, allow, guards, overrides };
 }
 
 function plural(n: number, word: string): string {
@@ -518,12 +721,48 @@ function widenedRules(entries: Iterable<AllowEntry>): Omit<SyscallRule, 'pointer
     });
 }
 
+/** `used by a, b` for a comment, or undefined when no process was recorded. */
+function usedByText(users: readonly string[] | undefined): string | undefined {
+  return users === undefined || users.length === 0 ? undefined : `used by ${users.join(', ')}`;
+}
+
+/**
+ * The "used by" part of a rule naming several syscalls: the process names once when every syscall
+ * has the same, else `a, b: read, write; c: bind` (syscalls grouped by the processes that made them,
+ * the largest group first).
+ */
+function usedByGroups(
+  names: readonly string[],
+  usedBy: ReadonlyMap<string, readonly string[]> | undefined,
+): string | undefined {
+  const groups = new Map<string, string[]>();
+  for (const n of names) {
+    const users = usedBy?.get(n) ?? [];
+    if (users.length === 0) continue;
+    const key = users.join(', ');
+    groups.set(key, [...(groups.get(key) ?? []), n]);
+  }
+  if (groups.size === 0) return undefined;
+  const [only] = groups.keys();
+  if (groups.size === 1 && only !== undefined && groups.get(only)?.length === names.length)
+    return `used by ${only}`;
+  const sorted = [...groups.entries()].sort(([a, x], [b, y]) => y.length - x.length || cmp(a, b));
+  return `used by ${sorted.map(([who, ns]) => `${who}: ${ns.join(', ')}`).join('; ')}`;
+}
+
 /** Comment of one argument rule. */
-function argComment(name: string, conds: readonly ArgCondition[], entry: AllowEntry): string {
+function argComment(
+  name: string,
+  conds: readonly ArgCondition[],
+  entry: AllowEntry,
+  pinned: boolean,
+): string {
   const c = conds[0];
-  if (name === 'socket' && c !== undefined) {
+  if ((name === 'socket' || name === 'socketpair') && c !== undefined) {
     const fam = familyName(c.value);
-    return `socket: only family ${fam === undefined ? String(c.value) : `${fam} (${c.value})`}, as seen`;
+    const which = fam === undefined ? String(c.value) : `${fam} (${c.value})`;
+    if (!pinned) return `${name}: only family ${which}, as seen`;
+    return `${name}: only family ${which}, ${entry.note === undefined ? 'as seen, within' : 'the families were not all recorded, so'} the pinned families (--socket-families)`;
   }
   if (name === 'personality' && c !== undefined)
     return `personality: only ${personalityName(c.value)}, as seen`;
@@ -535,10 +774,71 @@ function argComment(name: string, conds: readonly ArgCondition[], entry: AllowEn
   return `${name}: argument values seen`;
 }
 
+/** Comment of a multiplexer guard (starts with {@link GUARD_COMMENT_PREFIX}). */
+function guardComment(g: MultiplexerGuard, policy: Policy): string {
+  const list = (names: readonly string[]): string =>
+    `${names.join(', ')} ${names.length === 1 ? 'is' : 'are'}`;
+  if (g.overrides === undefined)
+    return `${GUARD_COMMENT_PREFIX}${list(g.names)} argument-filtered, but ${g.names.map((n) => multiplexerReason(n, g.multiplexer, g.abis)).join('; ')}; the workload never called ${g.multiplexer}, so it is refused and the direct syscalls keep their filters`;
+  const pinned = g.overrides.filter((n) => policy.pinned?.has(n) === true);
+  const denied = g.overrides.filter((n) => !pinned.includes(n));
+  const why = [
+    pinned.length > 0
+      ? `${list(pinned)} pinned (--socket-families), but ${pinned.map((n) => multiplexerReason(n, g.multiplexer, g.abis)).join('; ')}`
+      : undefined,
+    denied.length > 0
+      ? `${list(denied)} never allowed (--deny), but ${g.multiplexer} would run ${denied.length === 1 ? 'it' : 'them'} on ${g.abis.join('/')} whatever its arguments`
+      : undefined,
+  ].filter((x): x is string => x !== undefined);
+  return `${GUARD_COMMENT_PREFIX}${why.join('; ')}; the workload calls ${g.multiplexer}, which is refused anyway (the policy wins; those calls fail) and the direct syscalls keep their rules`;
+}
+
+/**
+ * The refusal block: one ERRNO(EPERM) rule per risk entry of the knowledge base (the names that share
+ * a level and a reason), never-allow names apart from the critical ones the workload did not make,
+ * a name with a note of its own alone; most severe first.
+ */
+function refusalRules(policy: Policy): Omit<SyscallRule, 'pointer'>[] {
+  const groups = new Map<
+    string,
+    { names: string[]; rank: number; comment: (ns: string[]) => string }
+  >();
+  for (const [n, note] of policy.refuse) {
+    const risk = riskOf(n);
+    const denied = policy.denied?.has(n) === true;
+    const tail = [
+      denied ? 'on the never-allow list (--deny)' : 'the workload did not make it',
+      note,
+    ]
+      .filter((x): x is string => x !== undefined)
+      .join('; ');
+    const key = `${risk.level}\u0000${risk.reason}\u0000${tail}`;
+    const g = groups.get(key) ?? {
+      names: [],
+      rank: riskRank(risk.level),
+      comment: (ns: string[]) =>
+        `${ns.join(', ')}: ${risk.level} risk, refused: ${risk.reason}; ${tail}`,
+    };
+    g.names.push(n);
+    groups.set(key, g);
+  }
+  return [...groups.values()]
+    .map((g) => ({ ...g, names: g.names.sort(cmp) }))
+    .sort((a, b) => a.rank - b.rank || cmp(a.names[0] ?? '', b.names[0] ?? ''))
+    .map((g) => ({
+      names: g.names,
+      action: 'SCMP_ACT_ERRNO' as const,
+      errnoRet: EPERM,
+      args: [],
+      comment: g.comment(g.names),
+    }));
+}
+
 /** Lay a policy out as a profile (see the module comment for the order). */
 export function layoutProfile(policy: Policy): Profile {
   const rules: Omit<SyscallRule, 'pointer'>[] = [];
   const critical = new Set(criticalSyscalls());
+  const usedBy = policy.usedBy;
 
   // 1. unconditional allows grouped by category (critical/high ones apart).
   const unconditional = [...policy.allow.values()].filter(
@@ -554,11 +854,13 @@ export function layoutProfile(policy: Policy): Profile {
       .sort((a, b) => cmp(a.name, b.name));
     if (group.length === 0) continue;
     const calls = group.reduce((n, e) => n + (e.count ?? 0), 0);
+    const names = group.map((e) => e.name);
+    const users = usedByGroups(names, usedBy);
     rules.push({
-      names: group.map((e) => e.name),
+      names,
       action: 'SCMP_ACT_ALLOW',
       args: [],
-      comment: `${categoryLabel(cat)}: ${plural(group.length, 'syscall')}${calls > 0 ? `, ${plural(calls, 'call')} seen` : ''}`,
+      comment: `${categoryLabel(cat)}: ${plural(group.length, 'syscall')}${calls > 0 ? `, ${plural(calls, 'call')} seen` : ''}${users === undefined ? '' : `; ${users}`}`,
     });
   }
   // 2. seen syscalls that need a reviewer's eye.
@@ -570,6 +872,7 @@ export function layoutProfile(policy: Policy): Profile {
         : categoryLabel(categoryOf(e.name)),
       e.count !== undefined && e.count > 0 ? `${plural(e.count, 'call')} seen` : undefined,
       e.coverage !== undefined ? coverageText(e.coverage) : undefined,
+      usedByText(usedBy?.get(e.name)),
       e.note,
     ].filter((x): x is string => x !== undefined);
     rules.push({
@@ -584,12 +887,14 @@ export function layoutProfile(policy: Policy): Profile {
   // 3. argument rules.
   for (const e of [...policy.allow.values()].sort((a, b) => cmp(a.name, b.name))) {
     if (e.conditions === 'any') continue;
+    const users = usedByText(usedBy?.get(e.name));
     for (const conds of e.conditions) {
+      const comment = argComment(e.name, conds, e, policy.pinned?.has(e.name) === true);
       rules.push({
         names: [e.name],
         action: 'SCMP_ACT_ALLOW',
         args: conds,
-        comment: argComment(e.name, conds, e),
+        comment: users === undefined ? comment : `${comment}; ${users}`,
       });
     }
   }
@@ -605,7 +910,7 @@ export function layoutProfile(policy: Policy): Profile {
       action: 'SCMP_ACT_ERRNO',
       errnoRet: g.errnoRet,
       args: [],
-      comment: `${GUARD_COMMENT_PREFIX}${g.names.join(', ')} ${g.names.length === 1 ? 'is' : 'are'} argument-filtered, but ${g.names.map((n) => multiplexerReason(n, g.multiplexer, g.abis)).join('; ')}; the workload never called ${g.multiplexer}, so it is refused and the direct syscalls keep their filters`,
+      comment: guardComment(g, policy),
     });
   }
   // 6. clone3 -> ENOSYS.
@@ -619,23 +924,14 @@ export function layoutProfile(policy: Policy): Profile {
         'clone3: its flags are behind a pointer seccomp cannot read; ENOSYS makes libc fall back to clone, which is filtered',
     });
   }
-  // 7. explicit refusal block, unless the default action is the same refusal: runc would skip it.
-  const refused = [...policy.refuse.keys()].sort(cmp);
+  // 7. the refusal block, unless the default action is the same refusal. Then no rule can hold it:
+  // runc skips a rule equal to the default (docs/semantics.md#runc-equals-default) and libseccomp
+  // refuses one (EACCES), and the skipped rule's names would still raise the maximum of runc's ENOSYS
+  // stub (#runc-enosys-stub), so newer syscalls such as fchmodat2, whose ENOSYS glibc falls back
+  // on, would get EPERM. The default refuses those names anyway; generate reports them instead.
   const sameAsDefault =
     policy.defaultAction === 'SCMP_ACT_ERRNO' && (policy.defaultErrnoRet ?? EPERM) === EPERM;
-  if (refused.length > 0 && !sameAsDefault) {
-    const notes = [...policy.refuse.entries()]
-      .filter((e): e is [string, string] => e[1] !== undefined)
-      .sort(([a], [b]) => cmp(a, b))
-      .map(([n, why]) => `${n}: ${why}`);
-    rules.push({
-      names: refused,
-      action: 'SCMP_ACT_ERRNO',
-      errnoRet: EPERM,
-      args: [],
-      comment: `critical syscalls, refused explicitly for review${notes.length > 0 ? `; ${notes.join('; ')}` : ''}`,
-    });
-  }
+  if (!sameAsDefault) rules.push(...refusalRules(policy));
   return {
     defaultAction: policy.defaultAction,
     ...(policy.defaultErrnoRet !== undefined ? { defaultErrnoRet: policy.defaultErrnoRet } : {}),
@@ -644,9 +940,80 @@ export function layoutProfile(policy: Policy): Profile {
   };
 }
 
+/** A generated profile and the evidence its policy controls overrode. */
+export interface GenerateResult {
+  /** The profile. */
+  readonly profile: Profile;
+  /** Evidence the never-allow list and the pinned families overrode, one entry each. */
+  readonly overrides: readonly PolicyOverride[];
+  /**
+   * Every refused name of the policy (never-allow list and critical syscalls), with the knowledge
+   * base's risk; written as rules unless the default is that refusal (see {@link layoutProfile}).
+   */
+  readonly refused: readonly RefusedSyscall[];
+  /** The calls widening added. */
+  readonly widened: readonly Widening[];
+}
+
+/** One syscall a generated profile refuses explicitly or by its default, and why. */
+export interface RefusedSyscall {
+  /** Syscall name. */
+  readonly name: string;
+  /** Risk level of allowing it (knowledge base). */
+  readonly risk: RiskLevel;
+  /** The knowledge base's reason. */
+  readonly reason: string;
+  /** On the never-allow list (else: a critical syscall the workload did not make). */
+  readonly denied: boolean;
+  /** Written as a rule (false: refused by the default action, which is the same). */
+  readonly rule: boolean;
+  /** What generation noted (e.g. the workload made it). */
+  readonly note?: string;
+}
+
+/** Generate a profile, with the evidence the policy controls overrode and the refused names. */
+export function generateReport(evidence: Evidence, opts: GenerateOptions = {}): GenerateResult {
+  const policy = guardMultiplexers(policyFromEvidence(evidence, opts));
+  const profile = layoutProfile(policy);
+  const written = new Set(
+    profile.syscalls.filter((r) => r.action === 'SCMP_ACT_ERRNO').flatMap((r) => r.names),
+  );
+  const refused = [...policy.refuse.entries()]
+    .sort(([a], [b]) => riskRank(riskOf(a).level) - riskRank(riskOf(b).level) || cmp(a, b))
+    .map(([name, note]): RefusedSyscall => ({
+      name,
+      risk: riskOf(name).level,
+      reason: riskOf(name).reason,
+      denied: policy.denied?.has(name) === true,
+      rule: written.has(name),
+      ...(note !== undefined ? { note } : {}),
+    }));
+  return { profile, overrides: policy.overrides ?? [], refused, widened: policy.widened ?? [] };
+}
+
+/** Describe an override for a warning: what the evidence showed and what the policy did instead. */
+export function describeOverride(o: PolicyOverride): string {
+  switch (o.kind) {
+    case 'denied':
+      if (o.runtime !== undefined)
+        return `${o.name} is on the never-allow list (--deny) but the container runtime makes it after loading the filter (${o.runtime}): under runc or crun the container will not start`;
+      return `${o.name} is on the never-allow list (--deny): the workload made it ${plural(o.count, 'time')}${o.usedBy.length > 0 ? ` (${o.usedBy.join(', ')})` : ''}, ${o.outcome === 'refused' ? 'refused anyway' : 'not allowed (the audit default logs it)'}`;
+    case 'family': {
+      const fam = familyName(o.family);
+      return `${o.name}: family ${fam === undefined ? String(o.family) : `${fam} (${o.family})`} is outside --socket-families: the workload used it ${plural(o.count, 'time')}${o.usedBy.length > 0 ? ` (${o.usedBy.join(', ')})` : ''}, ${o.outcome === 'refused' ? 'refused anyway' : 'not allowed (the audit default logs it)'}`;
+    }
+    case 'multiplexer':
+      return `${o.name} refused on ${o.abis.join('/')} although the workload calls it: it would let ${o.carries.join(', ')} past ${o.carries.length === 1 ? 'its rule' : 'their rules'} (its arguments cannot be filtered)`;
+    default: {
+      const never: never = o;
+      return never;
+    }
+  }
+}
+
 /** Generate a least-privilege profile (the model) from evidence. */
 export function generateProfile(evidence: Evidence, opts: GenerateOptions = {}): Profile {
-  return generateWithWidenings(evidence, opts).profile;
+  return generateReport(evidence, opts).profile;
 }
 
 /** {@link generateProfile}, also returning the calls widening added (for the evidence and notes). */
@@ -654,8 +1021,8 @@ export function generateWithWidenings(
   evidence: Evidence,
   opts: GenerateOptions = {},
 ): { profile: Profile; widened: readonly Widening[] } {
-  const policy = policyFromEvidence(evidence, opts);
-  return { profile: layoutProfile(guardMultiplexers(policy)), widened: policy.widened ?? [] };
+  const { profile, widened } = generateReport(evidence, opts);
+  return { profile, widened };
 }
 
 /** A syscall some of several inputs did not see. */

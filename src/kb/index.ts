@@ -25,6 +25,7 @@ export * from './runtimes.js';
 export * from './equivalents.js';
 export * from './capabilities.js';
 export * from './systemd.js';
+export * from './never-allow.js';
 
 /** Display labels of the categories ("file I/O", "I/O multiplexing", ...). */
 export const CATEGORY_LABELS: Readonly<Record<SyscallCategory, string>> = {

@@ -14,6 +14,70 @@ describe('sysgate generate', () => {
     expect(r.stdout).toMatch(/Examples:\n {2}.*sysgate generate/);
   });
 
+  test('--help shows the policy controls with examples', async () => {
+    const r = await runCli(['generate', '--help']);
+    expect(r.stdout).toMatch(/--deny <names\.\.\.>/);
+    expect(r.stdout).toMatch(/--socket-families <families\.\.\.>/);
+    expect(r.stdout).toMatch(/sysgate generate --from app\.strace --socket-families AF_UNIX/);
+    expect(r.stdout).toMatch(/sysgate generate --from app\.strace --deny=-personality/);
+  });
+
+  test('--socket-families and --deny win over the evidence, one warning per overridden call', async () => {
+    const r = await runCli([
+      'generate',
+      '--from',
+      join(TRACES, 'python-f.strace'),
+      '--socket-families',
+      'AF_UNIX',
+      '--deny',
+      '+mkdir',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const p = JSON.parse(r.stdout) as {
+      syscalls: { names: string[]; action: string; args?: { value: number }[] }[];
+    };
+    const socket = p.syscalls.filter((x) => x.names.includes('socket'));
+    expect(socket.map((x) => x.args?.[0]?.value)).toEqual([1]);
+    expect(p.syscalls.some((x) => x.action === 'SCMP_ACT_ALLOW' && x.names.includes('mkdir'))).toBe(
+      false,
+    );
+    expect(r.stderr).toMatch(
+      /^warning: socket: family AF_INET \(2\) is outside --socket-families: the workload used it 1 time \(python3\), refused anyway$/m,
+    );
+    expect(r.stderr).toMatch(
+      /^warning: mkdir is on the never-allow list \(--deny\): the workload made it \d+ times? \(python3\), refused anyway$/m,
+    );
+    expect(r.stderr).toMatch(
+      /^note: \d+ refused syscalls \(25 on the never-allow list\) are left to the default/m,
+    );
+  });
+
+  test('--stats lists every refused syscall with its risk and reason, and the overrides', async () => {
+    const r = await runCli([
+      'generate',
+      '--from',
+      join(TRACES, 'argdecode-Xabbrev.strace'),
+      '--stats',
+      '-o',
+      join(mkdtempSync(join(tmpdir(), 'sg-gen-')), 'p.json'),
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const stats = JSON.parse(r.stderr) as {
+      overrides: string[];
+      refused: { name: string; risk: string; reason: string; denied: boolean; rule: boolean }[];
+    };
+    expect(stats.overrides).toEqual([
+      'personality is on the never-allow list (--deny): the workload made it 4 times, refused anyway',
+      'unshare is on the never-allow list (--deny): the workload made it 1 time, refused anyway',
+    ]);
+    expect(stats.refused).toContainEqual(
+      expect.objectContaining({ name: 'ptrace', risk: 'high', denied: true, rule: false }),
+    );
+    expect(stats.refused).toContainEqual(
+      expect.objectContaining({ name: 'io_uring_setup', risk: 'critical', denied: false }),
+    );
+  });
+
   test('a -f trace to a profile file and evidence, atomically written and valid', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sg-gen-'));
     const out = join(dir, 'p.json');
@@ -59,6 +123,9 @@ describe('sysgate generate', () => {
     [['--target', 'k8s'], /--target must be/],
     [['--errno', 'EACCES'], /--errno must be/],
     [['--arch', 'vax'], /unknown architecture/],
+    [['--deny', 'ptarce'], /'ptarce' is not a syscall name \(did you mean ptrace\?\)/],
+    [['--deny=-mkdir'], /mkdir is not on the never-allow list/],
+    [['--socket-families', 'AF_UNX'], /unknown address family 'AF_UNX'/],
   ])('bad option %j exits 2', async (extra, msg) => {
     const r = await runCli(['generate', '--from', join(TRACES, 'git-init.strace'), ...extra]);
     expect(r.code).toBe(2);

@@ -18,6 +18,7 @@ import {
   type GenerateCliOptions,
 } from '../generate-options.js';
 import { err, writeOutput } from '../io.js';
+import { POLICY_EXAMPLES, POLICY_HELP, policyWarnings, refusalNote } from '../policy-options.js';
 import { hostArch } from '../../arch/host.js';
 import { parseArchOption } from '../host.js';
 
@@ -76,6 +77,9 @@ calls that ran (LOG, ALLOW) are evidence of need: refused (ERRNO), killed (KILL_
 and notified records are reported as refusals ("refused, not allowed: ..." on stderr, "refusals"
 in --stats) and never become ALLOW. A kernel log (dmesg, journalctl -k, kern.log, audit.log) is
 read whole: the records are found among the other lines. Exit 2 when no call that ran is left.
+Each rule's comment names the processes that made its syscalls ("used by", from the recorded comm or
+executable).
+${POLICY_HELP}
 
 Examples:
   strace -f -o app.strace python3 app.py && sysgate generate --from app.strace -o profile.json
@@ -85,7 +89,8 @@ Examples:
   sysgate generate --from app.strace --widen none -o exact.json     # only what was seen
   sysgate generate --from run1.json run2.json --widen families --evidence why.json
   journalctl -k | sysgate generate --from - -o from-audit.json
-  dmesg | sysgate generate --from - --stats -o from-dmesg.json`,
+  dmesg | sysgate generate --from - --stats -o from-dmesg.json
+${POLICY_EXAMPLES.map((e) => `  sysgate generate --from app.strace ${e}`).join('\n')}`,
   );
   cmd.action(async (opts: GenerateCmdOptions) => {
     const gen = generateOptionsFrom(opts);
@@ -101,7 +106,7 @@ Examples:
           ? `the inputs hold no call that ran: ${refusals.length} syscall(s) only refused or killed, which is no reason to allow them`
           : 'the inputs hold no syscalls',
       );
-    const { profile, text, widened } = renderGenerated(evidence, gen);
+    const { profile, text, widened, overrides, refused } = renderGenerated(evidence, gen);
     if (opts.evidence !== undefined)
       writeOutput(opts.evidence, writeEvidence(labelWidened(evidence, widened)));
     writeOutput(opts.output ?? '-', text);
@@ -114,6 +119,8 @@ Examples:
         rules: profile.syscalls.length,
         defaultAction: profile.defaultAction,
         refusals,
+        overrides: policyWarnings(overrides).map((w) => w.slice('warning: '.length)),
+        refused,
         notes: [...generationNotes(profile, gen, host), ...coverageNotes(evidence, widened)],
         widened,
       };
@@ -122,8 +129,11 @@ Examples:
       err(
         `${need.totals.calls} calls, ${need.syscalls.length} syscalls from ${evidence.meta.inputs} input(s)${refusals.length > 0 ? ` (${refusals.reduce((n, r) => n + r.count, 0)} refused records left out)` : ''}; ${describeProfile(profile)}`,
       );
+      for (const w of policyWarnings(overrides)) err(w);
       for (const n of [...generationNotes(profile, gen, host), ...coverageNotes(evidence, widened)])
         err(n);
+      const note = refusalNote(refused);
+      if (note !== undefined) err(note);
     }
   });
 }

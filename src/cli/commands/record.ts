@@ -20,6 +20,7 @@ import {
   type SandboxCliOptions,
 } from '../sandbox-options.js';
 import { hostArch } from '../../arch/host.js';
+import { POLICY_HELP, policyWarnings } from '../policy-options.js';
 
 interface RecordCmdOptions extends GenerateCliOptions, SandboxCliOptions {
   output?: string;
@@ -88,6 +89,7 @@ unless --net, the current directory read-only (where a command after -- starts; 
 each --bind SRC[:DST][:rw], the pids and memory limits, and with sysgate's own image
 (${DEFAULT_IMAGE}, built on demand) the host's /usr and /etc read-only with its secrets masked.
 --docker-arg adds any other docker run option.
+${POLICY_HELP}
 
 Examples:
   sysgate record -o python.json -- python3 app.py
@@ -98,7 +100,8 @@ Examples:
   sysgate record --docker ${DEFAULT_IMAGE} -o py.json -- python3 app.py   # the host's python3
   sysgate record --target bare -o tight.json -- python3 app.py   # for bwrap only
   sysgate record --runs 5 --vary-cpu --evidence ev.json -o pool.json -- python3 pool.py
-  sysgate record --widen none -o exact.json -- sh ready.sh   # exactly what was seen`,
+  sysgate record --widen none -o exact.json -- sh ready.sh   # exactly what was seen
+  sysgate record --socket-families AF_UNIX --deny +io_uring_setup -o app.json -- python3 app.py`,
   );
   cmd.action(async (argv: string[], opts: RecordCmdOptions) => {
     const gen = generateOptionsFrom(opts);
@@ -152,7 +155,7 @@ Examples:
     );
     progress.done();
     const { evidence } = result;
-    const { profile, text, widened } = renderGenerated(evidence, gen);
+    const { profile, text, widened, overrides } = renderGenerated(evidence, gen);
     if (opts.evidence !== undefined)
       writeOutput(opts.evidence, writeEvidence(labelWidened(evidence, widened)));
     writeOutput(opts.output ?? 'seccomp-profile.json', text);
@@ -168,6 +171,7 @@ Examples:
     err(
       `profile ${opts.output ?? 'seccomp-profile.json'}: ${describeProfile(profile)}${opts.evidence !== undefined ? `; evidence ${opts.evidence}` : ''}${result.tracePaths.length > 0 ? `; trace ${result.tracePaths.join(', ')}` : ''}`,
     );
+    for (const w of policyWarnings(overrides)) err(w);
     for (const n of [
       ...generationNotes(profile, gen, hostArch()),
       ...coverageNotes(evidence, widened),
