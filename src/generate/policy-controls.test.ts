@@ -221,6 +221,16 @@ describe('the never-allow list (deny)', () => {
     ]);
   });
 
+  test('widening never adds a denied name (nor a pinned one)', () => {
+    const ev = evidence([{ name: 'clock_nanosleep' }, { name: 'socket', families: [1] }]);
+    const open = generateProfile(ev, { widen: 'safe', deny: [] });
+    expect(decider(open)('x86_64', 'nanosleep', [])).toBe('allow');
+    const p = generateProfile(ev, { widen: 'families', deny: ['nanosleep'] });
+    expect(decider(p)('x86_64', 'nanosleep', [])).toBe('errno');
+    const pinned = generateProfile(ev, { widen: 'families', socketFamilies: [1n] });
+    expect(rulesFor(pinned, 'socketpair').every((r) => r.args.length > 0)).toBe(true);
+  });
+
   test('clone3 on the list stays answered with ENOSYS (libc falls back to clone only on ENOSYS)', () => {
     const p = generateProfile(evidence([{ name: 'clone3' }]), { deny: ['clone3'], mode: 'audit' });
     expect(rulesFor(p, 'clone3')).toEqual([
