@@ -37,6 +37,10 @@ import {
   type RuntimeVersions,
 } from '../../src/compile/runtime-versions.js';
 import { interestingValues as interesting, rng } from './probe-values.testkit.js';
+import type { Evidence, EvidenceSyscall } from '../../src/generate/evidence.js';
+import { generateProfile } from '../../src/generate/generate.js';
+import { writeProfile } from '../../src/profile/write.js';
+import { syscallNumber } from '../../src/arch/index.js';
 
 const dockerUp = spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 20_000 }).status === 0;
 const enabled = process.env.CI === 'true' || dockerUp;
@@ -49,6 +53,48 @@ const X32_SYSCALL_BIT = 0x40000000;
 /** The syscalls runc 1.1 init and a dynamically linked `sleep` need (the AF_UNIX profile's first rule). */
 const BASE = (AF_UNIX_ONLY_PROFILE.syscalls[0]?.names ?? []) as readonly string[];
 
+/**
+ * Evidence of a workload that runs `sleep` (BASE), uses AF_UNIX and AF_INET sockets and ptrace: the
+ * input of a generated profile with the policy controls (the AF_UNIX pin, the never-allow list).
+ */
+function policyEvidence(): Evidence {
+  const entry = (name: string, families?: readonly number[]): EvidenceSyscall => ({
+    abi: 'x86_64',
+    name,
+    nr: syscallNumber('x86_64', name) ?? 0,
+    count: Math.max(1, families?.length ?? 0),
+    coverage: 1,
+    errors: {},
+    firstSeen: { source: 'hand', line: 1 },
+    processes: ['sleep'],
+    executables: ['/usr/bin/sleep'],
+    args:
+      families === undefined
+        ? {}
+        : {
+            family: {
+              index: 0,
+              values: families.map((f) => ({ value: String(f), text: 'AF_', count: 1 })),
+            },
+          },
+    logged: {},
+  });
+  const syscalls = [
+    // `sleep infinity` ends in pause(), which the default would kill.
+    ...[...BASE, 'pause'].filter((n) => n !== 'socket' && n !== 'clone3').map((n) => entry(n)),
+    entry('socket', [1, 2]),
+    entry('ptrace'),
+  ];
+  return {
+    format: 'sysgate-evidence',
+    version: 1,
+    host: 'x86_64',
+    meta: { inputs: 1, sources: ['hand'] },
+    totals: { calls: syscalls.length, syscalls: syscalls.length, processes: 1 },
+    syscalls,
+  };
+}
+
 /** Profiles given to `docker run --security-opt seccomp=FILE`, as JSON documents. */
 const PROFILES: readonly { readonly name: string; readonly json: object }[] = [
   {
@@ -58,6 +104,16 @@ const PROFILES: readonly { readonly name: string; readonly json: object }[] = [
     ) as object,
   },
   { name: 'workspace-style AF_UNIX-only allowlist', json: AF_UNIX_ONLY_PROFILE },
+  {
+    // One refusal rule per risk entry (the never-allow list, ptrace although seen), socket pinned to
+    // AF_UNIX, socketcall refused on x86: Docker must accept it and decide like the model.
+    name: 'generated: --mode kill --socket-families AF_UNIX --all-abis, the never-allow list',
+    json: JSON.parse(
+      writeProfile(
+        generateProfile(policyEvidence(), { mode: 'kill', socketFamilies: [1n], allAbis: true }),
+      ),
+    ) as object,
+  },
   {
     name: 'clone3 ERRNO(38), personality allowlist, defaultErrnoRet 13, archMap',
     json: {
