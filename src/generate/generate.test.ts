@@ -14,7 +14,7 @@ import { decide } from '../compile/decide.js';
 import { multiplexerBypassIssues } from '../compile/multiplexer-check.js';
 import { resolveProfile } from '../profile/resolve.js';
 import { toEvidence, type Evidence, type EvidenceSyscall } from './evidence.js';
-import { RUNTIME_POST_LOAD } from '../kb/index.js';
+import { BWRAP_INIT, RUNTIME_POST_LOAD } from '../kb/index.js';
 import { generateProfile, mapName, targetAbis } from './generate.js';
 import { resolveSymbol } from './symbols.js';
 
@@ -62,6 +62,21 @@ describe('generateProfile: golden profiles from the corpus traces', () => {
   });
 });
 
+describe("generateProfile: bubblewrap's pid 1 (kb BWRAP_INIT)", () => {
+  test.each(['bare', 'docker'] as const)(
+    'target %s: wait4 allowed for bwrap init even when the workload never waited',
+    (target) => {
+      expect(namesInTrace(read('git-init.strace')).has('wait4')).toBe(false);
+      const rules = generateProfile(evidenceOf('git-init.strace'), { target }).syscalls.filter(
+        (r) => r.names.includes('wait4'),
+      );
+      expect(rules.map((r) => [r.action, r.args, r.comment])).toEqual([
+        ['SCMP_ACT_ALLOW', [], `runtime: ${BWRAP_INIT.wait4 ?? ''}`],
+      ]);
+    },
+  );
+});
+
 describe('generateProfile: golden widened profiles (--widen safe and families)', () => {
   test.each([
     ['python-f.strace', 'safe'],
@@ -89,6 +104,7 @@ describe('generateProfile: properties checked against the trace text', () => {
       }
       for (const n of allow.keys()) {
         if (n === 'clone') continue; // the clone3 fallback
+        if (n in BWRAP_INIT) continue; // bwrap's pid 1 runs under the filter too
         expect(inTrace.has(n), `${n} allowed but not in the trace`).toBe(true);
       }
       // sysgate's own output draws no warning either (issue 9 item 16), with either libseccomp.

@@ -34,6 +34,7 @@ import { ENOSYS } from '../compile/decide.js';
 import { multiplexerReason } from '../compile/multiplexer-check.js';
 import { EPERM } from '../runc/action.js';
 import {
+  BWRAP_INIT,
   categoryLabel,
   categoryOf,
   criticalSyscalls,
@@ -418,6 +419,9 @@ export function policyFromEvidence(input: Evidence, opts: GenerateOptions = {}):
     }
 
   const runtime = new Map<string, string>();
+  // Either target: a filter loaded by bwrap also holds its pid 1 (kb/runtimes.ts BWRAP_INIT).
+  for (const [n, why] of Object.entries(BWRAP_INIT))
+    if (!allow.has(n) && knownOn(abis, n, libseccomp)) runtime.set(n, why);
   if ((opts.target ?? 'docker') === 'docker') {
     for (const [n, why] of Object.entries(RUNTIME_POST_LOAD)) {
       if (!allow.has(n) && knownOn(abis, n, libseccomp)) runtime.set(n, why);

@@ -62,6 +62,18 @@ export const CRUN_POST_LOAD: Readonly<Record<string, string>> = Object.freeze({
 });
 
 /**
+ * What bubblewrap's own pid 1 does under the filter. With `--unshare-pid` (as sysgate's bwrap engine
+ * runs it) bwrap forks an init that applies the same seccomp programs as the command ("otherwise the
+ * seccomp filters could be bypassed by ptrace()ing pid 1", bubblewrap 0.8.0 bubblewrap.c, main) and
+ * then reaps every process of the sandbox with wait() (do_init); refused, it fails with
+ * "bwrap: init wait(): Operation not permitted" and the run exits 1 whatever the command did.
+ */
+export const BWRAP_INIT: Readonly<Record<string, string>> = Object.freeze({
+  wait4:
+    "bubblewrap's pid 1 (do_init) runs under the same filter and reaps the sandbox's processes with wait()",
+});
+
+/**
  * What a profile for either runtime must allow after loading: runc's names, then crun's names runc does
  * not make. A name both make keeps runc's reason.
  */
