@@ -111,7 +111,7 @@ describe('widen: what each mode adds', () => {
       'epoll_wait: epoll_pwait2 once the profile reaches past it',
       names('epoll_wait', 'fchmodat2'),
       'safe',
-      ['chmod', 'epoll_pwait', 'epoll_pwait2', 'fchmodat'],
+      ['chmod', 'epoll_pwait', 'epoll_pwait2', 'fchmod', 'fchmodat'],
     ],
     [
       'stat: the x86_64 members only',
@@ -162,6 +162,26 @@ describe('widen: what each mode adds', () => {
       names('inotify_add_watch'),
       'families',
       ['inotify_rm_watch'],
+    ],
+    [
+      'families: tar extracting an archive may make links and set modes',
+      [
+        { name: 'mkdirat', processes: ['tar'] },
+        { name: 'utimensat', processes: ['tar'] },
+        { name: 'fchownat', processes: ['tar'] },
+      ],
+      'families',
+      // the companions (links, modes by path) and the families of the calls seen
+      [
+        ...['chmod', 'chown', 'fchmodat', 'fchown', 'futimesat', 'lchown', 'link', 'linkat'],
+        ...['mkdir', 'symlink', 'symlinkat', 'utime', 'utimes'],
+      ],
+    ],
+    [
+      'families: xz waits in poll on its non-blocking pipes',
+      ['read', 'write', 'fcntl'].map((name) => ({ name, processes: ['xz'] })),
+      'families',
+      ['poll', 'ppoll'],
     ],
     ['critical calls seen widen nothing', names('ptrace', 'mount', 'bpf'), 'families', []],
   ])('%s', (_name, seen, mode, want) => {

@@ -13,6 +13,9 @@
  *   arguments gets nothing, and a name allowed in any form already is left as it is;
  * - add a name no target ABI has (libseccomp of the target version must resolve it), so a name
  *   absent on one ABI is skipped there;
+ * - add a socket or IPC call on an ABI that multiplexes them (x86, s390, ppc, mips o32): there
+ *   libseccomp also adds a rule for socketcall/ipc with that sub-call, which would change the
+ *   multiplexer's decisions (generate.ts guardMultiplexers);
  * - change a refusal into another: runc answers every syscall numbered above the profile's highest
  *   name with ENOSYS (its stub, docs/semantics.md), and glibc falls back from a newer call on ENOSYS
  *   only (faccessat2 to faccessat, close_range to a loop of close); a name numbered above that
@@ -20,6 +23,7 @@
  */
 import {
   libseccompKnows,
+  multiplexerFor,
   syscallNumber,
   type ArchName,
   type LibseccompVersion,
@@ -95,6 +99,7 @@ export function widen(allow: ReadonlyMap<string, AllowEntry>, ctx: WidenContext)
     !ARGUMENT_RULED.has(name) &&
     !critical.has(name) &&
     ctx.abis.some((a) => libseccompKnows(a, name, ctx.libseccomp)) &&
+    ctx.abis.every((a) => multiplexerFor(a, name) === undefined) &&
     underCeiling(name);
 
   for (const f of SYSCALL_FAMILIES) {

@@ -248,16 +248,16 @@ export const SYSCALL_FAMILIES: readonly SyscallFamily[] = Object.freeze([
   {
     id: 'chmod',
     does: "change a file's mode",
-    members: ['chmod', 'fchmodat', 'fchmodat2'],
+    members: ['chmod', 'fchmod', 'fchmodat', 'fchmodat2'],
     source:
-      'glibc sysdeps/unix/sysv/linux/chmod.c (fchmodat where __NR_chmod is absent), glibc 2.39 fchmodat.c (fchmodat2 for AT_SYMLINK_NOFOLLOW); man 2 chmod',
+      'glibc sysdeps/unix/sysv/linux/chmod.c (fchmodat where __NR_chmod is absent), glibc 2.39 fchmodat.c (fchmodat2 for AT_SYMLINK_NOFOLLOW); gnulib lib/fchmodat.c (fchmod on an O_PATH descriptor, chmod on /proc/self/fd/N); man 2 chmod (chmod, fchmod, fchmodat)',
   },
   {
     id: 'chown',
     does: "change a file's owner",
-    members: ['chown', 'lchown', 'fchownat', 'chown32', 'lchown32'],
+    members: ['chown', 'lchown', 'fchown', 'fchownat', 'chown32', 'lchown32', 'fchown32'],
     source:
-      'glibc sysdeps/unix/sysv/linux/chown.c, lchown.c (fchownat where absent; the 32-bit-uid calls on x86, arm and s390); man 2 chown',
+      'glibc sysdeps/unix/sysv/linux/chown.c, lchown.c (fchownat where absent; the 32-bit-uid calls on x86, arm and s390); man 2 chown (chown, fchown, lchown, fchownat)',
   },
   {
     id: 'link',
@@ -452,6 +452,37 @@ export const SYSCALL_COMPANIONS: readonly SyscallCompanion[] = Object.freeze([
       'a program that writes a file at offsets and syncs it is a database or log, which truncates its files when it resets or checkpoints them',
     source:
       'SQLite 3.40 src/os_unix.c unixTruncate (journal_mode=TRUNCATE, journal_size_limit, WAL reset) and unixLockSharedMemory (robust_ftruncate of the -shm file in WAL mode)',
+  },
+  {
+    id: 'tar-extract',
+    when: [['mkdirat', 'mkdir'], ['utimensat'], ['fchownat', 'fchown', 'fchown32']],
+    processes: ['tar'],
+    add: ['symlinkat', 'symlink', 'linkat', 'link', 'fchmodat', 'chmod'],
+    reason:
+      'tar extracting an archive creates each member by its type, so an archive with symbolic or hard links needs the calls that make them, and restores modes by path',
+    source:
+      'GNU tar 1.34 src/extract.c extract_archive (per member type: extract_file, extract_dir, extract_symlink -> symlinkat, extract_link -> linkat) and set_stat (fchmodat, fchownat, utimensat)',
+  },
+  {
+    id: 'tar-create',
+    when: [
+      ['getdents64', 'getdents'],
+      ['newfstatat', 'fstatat64', 'lstat', 'statx'],
+    ],
+    processes: ['tar'],
+    add: ['readlinkat', 'readlink'],
+    reason: 'tar archiving a tree reads the target of every symbolic link it meets',
+    source: 'GNU tar 1.34 src/create.c dump_file0 (S_ISLNK: readlinkat into the member header)',
+  },
+  {
+    id: 'xz-pipe-wait',
+    when: [['read'], ['write'], ['fcntl', 'fcntl64']],
+    processes: ['xz'],
+    add: ['poll', 'ppoll', 'ppoll_time64'],
+    reason:
+      'xz makes its pipes non-blocking and waits in poll when a read or write would block, which a small input never meets',
+    source:
+      'xz 5.4 src/xz/file_io.c io_open_src/io_open_dest (O_NONBLOCK on pipes) and io_wait (poll on EAGAIN)',
   },
   {
     id: 'inotify-watch',
