@@ -810,18 +810,25 @@ function refusalRules(policy: Policy): Omit<SyscallRule, 'pointer'>[] {
   for (const [n, note] of policy.refuse) {
     const risk = riskOf(n);
     const denied = policy.denied?.has(n) === true;
+    // Only a policy made from evidence (it has usedBy) knows the workload did not make the call;
+    // merge and the audit twin lay out refusals of profiles.
     const tail = [
-      denied ? 'on the never-allow list (--deny)' : 'the workload did not make it',
+      denied
+        ? 'on the never-allow list (--deny)'
+        : policy.usedBy !== undefined
+          ? 'the workload did not make it'
+          : undefined,
       note,
     ]
       .filter((x): x is string => x !== undefined)
-      .join('; ');
+      .map((x) => `; ${x}`)
+      .join('');
     const key = `${risk.level}\u0000${risk.reason}\u0000${tail}`;
     const g = groups.get(key) ?? {
       names: [],
       rank: riskRank(risk.level),
       comment: (ns: string[]) =>
-        `${ns.join(', ')}: ${risk.level} risk, refused: ${risk.reason}; ${tail}`,
+        `${ns.join(', ')}: ${risk.level} risk, refused: ${risk.reason}${tail}`,
     };
     g.names.push(n);
     groups.set(key, g);

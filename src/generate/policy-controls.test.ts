@@ -33,6 +33,7 @@ import {
   usersOf,
   type GenerateOptions,
 } from './generate.js';
+import { mergeProfiles } from './merge.js';
 import { resolveSymbol } from './symbols.js';
 
 const TRACES = resolve(import.meta.dirname, '../../test/fixtures/corpus/traces');
@@ -495,6 +496,23 @@ describe('"used by" comments', () => {
     );
     expect(comments).toContain('process: 1 syscall, 1 call seen; used by app');
     expect(comments).toContain('socket: only family AF_UNIX (1), as seen; used by srv');
+  });
+});
+
+describe('the refusal block of merged profiles', () => {
+  test('merge keeps one risk and reason per refused syscall, claiming nothing about a workload', () => {
+    const a = generateProfile(traceEvidence('python-f.strace'), { mode: 'audit' });
+    const b = generateProfile(traceEvidence('git-init.strace'), { mode: 'audit' });
+    const merged = mergeProfiles([a, b]);
+    const refusals = merged.syscalls.filter(
+      (r) => r.action === 'SCMP_ACT_ERRNO' && r.errnoRet === 1,
+    );
+    expect(refusals.flatMap((r) => r.names)).toContain('mount');
+    for (const r of refusals) {
+      const risk = riskOf(r.names[0] ?? '');
+      expect(r.comment).toBe(`${r.names.join(', ')}: ${risk.level} risk, refused: ${risk.reason}`);
+    }
+    expect(checkForRunc(merged)).toEqual([]);
   });
 });
 
