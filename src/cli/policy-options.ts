@@ -21,14 +21,30 @@ export interface PolicyCliOptions {
   socketFamilies?: string[];
 }
 
+/** Words wrapped to lines of at most `width` characters, each line indented by `indent`. */
+function wrap(text: string, width: number, indent: string): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && indent.length + line.length + 1 + word.length > width) {
+      lines.push(indent + line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') lines.push(indent + line);
+  return lines.join('\n');
+}
+
 /** Help text of the policy options, shared by the commands that take them. */
 export const POLICY_HELP = `
 Policy controls win over the evidence, with a warning for each call the evidence showed:
-  --deny NAME...   never allow these syscalls. Without --deny the never-allow list is the knowledge
-                   base's (src/kb/never-allow.ts: mount, umount2, ptrace, bpf, unshare, setns, keyctl,
-                   personality, ...); 'default' names that list, 'none' empties it, a bare NAME
-                   replaces it, +NAME adds to it and -NAME takes out of it (write '--deny=-NAME' or
-                   after a comma, since a lone -NAME reads as an option). Items may be comma-separated.
+  --deny NAME...   never allow these syscalls. 'default' is the never-allow list used without
+                   --deny, the block list of hand-written container profiles:
+${wrap(defaultNeverAllow().join(', ') + '.', 100, '                   ')}
+                   'none' empties it, a bare NAME replaces it, +NAME adds to it and -NAME takes
+                   out of it (write '--deny=-NAME' or after a comma: a lone -NAME reads as an
+                   option). Items may be comma-separated. In --mode audit only the critical and
+                   high-risk names are refused; the default logs the others.
   --socket-families FAMILY...
                    the address families socket and socketpair may use at most, by name (AF_UNIX,
                    unix, PF_INET) or number (1); the families seen within them are allowed (all of
