@@ -68,6 +68,8 @@ for (const bin of Object.values(JSON.parse(readFileSync('package.json', 'utf8'))
   chmodSync(bin, 0o755);
 }
 if (existsSync('native/Makefile')) run('make', ['-s', '-C', 'native']);
+// The HTML report's try box: the compiler bundled for the browser.
+run(process.execPath, ['scripts/bundle-report.mjs']);
 if (existsSync('bench') && existsSync('tsconfig.bench.json') && process.argv.includes('--bench')) {
   run(join('node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.bench.json']);
 }

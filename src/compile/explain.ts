@@ -3,9 +3,10 @@
  * it. Also the symbolic annotator (syscall names, AUDIT_ARCH names, actions) for disassembly listings.
  */
 import { archesByAuditArch, archForAudit } from '../arch/arches.js';
-import { errnoName } from '../arch/constants.js';
-import { syscallName } from '../arch/syscalls.js';
-import type { ArchName } from '../arch/types.js';
+import { errnoName, parseArgValue } from '../arch/constants.js';
+import { syscallName, syscallNumber } from '../arch/syscalls.js';
+import type { ArchInfo, ArchName } from '../arch/types.js';
+import { UsageError } from '../document/errors.js';
 import type { Annotator } from '../bpf/disasm.js';
 import { decodeInstruction, formatReturnValue } from '../bpf/disasm.js';
 import { emulate } from '../bpf/emulate.js';
@@ -15,6 +16,7 @@ import {
   SECCOMP_RET_ACTION_FULL,
   SECCOMP_RET_DATA,
   SECCOMP_RET_KILL_PROCESS,
+  seccompArgs,
   type SeccompActionKind,
   type SeccompData,
 } from '../bpf/seccomp.js';
@@ -241,4 +243,21 @@ export function otherRules(
     out.push({ pointer: r.pointer, why: whyNot(r, abi) });
   }
   return out.sort((a, b) => a.pointer.localeCompare(b.pointer, 'en', { numeric: true }));
+}
+
+/** Resolve a syscall name or number on an ABI to `seccomp_data.nr` (`explain` and the report's try box). */
+export function syscallNr(abi: ArchInfo, text: string): number {
+  if (/^-?\d+$|^0x[0-9a-f]+$/i.test(text)) return Number(BigInt.asIntN(32, BigInt(text)));
+  const nr = syscallNumber(abi.name, text);
+  if (nr === undefined)
+    throw new UsageError(`unknown syscall '${text}' on ${abi.name}`, 'unknown-syscall');
+  return nr;
+}
+
+/** The `seccomp_data` of a call: number `nr` on `abi`, arguments as `explain` reads them (numbers, constants). */
+export function callData(abi: ArchInfo, nr: number, args: readonly string[]): SeccompData {
+  if (args.length > 6)
+    throw new UsageError(`a syscall has at most 6 arguments, got ${args.length}`);
+  const values = args.map((t) => parseArgValue(t, abi.name));
+  return { nr, arch: abi.auditArch, instructionPointer: 0n, args: seccompArgs(values) };
 }

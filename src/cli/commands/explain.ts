@@ -1,16 +1,17 @@
 import type { Command } from 'commander';
-import { archInfo, parseArgValue, syscallNumber, type ArchInfo } from '../../arch/index.js';
+import { archInfo } from '../../arch/index.js';
 import { decodeProgram } from '../../bpf/instruction.js';
-import { seccompArgs, type SeccompData } from '../../bpf/seccomp.js';
 import { validate } from '../../bpf/validate.js';
 import { compileProfile } from '../../compile/compile.js';
 import {
   argumentDependent,
+  callData,
   describeAction,
   explainBpf,
   explainSyscall,
   nameUnderToken,
   otherRules,
+  syscallNr,
   type PathStep,
 } from '../../compile/explain.js';
 import { UsageError } from '../../document/errors.js';
@@ -18,23 +19,6 @@ import { describeOrigin } from '../describe-origin.js';
 import { out, outJson, readInputBytes } from '../io.js';
 import { addHostOptions, loadForHost, parseArchOption, type HostOptions } from '../host.js';
 import { hostArch } from '../../arch/host.js';
-
-/** Resolve a syscall name or number on an ABI to `seccomp_data.nr`. */
-export function syscallNr(abi: ArchInfo, text: string): number {
-  if (/^-?\d+$|^0x[0-9a-f]+$/i.test(text)) return Number(BigInt.asIntN(32, BigInt(text)));
-  const nr = syscallNumber(abi.name, text);
-  if (nr === undefined)
-    throw new UsageError(`unknown syscall '${text}' on ${abi.name}`, 'unknown-syscall');
-  return nr;
-}
-
-/** The seccomp_data for a call. */
-function dataFor(abi: ArchInfo, nr: number, args: readonly string[]): SeccompData {
-  if (args.length > 6)
-    throw new UsageError(`a syscall has at most 6 arguments, got ${args.length}`);
-  const values = args.map((t) => parseArgValue(t, abi.name));
-  return { nr, arch: abi.auditArch, instructionPointer: 0n, args: seccompArgs(values) };
-}
 
 function printPath(path: readonly PathStep[], executed: number): void {
   out(`BPF path (${executed} instructions executed):`);
@@ -85,7 +69,7 @@ Examples:
         const abi = parseArchOption(opts.arch ?? hostArch());
         const prog = decodeProgram(readInputBytes(opts.bpf), 'host');
         validate(prog);
-        const data = dataFor(abi, syscallNr(abi, sys), args);
+        const data = callData(abi, syscallNr(abi, sys), args);
         const r = explainBpf(prog, data, abi.endian);
         const dependent = argumentDependent(prog, data, abi.endian);
         if (opts.json === true) {
@@ -120,7 +104,7 @@ Examples:
         libseccompVersion: host.libseccomp,
         stats: false,
       });
-      const data = dataFor(abi, syscallNr(abi, sys), args);
+      const data = callData(abi, syscallNr(abi, sys), args);
       const e = explainSyscall(c.plan, c.program, data, abi.endian);
       const pos = e.origin.kind === 'rule' ? host.loaded.locate(e.origin.pointer) : undefined;
       const others =

@@ -22,6 +22,7 @@ import * as lint from './lint.js';
 import * as merge from './merge.js';
 import * as monitor from './monitor.js';
 import * as record from './record.js';
+import * as report from './report.js';
 import * as resolve from './resolve.js';
 import * as rollout from './rollout.js';
 import * as run from './run.js';
@@ -59,6 +60,7 @@ export const commands: readonly CommandModule[] = [
   merge,
   monitor,
   record,
+  report,
   resolve,
   rollout,
   run,
