@@ -9,7 +9,8 @@
  *   CRD schema (test/fixtures/corpus/reference);
  * - `promtool check config` reads the scrape config with its rule files; Debian's Prometheus is
  *   built without Kubernetes discovery, so kubernetes_sd_configs is swapped for a static target
- *   (the relabelling and the rest are checked as written).
+ *   (the relabelling and the rest are checked as written);
+ * - the fleet PromQL of docs/operate.md is evaluated by `promtool test rules` on a three-node fleet.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -242,6 +243,20 @@ describe.skipIf(!enabled)('deploy/kubernetes, checked with kubectl and promtool'
     } finally {
       spawnSync('rm', ['-f', file]);
     }
+  });
+
+  test("docs/operate.md's fleet PromQL is what promtool test rules evaluates, with exact values", () => {
+    const docs = readFileSync(join(ROOT, 'docs/operate.md'), 'utf8');
+    const queries = [...docs.matchAll(/```promql\n(.+)\n```/g)].map((m) => m[1] ?? '');
+    expect(queries.length).toBe(5);
+    const file = join(K8S, 'fleet-queries.test.yml');
+    const tests = parseYaml(readFileSync(file, 'utf8')) as {
+      tests: { promql_expr_test: { expr: string }[] }[];
+    };
+    expect(tests.tests.flatMap((t) => t.promql_expr_test.map((e) => e.expr))).toEqual(queries);
+    const r = spawnSync('promtool', ['test', 'rules', file], { encoding: 'utf8' });
+    expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+    expect(r.stdout).toContain('SUCCESS');
   });
 
   test('a fleet rollout: rollout manifests objects fit the SPO CRD; the canary Deployments decode', async () => {
