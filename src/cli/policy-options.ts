@@ -13,6 +13,7 @@ import {
   type PolicyOverride,
 } from '../generate/index.js';
 import { defaultNeverAllow } from '../kb/index.js';
+import type { Profile } from '../profile/index.js';
 import { closest, didYouMean } from './suggest.js';
 
 /** The policy options as commander parses them. */
@@ -182,12 +183,19 @@ export function policyWarnings(overrides: readonly PolicyOverride[]): string[] {
 }
 
 /**
- * A note when refused names are left to the default action (enforce mode with EPERM), so that a
- * reader of the profile knows where they went; undefined when every refusal is written as a rule.
+ * A note when refused names are not written as rules, so that a reader of the profile knows where
+ * they went: left to the same default (enforce mode with EPERM), or to runc's ENOSYS stub (kill mode,
+ * names numbered above the rest); undefined when every refusal is a rule.
  */
-export function refusalNote(refused: GenerateResult['refused']): string | undefined {
+export function refusalNote(
+  refused: GenerateResult['refused'],
+  profile: Profile,
+): string | undefined {
   const left = refused.filter((r) => !r.rule);
   if (left.length === 0) return undefined;
   const denied = left.filter((r) => r.denied).length;
-  return `note: ${left.length} refused syscalls (${denied} on the never-allow list) are left to the default ERRNO(EPERM), which refuses them the same; no rule is written for them (runc skips a rule equal to the default); --stats or --mode audit gives each one's risk and reason`;
+  const what = `${left.length} refused syscalls (${denied} on the never-allow list)`;
+  if (profile.defaultAction === 'SCMP_ACT_ERRNO')
+    return `note: ${what} are left to the default ERRNO(EPERM), which refuses them the same; no rule is written for them (runc skips a rule equal to the default); --stats or --mode audit gives each one's risk and reason`;
+  return `note: ${what} are numbered above the profile's other rules, so runc's ENOSYS stub refuses them; a rule would raise the stub's ceiling and turn ENOSYS for newer syscalls into ${profile.defaultAction ?? 'the default'}: ${left.map((r) => r.name).join(', ')}`;
 }

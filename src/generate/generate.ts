@@ -802,12 +802,16 @@ function guardComment(g: MultiplexerGuard, policy: Policy): string {
  * a level and a reason), never-allow names apart from the critical ones the workload did not make,
  * a name with a note of its own alone; most severe first.
  */
-function refusalRules(policy: Policy): Omit<SyscallRule, 'pointer'>[] {
+function refusalRules(
+  policy: Policy,
+  written: (name: string) => boolean,
+): Omit<SyscallRule, 'pointer'>[] {
   const groups = new Map<
     string,
     { names: string[]; rank: number; comment: (ns: string[]) => string }
   >();
   for (const [n, note] of policy.refuse) {
+    if (!written(n)) continue;
     const risk = riskOf(n);
     const denied = policy.denied?.has(n) === true;
     // Only a policy made from evidence (it has usedBy) knows the workload did not make the call;
@@ -940,15 +944,51 @@ export function layoutProfile(policy: Policy): Profile {
   // refuses one (EACCES), and the skipped rule's names would still raise the maximum of runc's ENOSYS
   // stub (#runc-enosys-stub), so newer syscalls such as fchmodat2, whose ENOSYS glibc falls back
   // on, would get EPERM. The default refuses those names anyway; generate reports them instead.
+  // Where runc's stub answers numbers above the profile's largest with ENOSYS and the default is
+  // something else (kill mode), a refusal numbered above the other rules is left out for the same
+  // reason: the stub refuses it with ENOSYS, and the rule would turn ENOSYS for the newer syscalls
+  // below it into the default.
   const sameAsDefault =
     policy.defaultAction === 'SCMP_ACT_ERRNO' && (policy.defaultErrnoRet ?? EPERM) === EPERM;
-  if (!sameAsDefault) rules.push(...refusalRules(policy));
+  if (!sameAsDefault) {
+    const ceiling = stubCeiling(policy, rules);
+    rules.push(
+      ...refusalRules(policy, (n) =>
+        [...ceiling].every(([abi, max]) => (syscallNumber(abi, n) ?? -1) <= max),
+      ),
+    );
+  }
   return {
     defaultAction: policy.defaultAction,
     ...(policy.defaultErrnoRet !== undefined ? { defaultErrnoRet: policy.defaultErrnoRet } : {}),
     architectures: policy.architectures,
     syscalls: rules.map((r, i) => ({ ...r, pointer: `/syscalls/${i}` })),
   };
+}
+
+/**
+ * The largest number the rules name on each ABI of the policy, where runc's ENOSYS stub answers the
+ * numbers above it with ENOSYS instead of the default (docs/semantics.md#runc-enosys-stub): every
+ * default but ALLOW, LOG, TRACE and ERRNO(ENOSYS), which the stub does not change. Empty otherwise.
+ */
+function stubCeiling(
+  policy: Policy,
+  rules: readonly Omit<SyscallRule, 'pointer'>[],
+): Map<ArchName, number> {
+  const noStub =
+    policy.defaultAction === 'SCMP_ACT_ALLOW' ||
+    policy.defaultAction === 'SCMP_ACT_LOG' ||
+    policy.defaultAction === 'SCMP_ACT_TRACE' ||
+    (policy.defaultAction === 'SCMP_ACT_ERRNO' && policy.defaultErrnoRet === ENOSYS);
+  const out = new Map<ArchName, number>();
+  if (noStub) return out;
+  const names = rules.flatMap((r) => r.names);
+  for (const scmp of policy.architectures) {
+    const abi = archByScmpName(scmp)?.name;
+    if (abi !== undefined)
+      out.set(abi, Math.max(-1, ...names.map((n) => syscallNumber(abi, n) ?? -1)));
+  }
+  return out;
 }
 
 /** A generated profile and the evidence its policy controls overrode. */
@@ -976,7 +1016,10 @@ export interface RefusedSyscall {
   readonly reason: string;
   /** On the never-allow list (else: a critical syscall the workload did not make). */
   readonly denied: boolean;
-  /** Written as a rule (false: refused by the default action, which is the same). */
+  /**
+   * Written as a rule; false when the default action is the same refusal, or when runc's ENOSYS stub
+   * refuses it (numbered above the profile's other rules, kill mode).
+   */
   readonly rule: boolean;
   /** What generation noted (e.g. the workload made it). */
   readonly note?: string;

@@ -499,6 +499,26 @@ describe('"used by" comments', () => {
   });
 });
 
+describe('the refusal block and the ENOSYS stub of runc', () => {
+  test('kill mode: no refusal numbered above the other rules, so newer syscalls keep ENOSYS', () => {
+    const { profile, refused } = generateReport(traceEvidence('python-f.strace'), { mode: 'kill' });
+    const d = decider(profile);
+    const named = new Set(profile.syscalls.flatMap((r) => r.names));
+    const max = Math.max(...[...named].map((n) => syscallNumber('x86_64', n) ?? -1));
+    // fchmodat2 (452) and epoll_pwait2 (441): glibc and libuv fall back when they fail with ENOSYS.
+    for (const n of ['epoll_pwait2', 'fchmodat2', 'futex_waitv']) {
+      expect(syscallNumber('x86_64', n) ?? 0, n).toBeGreaterThan(max);
+      expect(d('x86_64', n, []), n).toBe('errno');
+    }
+    // The refusals left out are still refused (ENOSYS from the stub), the others by their rule.
+    const left = refused.filter((r) => !r.rule).map((r) => r.name);
+    expect(left).toContain('process_madvise');
+    for (const r of refused) expect(d('x86_64', r.name, []), r.name).toBe('errno');
+    for (const n of left) expect(named.has(n), n).toBe(false);
+    expect(refused.filter((r) => r.rule).length).toBeGreaterThan(20);
+  });
+});
+
 describe('the refusal block of merged profiles', () => {
   test('merge keeps one risk and reason per refused syscall, claiming nothing about a workload', () => {
     const a = generateProfile(traceEvidence('python-f.strace'), { mode: 'audit' });

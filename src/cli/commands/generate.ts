@@ -132,7 +132,7 @@ ${POLICY_EXAMPLES.map((e) => `  sysgate generate --from app.strace ${e}`).join('
       for (const w of policyWarnings(overrides)) err(w);
       for (const n of [...generationNotes(profile, gen, host), ...coverageNotes(evidence, widened)])
         err(n);
-      const note = refusalNote(refused);
+      const note = refusalNote(refused, profile);
       if (note !== undefined) err(note);
     }
   });
