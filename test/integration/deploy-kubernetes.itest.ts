@@ -94,6 +94,20 @@ function discovery(): Record<string, object> {
 let server: Server;
 let apiUrl = '';
 
+/** `kubectl create --dry-run=client -o name` against the discovery served here. */
+const createNames = (file: string): ReturnType<typeof kubectl> =>
+  kubectl([
+    '--server',
+    apiUrl,
+    'create',
+    '--dry-run=client',
+    '--validate=false',
+    '-f',
+    file,
+    '-o',
+    'name',
+  ]);
+
 /** Whether kubectl decodes every object of `file` into its types, and keeps every pod field. */
 async function checkTyped(file: string): Promise<void> {
   const r = await kubectl([
@@ -163,17 +177,7 @@ describe.skipIf(!enabled)('deploy/kubernetes, checked with kubectl and promtool'
       writeFileSync(bad, text.replace(from, to));
       await expect(checkTyped(bad), to).rejects.toThrow();
     }
-    const created = await kubectl([
-      '--server',
-      apiUrl,
-      'create',
-      '--dry-run=client',
-      '--validate=false',
-      '-f',
-      file,
-      '-o',
-      'name',
-    ]);
+    const created = await createNames(file);
     expect(created.status, created.err).toBe(0);
     expect(created.out.trim().split('\n')).toEqual([
       'namespace/sysgate',
@@ -293,17 +297,7 @@ describe.skipIf(!enabled)('deploy/kubernetes, checked with kubectl and promtool'
     expect(valid({ ...objects[0], spec: { defaultAction: 'SCMP_ACT_NONE' } })).toBe(false);
     const file = join(dir, 'spo.yaml');
     writeFileSync(file, m.stdout);
-    const created = await kubectl([
-      '--server',
-      apiUrl,
-      'create',
-      '--dry-run=client',
-      '--validate=false',
-      '-f',
-      file,
-      '-o',
-      'name',
-    ]);
+    const created = await createNames(file);
     expect(created.status, created.err).toBe(0);
     expect(created.out.trim()).toBe(
       'seccompprofile.security-profiles-operator.x-k8s.io/app-phase-a',

@@ -6,6 +6,7 @@ import { describeExit } from '../../suite/suite-run.js';
 import { EXIT, requestExit } from '../exit.js';
 import { addHostOptions, loadPolicy, policyFromText, type HostOptions } from '../host.js';
 import { out, outJson, paint, toJson, writeOutput } from '../io.js';
+import { refusedCallLine } from '../refused-call.js';
 import { DEFAULT_DOCTOR_TIMEOUT_SECONDS } from '../../run/limits.js';
 import {
   addSandboxOptions,
@@ -75,15 +76,7 @@ function printText(engine: string, label: string, d: Diagnosis): void {
     case 'seccomp': {
       out(paint('red', `${d.refused.length} refused syscall(s):`));
       for (const r of d.refused) {
-        const values =
-          r.pinned.length === 0
-            ? ''
-            : ` (${r.pinned.map((p) => p.label).join(', ')}: ${r.refusedValues.map((v) => v.join('/')).join(', ')})`;
-        const who =
-          r.origin === 'workload' ? `${r.count} call(s)` : `${r.origin}: ${r.reason ?? ''}`;
-        out(
-          `  ${paint('bold', r.name)}${values}: ${r.action}, ${who}, risk ${r.risk}: ${r.riskReason}`,
-        );
+        out(refusedCallLine(r));
         for (const rule of r.rules) out(`    add: ${toJson(rule, 0)}`);
       }
       const v = d.suggestion?.verified;

@@ -16,6 +16,7 @@ import { parseSuite, SUITE_DIR_IN_SANDBOX } from '../../suite/suite.js';
 import { EXIT, requestExit } from '../exit.js';
 import { addHostOptions, loadForHost, policyFor, type HostOptions } from '../host.js';
 import { err, out, outJson, paint, readInput, toJson, writeOutput } from '../io.js';
+import { refusedCallLine } from '../refused-call.js';
 import {
   addSandboxOptions,
   sandboxOptionsFrom,
@@ -109,14 +110,7 @@ function printReport(file: string, made: readonly Provenance[], r: DriftReport):
     ),
   );
   for (const f of r.findings) {
-    const values =
-      f.pinned.length === 0
-        ? ''
-        : ` (${f.pinned.map((p) => p.label).join(', ')}: ${f.refusedValues.map((v) => v.join('/')).join(', ')})`;
-    const who = f.origin === 'workload' ? `${f.count} call(s)` : `${f.origin}: ${f.reason ?? ''}`;
-    out(
-      `  ${paint('bold', f.name)} [${f.abi}]${values}: ${f.action}, ${who}, risk ${f.risk}: ${f.riskReason}`,
-    );
+    out(refusedCallLine(f, true));
     switch (f.change.kind) {
       case 'allow':
         for (const rule of f.change.rules) out(`    add: ${toJson(rule, 0)}`);
