@@ -501,3 +501,37 @@ export const SYSCALL_COMPANIONS: readonly SyscallCompanion[] = Object.freeze([
     source: 'man 2 timerfd_create (a timer does nothing until timerfd_settime arms it)',
   },
 ]);
+
+/**
+ * Newer syscalls libc tries first, falling back to the older call only when the newer one fails with
+ * ENOSYS: a profile that allows the older call but answers the newer one with EPERM breaks the
+ * program (glibc 2.33's faccessat2, coreos/coreos-installer#540, moby/moby#41353; the 32-bit
+ * `*_time64` calls of Linux 5.1, which glibc 2.34 uses with 64-bit time_t, seccomp/libseccomp#228;
+ * fchmodat2, glibc 2.39; close_range, glibc 2.34's closefrom). Older name -> its successors.
+ */
+export const ENOSYS_SUCCESSORS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  faccessat: ['faccessat2'],
+  access: ['faccessat2'],
+  fchmodat: ['fchmodat2'],
+  close: ['close_range'],
+  clock_gettime: ['clock_gettime64'],
+  clock_settime: ['clock_settime64'],
+  clock_adjtime: ['clock_adjtime64'],
+  clock_getres: ['clock_getres_time64'],
+  clock_nanosleep: ['clock_nanosleep_time64'],
+  timer_gettime: ['timer_gettime64'],
+  timer_settime: ['timer_settime64'],
+  timerfd_gettime: ['timerfd_gettime64'],
+  timerfd_settime: ['timerfd_settime64'],
+  utimensat: ['utimensat_time64'],
+  pselect6: ['pselect6_time64'],
+  ppoll: ['ppoll_time64'],
+  io_pgetevents: ['io_pgetevents_time64'],
+  recvmmsg: ['recvmmsg_time64'],
+  mq_timedsend: ['mq_timedsend_time64'],
+  mq_timedreceive: ['mq_timedreceive_time64'],
+  semtimedop: ['semtimedop_time64'],
+  rt_sigtimedwait: ['rt_sigtimedwait_time64'],
+  futex: ['futex_time64'],
+  sched_rr_get_interval: ['sched_rr_get_interval_time64'],
+});

@@ -7,6 +7,7 @@ import type * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test, vi } from 'vitest';
+import { RUNC_POST_LOAD } from '../../src/kb/index.js';
 import { runCli } from './run-cli.js';
 
 const stdin = vi.hoisted(() => ({ text: '' }));
@@ -27,13 +28,12 @@ function file(name: string, value: unknown): string {
 }
 
 const ARCHES = ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'];
+// Clean under every rule: ENOSYS by default, and what runc itself calls after loading the filter.
 const clean = {
   defaultAction: 'SCMP_ACT_ERRNO',
+  defaultErrnoRet: 38,
   architectures: ARCHES,
-  syscalls: [
-    { names: ['read', 'write', 'exit_group'], action: 'SCMP_ACT_ALLOW' },
-    { names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 },
-  ],
+  syscalls: [{ names: Object.keys(RUNC_POST_LOAD), action: 'SCMP_ACT_ALLOW' }],
 };
 const risky = {
   defaultAction: 'SCMP_ACT_ERRNO',
@@ -41,6 +41,8 @@ const risky = {
   syscalls: [
     { names: ['read', 'write', 'socket', 'mount'], action: 'SCMP_ACT_ALLOW' },
     { names: ['kill'], action: 'SCMP_ACT_ERRNO' },
+    { names: ['execve'], action: 'SCMP_ACT_ALLOW' },
+    { names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 },
   ],
 };
 

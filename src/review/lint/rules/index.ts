@@ -6,9 +6,14 @@ import type { LintRule } from '../types.js';
 import { argIndexArity } from './arg-index-arity.js';
 import { clone3Allowed } from './clone3-allowed.js';
 import { criticalAllowed } from './critical-allowed.js';
+import { defaultAllow } from './default-allow.js';
+import { denyListNewSyscalls } from './deny-list-new-syscalls.js';
+import { epermDefault } from './eperm-default.js';
 import { errnoZero } from './errno-zero.js';
 import { highRiskAllowed } from './high-risk-allowed.js';
+import { hostAbiBadArch } from './host-abi-bad-arch.js';
 import { ioUringAllowed } from './io-uring-allowed.js';
+import { logDefault } from './log-default.js';
 import { mediumRiskAllowed } from './medium-risk-allowed.js';
 import { namespaceCreation } from './namespace-creation.js';
 import { personalityUnfiltered } from './personality-unfiltered.js';
@@ -19,15 +24,21 @@ import { shadowed } from './shadowed.js';
 import { silentlyIgnored } from './silently-ignored.js';
 import { socketFamily } from './socket-family.js';
 import { socketcallBypass } from './socketcall-bypass.js';
+import { unconfinedEquivalent } from './unconfined-equivalent.js';
 
 /** Every rule, sorted by id (SARIF's ruleIndex is the position here). */
 export const LINT_RULES: readonly LintRule[] = [
   argIndexArity,
   clone3Allowed,
   criticalAllowed,
+  defaultAllow,
+  denyListNewSyscalls,
+  epermDefault,
   errnoZero,
   highRiskAllowed,
+  hostAbiBadArch,
   ioUringAllowed,
+  logDefault,
   mediumRiskAllowed,
   namespaceCreation,
   personalityUnfiltered,
@@ -38,4 +49,5 @@ export const LINT_RULES: readonly LintRule[] = [
   silentlyIgnored,
   socketFamily,
   socketcallBypass,
+  unconfinedEquivalent,
 ];
