@@ -2,10 +2,35 @@
  * runc-dropped: rules runc never hands libseccomp (their fate in src/runc): an action equal to the
  * default, or a name the linked libseccomp cannot resolve.
  */
-import { isSyscallName } from '../../../arch/syscalls.js';
+import { isSyscallName, syscallNumber } from '../../../arch/syscalls.js';
 import { joinPointer } from '../../../document/pointer.js';
+import { ruleEqualsDefault } from '../../../runc/rules.js';
 import { allowlist, rule } from '../case-kit.js';
-import type { FixEdit, LintRule, RawFinding } from '../types.js';
+import type { FixEdit, LintContext, LintRule, RawFinding } from '../types.js';
+
+/**
+ * Whether a rule holds the highest-numbered name of some ABI that no rule kept by runc names: runc's ENOSYS
+ * stub is sized by every name of the profile, skipped rules included, so removing such a rule would
+ * move the stub and change decisions above it.
+ */
+function sizesStub(ctx: LintContext, pointer: string): boolean {
+  const rule = ctx.ruleAt(pointer);
+  if (rule === undefined) return true;
+  for (const a of ctx.plan?.arches ?? []) {
+    if (a.enosysMax === undefined) continue;
+    const max = a.enosysMax;
+    if (!rule.names.some((n) => syscallNumber(a.arch, n) === max)) continue;
+    // Rules equal to the default are all removed together: only the others keep the stub's size.
+    const others = ctx.profile.syscalls.some(
+      (r) =>
+        r.pointer !== pointer &&
+        !ruleEqualsDefault(ctx.profile, r) &&
+        r.names.some((n) => syscallNumber(a.arch, n) === max),
+    );
+    if (!others) return true;
+  }
+  return false;
+}
 
 export const runcDropped: LintRule = {
   meta: {
@@ -13,7 +38,7 @@ export const runcDropped: LintRule = {
     severity: 'warning',
     security: true,
     short: 'A rule or name runc skips: it has no effect',
-    long: 'runc skips a rule whose action (errno included) equals the default action, and a name its libseccomp cannot resolve (a typo, or a syscall newer than the library). Such a rule does nothing: a misspelled name in a deny rule of an allow-by-default profile fails open, and runc before 1.0.2 refused rules equal to the default. `--fix` removes rules equal to the default and names no libseccomp version knows; both are exact (no decision changes).',
+    long: 'runc skips a rule whose action (errno included) equals the default action, and a name its libseccomp cannot resolve (a typo, or a syscall newer than the library). Such a rule does nothing: a misspelled name in a deny rule of an allow-by-default profile fails open, and runc before 1.0.2 refused rules equal to the default. `--fix` removes rules equal to the default (unless the rule holds the highest syscall number of the profile, which sizes the ENOSYS stub of runc) and names no libseccomp version knows; both are exact (no decision changes).',
     sources: [
       'opencontainers/runc#3109',
       'containers/common#631',
@@ -39,7 +64,14 @@ export const runcDropped: LintRule = {
           pointer: joinPointer(r.pointer, 'action'),
           message: `the rule's action ${rule.action}${rule.errnoRet === undefined ? '' : `(${rule.errnoRet})`} equals the default action: runc skips it, and ${rule.names.join(', ')} take the default action anyway`,
           syscalls: rule.names,
-          fix: { description: 'remove the rule', edits: [{ op: 'remove', pointer: r.pointer }] },
+          ...(sizesStub(ctx, r.pointer)
+            ? {}
+            : {
+                fix: {
+                  description: 'remove the rule',
+                  edits: [{ op: 'remove', pointer: r.pointer }],
+                },
+              }),
         });
         continue;
       }
