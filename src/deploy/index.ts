@@ -17,3 +17,12 @@ export {
   type VerifyOptions,
   type VerifyResult,
 } from './verify.js';
+export {
+  ciJob,
+  ciSteps,
+  CI_REPORTS,
+  CI_SYSTEMS,
+  type CiOptions,
+  type CiStep,
+  type CiSystem,
+} from './ci.js';

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import * as advise from './advise.js';
 import * as asm from './asm.js';
+import * as ci from './ci.js';
 import * as compile from './compile.js';
 import * as convert from './convert.js';
 import * as demo from './demo.js';
@@ -43,6 +44,7 @@ export interface CommandModule {
 export const commands: readonly CommandModule[] = [
   advise,
   asm,
+  ci,
   compile,
   convert,
   demo,
