@@ -106,6 +106,19 @@ describe('sysgate lint', () => {
     expect(c.stdout).not.toContain('runc-dropped');
   });
 
+  test('--config as JSON; a config with an unknown key is a usage error', async () => {
+    const f = file('risky.json', risky);
+    const json = file('lint.json', { rules: { 'critical-allowed': 'off' } });
+    const ok = await runCli(['lint', ...HOST, '--config', json, '--json', f]);
+    const doc = JSON.parse(ok.stdout) as { findings: { rule: string }[] };
+    expect(doc.findings.some((x) => x.rule === 'critical-allowed')).toBe(false);
+    expect(doc.findings.some((x) => x.rule === 'socket-family')).toBe(true);
+    const bad = file('bad.yaml', 'rule:\n  shadowed: off\n');
+    const r = await runCli(['lint', ...HOST, '--config', bad, f]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown key(s) rule');
+  });
+
   test.each([
     ['an unknown rule', ['--rule', 'no-such-rule=off'], /no lint rule 'no-such-rule'/],
     ['a bad setting', ['--rule', 'shadowed=loud'], /'loud' is not a rule setting/],
