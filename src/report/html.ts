@@ -42,9 +42,38 @@ th{font-weight:600}code,pre{font:13px/1.4 ui-monospace,monospace}pre{background:
 form{display:flex;gap:.5rem;flex-wrap:wrap;align-items:end}label{display:flex;flex-direction:column;font-size:.85rem}
 input,select,button{font:inherit;padding:.3rem .5rem}input[name=call]{min-width:24rem}
 :focus-visible{outline:3px solid var(--accent);outline-offset:1px}.verdict{font-weight:600}.error{color:var(--bad)}
-details summary{cursor:pointer}
+details summary{cursor:pointer}svg text{font-size:11px;fill:var(--fg)}rect{fill:var(--muted)}.bar-errno,.bar-kill_process,.bar-kill_thread,.bar-trap{fill:var(--bad)}.bar-log{fill:var(--warn)}
 @media print{form,.skip{display:none}details{display:block}details>*{display:block}main{max-width:none}}
 `;
+
+/** The violations section: a table of groups and, when records have times, each group's span on one time axis (SVG). */
+function violationsSection(v: NonNullable<ReportModel['violations']>): string {
+  const timed = v.groups.filter((g) => g.firstMs !== undefined && g.lastMs !== undefined);
+  const t0 = Math.min(...timed.map((g) => g.firstMs ?? 0));
+  const t1 = Math.max(...timed.map((g) => g.lastMs ?? 0));
+  const W = 600;
+  const x = (t: number): number => (t1 === t0 ? 0 : ((t - t0) / (t1 - t0)) * (W - 8));
+  const bars = timed
+    .map((g, k) => {
+      const a = x(g.firstMs ?? t0);
+      const b = Math.max(a + 4, x(g.lastMs ?? t0) + 4);
+      return `<rect x="${a.toFixed(1)}" y="${k * 14 + 2}" width="${(b - a).toFixed(1)}" height="10" class="bar-${esc(g.action.toLowerCase())}"><title>${esc(`${g.who} ${g.syscall} ${g.action} x${g.count}`)}</title></rect><text x="${W + 6}" y="${k * 14 + 11}">${esc(g.syscall)} ${esc(g.action)}</text>`;
+    })
+    .join('');
+  const chart =
+    timed.length === 0
+      ? ''
+      : `<figure><svg role="img" aria-label="first to last record of each group" width="${W + 220}" height="${timed.length * 14 + 20}" viewBox="0 0 ${W + 220} ${timed.length * 14 + 20}">${bars}<text x="0" y="${timed.length * 14 + 16}">${esc(new Date(t0).toISOString())}</text><text x="${W - 180}" y="${timed.length * 14 + 16}">${esc(new Date(t1).toISOString())}</text></svg><figcaption class="muted">From the first to the last record of each group.</figcaption></figure>`;
+  const rows = v.groups
+    .map(
+      (g) =>
+        `<tr><td>${esc(g.who)}</td><td><code>${esc(g.syscall)}</code> <span class="muted">${esc(g.abi)}</span></td><td>${esc(g.action)}</td><td>${g.count}</td><td class="risk-${esc(g.risk)}">${esc(g.risk)}</td><td>${esc(g.profile ?? '')}</td><td>${esc(g.change ?? '')}</td></tr>`,
+    )
+    .join('');
+  return `<section aria-labelledby="h-violations"><h2 id="h-violations">Violations in the kernel logs</h2>
+<p>${v.records} seccomp records${v.suppressed > 0 ? `; the kernel's rate limit dropped ${v.suppressed} more` : ''}.</p>${chart}
+<table><thead><tr><th scope="col">container / process</th><th scope="col">syscall</th><th scope="col">outcome</th><th scope="col">records</th><th scope="col">risk</th><th scope="col">this profile</th><th scope="col">smallest change</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+}
 
 /** Render the model. Throws `RuntimeError` when the try box bundle was not built. */
 export function renderReport(m: ReportModel): string {
@@ -104,6 +133,7 @@ export function renderReport(m: ReportModel): string {
                 )
                 .join('')}</tbody></table>`
         }</section>`;
+  const violations = m.violations === undefined ? '' : violationsSection(m.violations);
   const abiOptions = m.host.abis
     .map((a) => `<option${a === m.host.arch ? ' selected' : ''}>${esc(a)}</option>`)
     .join('');
@@ -121,6 +151,7 @@ export function renderReport(m: ReportModel): string {
 <section aria-labelledby="h-refused"><h2 id="h-refused">Dangerous calls it refuses</h2>${refusals}</section>
 <section aria-labelledby="h-lint"><h2 id="h-lint">Lint findings</h2>${lint}</section>
 ${diff}
+${violations}
 <section id="try" aria-labelledby="h-try"><h2 id="h-try">Try a syscall</h2>
 <p class="muted">Answered in this page by sysgate's compiler and emulator, as <code>sysgate explain</code> answers.</p>
 <form id="try-form"><label>ABI<select name="abi">${abiOptions}</select></label>

@@ -15,6 +15,7 @@ import { familyName } from '../generate/symbols.js';
 import { attackSurface, surfaceReduction, type AbiSurface } from '../review/score.js';
 import { diffFilters, describeRegion, type FilterSide } from '../review/diff.js';
 import type { Finding } from '../review/lint/types.js';
+import type { ViolationReport } from '../operate/violations.js';
 
 /** One allowed syscall as the report lists it. */
 export interface ReportSyscall {
@@ -74,6 +75,23 @@ export interface ReportModel {
       where: string;
     }[];
   };
+  /** Kernel-log violations, when logs were given: the groups with their time span, and totals. */
+  readonly violations?: {
+    readonly records: number;
+    readonly suppressed: number;
+    readonly groups: readonly {
+      readonly who: string;
+      readonly syscall: string;
+      readonly abi: string;
+      readonly action: string;
+      readonly count: number;
+      readonly firstMs?: number;
+      readonly lastMs?: number;
+      readonly risk: string;
+      readonly profile?: string;
+      readonly change?: string;
+    }[];
+  };
   /** The resolved profile (64-bit values as decimal strings) and rule positions, for the try box. */
   readonly tryBox: {
     readonly file: string;
@@ -91,11 +109,15 @@ export interface ReportInputs {
   readonly baseline?: FilterSide;
   readonly evidence?: Evidence;
   readonly lint: readonly Finding[];
+  readonly violations?: ViolationReport;
   readonly abis: readonly ArchName[];
   readonly libseccomp: LibseccompVersion;
   readonly locate: (pointer: string) => { line: number; column: number } | undefined;
   readonly now: Date;
 }
+
+/** Violation groups shown at most (most records first). */
+const MAX_VIOLATION_GROUPS = 50;
 
 const OPS: Readonly<Record<string, string>> = {
   SCMP_CMP_EQ: '==',
@@ -216,6 +238,42 @@ export function reportModel(i: ReportInputs): ReportModel {
           })),
         };
 
+  const violations =
+    i.violations === undefined
+      ? undefined
+      : {
+          records: i.violations.records,
+          suppressed: i.violations.suppressed,
+          groups: i.violations.groups.slice(0, MAX_VIOLATION_GROUPS).map((g) => {
+            const c = g.verdict?.change;
+            return {
+              who: [g.container, g.comm ?? g.exe].filter((x) => x !== undefined).join(' / ') || '?',
+              syscall: g.syscall,
+              abi: g.abi ?? '?',
+              action: g.action,
+              count: g.count,
+              ...(g.firstMs === undefined ? {} : { firstMs: g.firstMs }),
+              ...(g.lastMs === undefined ? {} : { lastMs: g.lastMs }),
+              risk: g.risk.level,
+              ...(g.verdict === undefined ? {} : { profile: g.verdict.action }),
+              ...(c === undefined
+                ? {}
+                : {
+                    change:
+                      c.kind === 'allow'
+                        ? `allow ${c.rule.names.join(', ')}`
+                        : c.kind === 'never-allow'
+                          ? `never allow: ${c.reason}`
+                          : c.kind === 'add-arch'
+                            ? `add ${c.architecture}`
+                            : c.kind === 'check-arguments'
+                              ? c.reason
+                              : 'none',
+                  }),
+            };
+          }),
+        };
+
   return {
     title: i.file,
     generated: i.now.toISOString(),
@@ -247,6 +305,7 @@ export function reportModel(i: ReportInputs): ReportModel {
       message: f.message,
     })),
     ...(diff === undefined ? {} : { diff }),
+    ...(violations === undefined ? {} : { violations }),
     tryBox: { file: i.file, profile: jsonSafe(i.resolved), positions },
   };
 }

@@ -147,6 +147,8 @@ describe.skipIf(!enabled)('sysgate report in Chromium', () => {
       html,
       '--against',
       dockerDefault,
+      '--violations',
+      join(ROOT, 'examples/audit.log'),
       ...HOST,
     ]);
     expect(evidence.code, evidence.stderr).toBe(0);
@@ -181,6 +183,14 @@ describe.skipIf(!enabled)('sysgate report in Chromium', () => {
     const want = JSON.parse(cli.stdout) as { actionText: string };
     expect(verdict).toContain(want.actionText);
     expect(await page.locator('#h-diff').count()).toBe(1);
+    // The audit log's records, grouped and decided by the profile, on a time axis.
+    expect(await page.locator('#h-violations').count()).toBe(1);
+    expect(
+      await page.locator('section[aria-labelledby=h-violations] tbody tr').count(),
+    ).toBeGreaterThan(0);
+    expect(
+      await page.locator('section[aria-labelledby=h-violations] svg rect').count(),
+    ).toBeGreaterThan(0);
     expect(await page.getByText('Argument rules').count()).toBeGreaterThan(0);
     mkdirSync(join(ROOT, 'test-output'), { recursive: true });
     await page.screenshot({ path: join(ROOT, 'test-output/report.png'), fullPage: false });

@@ -7,12 +7,15 @@ import { compileProfile } from '../../compile/compile.js';
 import { dockerDefaultSide, readSide, reviewTarget } from '../filter-side.js';
 import { loadForHost, parseKernel, type HostOptions } from '../host.js';
 import { err, readInput, writeOutput } from '../io.js';
+import { checkLogFiles, collectLogs } from '../kernel-logs.js';
+import { ViolationCollector } from '../../operate/violations.js';
 
 interface ReportCliOptions extends Omit<HostOptions, 'arch'> {
   readonly host?: string;
   readonly evidence?: string;
   readonly against?: string;
   readonly output?: string;
+  readonly violations?: string[];
 }
 
 /** `sysgate report PROFILE -o report.html`: one self-contained HTML file a reviewer can read. */
@@ -32,6 +35,10 @@ export function register(program: Command): void {
       "docker-default or a baseline profile: the score's reference and the diff",
       'docker-default',
     )
+    .option(
+      '--violations <log...>',
+      'kernel logs (dmesg, journalctl -k, audit.log...): violations over time, decided by the profile',
+    )
     .option('-o, --output <file>', "where to write the HTML ('-' for stdout)")
     .option('--host <arch>', 'host architecture (default: this machine)')
     .option('--caps <list>', "container bounding capabilities (default: Docker's)")
@@ -50,6 +57,7 @@ rule and its line, the reasoning and the BPF path.
 Examples:
   sysgate report app.json -o app.html
   sysgate report app.json --evidence app.evidence.json --against old.json -o review.html
+  sysgate report app.json --violations /var/log/audit/audit.log -o app.html
   sysgate report examples/docker-default.json -o docker-default.html`,
   );
   cmd.action(async (file: string, opts: ReportCliOptions) => {
@@ -77,6 +85,13 @@ Examples:
       opts.evidence === undefined
         ? undefined
         : readEvidence(readInput(opts.evidence), opts.evidence);
+    let violations;
+    if (opts.violations !== undefined) {
+      checkLogFiles(opts.violations);
+      const collector = new ViolationCollector();
+      await collectLogs(opts.violations, collector);
+      violations = collector.report(compiled.plan);
+    }
     const model = reportModel({
       file,
       resolved: host.resolved,
@@ -87,6 +102,7 @@ Examples:
         : { baseline: against }),
       ...(evidence === undefined ? {} : { evidence }),
       lint: lint.findings,
+      ...(violations === undefined ? {} : { violations }),
       abis,
       libseccomp: host.libseccomp,
       locate: host.loaded.locate,
