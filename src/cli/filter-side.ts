@@ -15,13 +15,10 @@ import { hostAbis, hostForAbis, type FilterSide } from '../review/diff.js';
 import { containerSide, processSide } from '../review/diff-side.js';
 import { readFilter } from './commands/disasm.js';
 import { DOCKER_DEFAULT_PROFILE_TEXT } from '../kb/moby/default-profile.js';
-import { loadForRunc } from '../runc/check.js';
 import {
-  hostFromOptions,
   loadForHost,
+  loadTextForHost,
   parseArchOption,
-  parseLibseccomp,
-  resolveLoaded,
   splitDocumentRef,
   type HostOptions,
   type LoadedForHost,
@@ -62,6 +59,7 @@ function compiledSide(label: string, host: LoadedForHost): ReadSide {
   const c = compileProfile(host.resolved, {
     arch: host.arch,
     libseccompVersion: host.libseccomp,
+    stack: host.stack.versions,
     stats: false,
   });
   return { kind: 'profile', label, filters: [c.program], plan: c.plan, locate: host.loaded.locate };
@@ -69,19 +67,8 @@ function compiledSide(label: string, host: LoadedForHost): ReadSide {
 
 /** Docker's default profile (the one moby embeds, kb/moby) compiled for the host the options describe. */
 export function dockerDefaultSide(opts: HostOptions): ReadSide {
-  const libseccomp = parseLibseccomp(opts.libseccomp);
-  const host = hostFromOptions(opts);
   const label = "Docker's default profile";
-  const loaded = loadForRunc(label, DOCKER_DEFAULT_PROFILE_TEXT, { libseccomp });
-  const resolved = resolveLoaded(loaded, host);
-  if (resolved === null) throw new Error('the embedded default profile resolves to no seccomp');
-  return compiledSide(label, {
-    loaded,
-    resolved,
-    arch: host.arch,
-    libseccomp,
-    text: DOCKER_DEFAULT_PROFILE_TEXT,
-  });
+  return compiledSide(label, loadTextForHost(label, DOCKER_DEFAULT_PROFILE_TEXT, opts));
 }
 
 /** Read one side for the host the options describe (the host arch resolves profiles). */

@@ -32,13 +32,33 @@ import { err, readInput } from './io.js';
 import { closest, didYouMean } from './suggest.js';
 import { hostArch } from '../arch/host.js';
 import { libseccompLibraryVersion } from '../generate/provenance.js';
+import {
+  applyStackVersions,
+  CURRENT_STACK,
+  formatStackVersion,
+  parseStackVersion,
+  STACK_COMPONENTS,
+  type RuntimeVersions,
+  type StackComponent,
+  type StackVersion,
+} from '../compile/runtime-versions.js';
+import type { BuildPlanOptions } from '../compile/build.js';
+import { detectStackVersions } from '../run/detect.js';
+
+/** The stack options (`--stack`, `--docker`, `--runc`, `--crun`, `--libseccomp`). */
+export interface StackOptions {
+  stack?: string | undefined;
+  docker?: string | undefined;
+  runc?: string | undefined;
+  crun?: string | undefined;
+  libseccomp?: string | undefined;
+}
 
 /** Options shared by every command that resolves a profile for a host. */
-export interface HostOptions {
+export interface HostOptions extends StackOptions {
   arch?: string | undefined;
   caps?: string | undefined;
   kernel?: string | undefined;
-  libseccomp?: string | undefined;
 }
 
 /** How one command takes the host options. */
@@ -47,7 +67,7 @@ export interface HostOptionSpec {
   readonly archFlag?: '--arch' | '--host';
   /** What the architecture defaults to, for the help (default: this machine). */
   readonly archDefault?: string;
-  /** Whether the command takes `--libseccomp` (default: yes). */
+  /** Whether the command takes `--libseccomp` (default: yes); the other stack options it always takes. */
   readonly libseccomp?: boolean;
   /** Which outputs the options apply to, as a help prefix (e.g. `oci/c`). */
   readonly scope?: string;
@@ -69,19 +89,108 @@ export function addHostOptions(cmd: Command, spec: HostOptionSpec = {}): Command
       '--kernel <X.Y>',
       `${scope}host kernel version, for minKernel; default: the running kernel`,
     );
-  if (spec.libseccomp ?? true) addLibseccompOption(cmd);
-  return cmd;
+  return addLibseccompOption(cmd, undefined, spec.libseccomp ?? true);
 }
 
-/** Register `--libseccomp`: the libseccomp whose syscall table runc links against. */
+/**
+ * Register the stack options: `--stack host|current`, then `--docker`, `--runc`, `--crun` and (unless
+ * `withLibseccomp` is false) `--libseccomp`, each overriding the stack's component.
+ */
 export function addLibseccompOption(
   cmd: Command,
   purpose = 'syscall table runc links against',
+  withLibseccomp = true,
 ): Command {
-  return cmd.option(
-    '--libseccomp <version>',
-    `libseccomp ${purpose}: 2.5.4 or 2.6; default: this machine's (${hostLibseccomp()})`,
+  cmd
+    .option(
+      '--stack <stack>',
+      "container stack whose behaviour decides: 'host' (the versions installed here; current releases for what is missing) or 'current' (the newest releases); default: host",
+    )
+    .option('--docker <X.Y>', 'Docker daemon version (overrides --stack), e.g. 20.10 or 28.0')
+    .option('--runc <X.Y>', 'runc version (overrides --stack), e.g. 1.1 or 1.2')
+    .option('--crun <X.Y>', 'crun version (overrides --stack), recorded with the stack');
+  if (withLibseccomp)
+    cmd.option(
+      '--libseccomp <X.Y>',
+      `libseccomp ${purpose}: 2.5 (2.5.4) or 2.6 (overrides --stack); default: this machine's (${hostLibseccomp()})`,
+    );
+  return cmd;
+}
+
+/** Where each component of a chosen stack comes from. */
+export type StackSource = 'host' | 'current' | 'option';
+
+/** The stack a command decides for (`--stack` and the per-component options). */
+export interface ChosenStack {
+  /** `--stack`. */
+  readonly base: 'host' | 'current';
+  /** Every component's version. */
+  readonly versions: Required<RuntimeVersions>;
+  /** Where each version comes from: detected here, the current release, or an option. */
+  readonly sources: Readonly<Record<StackComponent, StackSource>>;
+  /** The syscall table of the libseccomp version. */
+  readonly libseccomp: LibseccompVersion;
+}
+
+/** Parse one component option (`X.Y` or `X.Y.Z`, a distribution suffix allowed). */
+function parseComponent(flag: string, text: string): StackVersion {
+  const v = /^v?\d+\.\d+(?:\.\d+)?(?:[+~-].*)?$/.test(text) ? parseStackVersion(text) : undefined;
+  if (v === undefined) throw new UsageError(`--${flag} expects X.Y, e.g. 1.2 (got '${text}')`);
+  return v;
+}
+
+/** Resolve the stack options: the base stack, then each component option over it. */
+export function parseStack(opts: StackOptions): ChosenStack {
+  const base = opts.stack ?? 'host';
+  if (base !== 'host' && base !== 'current')
+    throw new UsageError(`--stack expects host or current (got '${base}')`, 'bad-stack');
+  const given: Partial<Record<StackComponent, StackVersion>> = {};
+  for (const c of STACK_COMPONENTS) {
+    const text = opts[c];
+    if (text !== undefined) given[c] = parseComponent(c, text);
+  }
+  // --libseccomp also names the syscall table, so it must be one sysgate has.
+  const table = opts.libseccomp === undefined ? undefined : parseLibseccomp(opts.libseccomp);
+  // Detect only what no option gives (each probe runs a command).
+  const detected: RuntimeVersions =
+    base === 'host' && STACK_COMPONENTS.some((c) => given[c] === undefined)
+      ? detectStackVersions()
+      : {};
+  const versions = {} as Record<StackComponent, StackVersion>;
+  const sources = {} as Record<StackComponent, StackSource>;
+  for (const c of STACK_COMPONENTS) {
+    const g = given[c];
+    const d = detected[c];
+    if (g !== undefined) [versions[c], sources[c]] = [g, 'option'];
+    else if (d !== undefined) [versions[c], sources[c]] = [d, 'host'];
+    else [versions[c], sources[c]] = [CURRENT_STACK[c], 'current'];
+  }
+  const libseccomp = table ?? (versions.libseccomp.minor >= 6 ? '2.6' : '2.5.4');
+  return { base, versions, sources, libseccomp };
+}
+
+/** The stack as JSON: `{stack, docker, runc, crun, libseccomp, sources}`. */
+export function stackJson(stack: ChosenStack): Record<string, string | Record<string, string>> {
+  return {
+    stack: stack.base,
+    ...Object.fromEntries(STACK_COMPONENTS.map((c) => [c, formatStackVersion(stack.versions[c])])),
+    sources: { ...stack.sources },
+  };
+}
+
+/** One line naming the stack: `Docker 20.10.24, runc 1.1.5, crun 1.8.1, libseccomp 2.5.4 (host)`. */
+export function describeStack(stack: ChosenStack): string {
+  const v = stack.versions;
+  const parts = [
+    `Docker ${formatStackVersion(v.docker)}`,
+    `runc ${formatStackVersion(v.runc)}`,
+    `crun ${formatStackVersion(v.crun)}`,
+    `libseccomp ${formatStackVersion(v.libseccomp)}`,
+  ];
+  const from = STACK_COMPONENTS.filter((c) => stack.sources[c] !== stack.base).map(
+    (c) => `${c} from ${stack.sources[c] === 'option' ? `--${c}` : stack.sources[c]}`,
   );
+  return `${parts.join(', ')} (--stack ${stack.base}${from.length > 0 ? `; ${from.join(', ')}` : ''})`;
 }
 
 /**
@@ -217,6 +326,12 @@ export interface LoadedForHost {
   readonly resolved: ResolvedProfile;
   readonly arch: ArchName;
   readonly libseccomp: LibseccompVersion;
+  /** The stack the profile is decided for. */
+  readonly stack: ChosenStack;
+  /** What that stack's runc asks of libseccomp and its stub (for `buildPlan`). */
+  readonly planOptions: BuildPlanOptions;
+  /** One sentence per version difference that changed the profile or the plan. */
+  readonly stackNotes: readonly string[];
   /** The file's text as read. */
   readonly text: string;
 }
@@ -226,7 +341,8 @@ export interface LoadedForHost {
  * silently ignores) are summarised in one line on stderr; `sysgate validate` lists them.
  */
 export function loadForHost(file: string, opts: HostOptions): LoadedForHost {
-  const libseccomp = parseLibseccomp(opts.libseccomp);
+  const stack = parseStack(opts);
+  const libseccomp = stack.libseccomp;
   const host = hostFromOptions(opts); // a bad option is reported before the file is read
   const ref = splitDocumentRef(file);
   const text = readInput(ref.file);
@@ -235,13 +351,41 @@ export function loadForHost(file: string, opts: HostOptions): LoadedForHost {
     err(
       `${file}: ${loaded.warnings.length} warning(s) about what the real stack ignores; run 'sysgate validate --libseccomp ${libseccomp} ${file}' to list them`,
     );
-  const resolved = resolveLoaded(loaded, host);
-  if (resolved === null)
+  return decideFor(loaded, text, host, stack);
+}
+
+/** Load a profile text (one sysgate made, or embeds) for the host and stack the options describe. */
+export function loadTextForHost(label: string, text: string, opts: HostOptions): LoadedForHost {
+  const stack = parseStack(opts);
+  const host = hostFromOptions(opts);
+  const loaded = loadForRunc(label, text, { libseccomp: stack.libseccomp });
+  return decideFor(loaded, text, host, stack);
+}
+
+/** Resolve a loaded profile as moby does, then apply the stack's version differences. */
+function decideFor(
+  loaded: LoadedProfile,
+  text: string,
+  host: ResolveHost,
+  stack: ChosenStack,
+): LoadedForHost {
+  const moby = resolveLoaded(loaded, host);
+  if (moby === null)
     throw new UsageError(
-      `${file}: the profile has no defaultAction and no syscalls; Docker runs without seccomp`,
+      `${loaded.file}: the profile has no defaultAction and no syscalls; Docker runs without seccomp`,
       'seccomp-off',
     );
-  return { loaded, resolved, arch: host.arch, libseccomp, text };
+  const v = applyStackVersions(moby, stack.versions);
+  return {
+    loaded,
+    resolved: v.profile,
+    arch: host.arch,
+    libseccomp: stack.libseccomp,
+    stack,
+    planOptions: { arch: host.arch, libseccomp: stack.libseccomp, ...v.planOptions },
+    stackNotes: v.notes,
+    text,
+  };
 }
 
 /** Load a profile for the host the options describe and prepare it for every engine. */
@@ -252,21 +396,20 @@ export function loadPolicy(file: string, opts: HostOptions): EnginePolicy {
 /** A profile loaded for the host, prepared for every engine under the label `file`. */
 export function policyFor(file: string, host: LoadedForHost): EnginePolicy {
   const document = dockerProfileText(host.loaded, host.text);
-  return preparePolicy(file, document, host.resolved, host.arch, host.libseccomp);
+  return preparePolicy(
+    file,
+    document,
+    host.resolved,
+    host.arch,
+    host.libseccomp,
+    host.stack.versions,
+  );
 }
 
 /** Prepare a profile text (a fixed profile doctor made) for the engines on the host `opts` describe. */
 export function policyFromText(label: string, text: string, opts: HostOptions): EnginePolicy {
-  const libseccomp = parseLibseccomp(opts.libseccomp);
-  const host = hostFromOptions(opts);
-  const loaded = loadForRunc(label, text, { libseccomp });
-  const resolved = resolveLoaded(loaded, host);
-  if (resolved === null)
-    throw new UsageError(
-      `${label}: the profile has no defaultAction and no syscalls`,
-      'seccomp-off',
-    );
-  return preparePolicy(label, dockerProfileText(loaded, text), resolved, host.arch, libseccomp);
+  const host = loadTextForHost(label, text, opts);
+  return policyFor(label, host);
 }
 
 /** One sentence describing the host, for stderr notes. */

@@ -40,7 +40,13 @@ export type ModelSyscallRule = RuncRuleInput;
 export type ModelProfile = RuncProfileInput;
 
 /** Options of {@link buildPlan}: how runc drives libseccomp on the host. */
-export type BuildPlanOptions = LibseccompOptions;
+export interface BuildPlanOptions extends LibseccompOptions {
+  /**
+   * Whether runc's ENOSYS stub also covers the native arch when `architectures` does not list it:
+   * runc >= 1.2.0 and >= 1.1.15 (compile/runtime-versions.ts). Default false: runc 1.1.5, Debian 12's.
+   */
+  readonly stubNative?: boolean;
+}
 
 /** The number runc's stub uses for `name` on `arch` (`GetSyscallFromNameByArch`; negative pseudo numbers skipped). */
 function stubNumber(arch: ArchName, name: string, version: LibseccompVersion): number | undefined {
@@ -79,8 +85,9 @@ export function buildPlan(profile: ModelProfile, opts: BuildPlanOptions): Filter
   };
 
   // runc's ENOSYS stub (patchbpf `findLastSyscalls`): per arch of the profile's `architectures`
-  // (the native arch only when listed), the largest number among all flattened rule names; an arch
-  // whose largest number is 0 gets no stub section (docs/semantics.md#runc-enosys-stub).
+  // (the native arch only when listed, or always from runc 1.2.0 / 1.1.15 on: `stubNative`), the
+  // largest number among all flattened rule names; an arch whose largest number is 0 gets no stub
+  // section (docs/semantics.md#runc-enosys-stub).
   const stub = runcAddsEnosysStub(profile.defaultAction);
   const allNames = profile.syscalls.flatMap((r) => r.names);
   const stubArches = new Set<ArchName>(
@@ -89,6 +96,7 @@ export function buildPlan(profile: ModelProfile, opts: BuildPlanOptions): Filter
       return a ? [a.name] : [];
     }),
   );
+  if (opts.stubNative === true) stubArches.add(opts.arch);
 
   const badArch: PlanLeaf = {
     kind: 'ret',

@@ -8,6 +8,7 @@ import { validate } from '../bpf/validate.js';
 import { generate } from './codegen.js';
 import { buildPlan, type ModelProfile } from './build.js';
 import type { FilterPlan } from './plan.js';
+import { runcPlanOptions, type RuntimeVersions } from './runtime-versions.js';
 import { buildStats, type BuildStats } from './stats.js';
 
 /** Options of {@link compileProfile}. */
@@ -16,6 +17,12 @@ export interface CompileOptions {
   readonly arch: ArchName;
   /** libseccomp version whose syscall table names resolve against (default 2.5.4, Debian 12). */
   readonly libseccompVersion?: LibseccompVersion;
+  /**
+   * The container stack whose runc builds the filter (compile/runtime-versions.ts): picks libseccomp's
+   * optimize level and whether the ENOSYS stub covers the native arch. Default: Debian 12's runc 1.1.5
+   * (level 1, listed arches only). Docker's part (fields it drops) is the caller's, before resolving.
+   */
+  readonly stack?: RuntimeVersions;
   /** Optimised range dispatch (default) or the linear reference layout. */
   readonly optimize?: boolean;
   /**
@@ -56,6 +63,7 @@ export function compileProfile(resolved: ModelProfile, opts: CompileOptions): Co
   const plan = buildPlan(resolved, {
     arch: opts.arch,
     libseccomp: opts.libseccompVersion ?? '2.5.4',
+    ...(opts.stack !== undefined && runcPlanOptions(resolved, opts.stack)),
   });
   const t1 = now();
   const { program, filters, passes } = generate(plan, {

@@ -4,8 +4,11 @@ import {
   applyStackVersions,
   flattenedRuleCount,
   parseStackVersion,
+  RUNC_STUB_NATIVE_SINCE,
+  STACK_DIFFERENCES,
   stackBehaviour,
   versionAtLeast,
+  versionHas,
 } from './runtime-versions.js';
 
 const v = (major: number, minor: number, patch = 0) => ({ major, minor, patch });
@@ -80,6 +83,52 @@ describe('applyStackVersions', () => {
     expect(applyStackVersions(big, { runc: v(1, 1, 5) }).planOptions.optimize).toBe(1);
   });
   test('unknown versions behave like current releases', () => {
-    expect(stackBehaviour({})).toEqual({ dockerPassesDefaultErrnoRet: true, runcBinaryTree: true });
+    expect(stackBehaviour({})).toEqual({
+      dockerPassesDefaultErrnoRet: true,
+      runcBinaryTree: true,
+      runcStubCoversNative: true,
+    });
+  });
+  test('runc 1.2 without architectures: the native stub is on', () => {
+    expect(applyStackVersions(profile, { runc: v(1, 2, 0) }).planOptions.stubNative).toBe(true);
+    expect(applyStackVersions(profile, { runc: v(1, 1, 5) }).planOptions.stubNative).toBe(false);
+  });
+});
+
+describe('each version difference, per release', () => {
+  // [component, version, behaviour, expected]; the boundaries are the releases named in STACK_DIFFERENCES.
+  test.each([
+    ['docker', v(20, 10, 24), 'dockerPassesDefaultErrnoRet', false],
+    ['docker', v(22, 6), 'dockerPassesDefaultErrnoRet', false],
+    ['docker', v(23, 0), 'dockerPassesDefaultErrnoRet', true],
+    ['docker', v(28, 0), 'dockerPassesDefaultErrnoRet', true],
+    ['runc', v(1, 1, 5), 'runcBinaryTree', false],
+    ['runc', v(1, 1, 15), 'runcBinaryTree', false],
+    ['runc', v(1, 2, 0), 'runcBinaryTree', true],
+    ['runc', v(1, 0, 3), 'runcStubCoversNative', false],
+    ['runc', v(1, 1, 0), 'runcStubCoversNative', false],
+    ['runc', v(1, 1, 5), 'runcStubCoversNative', false],
+    ['runc', v(1, 1, 14), 'runcStubCoversNative', false],
+    ['runc', v(1, 1, 15), 'runcStubCoversNative', true],
+    ['runc', v(1, 2, 0), 'runcStubCoversNative', true],
+    ['runc', v(1, 5, 1), 'runcStubCoversNative', true],
+    ['runc', v(2, 0), 'runcStubCoversNative', true],
+  ] as const)('%s %j: %s is %s', (component, version, behaviour, want) => {
+    expect(stackBehaviour({ [component]: version })[behaviour]).toBe(want);
+  });
+
+  test('every difference names its release and an upstream commit or pull request', () => {
+    for (const d of STACK_DIFFERENCES) {
+      expect(d.since.length).toBeGreaterThan(0);
+      expect(d.source).toMatch(/[0-9a-f]{12}|#\d+/);
+      expect(Object.keys(stackBehaviour({}))).toContain(d.behaviour);
+    }
+  });
+
+  test('versionHas: a backport covers its own line only', () => {
+    const since = RUNC_STUB_NATIVE_SINCE;
+    expect(versionHas(v(1, 1, 20), since)).toBe(true);
+    expect(versionHas(v(1, 0, 99), since)).toBe(false);
+    expect(versionHas(v(1, 2, 0), since)).toBe(true);
   });
 });

@@ -10,11 +10,17 @@
  * - **runc >= 1.2 sets libseccomp's optimize level 2** (binary tree) when the flattened rule list is
  *   longer than 32 (runc commit b265d12); runc 1.1 leaves level 1 (linear chain). The decisions are the
  *   same, but level 2 has its own gen_bpf quirks, which `buildPlan` reproduces per level.
+ * - **runc >= 1.2.0 and >= 1.1.15 give the native arch an ENOSYS stub** even when the profile lists no
+ *   `architectures` (runc commit ccc500c, backported to 1.1 as 618e149, patchbpf `findLastSyscalls`:
+ *   "always include the native architecture"); older runc stubs only the listed arches, so a profile
+ *   without `architectures` answers unknown numbers with its default action.
  *
- * Both are described in docs/semantics.md#moby-versions and docs/semantics.md#runc-filter-setup.
+ * Each difference is one entry of {@link STACK_DIFFERENCES}, with the release and commit it comes from
+ * (docs/stacks.md lists which are verified by experiment and which by reading the source).
  *
- * Version strings come from `docker version --format '{{.Server.Version}}'` and `runc --version`;
- * running those is the caller's job (this module is pure).
+ * Version strings come from `dockerd --version` (or `docker version --format '{{.Server.Version}}'`),
+ * `runc --version`, `crun --version` and libseccomp's library name; running those is the caller's job
+ * (this module is pure).
  */
 import type { ResolvedProfile } from '../profile/resolve.js';
 import type { BuildPlanOptions, ModelProfile } from './build.js';
@@ -35,7 +41,28 @@ export interface RuntimeVersions {
   readonly docker?: StackVersion;
   /** The runc that Docker or the caller runs. */
   readonly runc?: StackVersion;
+  /** The crun installed beside runc (recorded; Docker's decisions are runc's). */
+  readonly crun?: StackVersion;
+  /** The libseccomp runc links against. */
+  readonly libseccomp?: StackVersion;
 }
+
+/** The stack components, in the order they are printed. */
+export const STACK_COMPONENTS = ['docker', 'runc', 'crun', 'libseccomp'] as const;
+/** One stack component. */
+export type StackComponent = (typeof STACK_COMPONENTS)[number];
+
+/**
+ * The current releases, the stack assumed when nothing is installed (`--stack current`): the newest
+ * releases whose seccomp handling the data below was checked against (runc from its repository's tags,
+ * v1.5.1; libseccomp 2.6.0; Docker 28.0; crun 1.21).
+ */
+export const CURRENT_STACK: Required<RuntimeVersions> = Object.freeze({
+  docker: { major: 28, minor: 0, patch: 0 },
+  runc: { major: 1, minor: 5, patch: 1 },
+  crun: { major: 1, minor: 21, patch: 0 },
+  libseccomp: { major: 2, minor: 6, patch: 0 },
+});
 
 /** What a given stack does differently from the model's reference behaviour. */
 export interface StackBehaviour {
@@ -43,6 +70,22 @@ export interface StackBehaviour {
   readonly dockerPassesDefaultErrnoRet: boolean;
   /** Whether runc switches libseccomp to optimize level 2 for more than 32 flattened rules. */
   readonly runcBinaryTree: boolean;
+  /** Whether runc's ENOSYS stub covers the native arch when `architectures` does not list it. */
+  readonly runcStubCoversNative: boolean;
+}
+
+/** One version difference that changes what a filter decides, with where it comes from. */
+export interface StackDifference {
+  /** The {@link StackBehaviour} field it sets. */
+  readonly behaviour: keyof StackBehaviour;
+  /** The component whose version decides. */
+  readonly component: StackComponent;
+  /** First releases with the behaviour, one per maintained line (the newest line's entry last). */
+  readonly since: readonly StackVersion[];
+  /** Upstream change(s): repository and commit or pull request. */
+  readonly source: string;
+  /** What changes, in one sentence. */
+  readonly summary: string;
 }
 
 /** First Docker release whose daemon copies `defaultErrnoRet` into the OCI spec (moby/moby#42604). */
@@ -76,25 +119,98 @@ export function formatStackVersion(v: StackVersion): string {
   return `${v.major}.${v.minor}.${v.patch}`;
 }
 
+/** First runc releases whose stub always covers the native arch: 1.1.15 (618e149), 1.2.0 (ccc500c). */
+export const RUNC_STUB_NATIVE_SINCE: readonly StackVersion[] = [
+  { major: 1, minor: 1, patch: 15 },
+  { major: 1, minor: 2, patch: 0 },
+];
+
+/** Every modelled version difference, with its upstream source. */
+export const STACK_DIFFERENCES: readonly StackDifference[] = [
+  {
+    behaviour: 'dockerPassesDefaultErrnoRet',
+    component: 'docker',
+    since: [DOCKER_DEFAULT_ERRNO_RET_SINCE],
+    source: 'moby/moby#42604 (first released in Docker 23.0)',
+    summary:
+      'the daemon copies defaultErrnoRet, listenerPath and listenerMetadata into the OCI spec; before, the default ERRNO was EPERM',
+  },
+  {
+    behaviour: 'runcBinaryTree',
+    component: 'runc',
+    since: [RUNC_BINARY_TREE_SINCE],
+    source:
+      'opencontainers/runc b265d1288faf ("libct/seccomp: enable binary tree optimization", v1.2.0)',
+    summary: `libseccomp optimize level 2 (binary tree) above ${RUNC_BINARY_TREE_MIN_RULES} flattened rules; same decisions, other program`,
+  },
+  {
+    behaviour: 'runcStubCoversNative',
+    component: 'runc',
+    since: RUNC_STUB_NATIVE_SINCE,
+    source:
+      'opencontainers/runc ccc500c427da ("seccomp: patchbpf: always include native architecture in stub", v1.2.0), backport 618e149e4ae5 (v1.1.15)',
+    summary:
+      'the ENOSYS stub covers the native arch even when architectures does not list it: unknown numbers get ERRNO(38) instead of the default action',
+  },
+];
+
+/** Whether `v` has a behaviour first released in `since` (one entry per release line, oldest first). */
+export function versionHas(v: StackVersion, since: readonly StackVersion[]): boolean {
+  return since.some((s, i) => {
+    const next = since[i + 1];
+    // An entry covers its own line only; the last entry covers every later line too.
+    const sameLine = v.major === s.major && v.minor === s.minor;
+    return next === undefined ? versionAtLeast(v, s) : sameLine && versionAtLeast(v, s);
+  });
+}
+
 /** The behaviour of a stack; unknown versions behave like current releases. */
 export function stackBehaviour(versions: RuntimeVersions): StackBehaviour {
+  const has = (d: StackDifference): boolean => {
+    const v = versions[d.component];
+    return v === undefined || versionHas(v, d.since);
+  };
+  const out: Record<keyof StackBehaviour, boolean> = {
+    dockerPassesDefaultErrnoRet: true,
+    runcBinaryTree: true,
+    runcStubCoversNative: true,
+  };
+  for (const d of STACK_DIFFERENCES) out[d.behaviour] = has(d);
+  return out;
+}
+
+/** The plan options a runc version implies for `profile`: optimize level and native stub. */
+export function runcPlanOptions(
+  profile: ModelProfile,
+  versions: RuntimeVersions,
+): Pick<BuildPlanOptions, 'optimize' | 'stubNative'> {
+  const b = stackBehaviour(versions);
   return {
-    dockerPassesDefaultErrnoRet:
-      versions.docker === undefined ||
-      versionAtLeast(versions.docker, DOCKER_DEFAULT_ERRNO_RET_SINCE),
-    runcBinaryTree:
-      versions.runc === undefined || versionAtLeast(versions.runc, RUNC_BINARY_TREE_SINCE),
+    optimize: b.runcBinaryTree && flattenedRuleCount(profile) > RUNC_BINARY_TREE_MIN_RULES ? 2 : 1,
+    stubNative: b.runcStubCoversNative,
   };
 }
 
 /** What {@link applyStackVersions} returns: the profile runc really receives, plan options, notes. */
-export interface VersionedProfile {
+export interface VersionedProfile<P extends ModelProfile = ModelProfile> {
   /** The OCI profile as the given daemon hands it to runc. */
-  readonly profile: ModelProfile;
+  readonly profile: P;
   /** `buildPlan` options implied by the runc version (the caller adds `arch` and `libseccomp`). */
-  readonly planOptions: Pick<BuildPlanOptions, 'optimize'>;
+  readonly planOptions: Pick<BuildPlanOptions, 'optimize' | 'stubNative'>;
   /** One sentence per version difference that changed the profile or the plan options. */
   readonly notes: readonly string[];
+}
+
+/**
+ * {@link applyStackVersions} when a stack is given; the profile unchanged (the reference stack:
+ * current Docker, runc 1.1.5) when not.
+ */
+export function maybeStack<P extends ResolvedProfile | ModelProfile>(
+  resolved: P,
+  versions: RuntimeVersions | undefined,
+): VersionedProfile<P> {
+  if (versions === undefined) return { profile: resolved, planOptions: {}, notes: [] };
+  return applyStackVersions(resolved, versions);
 }
 
 /** Number of rules runc's flattened list holds (one per name), the count its optimize switch uses. */
@@ -106,13 +222,13 @@ export function flattenedRuleCount(profile: ModelProfile): number {
  * Turn a profile resolved by moby's current logic into what the given stack really builds: drop the
  * fields an old daemon does not pass on, and pick runc's optimize level.
  */
-export function applyStackVersions(
-  resolved: ResolvedProfile | ModelProfile,
+export function applyStackVersions<P extends ResolvedProfile | ModelProfile>(
+  resolved: P,
   versions: RuntimeVersions,
-): VersionedProfile {
+): VersionedProfile<P> {
   const b = stackBehaviour(versions);
   const notes: string[] = [];
-  let profile: ModelProfile = resolved;
+  let profile: P = resolved;
   if (!b.dockerPassesDefaultErrnoRet) {
     const {
       defaultErrnoRet,
@@ -130,14 +246,16 @@ export function applyStackVersions(
     if (listenerPath !== undefined || listenerMetadata !== undefined) {
       notes.push(`Docker ${dockerText} does not pass listenerPath and listenerMetadata to runc`);
     }
-    profile = kept;
+    // Only optional fields are left out, so `kept` is still a P.
+    profile = kept as P;
   }
   const rules = flattenedRuleCount(profile);
-  const optimize = b.runcBinaryTree && rules > RUNC_BINARY_TREE_MIN_RULES ? 2 : 1;
-  if (optimize === 2) {
+  const planOptions = runcPlanOptions(profile, versions);
+  const runcText = versions.runc === undefined ? '>= 1.2' : formatStackVersion(versions.runc);
+  if (planOptions.optimize === 2) {
     notes.push(
-      `runc ${versions.runc === undefined ? '>= 1.2' : formatStackVersion(versions.runc)} builds a binary tree (libseccomp optimize 2) for ${rules} flattened rules`,
+      `runc ${runcText} builds a binary tree (libseccomp optimize 2) for ${rules} flattened rules`,
     );
   }
-  return { profile, planOptions: { optimize }, notes };
+  return { profile, planOptions, notes };
 }

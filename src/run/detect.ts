@@ -2,7 +2,14 @@
  * Which engines this machine can run: the binary is present and answers (and, for Docker, the daemon
  * answers too). A missing engine becomes a `RuntimeError` (exit 3) that says how to install it.
  */
+import { spawnSync } from 'node:child_process';
+import {
+  parseStackVersion,
+  type RuntimeVersions,
+  type StackVersion,
+} from '../compile/runtime-versions.js';
 import { RuntimeError, UsageError } from '../document/errors.js';
+import { libseccompLibraryVersion } from '../generate/provenance.js';
 import { execCollect } from './process.js';
 import { ENGINE_NAMES, type EngineName } from './probe.js';
 
@@ -103,4 +110,36 @@ export async function pickEngine(
     );
   }
   return found.name;
+}
+
+/** First version a command prints on stdout, or undefined when it is missing or fails. */
+function commandVersion(file: string, args: readonly string[]): StackVersion | undefined {
+  const r = spawnSync(file, args, { encoding: 'utf8', timeout: 10_000 });
+  if (r.error !== undefined || r.status !== 0) return undefined;
+  return parseStackVersion(r.stdout);
+}
+
+let hostStack: RuntimeVersions | undefined;
+
+/**
+ * The stack installed on this machine, component by component (absent: not installed): the Docker
+ * daemon from `dockerd --version` (else the server `docker version` reports), `runc --version`,
+ * `crun --version`, and libseccomp from its shared library's name. Read once per process.
+ */
+export function detectStackVersions(): RuntimeVersions {
+  if (hostStack !== undefined) return hostStack;
+  const docker =
+    commandVersion('dockerd', ['--version']) ??
+    commandVersion('docker', ['version', '--format', '{{.Server.Version}}']);
+  const runc = commandVersion('runc', ['--version']);
+  const crun = commandVersion('crun', ['--version']);
+  const lib = libseccompLibraryVersion();
+  const libseccomp = lib === undefined ? undefined : parseStackVersion(lib);
+  hostStack = {
+    ...(docker !== undefined && { docker }),
+    ...(runc !== undefined && { runc }),
+    ...(crun !== undefined && { crun }),
+    ...(libseccomp !== undefined && { libseccomp }),
+  };
+  return hostStack;
 }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { ArchName } from '../arch/types.js';
 import { encodeProgram } from '../bpf/instruction.js';
 import { compileProfile } from '../compile/compile.js';
+import type { RuntimeVersions } from '../compile/runtime-versions.js';
 import type { FilterPlan } from '../compile/plan.js';
 import type { Instruction } from '../bpf/instruction.js';
 import { InterruptedError, RuntimeError } from '../document/errors.js';
@@ -72,10 +73,12 @@ export function preparePolicy(
   resolved: ResolvedProfile,
   arch: ArchName,
   libseccomp: LibseccompVersion = '2.5.4',
+  stack?: RuntimeVersions,
 ): EnginePolicy {
   const compiled = compileProfile(resolved, {
     arch,
     libseccompVersion: libseccomp,
+    ...(stack !== undefined && { stack }),
     stats: false,
     split: true,
   });

@@ -23,6 +23,10 @@ afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
+// The goldens are what a Docker >= 23.0 daemon passes to runc (an older one drops defaultErrnoRet,
+// test/cli/explain-stack.test.ts), so the daemon is named rather than detected on this machine.
+const CURRENT_DOCKER = ['--docker', '23.0'];
+
 describe('sysgate resolve', () => {
   // The goldens were checked by hand against docs/semantics.md#moby-default-profile (see src/profile/resolve.test.ts).
   test.each([
@@ -46,7 +50,7 @@ describe('sysgate resolve', () => {
       'moby-default.arm64.default-caps.json',
     ],
   ])('%j prints the plain OCI profile', async (args, file) => {
-    const r = await runCli(['resolve', DEFAULT, ...args]);
+    const r = await runCli(['resolve', DEFAULT, ...args, ...CURRENT_DOCKER]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(golden(file));
@@ -119,6 +123,7 @@ describe('sysgate resolve', () => {
       'none',
       '--kernel',
       '6.1',
+      ...CURRENT_DOCKER,
     ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(golden('moby-default.amd64.no-caps.json'));
@@ -137,6 +142,7 @@ describe('sysgate resolve', () => {
       '6.1',
       '-o',
       out,
+      ...CURRENT_DOCKER,
     ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');

@@ -6,7 +6,13 @@ import { compileProfile, type CompileResult } from '../../compile/compile.js';
 import { symbolicAnnotator } from '../../compile/explain.js';
 import { formatStats } from '../../compile/stats.js';
 import { UsageError } from '../../document/errors.js';
-import { addHostOptions, loadForHost, type HostOptions } from '../host.js';
+import {
+  addHostOptions,
+  describeStack,
+  loadForHost,
+  stackJson,
+  type HostOptions,
+} from '../host.js';
 import { err, out, toJson, writeOutput } from '../io.js';
 
 /** Output formats of `sysgate compile`. */
@@ -74,6 +80,7 @@ export function renderCompiled(
   format: CompileFormat,
   title: string,
   endian: 'little' | 'big',
+  extra: { readonly stack?: unknown; readonly notes?: readonly string[] } = {},
 ): string | Uint8Array {
   if (format === 'raw') return encodeProgram(c.program, 'host');
   if (format === 'json') {
@@ -82,7 +89,8 @@ export function renderCompiled(
         instructions: c.program,
         ...(c.filters.length > 1 && { filters: c.filters }),
         stats: c.stats,
-        notes: c.plan.notes,
+        ...(extra.stack !== undefined && { stack: extra.stack }),
+        notes: [...(extra.notes ?? []), ...c.plan.notes],
       }) + '\n'
     );
   }
@@ -140,6 +148,7 @@ filter from the profile with libseccomp (see 'sysgate validate' for whether thei
 
 Examples:
   sysgate compile default.json --arch x86_64 --caps none --stats
+  sysgate compile default.json --stack current --stats        # current Docker, runc and libseccomp
   sysgate compile default.json --format raw -o filter.bpf && bwrap --seccomp 9 9<filter.bpf ... 
   sysgate compile default.json --format c -o filter.h
   sysgate compile big.json --format raw -o big.bpf   # split: big.bpf, big.bpf.2: bwrap --add-seccomp-fd 10 10<big.bpf --add-seccomp-fd 11 11<big.bpf.2 ...`,
@@ -155,6 +164,7 @@ Examples:
       const c = compileProfile(host.resolved, {
         arch: host.arch,
         libseccompVersion: host.libseccomp,
+        stack: host.stack.versions,
         optimize: opts.optimize,
         stats: opts.stats === true || format === 'json',
         split: true,
@@ -181,11 +191,20 @@ Examples:
             paths.map((p, i) => `--add-seccomp-fd ${10 + i} ${10 + i}<${p}`).join(' ') +
             ' ... (runc, crun and Docker build their own filter from the profile with libseccomp)',
         );
-      } else writeOutput(target, renderCompiled(c, format, title, endian));
+      } else
+        writeOutput(
+          target,
+          renderCompiled(c, format, title, endian, {
+            stack: stackJson(host.stack),
+            notes: host.stackNotes,
+          }),
+        );
       if (opts.stats === true) {
+        const notes = [...host.stackNotes, ...c.plan.notes];
         const text =
           formatStats(c.stats) +
-          (c.plan.notes.length > 0 ? '\n' + c.plan.notes.map((n) => `note: ${n}`).join('\n') : '');
+          `\nstack: ${describeStack(host.stack)}` +
+          (notes.length > 0 ? '\n' + notes.map((n) => `note: ${n}`).join('\n') : '');
         if (target === '-') err(text);
         else out(text);
       }

@@ -17,7 +17,14 @@ import {
 import { UsageError } from '../../document/errors.js';
 import { describeOrigin } from '../describe-origin.js';
 import { out, outJson, readInputBytes } from '../io.js';
-import { addHostOptions, loadForHost, parseArchOption, type HostOptions } from '../host.js';
+import {
+  addHostOptions,
+  describeStack,
+  loadForHost,
+  parseArchOption,
+  stackJson,
+  type HostOptions,
+} from '../host.js';
 import { hostArch } from '../../arch/host.js';
 
 function printPath(path: readonly PathStep[], executed: number): void {
@@ -56,6 +63,7 @@ Arguments accept decimal, hex (0x..), negative numbers and symbolic constants jo
 Examples:
   sysgate explain default.json socket AF_VSOCK SOCK_STREAM 0 --arch x86_64 --caps none
   sysgate explain default.json clone 'CLONE_NEWUSER|SIGCHLD' --caps none --json
+  sysgate explain profile.json openat --arch x86_64 --runc 1.2   # runc >= 1.2: ENOSYS stub on the native arch
   sysgate explain --bpf filter.bpf getpid --arch x86_64`,
     )
     .action((first: string | undefined, rest: string[], opts: ExplainCliOptions) => {
@@ -102,8 +110,10 @@ Examples:
       const c = compileProfile(host.resolved, {
         arch: host.arch,
         libseccompVersion: host.libseccomp,
+        stack: host.stack.versions,
         stats: false,
       });
+      const notes = [...host.stackNotes, ...c.plan.notes];
       const data = callData(abi, syscallNr(abi, sys), args);
       const e = explainSyscall(c.plan, c.program, data, abi.endian);
       const pos = e.origin.kind === 'rule' ? host.loaded.locate(e.origin.pointer) : undefined;
@@ -121,6 +131,7 @@ Examples:
         outJson({
           file: first,
           host: host.arch,
+          stack: stackJson(host.stack),
           abi: abi.name,
           syscall: e.syscall ?? null,
           nr: data.nr,
@@ -133,7 +144,7 @@ Examples:
           position: pos ?? null,
           reasoning: e.reasoning,
           bpf: { value: e.bpfValue, executed: e.executed, path: e.path },
-          notes: c.plan.notes,
+          notes,
           otherRules: others,
         });
         return;
@@ -145,7 +156,8 @@ Examples:
         const at = host.loaded.locate(o.pointer);
         out(`also named by rule ${o.pointer}${at ? ` (line ${at.line})` : ''}: ${o.why}`);
       }
-      for (const n of c.plan.notes) out(`note: ${n}`);
+      out(`stack: ${describeStack(host.stack)}`);
+      for (const n of notes) out(`note: ${n}`);
       printPath(e.path, e.executed);
     });
 }

@@ -19,7 +19,7 @@ import {
 } from '../../review/lint/index.js';
 import { EXIT, requestExit } from '../exit.js';
 import { formatIssue } from '../format-issue.js';
-import { addHostOptions, hostFromOptions, parseLibseccomp, type HostOptions } from '../host.js';
+import { addHostOptions, hostFromOptions, parseStack, type HostOptions } from '../host.js';
 import { err, out, paint, readInput, toJson, writeOutput } from '../io.js';
 
 interface LintCliOptions extends HostOptions {
@@ -107,11 +107,13 @@ Examples:
     const settings = settingsFrom(opts);
     if (opts.fix === true && files.includes('-'))
       throw new UsageError('--fix cannot rewrite standard input; give a file');
+    const stack = parseStack(opts);
     const resolveHost = hostFromOptions(opts);
     const host: LintHost = {
       ...resolveHost,
       abis: hostAbis(resolveHost.arch),
-      libseccomp: parseLibseccomp(opts.libseccomp),
+      libseccomp: stack.libseccomp,
+      stack: stack.versions,
     };
     const results: LintFileResult[] = [];
     for (const file of files) {

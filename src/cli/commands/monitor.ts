@@ -149,7 +149,7 @@ Examples:
       const h = loadForHost(opts.profile, opts);
       profile = {
         label: basename(opts.profile),
-        plan: buildPlan(h.resolved, { arch: h.arch, libseccomp: h.libseccomp }),
+        plan: buildPlan(h.resolved, h.planOptions),
       };
     }
     const resumeAfter = opts.state === undefined ? undefined : readState(opts.state);

@@ -6,8 +6,11 @@ import {
   hostFromOptions,
   readProfile,
   resolveLoaded,
+  parseStack,
+  stackJson,
   type HostOptions,
 } from '../host.js';
+import { applyStackVersions } from '../../compile/runtime-versions.js';
 import { err, writeOutput } from '../io.js';
 
 interface ResolveOptions extends HostOptions {
@@ -42,12 +45,17 @@ Examples:
   sysgate resolve default.json --arch arm64 --caps none --kernel 5.10
   sysgate resolve default.json --caps default,CAP_SYS_ADMIN -o resolved.json
   sysgate resolve default.json --json | jq '.dropped[] | .reason'
-  cat default.json | sysgate resolve - --arch amd64`,
+  cat default.json | sysgate resolve - --arch amd64
+  sysgate resolve profile.json --docker 20.10   # what Docker 20.10 passes on (no defaultErrnoRet)`,
     )
     .action((file: string, opts: ResolveOptions) => {
+      const stack = parseStack(opts);
       const host = hostFromOptions(opts);
       const loaded = readProfile(file);
-      const resolved = resolveLoaded(loaded, host);
+      const moby = resolveLoaded(loaded, host);
+      const versioned = moby === null ? undefined : applyStackVersions(moby, stack.versions);
+      const resolved = versioned?.profile ?? null;
+      for (const n of versioned?.notes ?? []) err(`note: ${n}`);
       if (resolved === null)
         err('note: no defaultAction and no syscalls: Docker runs this container without seccomp');
       let text: string;
@@ -61,6 +69,7 @@ Examples:
             caps: host.caps,
             kernel: `${host.kernel.major}.${host.kernel.minor}`,
           },
+          stack: stackJson(stack),
           seccomp: resolved === null ? null : toOciObject(resolved),
           rules: (resolved?.syscalls ?? []).map((s) => ({
             pointer: s.pointer,

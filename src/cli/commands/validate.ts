@@ -7,14 +7,19 @@ import type { ValidationResult } from '../../profile/index.js';
 import { validateForRunc } from '../../runc/index.js';
 import { EXIT, requestExit } from '../exit.js';
 import { formatIssue } from '../format-issue.js';
-import { addLibseccompOption, parseKernel, parseLibseccomp } from '../host.js';
+import {
+  addLibseccompOption,
+  parseKernel,
+  parseStack,
+  stackJson,
+  type StackOptions,
+} from '../host.js';
 import { err, outJson, paint, readInput } from '../io.js';
 import type { LibseccompVersion } from '../../arch/index.js';
 
-interface ValidateOptions {
+interface ValidateOptions extends StackOptions {
   json?: boolean;
   strict?: boolean;
-  libseccomp?: string;
 }
 
 function readResult(file: string, opts: { libseccomp: LibseccompVersion }): ValidationResult {
@@ -69,7 +74,8 @@ Examples:
   sysgate validate --json --strict seccompprofile.yaml`,
     )
     .action((files: string[], opts: ValidateOptions) => {
-      const version = parseLibseccomp(opts.libseccomp);
+      const stack = parseStack(opts);
+      const version = stack.libseccomp;
       const results = files.map((f) => {
         const r = readResult(f, { libseccomp: version });
         if (!opts.strict) return r;
@@ -92,6 +98,7 @@ Examples:
             documents: r.documents.length,
             valid: r.valid,
             issues: r.issues,
+            stack: stackJson(stack),
           })),
         );
       } else {

@@ -142,10 +142,7 @@ Examples:
     const inputs = files.length === 0 ? ['-'] : files;
     checkLogFiles(inputs);
     const host = opts.profile === undefined ? undefined : loadForHost(opts.profile, opts);
-    const plan =
-      host === undefined
-        ? undefined
-        : buildPlan(host.resolved, { arch: host.arch, libseccomp: host.libseccomp });
+    const plan = host === undefined ? undefined : buildPlan(host.resolved, host.planOptions);
     const collector = new ViolationCollector(filter);
     await collectLogs(inputs, collector);
     const report = collector.report(plan);

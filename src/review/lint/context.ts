@@ -9,6 +9,7 @@ import type { ArchName } from '../../arch/types.js';
 import { SECCOMP_RET_ERRNO } from '../../bpf/seccomp.js';
 import { buildPlan } from '../../compile/build.js';
 import { ENOSYS } from '../../compile/decide.js';
+import { maybeStack } from '../../compile/runtime-versions.js';
 import { multiplexerBypassIssues } from '../../compile/multiplexer-check.js';
 import type { FilterPlan, PlanLeaf, PlanNode, RuleRecord } from '../../compile/plan.js';
 import { sortIssues } from '../../document/issues.js';
@@ -51,7 +52,8 @@ export function lintContext(
     if (resolvedDone) return resolved;
     resolvedDone = true;
     try {
-      resolved = resolveProfile(profile, host);
+      const moby = resolveProfile(profile, host);
+      resolved = moby === null ? null : maybeStack(moby, host.stack).profile;
     } catch (e) {
       if (!(e instanceof ProfileError)) throw e;
       planError = locateIssue(firstIssue(e));
@@ -66,7 +68,11 @@ export function lintContext(
     const r = resolve();
     if (r === null || r === undefined) return undefined;
     try {
-      plan = buildPlan(r, { arch: host.arch, libseccomp: host.libseccomp });
+      plan = buildPlan(r, {
+        arch: host.arch,
+        libseccomp: host.libseccomp,
+        ...maybeStack(r, host.stack).planOptions,
+      });
     } catch (e) {
       if (!(e instanceof ProfileError)) throw e;
       planError = locateIssue(firstIssue(e));

@@ -4,6 +4,7 @@
  * profile is compiled next to the original for the host and the two filters are diffed: a fix that
  * lets anything run that the original refused is refused, and the file is left as it was.
  */
+import { maybeStack } from '../../compile/runtime-versions.js';
 import { findNodeAtLocation, parseTree, type Node as JsonNode } from 'jsonc-parser';
 import { parseAllDocuments } from 'yaml';
 import { compileProfile } from '../../compile/compile.js';
@@ -113,11 +114,13 @@ function editYaml(text: string, fixes: readonly Fix[]): string {
 }
 
 function side(doc: LoadedProfile, host: LintHost, label: string): FilterSide | undefined {
-  const resolved = resolveProfile(doc.profile, host);
-  if (resolved === null) return undefined;
+  const moby = resolveProfile(doc.profile, host);
+  if (moby === null) return undefined;
+  const resolved = maybeStack(moby, host.stack).profile;
   const c = compileProfile(resolved, {
     arch: host.arch,
     libseccompVersion: host.libseccomp,
+    ...(host.stack !== undefined && { stack: host.stack }),
     stats: false,
   });
   return { label, filters: [c.program], plan: c.plan };

@@ -5,6 +5,7 @@
  * never sampled); the plan of the same profile on another host (an old kernel); and where a rule's
  * action is written.
  */
+import { maybeStack } from '../../compile/runtime-versions.js';
 import { constantGroups } from '../../arch/constants.js';
 import type { ArchName } from '../../arch/types.js';
 import { SECCOMP_RET_KILL_PROCESS } from '../../bpf/seccomp.js';
@@ -121,9 +122,14 @@ export function cloneFlagsArg(abi: ArchName): number {
  */
 export function planForKernel(ctx: LintContext, kernel: KernelVersion): FilterPlan | undefined {
   try {
-    const resolved = resolveProfile(ctx.profile, { ...ctx.host, kernel });
-    if (resolved === null) return undefined;
-    return buildPlan(resolved, { arch: ctx.host.arch, libseccomp: ctx.host.libseccomp });
+    const moby = resolveProfile(ctx.profile, { ...ctx.host, kernel });
+    if (moby === null) return undefined;
+    const v = maybeStack(moby, ctx.host.stack);
+    return buildPlan(v.profile, {
+      arch: ctx.host.arch,
+      libseccomp: ctx.host.libseccomp,
+      ...v.planOptions,
+    });
   } catch (e) {
     if (e instanceof ProfileError) return undefined;
     throw e;

@@ -4,6 +4,7 @@
  * decisions) and returns findings at JSON pointers, an optional fix, and a case table its own tests
  * run through the real runner. Findings are data, never errors.
  */
+import type { RuntimeVersions } from '../../compile/runtime-versions.js';
 import type { ArchName } from '../../arch/types.js';
 import type { FilterPlan, PlanLeaf, PlanNode, RuleRecord } from '../../compile/plan.js';
 import type { LineColumn } from '../../document/issues.js';
@@ -83,6 +84,8 @@ export interface LintHost {
   readonly kernel: KernelVersion;
   /** libseccomp runc links with. */
   readonly libseccomp: LibseccompVersion;
+  /** The container stack's versions (compile/runtime-versions.ts); absent: the reference stack. */
+  readonly stack?: RuntimeVersions;
 }
 
 /** Everything a detector may ask about one profile. Expensive parts are computed on first use. */
