@@ -87,7 +87,7 @@ export interface EvidenceSyscall {
   readonly errors: Readonly<Record<string, number>>;
   /** First sighting. */
   readonly firstSeen: EvidenceFirstSeen;
-  /** Process names (comm), or executables when no name was recorded. */
+  /** Process names: comm, or the name the kernel gives the executable when no comm was recorded. */
   readonly processes: readonly string[];
   /** Executables that made the call. */
   readonly executables: readonly string[];

@@ -47,7 +47,7 @@ import {
 } from '../kb/index.js';
 import type { RiskLevel } from '../kb/index.js';
 import type { ActionName, ArgCondition, Profile, SyscallRule } from '../profile/types.js';
-import { abiFor, hostAbis } from '../trace/observe.js';
+import { abiFor, commOf, hostAbis } from '../trace/observe.js';
 import type { Evidence, EvidenceSyscall } from './evidence.js';
 import { splitOutcomes } from './outcomes.js';
 import { widen, type Widening, type WidenMode } from './widen.js';
@@ -520,14 +520,14 @@ function uniqueSorted(values: readonly bigint[]): bigint[] {
 }
 
 /**
- * The process names that made the calls of some evidence entries: comm as recorded, or the base
- * name of the executable when only that was recorded; sorted, no duplicates.
+ * The process names that made the calls of some evidence entries: as recorded, or the name the
+ * kernel gives the executable when an older evidence file holds its path; sorted, no duplicates.
  */
 export function usersOf(list: readonly EvidenceSyscall[]): string[] {
   const names = new Set<string>();
   for (const e of list)
     for (const p of e.processes.length > 0 ? e.processes : e.executables)
-      names.add(p.includes('/') ? p.slice(p.lastIndexOf('/') + 1) || p : p);
+      names.add(p.includes('/') ? commOf(p) : p);
   return [...names].sort(cmp);
 }
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parseAuditLog } from './audit.js';
-import { argTokenValue, Observation } from './observe.js';
+import { argTokenValue, commOf, Observation } from './observe.js';
 import { parseStrace } from './strace.js';
 
 const TRACES = resolve(import.meta.dirname, '../../test/fixtures/corpus/traces');
@@ -47,7 +47,9 @@ describe('Observation', () => {
     const o = observe('python-f.strace');
     const access = o.syscalls().find((s) => s.name === 'access');
     expect(access?.errors.ENOENT).toBeGreaterThan(0);
-    expect(access?.processes).toContain('/usr/bin/python3');
+    expect(access?.processes).toContain('python3');
+    // No comm in this trace: the name the kernel derives from the executable, which stays in executables.
+    expect(access?.executables).toContain('/usr/bin/python3');
     expect(o.syscalls().find((s) => s.name === 'execve')?.firstSeen).toEqual({
       source: 'python-f.strace',
       line: 1,
@@ -75,5 +77,17 @@ describe('Observation', () => {
     const i386 = o.syscalls().filter((s) => s.abi === 'x86');
     // i386 syscall 4 is write (on x86_64, 4 would be stat).
     expect(i386.map((s) => s.name)).toContain('write');
+  });
+});
+
+describe('commOf: the process name the kernel gives an executed path', () => {
+  test.each([
+    ['/usr/bin/python3', 'python3'],
+    ['sh', 'sh'],
+    ['./configure', 'configure'],
+    ['/usr/lib/jvm/bin/java-wrapper-long-name', 'java-wrapper-lo'],
+    ['/opt/app/', '/opt/app/'],
+  ])('%s -> %s', (path, comm) => {
+    expect(commOf(path)).toBe(comm);
   });
 });

@@ -71,7 +71,7 @@ export interface ObservedSyscall {
   readonly errors: Record<string, number>;
   /** First sighting. */
   readonly firstSeen: { readonly source: string; readonly line: number; readonly time?: string };
-  /** Process names (comm) or executables that made the call (at most 16 kept). */
+  /** Process names that made the call: comm, or the name the kernel derives from the executable (at most 16 kept). */
   readonly processes: string[];
   /** Executables (execve paths, inherited across fork) that made the call (at most 16 kept). */
   readonly executables: string[];
@@ -138,6 +138,17 @@ function own(s: string): string {
 }
 
 const MAX_PROCESSES = 16;
+
+/**
+ * The process name (comm) the kernel gives a program it executes: the base name of the path passed
+ * to execve, cut to TASK_COMM_LEN - 1 = 15 bytes (fs/exec.c, __set_task_comm(kbasename(filename))).
+ * Used when the trace printed no comm (strace without -Y, an audit record without comm=).
+ */
+export function commOf(path: string): string {
+  const base = path.slice(path.lastIndexOf('/') + 1) || path;
+  const bytes = Buffer.from(base, 'utf8');
+  return bytes.length <= 15 ? base : bytes.subarray(0, 15).toString('utf8');
+}
 const FORK_LIKE = new Set(['clone', 'clone3', 'fork', 'vfork']);
 const MAX_VALUES = 64;
 
@@ -227,7 +238,7 @@ export class Observation {
     const e = this.entry(abi, name, nr, source, call.line, call.time);
     e.count++;
     if (call.errno !== undefined) e.errors[call.errno] = (e.errors[call.errno] ?? 0) + 1;
-    const who = call.comm ?? exe;
+    const who = call.comm ?? (exe === undefined ? undefined : commOf(exe));
     if (who !== undefined && e.processes.length < MAX_PROCESSES && !e.processes.includes(who))
       e.processes.push(own(who));
     if (exe !== undefined && e.executables.length < MAX_PROCESSES && !e.executables.includes(exe))
@@ -276,7 +287,7 @@ export class Observation {
     e.count++;
     const code = auditCodeKey(rec);
     e.logged[code] = (e.logged[code] ?? 0) + 1;
-    const who = rec.comm ?? rec.exe;
+    const who = rec.comm ?? (rec.exe === undefined ? undefined : commOf(rec.exe));
     if (who !== undefined && e.processes.length < MAX_PROCESSES && !e.processes.includes(who))
       e.processes.push(own(who));
     const exe = rec.exe;
