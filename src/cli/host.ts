@@ -151,6 +151,8 @@ export function parseStack(opts: StackOptions): ChosenStack {
   }
   // --libseccomp also names the syscall table, so it must be one sysgate has.
   const table = opts.libseccomp === undefined ? undefined : parseLibseccomp(opts.libseccomp);
+  // `2.5` names the one 2.5 table sysgate has: 2.5.4's.
+  if (table === '2.5.4') given.libseccomp = { major: 2, minor: 5, patch: 4 };
   // Detect only what no option gives (each probe runs a command).
   const detected: RuntimeVersions =
     base === 'host' && STACK_COMPONENTS.some((c) => given[c] === undefined)

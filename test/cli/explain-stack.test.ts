@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -136,5 +137,41 @@ describe('sysgate explain under a chosen stack', () => {
     };
     expect(j.seccomp.defaultErrnoRet).toBe(13);
     expect(j.stack.docker).toBe('23.0.0');
+  });
+
+  test('--stack host takes the versions installed here, the current release for what is missing', async () => {
+    const r = await runCli(['explain', fixture, 'openat', ...base, '--json']);
+    const j = JSON.parse(r.stdout) as {
+      stack: { stack: string; runc: string; crun: string; sources: Record<string, string> };
+    };
+    expect(j.stack.stack).toBe('host');
+    for (const [tool, current] of [
+      ['runc', '1.5.1'],
+      ['crun', '1.21.0'],
+    ] as const) {
+      const v = spawnSync(tool, ['--version'], { encoding: 'utf8' });
+      const m = v.status === 0 ? /(\d+)\.(\d+)(?:\.(\d+))?/.exec(v.stdout) : null;
+      const want = m === null ? current : `${m[1]}.${m[2]}.${m[3] ?? 0}`;
+      expect(j.stack[tool]).toBe(want);
+      expect(j.stack.sources[tool]).toBe(m === null ? 'current' : 'host');
+    }
+  });
+
+  test('diff --json names the stack both sides were decided for', async () => {
+    const r = await runCli([
+      'diff',
+      fixture,
+      fixture,
+      '--host',
+      'x86_64',
+      '--caps',
+      'none',
+      '--kernel',
+      '6.1',
+      '--runc',
+      '1.2',
+      '--json',
+    ]);
+    expect((JSON.parse(r.stdout) as { stack: { runc: string } }).stack.runc).toBe('1.2.0');
   });
 });

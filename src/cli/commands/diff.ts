@@ -5,7 +5,7 @@ import { describeRegion, diffFilters, type Difference } from '../../review/diff.
 import { describeOrigin } from '../describe-origin.js';
 import { EXIT, requestExit } from '../exit.js';
 import { readSide, reviewTarget, type ReadSide } from '../filter-side.js';
-import { addHostOptions, type HostOptions } from '../host.js';
+import { addHostOptions, parseStack, stackJson, type HostOptions } from '../host.js';
 import { out, outJson } from '../io.js';
 
 interface DiffCliOptions extends Omit<HostOptions, 'arch'> {
@@ -84,6 +84,7 @@ Examples:
           old: a.label,
           new: b.label,
           abis: r.abis,
+          stack: stackJson(parseStack(hostOpts)),
           differences: r.differences.map((d) => ({
             abi: d.abi,
             syscall: d.syscall,
