@@ -146,6 +146,15 @@ describe('sysgate syscalls NAME|NR', () => {
     expect(r.stdout).toContain('critical when kernel < 4.8');
     expect(r.stdout).toContain('CAP_SYS_PTRACE');
     expect(r.stdout).toContain('kernel-gated(>=4.8)');
+    expect(r.stdout).toMatch(/never-allow:\s+on generate's default never-allow list \(--deny\)/);
+  });
+
+  test('--json gives the never-allow sources; a name not on the list has none', async () => {
+    const [bpf] = parseRows((await run('--arch', 'x86_64', 'bpf', '--json')).stdout);
+    expect(bpf).toMatchObject({ neverAllow: ['workspace'] });
+    const [read] = parseRows((await run('--arch', 'x86_64', 'read', '--json')).stdout);
+    expect(read).toMatchObject({ neverAllow: [] });
+    expect((await run('--arch', 'x86_64', 'read')).stdout).not.toContain('never-allow');
   });
 
   test('a number is looked up on the chosen arch', async () => {

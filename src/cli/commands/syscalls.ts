@@ -17,6 +17,7 @@ import {
   RISK_LEVELS,
   SYSCALL_CATEGORIES,
   categoryLabel,
+  DEFAULT_NEVER_ALLOW,
   dockerStatusLabel,
   isKnownSyscall,
   knownSyscallNames,
@@ -109,6 +110,7 @@ function record(
     ...(kb.risk.escalation ? { riskEscalation: kb.risk.escalation } : {}),
     caps: kb.caps,
     docker: { ...kb.docker, label: dockerStatusLabel(kb.docker) },
+    neverAllow: DEFAULT_NEVER_ALLOW[name] ?? [],
   };
 }
 
@@ -202,6 +204,12 @@ function printDetails(name: string, arch: ArchName): string[] {
   field('  reason', kb.docker.reason);
   if (kb.docker.errnoWhenDenied !== undefined)
     field('  denied with', `errno ${String(kb.docker.errnoWhenDenied)}`);
+  const sources = DEFAULT_NEVER_ALLOW[kb.name];
+  if (sources !== undefined)
+    field(
+      'never-allow',
+      `on generate's default never-allow list (--deny), from the block list${sources.length === 1 ? '' : 's'} of the ${sources.join(' and ')} profile${sources.length === 1 ? '' : 's'}`,
+    );
   return lines;
 }
 
