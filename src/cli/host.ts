@@ -69,6 +69,8 @@ export interface HostOptionSpec {
   readonly archDefault?: string;
   /** Whether the command takes `--libseccomp` (default: yes); the other stack options it always takes. */
   readonly libseccomp?: boolean;
+  /** Whether the command decides for a stack (`--stack`, `--docker`, `--runc`, `--crun`; default: yes). */
+  readonly stack?: boolean;
   /** Which outputs the options apply to, as a help prefix (e.g. `oci/c`). */
   readonly scope?: string;
 }
@@ -89,7 +91,7 @@ export function addHostOptions(cmd: Command, spec: HostOptionSpec = {}): Command
       '--kernel <X.Y>',
       `${scope}host kernel version, for minKernel; default: the running kernel`,
     );
-  return addLibseccompOption(cmd, undefined, spec.libseccomp ?? true);
+  return addLibseccompOption(cmd, undefined, spec.libseccomp ?? true, spec.stack ?? true);
 }
 
 /**
@@ -100,15 +102,17 @@ export function addLibseccompOption(
   cmd: Command,
   purpose = 'syscall table runc links against',
   withLibseccomp = true,
+  withStack = true,
 ): Command {
-  cmd
-    .option(
-      '--stack <stack>',
-      "container stack whose behaviour decides: 'host' (the versions installed here; current releases for what is missing) or 'current' (the newest releases); default: host",
-    )
-    .option('--docker <X.Y>', 'Docker daemon version (overrides --stack), e.g. 20.10 or 28.0')
-    .option('--runc <X.Y>', 'runc version (overrides --stack), e.g. 1.1 or 1.2')
-    .option('--crun <X.Y>', 'crun version (overrides --stack), recorded with the stack');
+  if (withStack)
+    cmd
+      .option(
+        '--stack <stack>',
+        "container stack whose behaviour decides: 'host' (the versions installed here; current releases for what is missing) or 'current' (the newest releases); default: host",
+      )
+      .option('--docker <X.Y>', 'Docker daemon version (overrides --stack), e.g. 20.10 or 28.0')
+      .option('--runc <X.Y>', 'runc version (overrides --stack), e.g. 1.1 or 1.2')
+      .option('--crun <X.Y>', 'crun version (overrides --stack), recorded with the stack');
   if (withLibseccomp)
     cmd.option(
       '--libseccomp <X.Y>',

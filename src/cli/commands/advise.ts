@@ -24,7 +24,7 @@ export function register(program: Command): void {
     )
     .argument('[command...]', 'record this command first (after --) instead of --from')
     .option('--from <file...>', "evidence, strace logs or audit logs ('-' for stdin)");
-  addHostOptions(cmd, { archDefault: 'the recorded host', libseccomp: false })
+  addHostOptions(cmd, { archDefault: 'the recorded host', libseccomp: false, stack: false })
     .option('--json', 'print the advice as JSON')
     .addHelpText(
       'after',

@@ -124,7 +124,7 @@ export function register(program: Command): void {
       '--mode audit: add SECCOMP_FILTER_FLAG_LOG so ERRNO refusals are recorded too (runc >= 1.2 or crun; runc 1.1 refuses flags)',
     )
     .option('-o, --output <file>', 'write to FILE (atomically) instead of stdout');
-  addHostOptions(cmd, { scope: 'oci/c', libseccomp: false })
+  addHostOptions(cmd, { scope: 'oci/c', libseccomp: false, stack: false })
     .option('--name <name>', 'spo: metadata.name (default: the document or file name)')
     .option('--api-version <v>', 'spo: v1beta1 or v1', 'v1beta1')
     .addHelpText(

@@ -56,7 +56,7 @@ export function register(program: Command): void {
       'write the files into DIR (atomically) and print only the snippet',
     )
     .option('--json', 'print {platform, files, snippet, notes} as JSON');
-  addHostOptions(cmd, { scope: 'spo/systemd' }).addHelpText(
+  addHostOptions(cmd, { scope: 'spo/systemd', stack: false }).addHelpText(
     'after',
     `
 Docker, compose and Podman read the profile's bytes as they are (64-bit values intact). spo and
