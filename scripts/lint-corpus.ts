@@ -32,6 +32,12 @@ export const CORPUS_HOST_ARGS = [
   '6.1',
   '--libseccomp',
   '2.5.4',
+  // The model's reference stack (what the library decides with no stack given): current Docker,
+  // runc 1.1 (libseccomp optimize level 1), not this machine's versions.
+  '--stack',
+  'current',
+  '--runc',
+  '1.1.5',
 ];
 
 /** The corpus files, sorted. */

@@ -28,12 +28,16 @@ function file(name: string, value: unknown): string {
 }
 
 const ARCHES = ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'];
-// Clean under every rule: ENOSYS by default, and what runc itself calls after loading the filter.
+// Clean under every rule: what runc itself calls after loading the filter, futex_time64 for 32-bit
+// glibc, and clone3 answered with ENOSYS (the default stays EPERM: Docker before 23.0 drops
+// defaultErrnoRet).
 const clean = {
   defaultAction: 'SCMP_ACT_ERRNO',
-  defaultErrnoRet: 38,
   architectures: ARCHES,
-  syscalls: [{ names: Object.keys(RUNC_POST_LOAD), action: 'SCMP_ACT_ALLOW' }],
+  syscalls: [
+    { names: [...Object.keys(RUNC_POST_LOAD), 'futex_time64'], action: 'SCMP_ACT_ALLOW' },
+    { names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 },
+  ],
 };
 const risky = {
   defaultAction: 'SCMP_ACT_ERRNO',
@@ -163,7 +167,7 @@ describe('sysgate lint', () => {
       '  "defaultAction": "SCMP_ACT_ERRNO",',
       '  "architectures": ["SCMP_ARCH_X86_64"],',
       '  "syscalls": [',
-      '    { "names": ["read", "gettpid", "write", "exit_group"], "action": "SCMP_ACT_ALLOW" },',
+      '    { "names": ["read", "gettpid", "write", "exit_group", "execve"], "action": "SCMP_ACT_ALLOW" },',
       '    { "names": ["kill"], "action": "SCMP_ACT_ERRNO" }',
       '  ]',
       '}',
@@ -180,7 +184,7 @@ describe('sysgate lint', () => {
         '  "defaultAction": "SCMP_ACT_ERRNO",',
         '  "architectures": ["SCMP_ARCH_X86_64"],',
         '  "syscalls": [',
-        '    { "names": ["read", "write", "exit_group"], "action": "SCMP_ACT_ALLOW" }',
+        '    { "names": ["read", "write", "exit_group", "execve"], "action": "SCMP_ACT_ALLOW" }',
         '  ]',
         '}',
         '',

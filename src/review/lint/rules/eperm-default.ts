@@ -21,7 +21,7 @@ export const epermDefault: LintRule = {
     severity: 'info',
     security: false,
     short: 'The default answers EPERM: syscalls the profile does not name cannot fall back',
-    long: "An allowlist whose default is SCMP_ACT_ERRNO with EPERM (errno 1, also runc's value when defaultErrnoRet is absent) tells a program that an unnamed syscall exists but is forbidden; libc then does not try the older call it would use on ENOSYS. runc prepends an ENOSYS answer for numbers above the highest syscall the profile names, but the holes below it still get EPERM, which is how faccessat2 and clone3 broke containers. Podman's profile answers ENOSYS by default (defaultErrnoRet 38) and lists the calls that must see EPERM. Information: the finding names the fallback-relevant syscalls that get EPERM on the native ABI.",
+    long: "An allowlist whose default is SCMP_ACT_ERRNO with EPERM (errno 1, also runc's value when defaultErrnoRet is absent) tells a program that an unnamed syscall exists but is forbidden; libc then does not try the older call it would use on ENOSYS. runc prepends an ENOSYS answer for numbers above the highest syscall the profile names, but the holes below it still get EPERM, which is how faccessat2 and clone3 broke containers. Podman's profile answers ENOSYS by default (defaultErrnoRet 38) and lists the calls that must see EPERM. Information, reported when a syscall whose caller falls back on ENOSYS (clone3, faccessat2, close_range...) gets the EPERM default on the native ABI; the finding names them. Note that Docker before 23.0 drops defaultErrnoRet: there, answer those syscalls with explicit ERRNO(38) rules.",
     sources: ['opencontainers/runc#2151', 'containers/common#573', 'moby/moby#42871'],
   },
   detect(ctx) {
@@ -33,17 +33,30 @@ export const epermDefault: LintRule = {
       .filter((e) => FALLBACK_NAMES.has(e.name))
       .filter((e) => ctx.decisionRoot(native.arch, e.nr) === native.defaultLeaf)
       .map((e) => e.name);
+    if (holes.length === 0) return [];
     return [
       {
         pointer: defaultActionPointer(ctx),
-        message: `syscalls the profile does not name get ERRNO(1) EPERM on ${native.arch}${native.enosysMax === undefined ? '' : ` up to nr ${native.enosysMax} (runc answers ENOSYS above)`}${holes.length > 0 ? `, including ${holes.join(', ')}, whose callers fall back only on ENOSYS` : ''}; consider "defaultErrnoRet": 38 with an explicit EPERM list`,
+        message: `syscalls the profile does not name get ERRNO(1) EPERM on ${native.arch}${native.enosysMax === undefined ? '' : ` up to nr ${native.enosysMax} (runc answers ENOSYS above)`}, including ${holes.join(', ')}, whose callers fall back only on ENOSYS; consider "defaultErrnoRet": 38 with an explicit EPERM list`,
         abis: [native.arch],
-        ...(holes.length > 0 ? { syscalls: holes } : {}),
+        syscalls: holes,
       },
     ];
   },
   cases: {
     valid: [
+      {
+        name: 'EPERM default, the fallback syscalls answered with ENOSYS',
+        profile: {
+          defaultAction: 'SCMP_ACT_ERRNO',
+          syscalls: [
+            rule(['read', 'write', 'exit_group', 'epoll_pwait2'], 'SCMP_ACT_ALLOW'),
+            rule(['clone3', 'close_range', 'faccessat2', 'fchmodat2'], 'SCMP_ACT_ERRNO', {
+              errnoRet: 38,
+            }),
+          ],
+        },
+      },
       {
         name: 'ENOSYS default',
         profile: {

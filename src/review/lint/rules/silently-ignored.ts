@@ -10,6 +10,10 @@ export const WARNING_CODES_OWNED_ELSEWHERE: ReadonlySet<string> = new Set([
   'rule-equals-default', // runc-dropped
   'unknown-syscall', // runc-dropped
   'multiplexer-bypass', // socketcall-bypass
+  'duplicate-name', // duplicate-syscall
+  'errno-ignored', // errno-ret-ignored
+  'unknown-native-arch', // filter-never-matches
+  'unknown-capability', // filter-never-matches
 ]);
 
 export const silentlyIgnored: LintRule = {
@@ -42,14 +46,14 @@ export const silentlyIgnored: LintRule = {
     valid: [{ name: 'a plain allowlist', profile: allowlist() }],
     invalid: [
       {
-        name: 'errnoRet on an ALLOW rule',
-        profile: allowlist(rule(['getpid'], 'SCMP_ACT_ALLOW', { errnoRet: 1 })),
+        name: 'errnoRet that runc truncates to 16 bits',
+        profile: allowlist(rule(['mount'], 'SCMP_ACT_ERRNO', { errnoRet: 65549 })),
         pointers: ['/syscalls/1/errnoRet'],
       },
       {
-        name: 'a name listed twice',
-        profile: allowlist(rule(['getpid', 'getpid'], 'SCMP_ACT_ALLOW')),
-        pointers: ['/syscalls/1/names/1'],
+        name: 'an unknown key',
+        profile: allowlist(rule(['getpid'], 'SCMP_ACT_ALLOW', { comments: 'typo of comment' })),
+        pointers: ['/syscalls/1/comments'],
       },
     ],
   },
