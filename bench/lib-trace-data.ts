@@ -65,7 +65,7 @@ function prng(seed: number): () => number {
 }
 
 /** Buffered writer: collects text and writes it in large blocks. */
-class BlockWriter {
+export class BlockWriter {
   private readonly fd: number;
   private parts: string[] = [];
   private pending = 0;

@@ -299,6 +299,9 @@ int main(int argc, char **argv) {
 		if (fd >= 0 && (p[0].revents & (POLLIN | POLLERR))) {
 			/* Drain the socket before writing: records wait in this buffer, not in the kernel's. */
 			for (int k = 0; k < 4096 || stopping; k++) {
+				/* A fork event is sent at fork time, its child's records later: read the forks
+				 * that arrived meanwhile before each record, so they go out first. */
+				if (pfd >= 0) forks(pfd);
 				ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
 				if (n < 0) {
 					if (errno == EINTR) continue;

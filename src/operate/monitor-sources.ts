@@ -312,7 +312,8 @@ export function startAuditdFile(sink: SourceSink, opts: SourceOptions): MonitorS
   const file = opts.auditLog ?? DEFAULT_AUDIT_LOG;
   if (!existsSync(file))
     throw new RuntimeError('auditd', `${file}: no auditd log (is auditd running?)`);
-  const gaps = new SerialGaps();
+  // Rotated files are read whole, after the file that replaced them was opened: a wide window.
+  const gaps = new SerialGaps(1 << 16);
   const read = new Set<number>();
   const onLine = (l: string): void => {
     const serial = lineSerial(l);
@@ -346,20 +347,23 @@ export function startAuditdFile(sink: SourceSink, opts: SourceOptions): MonitorS
       if (now !== undefined && fstatSync(cur.fd).size < cur.offset) cur.offset = 0; // truncated
       return;
     }
-    // Rotated: finish the old file, then any rotated file not read yet (oldest first), then the new one.
+    // Rotated: finish the old file, open the new one, then read every file rotated in between
+    // (oldest first; listed after the new file is open, so none can slip between), then the new one.
     cur.drain(onLine);
     cur.close();
+    const since = openedAt;
+    openedAt = Date.now();
+    const next = open(file);
     const missed = rotated()
       .map((p) => ({ p, st: statSync(p) }))
-      .filter((x) => !read.has(x.st.ino) && x.st.mtimeMs >= openedAt - MTIME_SLACK_MS)
+      .filter((x) => !read.has(x.st.ino) && x.st.mtimeMs >= since - MTIME_SLACK_MS)
       .sort((a, b) => a.st.mtimeMs - b.st.mtimeMs);
     for (const m of missed) {
       const r = open(m.p);
       r.drain(onLine);
       r.close();
     }
-    openedAt = Date.now();
-    cur = open(file);
+    cur = next;
     cur.drain(onLine);
   };
   let timer: NodeJS.Timeout | undefined;

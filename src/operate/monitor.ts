@@ -289,6 +289,12 @@ export class Monitor {
     this.parents.set(child, parent);
   }
 
+  /** A container started: look it up now, while it exists (its records may come after it ended). */
+  started(id: string, runtime: ContainerRuntime): void {
+    if (this.opts.lookup === false) return;
+    void this.lookup(id, runtime);
+  }
+
   /** One line from the source. Records are counted in order; returns once this one is queued. */
   line(text: string): void {
     const rec = parseAuditLine(text, ++this.lineNo);

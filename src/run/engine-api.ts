@@ -96,3 +96,48 @@ export async function engineContainer(
   }
   return undefined;
 }
+
+/**
+ * Follow the engines' container start events (`GET /events`, Docker's and Podman's compatible API),
+ * calling `onStart` with each started container's full id, so that a container is looked up while
+ * it exists, even when it ends before its first audit record is read. Returns a function that stops.
+ */
+export function watchContainerStarts(
+  onStart: (id: string, runtime: 'docker' | 'podman') => void,
+  sockets: readonly string[] = ENGINE_SOCKETS,
+): () => void {
+  const filters = encodeURIComponent(JSON.stringify({ type: ['container'], event: ['start'] }));
+  const reqs = sockets
+    .filter((s) => existsSync(s))
+    .map((socketPath) => {
+      const runtime = socketPath.includes('podman') ? 'podman' : 'docker';
+      const req = request(
+        { socketPath, path: `/events?filters=${filters}`, method: 'GET' },
+        (res) => {
+          let pending = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            pending += chunk;
+            for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
+              const line = pending.slice(0, nl);
+              pending = pending.slice(nl + 1);
+              try {
+                const e = JSON.parse(line) as { id?: string; Actor?: { ID?: string } };
+                const id = e.Actor?.ID ?? e.id;
+                if (id !== undefined && /^[0-9a-f]{64}$/.test(id)) onStart(id, runtime);
+              } catch {
+                // not an event line
+              }
+            }
+          });
+          res.on('error', () => undefined);
+        },
+      );
+      req.on('error', () => undefined);
+      req.end();
+      return req;
+    });
+  return () => {
+    for (const r of reqs) r.destroy();
+  };
+}

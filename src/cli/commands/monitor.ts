@@ -18,6 +18,7 @@ import {
   parseSourceName,
   startSource,
 } from '../../operate/monitor-sources.js';
+import { watchContainerStarts } from '../../run/engine-api.js';
 import {
   addHostOptions,
   hostFromOptions,
@@ -216,6 +217,12 @@ Examples:
       },
     });
     started.monitor = m;
+    // Containers are looked up when they start, so that short-lived ones keep their name and image.
+    const unwatch = opts.lookup
+      ? watchContainerStarts((id, runtime) => {
+          m.started(id, runtime);
+        })
+      : undefined;
     for (const l of early) m.line(l);
     m.lost(earlyLost);
     for (const t of tried) err(`monitor: source ${t}`);
@@ -287,6 +294,7 @@ Examples:
       );
     } finally {
       clearInterval(timer);
+      unwatch?.();
       flushLog();
       save();
       server?.close();
