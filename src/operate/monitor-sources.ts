@@ -276,10 +276,11 @@ class FileReader {
     this.splitter = new LineSplitter(name);
   }
 
-  /** Read what is there; returns the bytes read. */
-  drain(onLine: (l: string) => void): number {
+  /** Read what is there, at most `budget` bytes; returns the bytes read. */
+  drain(onLine: (l: string) => void, budget = Infinity): number {
     let total = 0;
     for (;;) {
+      if (total >= budget) return total;
       const n = readSync(this.fd, this.buf, 0, this.buf.length, this.offset);
       if (n <= 0) return total;
       this.offset += n;
@@ -300,6 +301,9 @@ function inode(path: string): number | undefined {
     return undefined;
   }
 }
+
+/** Bytes of a file read per turn of the event loop. */
+const FILE_TURN_BYTES = 4 << 20;
 
 /** File times come from the kernel's coarse clock: a few ms behind `Date.now()`. */
 const MTIME_SLACK_MS = 50;
@@ -340,12 +344,13 @@ export function startAuditdFile(sink: SourceSink, opts: SourceOptions): MonitorS
       .filter((f) => f.startsWith(`${base}.`) && /^\d+$/.test(f.slice(base.length + 1)))
       .map((f) => join(dir, f));
   };
-  const poll = (): void => {
-    cur.drain(onLine);
+  /** Returns true when the current file holds more than this turn read (read on at once). */
+  const poll = (budget = Infinity): boolean => {
+    if (cur.drain(onLine, budget) >= budget) return true;
     const now = inode(file);
     if (now === undefined || now === cur.ino) {
       if (now !== undefined && fstatSync(cur.fd).size < cur.offset) cur.offset = 0; // truncated
-      return;
+      return false;
     }
     // Rotated: finish the old file, open the new one, then read every file rotated in between
     // (oldest first; listed after the new file is open, so none can slip between), then the new one.
@@ -364,7 +369,7 @@ export function startAuditdFile(sink: SourceSink, opts: SourceOptions): MonitorS
       r.close();
     }
     cur = next;
-    cur.drain(onLine);
+    return true;
   };
   let timer: NodeJS.Timeout | undefined;
   let fail: (e: unknown) => void = () => undefined;
@@ -375,8 +380,9 @@ export function startAuditdFile(sink: SourceSink, opts: SourceOptions): MonitorS
   });
   const tick = (): void => {
     try {
-      poll();
-      timer = setTimeout(tick, opts.pollMs ?? 100);
+      // A few MiB per turn of the event loop: the records' consumers (the log, /metrics) keep up.
+      const more = poll(FILE_TURN_BYTES);
+      timer = setTimeout(tick, more ? 0 : (opts.pollMs ?? 100));
     } catch (e) {
       fail(e);
     }
@@ -389,7 +395,7 @@ export function startAuditdFile(sink: SourceSink, opts: SourceOptions): MonitorS
     stop: () => {
       if (timer !== undefined) clearTimeout(timer);
       try {
-        poll();
+        while (poll());
       } finally {
         cur.close();
       }

@@ -340,13 +340,18 @@ export class Monitor {
     const hit = this.pids.get(pid);
     if (hit !== undefined && now - hit.at < PID_TTL_MS) return hit.cg;
     let cg: ContainerCgroup | undefined;
+    let gone = false;
     try {
       cg = containerCgroup(readFileSync(`${this.opts.proc ?? '/proc'}/${pid}/cgroup`, 'utf8'));
     } catch {
-      // Gone: what was known, else its parent's (a forked process inherits its parent's cgroup).
+      gone = true;
+    }
+    if (cg === undefined) {
+      // Gone, or exiting (cgroup v1 then shows "/" on every hierarchy): what was known, else its
+      // parent's (a forked process starts in its parent's cgroup).
       const parent = this.parents.get(pid);
       cg =
-        hit !== undefined
+        gone && hit !== undefined
           ? hit.cg
           : parent !== undefined && depth < 8
             ? this.containerOf(parent, depth + 1)

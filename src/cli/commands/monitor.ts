@@ -178,6 +178,7 @@ Examples:
     const write = (text: string): void => {
       if (pending.length === 0) setImmediate(flushLog);
       pending.push(text);
+      if (pending.length >= 1024) flushLog();
     };
 
     // The source is chosen first (auto tries them in order); the monitor is built for its name.
