@@ -283,11 +283,13 @@ export function argSearchLowerer<N>(
   const group = (root: PlanCompare, facts: readonly Fact[], depth: number): N => {
     const arg = root.arg;
     const masks: { lo?: number; hi?: number } = { [root.word]: root.mask >>> 0 };
-    // Members: same argument, not jset, the group's mask for the word; or decided by the facts.
+    // Members: same argument, not jset, the group's mask for the word (or decided by the facts).
+    // A comparison of another argument is an exit even when the facts decide it: lowering the exit
+    // walks past it without collecting the rest of that argument's chain into this group.
     const member = (c: PlanNode): c is PlanCompare => {
-      if (c.kind !== 'cmp') return false;
+      if (c.kind !== 'cmp' || c.arg !== arg) return false;
       if (known(c, facts) !== undefined) return true;
-      if (c.op === 'set' || c.arg !== arg) return false;
+      if (c.op === 'set') return false;
       const m = masks[c.word];
       if (m === undefined) {
         masks[c.word] = c.mask >>> 0;

@@ -77,6 +77,12 @@ export interface GenProgram {
    * docs/semantics.md#libseccomp-lost-nr-load).
    */
   readonly withoutNrLoad: readonly ArchName[];
+  /**
+   * Instructions per syscall (`arch:nr`, the ABI's name and the number in its table) whose rules the
+   * blocks were first generated for: each syscall's `jeq` and its argument chains. Shared blocks count
+   * once, for the first; the arch checks, the default and shared returns count for none.
+   */
+  readonly bySyscall: ReadonlyMap<string, number>;
 }
 
 /** An error of the port itself (libseccomp would fail with EFAULT where the C code does). */
@@ -146,6 +152,8 @@ interface Blk {
   lvlNxt: Blk | null;
   /** Position key in the final list, for the long-jump pass (see `LongJumpIndex`). */
   ord?: number;
+  /** The syscall (`arch:nr`) whose rules the block was first generated for (cost attribution only). */
+  owner?: string;
 }
 
 /**
@@ -443,8 +451,10 @@ function genChain(st: State, sys: DbSys, chain: DbNode | null, nxtJump: Jump, aS
   } else {
     let c: DbNode | null = chain;
     while (c.lvlPrv !== null) c = c.lvlPrv;
+    const owner = `${must(st.arch).name}:${sys.num}`;
     do {
       const b = genNode(st, c, acc);
+      b.owner = owner;
       if (head !== null) {
         b.lvlPrv = tail;
         must(tail).lvlNxt = b;
@@ -507,6 +517,7 @@ function genSyscall(
   );
   blkS = blkAppend(blkS, ins(OP_JEQ, jt, jHsh(nxtHash, nxtOrigin), jK(sys.num)));
   blkS.priority = sys.priority;
+  blkS.owner = `${must(st.arch).name}:${sys.num}`;
   return hshAdd(st, blkS, true);
 }
 
@@ -968,6 +979,8 @@ export function genBpf(input: GenInput): GenProgram {
     starts.push(n);
     n += b.ins.length;
   }
+  const lastWithHash = new Map<number, number>();
+  blocks.forEach((b, x) => lastWithHash.set(b.hash, x));
   const nearest = new Map<number, number>();
   const after: Map<number, number>[] = new Array<Map<number, number>>(blocks.length);
   const refs = (b: Blk): number[] => {
@@ -996,30 +1009,27 @@ export function genBpf(input: GenInput): GenProgram {
     if (len > JMP_MAX || b !== blocks[bi]) throw new GenBpfError('gen_bpf port: bad jump (EFAULT)');
     return len;
   };
+  const bySyscall = new Map<string, number>();
   for (let b: Blk | null = head; b !== null; b = b.next) {
     bi++;
     const ins = b.ins;
+    if (b.owner !== undefined) bySyscall.set(b.owner, (bySyscall.get(b.owner) ?? 0) + ins.length);
     for (let k = 0; k < ins.length; k++) {
       const i = must(ins[k]);
       const jt = jumpOffset(i.jt, (h) => distance(must(b), k, h));
       const jf = jumpOffset(i.jf, (h) => distance(must(b), k, h));
       let kv: number;
       if (i.k.type === 'hsh') {
-        const h = i.k.n;
-        let len = ins.length - (k + 1);
-        let t: Blk = tail;
-        while (t.hash !== h) t = must(t.prev);
-        let w = t.prev;
-        while (w !== b) {
-          len += must(w).ins.length;
-          w = must(w).prev;
-        }
-        kv = len;
+        // C walks back from the tail to the last block with the hash and adds up the lengths
+        // between: the distance of that block's start from the end of this instruction.
+        const at = lastWithHash.get(i.k.n);
+        if (at === undefined || at <= bi) throw new GenBpfError('gen_bpf port: bad jump (EFAULT)');
+        kv = must(starts[at]) - (must(starts[bi]) + k + 1);
       } else kv = kOf(i);
       insns.push({ code: i.op, jt, jf, k: kv >>> 0 });
       jtOrigin.push(jumpOrigin(i.jt));
       jfOrigin.push(jumpOrigin(i.jf));
     }
   }
-  return { insns, jtOrigin, jfOrigin, withoutNrLoad: st.withoutNrLoad };
+  return { insns, jtOrigin, jfOrigin, withoutNrLoad: st.withoutNrLoad, bySyscall };
 }

@@ -355,6 +355,20 @@ interface IterState {
   sx: DbSys;
 }
 
+/**
+ * Whether `treePrune(level, n, {flags})` would return at once with nothing changed and no match: the
+ * call returns before its loop for a MATCH_ONCE state, and with X_PREFIX set it returns at the first
+ * node of the level unless that node equals or sorts before `n`. Skipping such calls (one per sibling
+ * for every rule added to a wide level) keeps the walk exactly libseccomp's.
+ */
+function pruneIsNoop(level: DbNode, n: DbNode, flags: number): boolean {
+  if ((flags & IST_M_MATCHSET) === IST_MATCH_ONCE) return true;
+  if ((flags & IST_X_PREFIX) === 0) return false;
+  let head = level;
+  while (head.lvlPrv) head = head.lvlPrv;
+  return !chainEq(head, n) && !chainLt(head, n);
+}
+
 /** `_db_tree_prune`. */
 function treePrune(existing: Ref, nw: DbNode | null, state: IterState): number {
   let cnt = 0;
@@ -408,26 +422,28 @@ function treePrune(existing: Ref, nw: DbNode | null, state: IterState): number {
       }
       if (!gotoNext) {
         const xv = must(xr.v);
+        // The flag tests first: treeActCheck walks the whole tree and has no side effects.
         if (
-          treeActCheck(xv, stateNew.action) === 0 &&
           stateNew.flags & IST_MATCH &&
           stateNew.flags & IST_N_FINISHED &&
-          stateNew.flags & IST_X_PREFIX
+          stateNew.flags & IST_X_PREFIX &&
+          treeActCheck(xv, stateNew.action) === 0
         ) {
           cnt += treeRemove(sysRef(state.sx), xv);
           if (state.sx.chains === null) return finish();
         } else if (
-          treeActCheck(xv, stateNew.action) === 0 &&
           stateNew.flags & IST_MATCH &&
           stateNew.flags & IST_X_FINISHED &&
-          stateNew.flags & IST_N_PREFIX
+          stateNew.flags & IST_N_PREFIX &&
+          treeActCheck(xv, stateNew.action) === 0
         ) {
           return finish();
         }
       }
     } else if (chainLt(cur, n)) {
       if (state.flags & IST_N_PREFIX) return finish();
-      if (cur.nxtT) {
+      const subFlags = (state.flags & ~IST_MATCH) | IST_X_PREFIX;
+      if (cur.nxtT && !pruneIsNoop(cur.nxtT, n, subFlags)) {
         nodeGet(xr.v);
         const sn: IterState = { ...state, flags: (state.flags & ~IST_MATCH) | IST_X_PREFIX };
         cnt += treePrune(fieldRef(cur, 'nxtT'), n, sn);
@@ -438,7 +454,8 @@ function treePrune(existing: Ref, nw: DbNode | null, state: IterState): number {
         }
         if (xr.v === null) gotoNext = true;
       }
-      if (!gotoNext && must(xr.v).nxtF) {
+      const xf = gotoNext ? null : must(xr.v).nxtF;
+      if (!gotoNext && xf && !pruneIsNoop(xf, n, subFlags)) {
         const xv = must(xr.v);
         nodeGet(xv);
         const sn: IterState = { ...state, flags: (state.flags & ~IST_MATCH) | IST_X_PREFIX };

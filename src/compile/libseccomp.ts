@@ -207,6 +207,18 @@ export function libseccompFilter(
   return { db, program: genBpf(genInput(db, opts.optimize)) };
 }
 
+/**
+ * The programs libseccomp exports for `profile` at optimize levels 1 and 2 (runc 1.1 and runc >= 1.2),
+ * from one rule database (building it is the costly part; generating twice is cheap).
+ */
+export function libseccompLevels(
+  profile: RuncProfileInput,
+  opts: Omit<LibseccompOptions, 'optimize'>,
+): { readonly db: RuleDatabase; readonly level1: GenProgram; readonly level2: GenProgram } {
+  const db = ruleDatabase(profile, opts);
+  return { db, level1: genBpf(genInput(db, 1)), level2: genBpf(genInput(db, 2)) };
+}
+
 /** libseccomp's `arch_filter_rule_add` for one arch: name translation, then `abi_rule_add` or `db_rule_add`. */
 function addToArch(
   db: DbFilter,

@@ -64,6 +64,7 @@ export type ProfileIssueCode =
   | 'conflicting-rule'
   | 'libseccomp-error'
   | 'multiplexer-bypass'
+  | 'libseccomp-too-long'
   // Conversion targets that cannot hold the profile
   | 'c-notify-unsupported'
   | 'spo-unsupported'

@@ -1,4 +1,6 @@
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { runCli } from './run-cli.js';
 
@@ -56,6 +58,37 @@ describe('sysgate validate: exit codes and options', () => {
     ]);
     expect(data[1]?.issues.map((i) => i.code)).toEqual(['duplicate-key']);
   });
+
+  test('a profile whose libseccomp filter passes BPF_MAXINSNS: a warning naming the costliest rules', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sysgate-validate-'));
+    const file = join(dir, 'two-conditions.json');
+    const rules = Array.from({ length: 700 }, (_, i) => ({
+      names: ['socket'],
+      action: 'SCMP_ACT_ALLOW',
+      args: [
+        { index: 0, value: i, op: 'SCMP_CMP_EQ' },
+        { index: 1, value: 7 * i + 1, op: 'SCMP_CMP_EQ' },
+      ],
+    }));
+    writeFileSync(
+      file,
+      JSON.stringify(
+        {
+          defaultAction: 'SCMP_ACT_ERRNO',
+          architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
+          syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' }, ...rules],
+        },
+        null,
+        2,
+      ),
+    );
+    const r = await runCli(['validate', file]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(
+      /two-conditions\.json:\d+:\d+: warning\[libseccomp-too-long\]: on x86_64 libseccomp, as runc uses it, exports \d+ at optimize 1 \(runc 1\.1\) and \d+ at optimize 2 \(runc >= 1\.2\) instructions .* Most instructions: socket on x86_64 \d+ \(700 rules from \/syscalls\/1\)/,
+    );
+    expect((await runCli(['validate', '--strict', file])).code).toBe(2);
+  }, 120_000);
 
   test('a missing file is an error, not a crash', async () => {
     const r = await runCli(['validate', `${FIXTURES}/does-not-exist.json`]);

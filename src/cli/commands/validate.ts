@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { sortIssues } from '../../document/index.js';
 import { DOCKER_DEFAULT_CAPABILITIES } from '../../kb/index.js';
+import { libseccompSizeIssues } from '../../compile/libseccomp-size.js';
 import { multiplexerBypassIssues } from '../../compile/multiplexer-check.js';
 import type { ProfileIssue } from '../../profile/errors.js';
 import type { ValidationResult } from '../../profile/index.js';
@@ -39,12 +40,13 @@ function readResult(file: string, opts: { libseccomp: LibseccompVersion }): Vali
   // Semantic checks that need the decision model (the compile layer) run here, above the profile layer.
   const host = { caps: DOCKER_DEFAULT_CAPABILITIES, kernel: parseKernel(undefined) };
   const extra = r.documents.flatMap((d) =>
-    multiplexerBypassIssues(d.profile, { ...host, libseccomp: opts.libseccomp }).map(
-      (i): ProfileIssue => {
-        const pos = d.locate(i.pointer);
-        return pos === undefined ? i : { ...i, position: { file, ...pos } };
-      },
-    ),
+    [
+      ...multiplexerBypassIssues(d.profile, { ...host, libseccomp: opts.libseccomp }),
+      ...libseccompSizeIssues(d.profile, { ...host, libseccomp: opts.libseccomp }),
+    ].map((i): ProfileIssue => {
+      const pos = d.locate(i.pointer);
+      return pos === undefined ? i : { ...i, position: { file, ...pos } };
+    }),
   );
   return extra.length === 0 ? r : { ...r, issues: sortIssues([...r.issues, ...extra]) };
 }
@@ -64,7 +66,9 @@ export function register(program: Command): void {
       'after',
       `
 Every problem is reported as FILE:LINE:COL: error[CODE]: message (at /json/pointer).
-Errors are what the real stack refuses; warnings are what it silently ignores.
+Errors are what the real stack refuses; warnings are what it silently ignores, and a profile whose
+libseccomp filter (as runc builds it, ENOSYS stub included) passes BPF_MAXINSNS (4096), so the kernel
+refuses it and the container does not start (libseccomp-too-long, naming the costliest syscalls).
 Exit codes: 0 valid (warnings allowed), 2 any error (or any warning with --strict).
 
 Examples:

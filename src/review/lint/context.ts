@@ -9,6 +9,7 @@ import type { ArchName } from '../../arch/types.js';
 import { SECCOMP_RET_ERRNO } from '../../bpf/seccomp.js';
 import { buildPlan } from '../../compile/build.js';
 import { ENOSYS } from '../../compile/decide.js';
+import { libseccompSizeIssues } from '../../compile/libseccomp-size.js';
 import { maybeStack } from '../../compile/runtime-versions.js';
 import { multiplexerBypassIssues } from '../../compile/multiplexer-check.js';
 import type { FilterPlan, PlanLeaf, PlanNode, RuleRecord } from '../../compile/plan.js';
@@ -88,11 +89,11 @@ export function lintContext(
     locate: (pointer) => doc.locate(pointer),
     get issues() {
       if (issues === undefined) {
-        const extra = multiplexerBypassIssues(profile, {
-          caps: host.caps,
-          kernel: host.kernel,
-          libseccomp: host.libseccomp,
-        });
+        const checkHost = { caps: host.caps, kernel: host.kernel, libseccomp: host.libseccomp };
+        const extra = [
+          ...multiplexerBypassIssues(profile, checkHost),
+          ...libseccompSizeIssues(profile, { ...checkHost, arch: host.arch }),
+        ];
         issues = sortIssues(
           [...fileIssues, ...checkForRunc(doc, { libseccomp: host.libseccomp }), ...extra].map(
             locateIssue,
