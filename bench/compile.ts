@@ -21,6 +21,7 @@ import { compileProfile } from '../src/compile/compile.js';
 import { archSections, intervalWeights, sectionIntervals } from '../src/compile/dispatch.js';
 import { decide } from '../src/compile/decide.js';
 import type { FilterPlan } from '../src/compile/plan.js';
+import type { ModelProfile } from '../src/compile/build.js';
 import { statsRange } from '../src/compile/stats.js';
 import { parseProfile } from '../src/profile/parse.js';
 import { resolveProfile, type ResolvedProfile } from '../src/profile/resolve.js';
@@ -142,9 +143,10 @@ function disagreements(plan: FilterPlan, program: readonly Instruction[]): numbe
 }
 
 /** Run libseccomp through the oracle module in one python process, timing `build` there (warm). */
-function libseccompBuild(
-  resolved: ResolvedProfile,
+export function libseccompBuild(
+  resolved: ModelProfile,
   optimize: 1 | 2,
+  reps = 20,
 ): { program: Instruction[]; ms: number } {
   const req = oracleRequest(resolved, { native: HOST, optimize });
   const script = [
@@ -154,7 +156,7 @@ function libseccompBuild(
     'req = json.loads(sys.stdin.read())',
     'bpf = o.build(req)',
     'times = []',
-    'for _ in range(20):',
+    `for _ in range(${reps}):`,
     '    t = time.perf_counter(); o.build(req); times.append((time.perf_counter() - t) * 1000)',
     'times.sort()',
     'print(json.dumps({"bpf": bpf.hex(), "ms": times[len(times) // 2]}))',

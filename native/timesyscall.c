@@ -4,7 +4,8 @@
  * usage: timesyscall [--filter FILE] [--iters N] [--runs R] [--warmup N] NR [A0 [A1 ... A5]]
  *     NR and the arguments in hex (an optional 0x prefix is accepted); missing arguments are 0.
  *     --filter FILE  raw `struct sock_filter[]` bytes (host byte order), loaded with seccomp(2) after
- *                    PR_SET_NO_NEW_PRIVS; the filter must allow write and exit_group.
+ *                    PR_SET_NO_NEW_PRIVS; the filter must allow write and exit_group. Repeat it (up
+ *                    to 8) to stack filters, loaded in order (each load passes the earlier filters).
  *     --iters N      calls per run (default 200000); --runs R runs (default 5); --warmup N calls first
  *                    (default 20000).
  *
@@ -84,12 +85,16 @@ static inline long raw(long nr, const unsigned long *a) {
 }
 
 int main(int argc, char **argv) {
-	const char *filter = NULL;
+	const char *filters[8];
+	int nfilters = 0;
 	unsigned long iters = 200000, runs = 5, warmup = 20000;
 	int i = 1;
 	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
 		if (i + 1 >= argc) usage();
-		if (strcmp(argv[i], "--filter") == 0) filter = argv[++i];
+		if (strcmp(argv[i], "--filter") == 0) {
+			if (nfilters == 8) usage();
+			filters[nfilters++] = argv[++i];
+		}
 		else if (strcmp(argv[i], "--iters") == 0) iters = strtoul(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--runs") == 0) runs = strtoul(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--warmup") == 0) warmup = strtoul(argv[++i], NULL, 10);
@@ -101,7 +106,7 @@ int main(int argc, char **argv) {
 	for (int k = 0; i < argc; k++) args[k] = hex(argv[i++]);
 
 	double ns[1000];
-	if (filter != NULL) load_filter(filter);
+	for (int f = 0; f < nfilters; f++) load_filter(filters[f]);
 	long ret = 0;
 	for (unsigned long k = 0; k < warmup; k++) ret = raw(nr, args);
 	for (unsigned long r = 0; r < runs; r++) {
