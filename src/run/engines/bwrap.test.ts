@@ -52,6 +52,19 @@ describe('bwrapArgs', () => {
     expect(text).toContain('--chdir /tmp -- ls');
   });
 
+  test('stacked filters (a split program): one --add-seccomp-fd each from fd 3, in load order', () => {
+    const two = [new Uint8Array(8), new Uint8Array(16)];
+    const args = bwrapArgs({ argv: ['/bin/true'], filter: two, layout });
+    expect(args).not.toContain('--seccomp');
+    expect(args.slice(-6)).toEqual([
+      ...['--add-seccomp-fd', '3', '--add-seccomp-fd', '4'],
+      ...['--', '/bin/true'],
+    ]);
+    // A list of one is the plain --seccomp.
+    const one = bwrapArgs({ argv: ['/bin/true'], filter: [new Uint8Array(8)], layout });
+    expect(one.slice(-4)).toEqual(['--seccomp', '3', '--', '/bin/true']);
+  });
+
   test('the host layout by default', () => {
     const args = bwrapArgs({ argv: ['true'] });
     expect(args.slice(0, 6)).toEqual(['--ro-bind', '/usr', '/usr', '--ro-bind', '/etc', '/etc']);
