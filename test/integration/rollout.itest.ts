@@ -22,7 +22,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { syscallNumber } from '../../src/arch/index.js';
+import { DOCKER_DEFAULT_CAPABILITIES } from '../../src/kb/index.js';
+import { resolveProfile } from '../../src/profile/resolve.js';
+import { loadForRunc } from '../../src/runc/check.js';
 import { runDocker } from '../../src/run/engines/docker.js';
+import { runOci } from '../../src/run/engines/oci.js';
+import { preparePolicy } from '../../src/run/suite-engine.js';
 import { proberPath } from '../../src/run/native.js';
 import { driveProber } from '../../src/run/probe.js';
 import { formatOutcome, type Probe } from '../../src/run/probe-format.js';
@@ -33,6 +38,7 @@ import { hasTool } from '../oracle/kernel.js';
 
 const dockerUp = hasTool('docker') && spawnSync('docker', ['info']).status === 0;
 const enabled = process.env.CI === 'true' || (dockerUp && hasTool('dmesg'));
+const crunEnabled = process.env.CI === 'true' || (hasTool('crun') && hasTool('dmesg'));
 
 const nr = (name: string): number => syscallNumber('x86_64', name) ?? -1;
 const call = (name: string, args: bigint[] = [0n, 0n, 0n, 0n, 0n, 0n]): Probe => ({
@@ -57,6 +63,17 @@ interface PhaseRun {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'sg-rollout-it-'));
+
+/** The OCI `linux.seccomp` object moby would hand runc for a phase's profile file. */
+function ociOf(file: string, text: string): object {
+  const resolved = resolveProfile(loadForRunc(file, text).profile, {
+    arch: 'x86_64',
+    caps: DOCKER_DEFAULT_CAPABILITIES,
+    kernel: { major: 6, minor: 1 },
+  });
+  if (resolved === null) throw new Error(`${file}: seccomp off`);
+  return preparePolicy(file, text, resolved, 'x86_64').oci;
+}
 let runs = 0;
 
 /**
@@ -69,24 +86,29 @@ async function runPhase(
   probes: readonly Probe[],
   tag: string,
   want: number,
+  engine: 'docker' | 'crun' = 'docker',
 ): Promise<PhaseRun> {
   const profile = readFileSync(profileFile, 'utf8');
+  const oci = engine === 'crun' ? ociOf(profileFile, profile) : undefined;
   let last: PhaseRun | undefined;
   for (let attempt = 0; attempt < 4; attempt++) {
     const comm = `sgr${tag}${process.pid % 10000}x${runs++}`;
     const target = `${SANDBOX_NATIVE_DIR}/${comm}`;
     const outcomes = (
       await driveProber(
-        (args, input) =>
-          runDocker({
+        (args, input) => {
+          const common = {
             argv: [target, ...args],
             binds: [{ source: proberPath(), target, readOnly: true }],
             stdin: input,
-            seccomp: profile,
             timeoutMs: 120_000,
-          }),
+          };
+          return oci === undefined
+            ? runDocker({ ...common, seccomp: profile })
+            : runOci({ ...common, runtime: 'crun', seccomp: oci });
+        },
         probes,
-        { runtime: 'docker' },
+        { runtime: engine },
       )
     ).map(formatOutcome);
     await new Promise((r) => setTimeout(r, 300));
@@ -235,4 +257,56 @@ describe.skipIf(!enabled)('sysgate rollout on Docker, records from the kernel lo
       .map((l) => (JSON.parse(l) as { event: string }).event);
     expect(log).toEqual(['start', 'refused', 'promote', 'promote']);
   }, 300_000);
+
+  test.runIf(crunEnabled)(
+    'errno mode (crun honours SECCOMP_FILTER_FLAG_LOG): phase A refuses mount with EPERM and the kernel records it',
+    async () => {
+      const enforcing = join(dir, 'app-errno.json');
+      writeFileSync(enforcing, JSON.stringify(AF_UNIX_ONLY_PROFILE));
+      const state = join(dir, 'state-errno');
+      const start = await runCli([
+        'rollout',
+        'start',
+        enforcing,
+        '--state',
+        state,
+        '--window',
+        '0s',
+      ]);
+      expect(start.code, start.stderr).toBe(0);
+      const phaseA = JSON.parse(readFileSync(join(state, 'phase-a.json'), 'utf8')) as {
+        flags?: string[];
+      };
+      expect(phaseA.flags).toContain('SECCOMP_FILTER_FLAG_LOG');
+      const a = await runPhase(
+        join(state, 'phase-a.json'),
+        [call('execve'), call('getpriority'), call('mount')],
+        'e',
+        3,
+        'crun',
+      );
+      // mount is refused, not killed: the process goes on, and the refusal is in the log (the
+      // record's code is the action, SECCOMP_RET_ERRNO, without the errno).
+      expect(a.outcomes[0]).toBe('errno 14');
+      expect(a.outcomes[1]).toMatch(/^ok \d+$/);
+      expect(a.outcomes[2]).toBe('errno 1');
+      expect(a.records.map((l) => [syscallOf(l), code(l)])).toEqual([
+        [nr('execve'), '0x7ffc0000'],
+        [nr('getpriority'), '0x7ffc0000'],
+        [nr('mount'), '0x50000'],
+      ]);
+      const st = await runCli(['rollout', 'status', '--state', state, '--from', a.log, '--json']);
+      expect(st.code, st.stderr).toBe(1);
+      const gate = (
+        JSON.parse(st.stdout) as {
+          gate: { reasons: { code: string; syscall?: string; count?: number }[] };
+        }
+      ).gate;
+      expect(gate.reasons.map((r) => [r.code, r.syscall, r.count])).toEqual([
+        ['critical-refused', 'mount', 1],
+        ['not-accepted', 'getpriority', 1],
+      ]);
+    },
+    120_000,
+  );
 });
