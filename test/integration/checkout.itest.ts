@@ -42,7 +42,14 @@ probes:
 `;
 
 beforeAll(() => {
-  for (const f of ['src', 'examples', 'package.json', 'tsconfig.json', 'tsconfig.build.json'])
+  for (const f of [
+    'src',
+    'scripts',
+    'examples',
+    'package.json',
+    'tsconfig.json',
+    'tsconfig.build.json',
+  ])
     cpSync(join(root, f), join(checkout, f), { recursive: true });
   for (const f of ['Makefile', 'prober.c', 'timesyscall.c'])
     cpSync(join(root, 'native', f), join(checkout, 'native', f));
