@@ -2,7 +2,8 @@
  * What a probe's outcome must be, given the filter's return value: the bridge between an emulator's
  * answer and what the prober observes on the real kernel (kernel/seccomp.c `__seccomp_filter`).
  */
-import { SECCOMP_RET_ACTION_FULL, SECCOMP_RET_DATA, actionKind } from '../bpf/seccomp.js';
+import { SECCOMP_RET_DATA, actionKind } from '../bpf/seccomp.js';
+import { combineStacked } from '../compile/decide.js';
 import { SIGSYS, type ProbeOutcome } from './probe-format.js';
 
 /** Largest errno the kernel lets a filter return (`MAX_ERRNO`); larger data is capped to it. */
@@ -11,17 +12,13 @@ const MAX_ERRNO = 4095;
 const ENOSYS = 38;
 
 /**
- * Combine the return values of stacked filters, newest first, like `seccomp_run_filters`: the
- * numerically smallest signed action wins; on a tie the newest filter's full value is kept.
+ * Combine the return values of stacked filters, newest first (the order the kernel runs them and the
+ * prober's `--dump` lists them), as `seccomp_run_filters` does: compile/decide's `combineStacked`.
  */
 export function stackedReturn(retsNewestFirst: readonly number[]): number {
-  let best: number | undefined;
-  for (const ret of retsNewestFirst) {
-    if (best === undefined || (ret & SECCOMP_RET_ACTION_FULL) < (best & SECCOMP_RET_ACTION_FULL))
-      best = ret;
-  }
-  if (best === undefined) throw new RangeError('stackedReturn needs at least one filter result');
-  return best >>> 0;
+  if (retsNewestFirst.length === 0)
+    throw new RangeError('stackedReturn needs at least one filter result');
+  return combineStacked([...retsNewestFirst].reverse());
 }
 
 /**
