@@ -3,6 +3,7 @@
  * (the diff's region walk, exact, never sampled), which regions let the call run and which rule or
  * default decides them.
  */
+import type { Exposure } from '../score.js';
 import { syscallNumber } from '../../arch/syscalls.js';
 import type { ArchName } from '../../arch/types.js';
 import { actionKind, actionRuns } from '../../bpf/seccomp.js';
@@ -25,8 +26,8 @@ export function regionsOf(root: PlanNode): Region[] {
   return out;
 }
 
-/** How a syscall fares on one ABI: allowed on every argument vector, on some, or on none. */
-export type Exposure = 'allowed' | 'conditional' | 'refused';
+/** How a syscall fares on one ABI: allowed on every argument vector, on some, or on none (score's). */
+export type { Exposure };
 
 /** One syscall's decision on one ABI of the plan. */
 export interface SyscallDecision {
