@@ -89,7 +89,6 @@ const REFUSAL_CANDIDATES: readonly { call: string; args: readonly bigint[]; why:
     args: [0xffffn, 0n, 0n, 0n],
     why: 'allowed, the unknown request gives ESRCH/EIO',
   },
-  { call: 'swapon', args: [1n, 0n], why: 'allowed, the bad path pointer gives EFAULT or EPERM' },
 ];
 
 /** How many refused calls are probed at most. */

@@ -39,7 +39,7 @@ Checks, in order:
   loaded-filters  the filters the kernel runs in the container (dumped from the host) decide exactly as
                   the profile compiled for this host and the container's bounding capabilities, on
                   every ABI of the host ('sysgate diff PROFILE CONTAINER' shows the differences)
-  refused-calls   calls the profile refuses (mount, umount2, keyctl, bpf, ptrace, swapon) are made inside
+  refused-calls   calls the profile refuses (mount, umount2, keyctl, bpf, ptrace) are made inside
                   with the prober, copied to the container's /tmp and removed after; each must end as the
                   profile says (errno or kill), with arguments that would fail differently if allowed
 Exit 0 when every check holds, 1 naming the ones that fail, 3 when Docker or the prober cannot be used.
