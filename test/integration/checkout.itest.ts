@@ -51,7 +51,9 @@ beforeAll(() => {
     'tsconfig.build.json',
   ])
     cpSync(join(root, f), join(checkout, f), { recursive: true });
-  for (const f of ['Makefile', 'prober.c', 'timesyscall.c'])
+  for (const f of readdirSync(join(root, 'native')).filter(
+    (n) => n === 'Makefile' || n.endsWith('.c'),
+  ))
     cpSync(join(root, 'native', f), join(checkout, 'native', f));
   symlinkSync(join(root, 'node_modules'), join(checkout, 'node_modules'));
   writeFileSync(join(checkout, 'suite.yaml'), SUITE);
