@@ -6,7 +6,8 @@
  */
 import type { ArchName } from '../arch/types.js';
 import type { LibseccompVersion } from '../arch/syscalls.js';
-import { CATEGORY_LABELS, categoryOf, riskOf, riskRank } from '../kb/index.js';
+import { CATEGORY_LABELS, categoryOf, criticalSyscalls, riskOf } from '../kb/index.js';
+import { syscallNumber } from '../arch/syscalls.js';
 import type { RiskLevel, SyscallCategory } from '../kb/types.js';
 import type { ResolvedProfile } from '../profile/resolve.js';
 import type { ArgCondition } from '../profile/types.js';
@@ -193,26 +194,15 @@ export function reportModel(i: ReportInputs): ReportModel {
     });
 
   const reachable = new Set([...(native?.allowed ?? []), ...(native?.conditional ?? [])]);
-  const refusals = (ref[0] === undefined ? [] : [...ref[0].allowed, ...ref[0].conditional])
-    .concat([
-      'mount',
-      'ptrace',
-      'bpf',
-      'keyctl',
-      'unshare',
-      'setns',
-      'init_module',
-      'kexec_load',
-      'io_uring_setup',
-      'userfaultfd',
-      'perf_event_open',
-      'open_by_handle_at',
-    ])
-    .filter((n, k, all) => all.indexOf(n) === k && !reachable.has(n))
-    .map((name) => ({ name, ...riskOf(name) }))
-    .filter((r) => riskRank(r.level) <= riskRank('high'))
-    .sort((a, b) => riskRank(a.level) - riskRank(b.level) || a.name.localeCompare(b.name))
-    .map((r) => ({ name: r.name, risk: r.level, reason: r.reason }));
+  // The knowledge base's critical and high-risk syscalls (kb criticalSyscalls) this ABI has and the
+  // profile never lets run, most dangerous first.
+  const nativeAbi = native?.abi ?? i.resolved.host.arch;
+  const refusals = criticalSyscalls()
+    .filter((n) => syscallNumber(nativeAbi, n) !== undefined && !reachable.has(n))
+    .map((name) => {
+      const r = riskOf(name);
+      return { name, risk: r.level, reason: r.reason };
+    });
 
   const positions: Record<string, { line: number; column: number }> = {};
   i.resolved.syscalls.forEach((r) => {
