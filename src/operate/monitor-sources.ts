@@ -306,7 +306,6 @@ function inode(path: string): number | undefined {
 const FILE_TURN_BYTES = 4 << 20;
 
 /** File times come from the kernel's coarse clock: a few ms behind `Date.now()`. */
-const MTIME_SLACK_MS = 50;
 
 /**
  * The auditd source: follows `auditLog` as `tail -F` does and reads the files a rotation moved away
@@ -335,8 +334,6 @@ export function startAuditdFile(sink: SourceSink, opts: SourceOptions): MonitorS
   };
   let cur = open(file);
   if (opts.fromStart !== true) cur.offset = fstatSync(cur.fd).size;
-  /** When the current file was opened: a file rotated away since was written after it (mtime). */
-  let openedAt = Date.now();
   const rotated = (): string[] => {
     const dir = dirname(file);
     const base = basename(file);
@@ -344,6 +341,8 @@ export function startAuditdFile(sink: SourceSink, opts: SourceOptions): MonitorS
       .filter((f) => f.startsWith(`${base}.`) && /^\d+$/.test(f.slice(base.length + 1)))
       .map((f) => join(dir, f));
   };
+  // Files rotated before the monitor started are history, not records it missed: known by inode.
+  for (const p of rotated()) read.add(statSync(p).ino);
   /** Returns true when the current file holds more than this turn read (read on at once). */
   const poll = (budget = Infinity): boolean => {
     if (cur.drain(onLine, budget) >= budget) return true;
@@ -356,12 +355,13 @@ export function startAuditdFile(sink: SourceSink, opts: SourceOptions): MonitorS
     // (oldest first; listed after the new file is open, so none can slip between), then the new one.
     cur.drain(onLine);
     cur.close();
-    const since = openedAt;
-    openedAt = Date.now();
     const next = open(file);
-    const missed = rotated()
-      .map((p) => ({ p, st: statSync(p) }))
-      .filter((x) => !read.has(x.st.ino) && x.st.mtimeMs >= since - MTIME_SLACK_MS)
+    const listed = rotated().map((p) => ({ p, st: statSync(p) }));
+    // Forget inodes no longer on disk (auditd deleted the oldest log), so a reused inode is read.
+    const present = new Set([next.ino, ...listed.map((x) => x.st.ino)]);
+    for (const ino of read) if (!present.has(ino)) read.delete(ino);
+    const missed = listed
+      .filter((x) => !read.has(x.st.ino))
       .sort((a, b) => a.st.mtimeMs - b.st.mtimeMs);
     for (const m of missed) {
       const r = open(m.p);
