@@ -308,6 +308,45 @@ const FILE_TURN_BYTES = 4 << 20;
 /** File times come from the kernel's coarse clock: a few ms behind `Date.now()`. */
 
 /**
+ * A source read by polling: `step` reads what is there and returns true when more is waiting (it runs
+ * again at once, else after `pollMs`); `stop` cancels the next turn and runs `close` (a last read).
+ */
+function pollingSource(
+  name: MonitorSourceName,
+  detail: string,
+  pollMs: number | undefined,
+  step: () => boolean,
+  close: () => void,
+): MonitorSource {
+  let timer: NodeJS.Timeout | undefined;
+  let fail: (e: unknown) => void = () => undefined;
+  let finish: () => void = () => undefined;
+  const ended = new Promise<void>((res, rej) => {
+    finish = res;
+    fail = rej;
+  });
+  const tick = (): void => {
+    try {
+      timer = setTimeout(tick, step() ? 0 : (pollMs ?? 100));
+    } catch (e) {
+      fail(e);
+    }
+  };
+  tick();
+  return {
+    name,
+    detail,
+    ended,
+    stop: () => {
+      if (timer !== undefined) clearTimeout(timer);
+      close();
+      finish();
+      return Promise.resolve();
+    },
+  };
+}
+
+/**
  * The auditd source: follows `auditLog` as `tail -F` does and reads the files a rotation moved away
  * before they were read (`audit.log.1`, `.2`...: auditd renames, then creates a new file).
  */
@@ -371,29 +410,13 @@ export function startAuditdFile(sink: SourceSink, opts: SourceOptions): MonitorS
     cur = next;
     return true;
   };
-  let timer: NodeJS.Timeout | undefined;
-  let fail: (e: unknown) => void = () => undefined;
-  let finish: () => void = () => undefined;
-  const ended = new Promise<void>((res, rej) => {
-    finish = res;
-    fail = rej;
-  });
-  const tick = (): void => {
-    try {
-      // A few MiB per turn of the event loop: the records' consumers (the log, /metrics) keep up.
-      const more = poll(FILE_TURN_BYTES);
-      timer = setTimeout(tick, more ? 0 : (opts.pollMs ?? 100));
-    } catch (e) {
-      fail(e);
-    }
-  };
-  tick();
-  return {
-    name: 'auditd',
-    detail: file,
-    ended,
-    stop: () => {
-      if (timer !== undefined) clearTimeout(timer);
+  // A few MiB per turn of the event loop: the records' consumers (the log, /metrics) keep up.
+  return pollingSource(
+    'auditd',
+    file,
+    opts.pollMs,
+    () => poll(FILE_TURN_BYTES),
+    () => {
       try {
         while (poll());
       } finally {
@@ -401,10 +424,8 @@ export function startAuditdFile(sink: SourceSink, opts: SourceOptions): MonitorS
       }
       const n = gaps.flush();
       if (n > 0) sink.lost(n, 'serial gap');
-      finish();
-      return Promise.resolve();
     },
-  };
+  );
 }
 
 /** The journald source: `journalctl -k -f -o json`. */
@@ -494,37 +515,22 @@ export function startKmsg(
     }
     skipping = false;
   };
-  let timer: NodeJS.Timeout | undefined;
-  let fail: (e: unknown) => void = () => undefined;
-  let finish: () => void = () => undefined;
-  const ended = new Promise<void>((res, rej) => {
-    finish = res;
-    fail = rej;
-  });
-  const tick = (): void => {
-    try {
+  return pollingSource(
+    'kmsg',
+    device,
+    opts.pollMs,
+    () => {
       drain();
-      timer = setTimeout(tick, opts.pollMs ?? 100);
-    } catch (e) {
-      fail(e);
-    }
-  };
-  tick();
-  return {
-    name: 'kmsg',
-    detail: device,
-    ended,
-    stop: () => {
-      if (timer !== undefined) clearTimeout(timer);
+      return false;
+    },
+    () => {
       try {
         drain();
       } finally {
         closeSync(fd);
       }
-      finish();
-      return Promise.resolve();
     },
-  };
+  );
 }
 
 /**
