@@ -87,3 +87,26 @@ export class ByPointer {
     }));
   }
 }
+
+/**
+ * Where each of `names` runs on every argument vector, on every ABI: the rule (or default) that lets
+ * it run, grouped by JSON pointer. `counts` may leave a running leaf out (a gated rule, say).
+ */
+export function unconditionalAllows(
+  ctx: LintContext,
+  names: Iterable<string>,
+  counts: (leaf: PlanLeaf) => boolean = () => true,
+): ByPointer {
+  const groups = new ByPointer();
+  for (const name of names) {
+    for (const d of syscallDecisions(ctx, name)) {
+      if (d.exposure !== 'allowed') continue;
+      for (const leaf of d.running) {
+        if (!counts(leaf)) continue;
+        const p = ctx.leafPointer(leaf);
+        if (p !== undefined) groups.add(p, d.abi, name);
+      }
+    }
+  }
+  return groups;
+}

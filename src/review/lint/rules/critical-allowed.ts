@@ -2,7 +2,7 @@
 import { riskOf } from '../../../kb/index.js';
 import { criticalSyscalls } from '../../../kb/index.js';
 import { allowlist, arg, rule } from '../case-kit.js';
-import { ByPointer, syscallDecisions } from '../engine.js';
+import { unconditionalAllows } from '../engine.js';
 import type { LintRule } from '../types.js';
 
 /** Critical syscalls a dedicated rule reports (kept out of this one so a finding is not doubled). */
@@ -28,17 +28,12 @@ export const criticalAllowed: LintRule = {
     ],
   },
   detect(ctx) {
-    const groups = new ByPointer();
-    for (const name of criticalSyscalls()) {
-      if (riskOf(name).level !== 'critical' || CRITICAL_OWNED_ELSEWHERE.has(name)) continue;
-      for (const d of syscallDecisions(ctx, name)) {
-        if (d.exposure !== 'allowed') continue;
-        for (const leaf of d.running) {
-          const p = ctx.leafPointer(leaf);
-          if (p !== undefined) groups.add(p, d.abi, name);
-        }
-      }
-    }
+    const groups = unconditionalAllows(
+      ctx,
+      criticalSyscalls().filter(
+        (n) => riskOf(n).level === 'critical' && !CRITICAL_OWNED_ELSEWHERE.has(n),
+      ),
+    );
     return groups.entries().map((g) => ({
       pointer: g.pointer,
       message: `critical syscall${g.syscalls.length > 1 ? 's' : ''} ${g.syscalls.join(', ')} allowed on every argument on ${g.abis.join('/')}: ${riskOf(g.syscalls[0] ?? '').reason}`,

@@ -1,7 +1,7 @@
 /** high-risk-allowed: a syscall the knowledge base rates high risk runs on every argument vector. */
 import { riskOf, syscallsWithRisk } from '../../../kb/index.js';
 import { allowlist, arg, rule } from '../case-kit.js';
-import { ByPointer, syscallDecisions } from '../engine.js';
+import { unconditionalAllows } from '../engine.js';
 import type { LintRule } from '../types.js';
 
 /** High-risk syscalls a dedicated rule reports (socket-family: socket's families). */
@@ -21,22 +21,18 @@ export const highRiskAllowed: LintRule = {
     ],
   },
   detect(ctx) {
-    const groups = new ByPointer();
-    for (const name of syscallsWithRisk('high')) {
-      if (riskOf(name).level !== 'high' || HIGH_OWNED_ELSEWHERE.has(name)) continue;
-      for (const d of syscallDecisions(ctx, name)) {
-        if (d.exposure !== 'allowed') continue;
-        for (const leaf of d.running) {
-          // A rule gated by a capability or a kernel version is one risk level down (medium).
-          const o = leaf.origin;
-          const gate = o.kind === 'rule' ? ctx.ruleAt(o.pointer)?.includes : undefined;
-          if (gate !== undefined && (gate.caps.length > 0 || gate.minKernel !== undefined))
-            continue;
-          const p = ctx.leafPointer(leaf);
-          if (p !== undefined) groups.add(p, d.abi, name);
-        }
-      }
-    }
+    // A rule gated by a capability or a kernel version is one risk level down (medium).
+    const groups = unconditionalAllows(
+      ctx,
+      syscallsWithRisk('high').filter(
+        (n) => riskOf(n).level === 'high' && !HIGH_OWNED_ELSEWHERE.has(n),
+      ),
+      (leaf) => {
+        const o = leaf.origin;
+        const gate = o.kind === 'rule' ? ctx.ruleAt(o.pointer)?.includes : undefined;
+        return gate === undefined || (gate.caps.length === 0 && gate.minKernel === undefined);
+      },
+    );
     return groups.entries().map((g) => ({
       pointer: g.pointer,
       message: `high-risk syscall${g.syscalls.length > 1 ? 's' : ''} ${g.syscalls.join(', ')} allowed on every argument on ${g.abis.join('/')}: ${g.syscalls.map((s) => `${s}: ${riskOf(s).reason}`).join('; ')}`,

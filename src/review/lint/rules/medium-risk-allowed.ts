@@ -1,7 +1,7 @@
 /** medium-risk-allowed: a medium-risk syscall (not essential to ordinary programs) runs on every argument vector. */
 import { riskOf, syscallsWithRisk } from '../../../kb/index.js';
 import { allowlist, rule } from '../case-kit.js';
-import { ByPointer, syscallDecisions } from '../engine.js';
+import { unconditionalAllows } from '../engine.js';
 import type { LintRule } from '../types.js';
 
 /** Medium-risk syscalls a dedicated rule reports. */
@@ -25,18 +25,13 @@ export const mediumRiskAllowed: LintRule = {
     ],
   },
   detect(ctx) {
-    const groups = new ByPointer();
-    for (const name of syscallsWithRisk('medium')) {
-      const risk = riskOf(name);
-      if (risk.level !== 'medium' || risk.essential || MEDIUM_OWNED_ELSEWHERE.has(name)) continue;
-      for (const d of syscallDecisions(ctx, name)) {
-        if (d.exposure !== 'allowed') continue;
-        for (const leaf of d.running) {
-          const p = ctx.leafPointer(leaf);
-          if (p !== undefined) groups.add(p, d.abi, name);
-        }
-      }
-    }
+    const groups = unconditionalAllows(
+      ctx,
+      syscallsWithRisk('medium').filter((n) => {
+        const risk = riskOf(n);
+        return risk.level === 'medium' && !risk.essential && !MEDIUM_OWNED_ELSEWHERE.has(n);
+      }),
+    );
     return groups.entries().map((g) => ({
       pointer: g.pointer,
       message: `${g.syscalls.join(', ')} allowed on every argument on ${g.abis.join('/')}: ${g.syscalls.map((s) => `${s}: ${riskOf(s).reason}`).join('; ')}`,
