@@ -45,6 +45,40 @@ describe.skipIf(!enabled)('deploy/prometheus alerting rules (promtool)', () => {
     expect(r.stdout + r.stderr).toMatch(/FAILED/);
   });
 
+  test('the increase() > 0 rule misses a series born at its full count, a restart after downtime and growth across a scrape gap', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sg-promtool-'));
+    const shipped = readFileSync(join(DIR, 'seccomp-alerts.yml'), 'utf8');
+    // The rule as it was: SeccompProcessKilled's expression (up to its labels) replaced.
+    const from = shipped.indexOf('expr: |', shipped.indexOf('- alert: SeccompProcessKilled'));
+    const to = shipped.indexOf('        labels:', from);
+    expect(from).toBeGreaterThan(0);
+    const increaseOnly =
+      shipped.slice(0, from) +
+      'expr: sum by (container, image, profile, syscall, arch, action) (increase(seccomp_violations_total{action=~"KILL_PROCESS|KILL_THREAD"}[5m])) > 0\n' +
+      shipped.slice(to);
+    expect(increaseOnly).not.toBe(shipped);
+    writeFileSync(join(dir, 'seccomp-alerts.yml'), increaseOnly);
+    writeFileSync(
+      join(dir, 'seccomp-alerts.test.yml'),
+      readFileSync(join(DIR, 'seccomp-alerts.test.yml')),
+    );
+    expect(promtool(['check', 'rules', 'seccomp-alerts.yml'], dir).status).toBe(0);
+    const r = promtool(['test', 'rules', 'seccomp-alerts.test.yml'], dir);
+    expect(r.status).toBe(1);
+    const out = r.stdout + r.stderr;
+    // Each failure is one block: the alert and time, then what was expected and what came.
+    const blocks = out.split(/(?=alertname: )/);
+    const failedAt = (time: string, container: string): boolean =>
+      blocks.some(
+        (b) =>
+          b.startsWith(`alertname: SeccompProcessKilled, time: ${time},`) &&
+          (b.split('got:')[0] ?? '').includes(`container="${container}"`),
+      );
+    expect(failedAt('10m', 'born')).toBe(true);
+    expect(failedAt('29m', 'restart-late')).toBe(true);
+    expect(failedAt('29m', 'gap-grew')).toBe(true);
+  });
+
   test('rewritten for --metric-prefix workspace_seccomp: the same rules check', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sg-promtool-'));
     const text = readFileSync(join(DIR, 'seccomp-alerts.yml'), 'utf8').replace(
