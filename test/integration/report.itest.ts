@@ -66,6 +66,15 @@ function calls(): { abi: ArchName; args: string[] }[] {
   return out.slice(0, 120);
 }
 
+/** The `name` attribute of the page's focused element (this code runs in the page; no DOM types here). */
+function focusedName(page: Page): Promise<string | undefined> {
+  return page.evaluate(
+    () =>
+      (globalThis as unknown as { document: { activeElement: { name?: string } | null } }).document
+        .activeElement?.name,
+  );
+}
+
 describe.skipIf(!enabled)('sysgate report in Chromium', () => {
   let browser: Browser;
   let dir: string;
@@ -98,7 +107,7 @@ describe.skipIf(!enabled)('sysgate report in Chromium', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(statSync(html).size).toBeLessThan(1024 * 1024);
     const { page, errors, requests } = await open(html);
-    await page.waitForFunction(() => 'sysgateTry' in window);
+    await page.waitForFunction(() => 'sysgateTry' in globalThis);
     const list = calls();
     expect(list.length).toBeGreaterThanOrEqual(100);
     for (const c of list) {
@@ -116,7 +125,7 @@ describe.skipIf(!enabled)('sysgate report in Chromium', () => {
       const got = (await page.evaluate(
         ([abi, sys, args]) =>
           (
-            window as unknown as { sysgateTry: (a: string, s: string, x: string[]) => unknown }
+            globalThis as unknown as { sysgateTry: (a: string, s: string, x: string[]) => unknown }
           ).sysgateTry(abi, sys, args),
         [c.abi, c.args[0] ?? '', c.args.slice(1)] as const,
       )) as Record<string, unknown>;
@@ -156,17 +165,10 @@ describe.skipIf(!enabled)('sysgate report in Chromium', () => {
     await page.keyboard.press('Tab'); // the skip link
     await page.keyboard.press('Enter');
     for (let i = 0; i < 20; i++) {
-      if (
-        await page.evaluate(
-          () => (document.activeElement as HTMLInputElement | null)?.name === 'call',
-        )
-      )
-        break;
+      if ((await focusedName(page)) === 'call') break;
       await page.keyboard.press('Tab');
     }
-    expect(
-      await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name),
-    ).toBe('call');
+    expect(await focusedName(page)).toBe('call');
     await page.keyboard.type('socket AF_INET SOCK_STREAM 0');
     await page.keyboard.press('Enter');
     const verdict = await page.locator('#try-output .verdict').textContent();

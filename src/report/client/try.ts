@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * The report's "try a syscall" box, bundled into the page (scripts/bundle-report.mjs): it compiles the
  * embedded resolved profile with sysgate's own compiler and answers with `explainSyscall`, exactly as
