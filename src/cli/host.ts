@@ -184,6 +184,22 @@ export function stackJson(stack: ChosenStack): Record<string, string | Record<st
   };
 }
 
+/**
+ * The loader `explain`, `compile` and the other deciding commands model: Docker's (moby's resolution,
+ * the Docker version's differences, then runc and libseccomp). `run` and `test` decide each engine by
+ * its own loader instead (`ENGINE_LOADERS` in run/suite-engine.ts).
+ */
+export const DECIDING_LOADER = 'docker';
+
+/** The loader a deciding command models, as JSON: `{engine, description}`. */
+export function loaderJson(stack: ChosenStack): { engine: string; description: string } {
+  const v = stack.versions;
+  return {
+    engine: DECIDING_LOADER,
+    description: `moby's resolution with Docker ${formatStackVersion(v.docker)}'s differences, then runc ${formatStackVersion(v.runc)} with libseccomp ${formatStackVersion(v.libseccomp)}`,
+  };
+}
+
 /** One line naming the stack: `Docker 20.10.24, runc 1.1.5, crun 1.8.1, libseccomp 2.5.4 (host)`. */
 export function describeStack(stack: ChosenStack): string {
   const v = stack.versions;
@@ -329,7 +345,13 @@ export function parseLibseccomp(text: string | undefined): LibseccompVersion {
 /** A profile loaded and resolved for one host. */
 export interface LoadedForHost {
   readonly loaded: LoadedProfile;
+  /** The profile as the chosen stack's Docker hands it to runc (moby's resolution + version differences). */
   readonly resolved: ResolvedProfile;
+  /**
+   * moby's resolution alone: the OCI profile sysgate hands runc and crun itself, and compiles for
+   * bwrap (Docker's version differences apply only on the Docker path).
+   */
+  readonly moby: ResolvedProfile;
   readonly arch: ArchName;
   readonly libseccomp: LibseccompVersion;
   /** The stack the profile is decided for. */
@@ -368,7 +390,11 @@ export function loadTextForHost(label: string, text: string, opts: HostOptions):
   return decideFor(loaded, text, host, stack);
 }
 
-/** Resolve a loaded profile as moby does, then apply the stack's version differences. */
+/**
+ * Resolve a loaded profile as moby does, then apply the stack's Docker version differences: what
+ * `explain`/`compile` decide for (the Docker loader, see {@link DECIDING_LOADER}); the engines take
+ * `moby` instead and each applies its own loader (`policyFor`).
+ */
 function decideFor(
   loaded: LoadedProfile,
   text: string,
@@ -385,6 +411,7 @@ function decideFor(
   return {
     loaded,
     resolved: v.profile,
+    moby,
     arch: host.arch,
     libseccomp: stack.libseccomp,
     stack,
@@ -399,17 +426,14 @@ export function loadPolicy(file: string, opts: HostOptions): EnginePolicy {
   return policyFor(file, loadForHost(file, opts));
 }
 
-/** A profile loaded for the host, prepared for every engine under the label `file`. */
+/**
+ * A profile loaded for the host, prepared for every engine under the label `file`: each engine gets
+ * the profile as its own loader sees it (`preparePolicy` applies the Docker version's differences to
+ * the Docker plan only).
+ */
 export function policyFor(file: string, host: LoadedForHost): EnginePolicy {
   const document = dockerProfileText(host.loaded, host.text);
-  return preparePolicy(
-    file,
-    document,
-    host.resolved,
-    host.arch,
-    host.libseccomp,
-    host.stack.versions,
-  );
+  return preparePolicy(file, document, host.moby, host.arch, host.libseccomp, host.stack.versions);
 }
 
 /** Prepare a profile text (a fixed profile doctor made) for the engines on the host `opts` describe. */

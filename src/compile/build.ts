@@ -46,6 +46,11 @@ export interface BuildPlanOptions extends LibseccompOptions {
    * runc >= 1.2.0 and >= 1.1.15 (compile/runtime-versions.ts). Default false: runc 1.1.5, Debian 12's.
    */
   readonly stubNative?: boolean;
+  /**
+   * Whether the runtime prepends runc's ENOSYS stub at all (default true: runc). crun has none
+   * (docs/semantics.md#runc-enosys-stub), so its plan is built with `stub: false`.
+   */
+  readonly stub?: boolean;
 }
 
 /** The number runc's stub uses for `name` on `arch` (`GetSyscallFromNameByArch`; negative pseudo numbers skipped). */
@@ -88,7 +93,7 @@ export function buildPlan(profile: ModelProfile, opts: BuildPlanOptions): Filter
   // (the native arch only when listed, or always from runc 1.2.0 / 1.1.15 on: `stubNative`), the
   // largest number among all flattened rule names; an arch whose largest number is 0 gets no stub
   // section (docs/semantics.md#runc-enosys-stub).
-  const stub = runcAddsEnosysStub(profile.defaultAction);
+  const stub = opts.stub !== false && runcAddsEnosysStub(profile.defaultAction);
   const allNames = profile.syscalls.flatMap((r) => r.names);
   const stubArches = new Set<ArchName>(
     profile.architectures.flatMap((s) => {

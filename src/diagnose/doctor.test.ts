@@ -79,7 +79,8 @@ function lets(v: number): boolean {
 
 function judge(policy: EnginePolicy, n: number, args: readonly bigint[]): number {
   const a = [...args, 0n, 0n, 0n, 0n, 0n, 0n].slice(0, 6) as unknown as ArgVector;
-  return decide(policy.plan, { nr: n, arch: X64, instructionPointer: 0n, args: [...a] }).value;
+  return decide(policy.plans.bwrap, { nr: n, arch: X64, instructionPointer: 0n, args: [...a] })
+    .value;
 }
 
 describe('refusedCalls: each call judged with its real argument vector', () => {
@@ -281,7 +282,7 @@ describe('the fixed profile allows nothing else (semantic decision model)', () =
       walk(n.then);
       walk(n.else);
     };
-    const root = policy.plan.arches[0]?.syscalls.find((s) => s.nr === nr(name))?.root;
+    const root = policy.plans.bwrap.arches[0]?.syscalls.find((s) => s.nr === nr(name))?.root;
     if (root !== undefined) walk(root);
     return [...tested];
   }

@@ -40,6 +40,7 @@ import type { ArgCondition, SyscallRule } from '../profile/types.js';
 import type { EngineName } from '../run/probe.js';
 import type { ProcessResult } from '../run/process.js';
 import {
+  enginePlan,
   runSandboxed,
   type EnginePolicy,
   type SandboxOptions,
@@ -185,11 +186,12 @@ export function refusedCalls(
   policy: EnginePolicy,
   engine?: EngineName,
 ): Judgement {
+  const plan = enginePlan(policy, engine ?? 'bwrap');
   const plansOf = (abi: ArchName): readonly { readonly nr: number; readonly root: PlanNode }[] =>
-    policy.plan.arches.find((a) => a.arch === abi)?.syscalls ?? [];
+    plan.arches.find((a) => a.arch === abi)?.syscalls ?? [];
   const plans = plansOf(policy.arch);
   const judgeIn = (abi: ArchName, nr: number, args: ArgVector): number =>
-    decide(policy.plan, {
+    decide(plan, {
       nr,
       arch: archInfo(abi).auditArch,
       instructionPointer: 0n,

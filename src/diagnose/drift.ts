@@ -15,7 +15,7 @@ import { mergeEvidence } from '../generate/merge.js';
 import type { Provenance } from '../generate/provenance.js';
 import { criticalSyscalls } from '../kb/index.js';
 import type { EngineName } from '../run/probe.js';
-import type { EnginePolicy, SandboxRunOptions } from '../run/suite-engine.js';
+import { enginePlan, type EnginePolicy, type SandboxRunOptions } from '../run/suite-engine.js';
 import { refusedCalls, tracedRun, type DesignedFallback, type RefusedCall } from './doctor.js';
 import { TracedCalls } from './doctor-calls.js';
 
@@ -71,7 +71,8 @@ export interface DriftReport {
  * else its narrowest rules, commented as drift's.
  */
 export function driftChange(r: RefusedCall, policy: EnginePolicy): DriftChange {
-  if (!policy.plan.arches.some((a) => a.arch === r.abi))
+  // Every engine's plan covers the same ABIs (the profile's architectures).
+  if (!enginePlan(policy, 'bwrap').arches.some((a) => a.arch === r.abi))
     return { kind: 'add-arch', architecture: archInfo(r.abi).scmpName };
   if (criticalSyscalls().includes(r.name) && r.pinned.length === 0)
     return { kind: 'never-allow', reason: `${r.risk} risk: ${r.riskReason}` };

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import type { ArchName } from '../arch/types.js';
 import { encodeProgram } from '../bpf/instruction.js';
 import { compileProfile } from '../compile/compile.js';
-import type { RuntimeVersions } from '../compile/runtime-versions.js';
+import { maybeStack, type RuntimeVersions } from '../compile/runtime-versions.js';
+import { buildPlan } from '../compile/build.js';
 import type { FilterPlan } from '../compile/plan.js';
 import type { Instruction } from '../bpf/instruction.js';
 import { InterruptedError, RuntimeError } from '../document/errors.js';
@@ -41,16 +42,36 @@ import type { EngineName, ProbePolicy } from './probe.js';
 import { hostRootfsLayout, makeRootfsDir, rootfsTar } from './rootfs.js';
 import { constantValue } from '../arch/constants.js';
 
+/**
+ * What each engine's seccomp loader builds from the profile, and so which plan predicts it:
+ * - `docker`: moby's resolution, then the Docker version's differences (Docker 20.10 drops
+ *   `defaultErrnoRet`), then runc;
+ * - `runc`, `crun`: sysgate hands them the OCI profile itself (moby's resolution, every field kept:
+ *   runc 1.1 honours `defaultErrnoRet`); runc adds its ENOSYS stub, crun has none;
+ * - `bwrap`: sysgate's compiled filter, which decides as runc's plan does.
+ */
+export type EnginePlans = Readonly<Record<EngineName, FilterPlan>>;
+
+/** Which loader an engine's plan models, in words (for `--json` and reports). */
+export const ENGINE_LOADERS: Readonly<Record<EngineName, string>> = {
+  bwrap: "sysgate's compiled filter (moby's resolution, runc's rule handling and stub)",
+  runc: "the OCI profile as runc loads it (moby's resolution done by sysgate; runc's stub)",
+  crun: 'the OCI profile as crun loads it (no ENOSYS stub)',
+  docker: "moby's resolution plus the Docker version's differences, then runc",
+};
+
 /** A profile prepared for every engine: the document Docker reads, runc's OCI object and sysgate's BPF. */
 export interface EnginePolicy {
   /** Display label (the profile file). */
   readonly label: string;
   /** The profile's text as Docker reads it (`docker run --security-opt seccomp=`; see `dockerProfileText`). */
   readonly document: string;
-  /** The OCI `linux.seccomp` object moby would hand to runc. */
+  /** The OCI `linux.seccomp` object sysgate hands to runc and crun (moby's resolution, every field). */
   readonly oci: object;
-  /** The plan of the real stack (the emulator's decisions). */
-  readonly plan: FilterPlan;
+  /** Per engine, the plan of what its loader really builds (see {@link EnginePlans}). */
+  readonly plans: EnginePlans;
+  /** One sentence per version difference that changed an engine's plan, by engine. */
+  readonly notes: Readonly<Partial<Record<EngineName, readonly string[]>>>;
   /** sysgate's compiled filter for bwrap (the first of `filters`). */
   readonly program: readonly Instruction[];
   /**
@@ -66,7 +87,15 @@ export interface EnginePolicy {
   readonly arch: ArchName;
 }
 
-/** Prepare a resolved profile for every engine. */
+/** The plan that predicts `engine` under `policy`. */
+export function enginePlan(policy: EnginePolicy, engine: EngineName): FilterPlan {
+  return policy.plans[engine];
+}
+
+/**
+ * Prepare a profile resolved by moby's logic (no version differences applied) for every engine: each
+ * engine's plan as its loader builds it, for the stack `stack` (the reference stack when absent).
+ */
 export function preparePolicy(
   label: string,
   document: string,
@@ -82,11 +111,18 @@ export function preparePolicy(
     stats: false,
     split: true,
   });
+  const docker = maybeStack(resolved, stack);
+  const dockerPlan =
+    docker.profile === resolved
+      ? compiled.plan
+      : buildPlan(docker.profile, { arch, libseccomp, ...docker.planOptions });
+  const crunPlan = buildPlan(resolved, { arch, libseccomp, stub: false });
   return {
     label,
     document,
     oci: toOciObject(resolved) as object,
-    plan: compiled.plan,
+    plans: { bwrap: compiled.plan, runc: compiled.plan, crun: crunPlan, docker: dockerPlan },
+    notes: docker.notes.length > 0 ? { docker: docker.notes } : {},
     program: compiled.program,
     filters: compiled.filters,
     bpf: encodeProgram(compiled.program, 'host'),

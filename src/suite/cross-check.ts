@@ -1,7 +1,8 @@
 /**
  * Cross-checking a suite's probes: the same probes on every available engine and through the emulator
  * (the decision model on the plan, and sysgate's compiled BPF run by the BPF emulator). For each engine
- * the model's return value is turned into the outcome the prober must observe (`predictOutcome`, with
+ * the model's return value for what that engine's loader builds (`enginePlan`: Docker's version
+ * differences only on the Docker path) is turned into the outcome the prober must observe (`predictOutcome`, with
  * the engine's own no-seccomp run as the outcome of an ALLOW); any difference is a disagreement.
  */
 import { RuntimeError } from '../document/errors.js';
@@ -19,8 +20,10 @@ import type { Suite } from './suite.js';
 export interface CrossCheckRow {
   /** Probe name. */
   readonly probe: string;
-  /** The decision model's action (`ALLOW`, `ERRNO(1) EPERM`...). */
+  /** The decision model's action for sysgate's compiled filter (`ALLOW`, `ERRNO(1) EPERM`...). */
   readonly model: string;
+  /** The decision model's action per engine, for what that engine's loader builds. */
+  readonly models: Partial<Record<EngineName, string>>;
   /** What sysgate's compiled filter returns in the emulator. */
   readonly bpf: string;
   /** Observed outcome per engine (absent for engines that were not run). */
@@ -59,7 +62,8 @@ export async function crossCheck(
   options: CrossCheckOptions = {},
 ): Promise<CrossCheckResult> {
   const probes: Probe[] = suite.probes.map((p) => resolveProbe(p, policy.arch));
-  const values = probes.map((p) => modelDecision(policy, p));
+  // bwrap loads sysgate's compiled filter, so its plan is the one the BPF is checked against.
+  const values = probes.map((p) => modelDecision(policy, p, 'bwrap'));
   // Every filter of the stack runs; the kernel keeps the most restrictive action.
   const bpfValues = probes.map((p) => {
     const d = probeSeccompData(p, policy.arch);
@@ -98,12 +102,15 @@ export async function crossCheck(
       );
     const seen: Partial<Record<EngineName, string>> = {};
     const predicted: Partial<Record<EngineName, string>> = {};
+    const models: Partial<Record<EngineName, string>> = {};
     for (const [engine, o] of observed) {
       const got = o.got[i] ?? { kind: 'exit', status: -1 };
       const base = o.base[i] ?? { kind: 'exit', status: -1 };
-      const want = predictOutcome(value, base);
+      const engineValue = modelDecision(policy, probes[i] ?? { nr: -1 }, engine);
+      const want = predictOutcome(engineValue, base);
       seen[engine] = describeOutcome(got, base);
       predicted[engine] = describeOutcome(want, base);
+      models[engine] = describeAction(engineValue);
       if (!sameDecision(want, got))
         disagreements.push(
           `${engine}: ${describeOutcome(got)}, the model predicts ${describeOutcome(want)}`,
@@ -112,6 +119,7 @@ export async function crossCheck(
     return {
       probe: p.name,
       model: describeAction(value),
+      models,
       bpf: describeAction(bpfValue),
       engines: seen,
       predicted,

@@ -36,6 +36,7 @@ import {
   type SuiteWorkload,
 } from './suite.js';
 import {
+  enginePlan,
   probePolicy,
   runSandboxed,
   startSandboxed,
@@ -225,9 +226,12 @@ export function probeMatches(
   }
 }
 
-/** The decision model's answer for a probe on the host arch (in the ABI the probe enters). */
-export function modelDecision(policy: EnginePolicy, probe: Probe): number {
-  return decide(policy.plan, probeSeccompData(probe, policy.arch)).value;
+/**
+ * The decision model's answer for a probe on the host arch (in the ABI the probe enters), for what
+ * `engine`'s loader builds from the profile.
+ */
+export function modelDecision(policy: EnginePolicy, probe: Probe, engine: EngineName): number {
+  return decide(enginePlan(policy, engine), probeSeccompData(probe, policy.arch)).value;
 }
 
 /** Issue every probe of the suite (one sandbox start with the profile, one without). */
@@ -260,7 +264,7 @@ export async function runSuiteProbes(
       expected: describeExpectation(p.expect),
       actual: describeOutcome(o, b),
       durationMs: ms / probes.length,
-      model: describeAction(modelDecision(options.policy, probe)),
+      model: describeAction(modelDecision(options.policy, probe, options.engine)),
       ...(!passed && {
         detail: `${p.syscall}(${p.args.join(', ')})${p.abi !== undefined ? ` through the ${p.abi} ABI` : ''} gave ${describeOutcome(o)}; without seccomp: ${describeOutcome(b)}`,
       }),

@@ -42,8 +42,17 @@ describe('sysgate explain under a chosen stack', () => {
       '1.1.5',
       '--json',
     ]);
-    const j = JSON.parse(r.stdout) as { stack: unknown; errno: number };
+    const j = JSON.parse(r.stdout) as {
+      stack: unknown;
+      loader: { engine: string; description: string };
+      errno: number;
+    };
     expect(j.errno).toBe(1);
+    expect(j.loader).toEqual({
+      engine: 'docker',
+      description:
+        "moby's resolution with Docker 28.0.0's differences, then runc 1.1.5 with libseccomp 2.6.0",
+    });
     expect(j.stack).toEqual({
       stack: 'current',
       docker: '28.0.0',
@@ -99,7 +108,12 @@ describe('sysgate explain under a chosen stack', () => {
       '--format',
       'json',
     ]);
-    expect((JSON.parse(json.stdout) as { stack: { runc: string } }).stack.runc).toBe('1.5.1');
+    const compiled = JSON.parse(json.stdout) as {
+      stack: { runc: string };
+      loader: { engine: string };
+    };
+    expect(compiled.stack.runc).toBe('1.5.1');
+    expect(compiled.loader.engine).toBe('docker');
   });
 
   test('resolve --docker 20.10 drops defaultErrnoRet, --docker 23.0 keeps it', async () => {

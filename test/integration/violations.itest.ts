@@ -137,7 +137,7 @@ describe.skipIf(!enabled)('real seccomp records (bwrap + the kernel log)', () =>
       kernel: { major: 6, minor: 1 },
     });
     if (enf === null) throw new Error('seccomp off');
-    const report = c.report(preparePolicy('enforcing', '', enf, 'x86_64').plan);
+    const report = c.report(preparePolicy('enforcing', '', enf, 'x86_64').plans.docker);
     expect(
       report.groups.map((g) => [
         g.comm,

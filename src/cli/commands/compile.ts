@@ -10,6 +10,7 @@ import {
   addHostOptions,
   describeStack,
   loadForHost,
+  loaderJson,
   stackJson,
   type HostOptions,
 } from '../host.js';
@@ -80,7 +81,11 @@ export function renderCompiled(
   format: CompileFormat,
   title: string,
   endian: 'little' | 'big',
-  extra: { readonly stack?: unknown; readonly notes?: readonly string[] } = {},
+  extra: {
+    readonly stack?: unknown;
+    readonly loader?: unknown;
+    readonly notes?: readonly string[];
+  } = {},
 ): string | Uint8Array {
   if (format === 'raw') return encodeProgram(c.program, 'host');
   if (format === 'json') {
@@ -90,6 +95,7 @@ export function renderCompiled(
         ...(c.filters.length > 1 && { filters: c.filters }),
         stats: c.stats,
         ...(extra.stack !== undefined && { stack: extra.stack }),
+        ...(extra.loader !== undefined && { loader: extra.loader }),
         notes: [...(extra.notes ?? []), ...c.plan.notes],
       }) + '\n'
     );
@@ -196,6 +202,7 @@ Examples:
           target,
           renderCompiled(c, format, title, endian, {
             stack: stackJson(host.stack),
+            loader: loaderJson(host.stack),
             notes: host.stackNotes,
           }),
         );

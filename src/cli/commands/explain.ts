@@ -22,6 +22,7 @@ import {
   describeStack,
   loadForHost,
   parseArchOption,
+  loaderJson,
   stackJson,
   type HostOptions,
 } from '../host.js';
@@ -132,6 +133,7 @@ Examples:
           file: first,
           host: host.arch,
           stack: stackJson(host.stack),
+          loader: loaderJson(host.stack),
           abi: abi.name,
           syscall: e.syscall ?? null,
           nr: data.nr,
