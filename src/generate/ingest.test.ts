@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
@@ -131,4 +131,20 @@ describe('ingest: crashes of the traced processes', () => {
       expect(ev.meta.crashes).toBeUndefined();
     },
   );
+});
+
+describe('the byte scanner gives the evidence the line parser gives', () => {
+  const traces = readdirSync(TRACES).filter((f) => f.endsWith('.strace'));
+  test.each(traces)('%s', async (f) => {
+    const bytes = await ingest({ name: path(f) }, { host: 'x86_64', straceReader: 'bytes' });
+    const lines = await ingest({ name: path(f) }, { host: 'x86_64', straceReader: 'lines' });
+    expect(bytes.totals.calls).toBeGreaterThan(0);
+    expect(bytes).toEqual(lines);
+  });
+  test('a directory of -ff files', async () => {
+    const dir = path('ff');
+    expect(await ingest({ name: dir }, { host: 'x86_64', straceReader: 'bytes' })).toEqual(
+      await ingest({ name: dir }, { host: 'x86_64', straceReader: 'lines' }),
+    );
+  });
 });

@@ -11,9 +11,10 @@ import type { ArchName } from '../arch/index.js';
 import { UsageError } from '../document/errors.js';
 import { isSeccompRecordLine, parseAuditLine } from '../trace/audit.js';
 import { isLogLine } from '../trace/kernlog.js';
-import { forEachLine } from '../trace/lines.js';
+import { forEachChunk, forEachLine } from '../trace/lines.js';
 import { abiFor, Observation, type SymbolResolver } from '../trace/observe.js';
-import { StraceParser, type StraceEvent } from '../trace/strace.js';
+import type { StraceCallFields, StraceEvent } from '../trace/strace.js';
+import { StraceScanner, type StraceSink } from '../trace/strace-scan.js';
 import { CrashLog } from './crashes.js';
 import { parseSummary } from '../trace/summary.js';
 import { readEvidence, toEvidence, type Evidence } from './evidence.js';
@@ -38,6 +39,11 @@ export interface IngestOptions {
   readonly resolve?: SymbolResolver;
   /** Called for each warning (`file:line: message`). */
   readonly onWarning?: (message: string) => void;
+  /**
+   * How strace text is read: `bytes` (default) scans byte chunks; `lines` decodes and splits lines
+   * first and runs the line parser on each (the reference the byte scanner is tested against).
+   */
+  readonly straceReader?: 'bytes' | 'lines';
 }
 
 const PEEK = 64 * 1024;
@@ -124,9 +130,9 @@ async function readAll(stream: AsyncIterable<Buffer> | string): Promise<string> 
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Feeds strace lines of one file into an observation. */
-class StraceFeeder {
-  readonly parser: StraceParser;
+/** Feeds strace text of one file into an observation. */
+class StraceFeeder implements StraceSink {
+  readonly parser: StraceScanner;
 
   constructor(
     private readonly obs: Observation,
@@ -134,22 +140,42 @@ class StraceFeeder {
     tid?: number,
     private readonly crashes?: CrashLog,
   ) {
-    this.parser = new StraceParser(
+    this.parser = new StraceScanner(
       tid === undefined ? { maxWarnings: MAX_WARNINGS } : { tid, maxWarnings: MAX_WARNINGS },
+      source,
     );
   }
 
+  /** A whole line, through the reference line parser. */
   push(line: string): void {
-    for (const e of this.parser.push(line)) this.event(e);
+    for (const e of this.parser.push(line)) {
+      if (e.kind === 'call') this.call(e);
+      else this.event(e);
+    }
+  }
+
+  /** A chunk of bytes, through the byte scanner. */
+  pushBytes(chunk: Buffer): void {
+    this.parser.pushBytes(chunk, this);
+  }
+
+  finishBytes(): void {
+    this.parser.endBytes(this);
   }
 
   finish(): void {
-    for (const e of this.parser.finish()) this.event(e);
+    for (const e of this.parser.finish()) {
+      if (e.kind === 'call') this.call(e);
+      else this.event(e);
+    }
   }
 
-  private event(e: StraceEvent): void {
-    if (e.kind === 'call') this.obs.addCall(e, this.source);
-    else this.crashes?.add(e, this.source);
+  call(c: StraceCallFields): void {
+    this.obs.addCall(c, this.source);
+  }
+
+  event(e: StraceEvent): void {
+    this.crashes?.add(e, this.source);
   }
 }
 
@@ -189,7 +215,7 @@ export async function ingest(src: InputSource, opts: IngestOptions): Promise<Evi
         throw new UsageError(
           `${path}: a directory must hold strace -ff files only (found ${kind})`,
         );
-      await feedStrace(obs, path, path, ffTid(f), warn, crashes);
+      await feedStrace(obs, path, path, ffTid(f), warn, crashes, opts.straceReader);
     }
     return toEvidence(obs, meta());
   }
@@ -234,6 +260,7 @@ export async function ingest(src: InputSource, opts: IngestOptions): Promise<Evi
         src.stream === undefined ? ffTid(src.name) : undefined, // a lone -ff file: its suffix is the tid
         warn,
         crashes,
+        opts.straceReader,
       );
       break;
     default: {
@@ -251,16 +278,24 @@ async function feedStrace(
   tid: number | undefined,
   warn: (m: string) => void,
   crashes: CrashLog,
+  reader: 'bytes' | 'lines' = 'bytes',
 ): Promise<void> {
   const feeder = new StraceFeeder(obs, name, tid, crashes);
-  await forEachLine(
-    stream,
-    (line) => {
-      feeder.push(line);
-    },
-    name,
-  );
-  feeder.finish();
+  if (reader === 'lines') {
+    await forEachLine(
+      stream,
+      (line) => {
+        feeder.push(line);
+      },
+      name,
+    );
+    feeder.finish();
+  } else {
+    await forEachChunk(stream, (chunk) => {
+      feeder.pushBytes(chunk);
+    });
+    feeder.finishBytes();
+  }
   for (const w of feeder.parser.warnings) warn(`${name}:${w.line}: ${w.message}`);
   if (feeder.parser.droppedWarnings > 0)
     warn(`${name}: ${feeder.parser.droppedWarnings} more warnings`);

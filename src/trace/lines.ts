@@ -5,6 +5,7 @@
  * refused with a {@link LogParseError}, never buffered without end.
  */
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { LogParseError } from '../document/errors.js';
 
@@ -91,4 +92,32 @@ export async function forEachLine(
   }
   for (const l of splitter.push(decoder.end())) onLine(l);
   for (const l of splitter.end()) onLine(l);
+}
+
+/** Bytes read from a file per call by {@link forEachChunk}. */
+export const READ_CHUNK = 1 << 20;
+
+/**
+ * Read a file path, or an already open stream, as byte chunks, calling `onChunk` for each. A file is
+ * read into one reused buffer: `onChunk` must not keep the chunk it is given.
+ */
+export async function forEachChunk(
+  source: string | AsyncIterable<Buffer>,
+  onChunk: (chunk: Buffer) => void,
+): Promise<void> {
+  if (typeof source !== 'string') {
+    for await (const chunk of source) onChunk(chunk);
+    return;
+  }
+  const fh = await open(source, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(READ_CHUNK);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) return;
+      onChunk(buf.subarray(0, bytesRead));
+    }
+  } finally {
+    await fh.close();
+  }
 }

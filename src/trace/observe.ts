@@ -7,8 +7,8 @@
 import type { ArchName } from '../arch/index.js';
 import { archForAudit, resolveArch, syscallName, syscallNumber } from '../arch/index.js';
 import { auditCodeKey, type AuditRecord } from './audit.js';
-import { callArgs, type Personality, type StraceCall } from './strace.js';
-import { namedArg, stripComments } from './tokenize.js';
+import { callArgs, type Personality, type StraceCallFields } from './strace.js';
+import { argAt, namedArg, stripComments } from './tokenize.js';
 
 /** An argument worth recording: its seccomp index and what it means. */
 export interface ArgSpec {
@@ -151,6 +151,30 @@ export function commOf(path: string): string {
 }
 const FORK_LIKE = new Set(['clone', 'clone3', 'fork', 'vfork']);
 const MAX_VALUES = 64;
+/** Argument tokens whose text and value are remembered (the same few repeat: `PROT_READ`, `0x3`). */
+const MAX_TOKEN_CACHE = 8192;
+
+/** The executable a thread runs and the process name the kernel gives it. */
+interface Exe {
+  readonly path: string;
+  readonly comm: string;
+}
+
+/** What a (personality, printed name, number) resolves to, worked out once. */
+interface Resolved {
+  readonly abi: ArchName;
+  readonly name: string;
+  readonly nr: number | undefined;
+  /** Unknown to every table: not recorded. */
+  readonly skip: boolean;
+  readonly specs: readonly ArgSpec[];
+  readonly forkLike: boolean;
+  readonly execve: boolean;
+  /** The entry, once one call made it. */
+  entry: ObservedSyscall | undefined;
+}
+
+const PERSONALITIES: readonly Personality[] = ['64', '32', 'x32'];
 
 /** The ABI of an `ausearch -i` arch name (`x86_64`, `i386`, `aarch64`...), or undefined. */
 export function archFromAusearch(name: string): ArchName | undefined {
@@ -168,7 +192,11 @@ export class Observation {
   totalCalls = 0;
   /** Distinct thread ids seen. */
   readonly tids = new Set<number>();
-  private readonly exeByTid = new Map<number, string>();
+  private readonly exeByTid = new Map<number, Exe>();
+  private readonly resolved: Map<string, Map<number, Resolved>>[] = PERSONALITIES.map(
+    () => new Map<string, Map<number, Resolved>>(),
+  );
+  private readonly tokens = new Map<string, { readonly text: string; readonly value?: string }>();
 
   /**
    * @param host the traced machine's native ABI
@@ -208,13 +236,21 @@ export class Observation {
     return e;
   }
 
-  /** Add one strace call from `source`. */
-  addCall(call: StraceCall, source: string): void {
-    this.totalCalls++;
-    this.tids.add(call.tid);
-    let abi = abiFor(this.host, call.personality);
-    let name = call.name;
-    let nr = call.nr;
+  /** The ABI, name and number a call is recorded under (cached per personality, name, number). */
+  private resolveCall(personality: Personality, printed: string, callNr?: number): Resolved {
+    const byName =
+      this.resolved[PERSONALITIES.indexOf(personality)] ?? new Map<string, Map<number, Resolved>>();
+    let byNr = byName.get(printed);
+    if (byNr === undefined) {
+      byNr = new Map<number, Resolved>();
+      byName.set(printed, byNr);
+    }
+    const key = callNr ?? -1;
+    let r = byNr.get(key);
+    if (r !== undefined) return r;
+    let abi = abiFor(this.host, personality);
+    let name = printed;
+    let nr = callNr;
     if (nr === undefined) {
       nr = syscallNumber(abi, name);
     } else if (name.startsWith('syscall_')) {
@@ -225,43 +261,92 @@ export class Observation {
       const n = nr;
       abi = hostAbis(this.host).find((a) => syscallName(a, n) === name) ?? abi;
     }
-    if (name.startsWith('syscall_') && nr === undefined) return;
-    if (name === 'execve' && call.ret === 0n) {
-      const path = /^"([^"]*)"/.exec(call.argsText)?.[1];
-      if (path !== undefined) this.exeByTid.set(call.tid, own(path));
-    }
-    const exe = this.exeByTid.get(call.tid);
-    if (FORK_LIKE.has(name) && call.ret !== undefined && call.ret > 0n && exe !== undefined) {
-      // A child runs its parent's executable until it calls execve.
-      this.exeByTid.set(Number(call.ret), exe);
-    }
-    const e = this.entry(abi, name, nr, source, call.line, call.time);
-    e.count++;
-    if (call.errno !== undefined) e.errors[call.errno] = (e.errors[call.errno] ?? 0) + 1;
-    const who = call.comm ?? (exe === undefined ? undefined : commOf(exe));
-    if (who !== undefined && e.processes.length < MAX_PROCESSES && !e.processes.includes(who))
-      e.processes.push(own(who));
-    if (exe !== undefined && e.executables.length < MAX_PROCESSES && !e.executables.includes(exe))
-      e.executables.push(exe);
-    for (const spec of ARG_SPECS[name] ?? []) this.recordArg(e, call, spec);
+    r = {
+      abi,
+      name,
+      nr,
+      skip: name.startsWith('syscall_') && nr === undefined,
+      specs: ARG_SPECS[name] ?? [],
+      forkLike: FORK_LIKE.has(name),
+      execve: name === 'execve',
+      entry: undefined,
+    };
+    byNr.set(key, r);
+    return r;
   }
 
-  private recordArg(e: ObservedSyscall, call: StraceCall, spec: ArgSpec): void {
-    let token: string | undefined;
-    const args = callArgs(call);
-    if (spec.named !== undefined) {
-      for (const a of args) {
-        const n = namedArg(a);
-        if (n?.name === spec.named) token = n.value;
+  /** Add one strace call from `source` (`call` is read now and not kept). */
+  addCall(call: StraceCallFields, source: string): void {
+    this.totalCalls++;
+    const tid = call.tid;
+    this.tids.add(tid);
+    const r = this.resolveCall(call.personality, call.name, call.nr);
+    if (r.skip) return;
+    if (r.execve && call.ret === 0n) {
+      const path = /^"([^"]*)"/.exec(call.argsText)?.[1];
+      if (path !== undefined) {
+        const p = own(path);
+        this.exeByTid.set(tid, { path: p, comm: commOf(p) });
       }
-    } else {
-      token = args[spec.printed ?? spec.index];
     }
+    const exe = this.exeByTid.get(tid);
+    if (r.forkLike && exe !== undefined) {
+      const ret = call.ret;
+      // A child runs its parent's executable until it calls execve.
+      if (ret !== undefined && ret > 0n) this.exeByTid.set(Number(ret), exe);
+    }
+    let e = r.entry;
+    if (e === undefined) {
+      e = this.entry(r.abi, r.name, r.nr, source, call.line, call.time);
+      r.entry = e;
+    }
+    e.count++;
+    const errno = call.errno;
+    if (errno !== undefined) e.errors[errno] = (e.errors[errno] ?? 0) + 1;
+    const who = call.comm ?? exe?.comm;
+    if (who !== undefined && e.processes.length < MAX_PROCESSES && !e.processes.includes(who))
+      e.processes.push(own(who));
+    if (
+      exe !== undefined &&
+      e.executables.length < MAX_PROCESSES &&
+      !e.executables.includes(exe.path)
+    )
+      e.executables.push(exe.path);
+    const specs = r.specs;
+    if (specs.length === 0) return;
+    const first = specs[0];
+    if (specs.length === 1 && first !== undefined && first.named === undefined) {
+      // One positional argument: find it without splitting the others.
+      this.recordToken(e, first, argAt(call.argsText, first.printed ?? first.index));
+      return;
+    }
+    const args = callArgs(call);
+    for (const spec of specs) {
+      let token: string | undefined;
+      if (spec.named !== undefined) {
+        for (const a of args) {
+          const n = namedArg(a);
+          if (n?.name === spec.named) token = n.value;
+        }
+      } else {
+        token = args[spec.printed ?? spec.index];
+      }
+      this.recordToken(e, spec, token);
+    }
+  }
+
+  private recordToken(e: ObservedSyscall, spec: ArgSpec, token: string | undefined): void {
     if (token === undefined) return;
-    const text = stripComments(token);
-    const value = argTokenValue(token, this.resolve);
+    let t = this.tokens.get(token);
+    if (t === undefined) {
+      const value = argTokenValue(token, this.resolve);
+      const text = own(stripComments(token));
+      t = value === undefined ? { text } : { text, value: value.toString() };
+      if (this.tokens.size < MAX_TOKEN_CACHE) this.tokens.set(own(token), t);
+    }
+    const { text } = t;
+    const valueText = t.value;
     const slot = (e.args[spec.label] ??= { index: spec.index, values: [] });
-    const valueText = value === undefined ? undefined : value.toString();
     const found = slot.values.find((v) =>
       valueText !== undefined ? v.value === valueText : v.text === text,
     );

@@ -11,15 +11,17 @@ import { findArgsEnd, scanArgs } from './tokenize.js';
 /** The personality (ABI) a traced process runs in, as strace reports it. */
 export type Personality = '64' | '32' | 'x32';
 
-/** A completed (or interrupted) system call. */
-export interface StraceCall {
-  readonly kind: 'call';
+/**
+ * The fields of a call, as a consumer reads them. {@link StraceCall} is one; the byte scanner
+ * (strace-scan.ts) hands out a reused view that decodes `argsText`, `time` and `ret` only when read.
+ */
+export interface StraceCallFields {
   /** Thread id (the pid column), or the per-file tid for `-ff`; 0 when the line has none. */
   readonly tid: number;
   /** Syscall name as printed (`syscall_0x1c3` is kept as printed; see `nr`). */
   readonly name: string;
   /** Syscall number when known from `-n` or a `syscall_0x...` name. */
-  readonly nr?: number;
+  readonly nr?: number | undefined;
   /** Personality in force for this tid when the call was made. */
   readonly personality: Personality;
   /**
@@ -28,17 +30,27 @@ export interface StraceCall {
    */
   readonly argsText: string;
   /** Return value (`undefined` for `= ?`). */
-  readonly ret?: bigint;
+  readonly ret?: bigint | undefined;
   /** errno name on failure (`ENOENT`), or `errno 4000` for an unnamed one. */
-  readonly errno?: string;
+  readonly errno?: string | undefined;
   /** The call did not return (killed or detached inside it). */
   readonly interrupted: boolean;
   /** Timestamp text when the trace has one. */
-  readonly time?: string;
+  readonly time?: string | undefined;
   /** Process name from `-Y`. */
-  readonly comm?: string;
+  readonly comm?: string | undefined;
   /** 1-based line of the call's entry. */
   readonly line: number;
+}
+
+/** A completed (or interrupted) system call. */
+export interface StraceCall extends StraceCallFields {
+  readonly kind: 'call';
+  readonly nr?: number;
+  readonly ret?: bigint;
+  readonly errno?: string;
+  readonly time?: string;
+  readonly comm?: string;
 }
 
 /** Other events the parser reports. */
@@ -80,7 +92,8 @@ interface Prefix {
   rest: string;
 }
 
-interface Pending {
+/** A call seen entering (`<unfinished ...>`), waiting for its `resumed` line. */
+export interface Pending {
   name: string;
   nr?: number;
   argsText: string;
@@ -151,7 +164,7 @@ function parsePrefix(raw: string): Prefix {
   return p;
 }
 
-function parseRet(text: string): { ret?: bigint; errno?: string } | undefined {
+export function parseRet(text: string): { ret?: bigint; errno?: string } | undefined {
   const m = RET_RE.exec(text);
   if (!m) return undefined;
   const out: { ret?: bigint; errno?: string } = {};
@@ -169,7 +182,7 @@ function parseRet(text: string): { ret?: bigint; errno?: string } | undefined {
 }
 
 /** A call that printed `= ?` did not return, unless it is exit or exit_group. */
-function withInterrupted(
+export function withInterrupted(
   r: { ret?: bigint; errno?: string },
   name: string,
 ): { ret?: bigint; errno?: string; interrupted: boolean } {
@@ -178,49 +191,103 @@ function withInterrupted(
   return out;
 }
 
-function nrFromName(name: string): number | undefined {
+export function nrFromName(name: string): number | undefined {
   const m = UNKNOWN_NAME_RE.exec(name);
   if (!m?.[1]) return undefined;
   return m[1].startsWith('0x') ? parseInt(m[1].slice(2), 16) : parseInt(m[1], 10);
 }
 
-const FORK_LIKE = new Set(['clone', 'clone3', 'fork', 'vfork']);
+/** Calls whose positive return value is a new thread or process id. */
+export const FORK_LIKE: ReadonlySet<string> = new Set(['clone', 'clone3', 'fork', 'vfork']);
 const UNFINISHED = ' <unfinished ...>';
 const DETACHED = ' <detached ...>';
 const SUMMARY_RE =
   /^(?:% time|-{6} |\s*\d+\.\d+\s+\d+\.\d+|\s*100\.00 |System call usage summary|calls\s|\s*-+\s)/;
 
 /**
+ * Calls in flight kept by default: one per thread that entered a call strace has not seen return.
+ * A real trace has at most one per live thread (pid_max is 4,194,304; a busy machine runs a few
+ * thousand threads); a log of calls never resumed would otherwise hold every one of them.
+ */
+export const MAX_PENDING = 65_536;
+
+/** Options of {@link StraceParser}. */
+export interface StraceParserOptions {
+  /** Thread id to use for lines without a pid column (e.g. the suffix of an `-ff` file). */
+  readonly tid?: number;
+  /** How many warnings to keep. */
+  readonly maxWarnings?: number;
+  /**
+   * How many calls in flight to keep (default {@link MAX_PENDING}). Past it the oldest is reported
+   * as interrupted (the call happened) and counted in `droppedPending`.
+   */
+  readonly maxPending?: number;
+}
+
+/**
  * Incremental strace parser: feed lines with `push`, call `finish` at the end.
- * Memory is bounded by the number of calls in flight (one per thread).
+ * Memory is bounded by the number of calls in flight (one per thread, at most `maxPending`) and the
+ * threads running a non-native personality.
  */
 export class StraceParser {
-  private readonly pending = new Map<number, Pending>();
-  private readonly personalities = new Map<number, Personality>();
-  private lineNo = 0;
+  protected readonly pending = new Map<number, Pending>();
+  /** Personalities other than `64` by tid (absent means `64`). */
+  protected readonly personalities = new Map<number, Personality>();
+  protected lineNo = 0;
   /** Warnings so far (capped at `maxWarnings`; `droppedWarnings` counts the rest). */
   readonly warnings: StraceWarning[] = [];
   /** Warnings not kept because the cap was reached. */
   droppedWarnings = 0;
+  /** Calls in flight reported as interrupted early because more than `maxPending` were waiting. */
+  droppedPending = 0;
+  /** The cap on calls in flight. */
+  readonly maxPending: number;
   private readonly maxWarnings: number;
-  private readonly defaultTid: number;
+  protected readonly defaultTid: number;
 
-  /**
-   * @param opts.tid thread id to use for lines without a pid column (e.g. the suffix of an `-ff` file)
-   * @param opts.maxWarnings how many warnings to keep
-   */
-  constructor(opts: { tid?: number; maxWarnings?: number } = {}) {
+  constructor(opts: StraceParserOptions = {}) {
     this.defaultTid = opts.tid ?? 0;
     this.maxWarnings = opts.maxWarnings ?? 1000;
+    this.maxPending = Math.max(1, opts.maxPending ?? MAX_PENDING);
   }
 
-  private warn(message: string): void {
+  /** Lines read so far. */
+  get lines(): number {
+    return this.lineNo;
+  }
+
+  protected warn(message: string): void {
     if (this.warnings.length < this.maxWarnings) this.warnings.push({ line: this.lineNo, message });
     else this.droppedWarnings++;
   }
 
-  private personalityOf(tid: number): Personality {
+  protected personalityOf(tid: number): Personality {
     return this.personalities.get(tid) ?? '64';
+  }
+
+  /** Record a tid's personality (`64`, the default, is kept as no entry). */
+  protected setPersonality(tid: number, p: Personality): void {
+    if (p === '64') this.personalities.delete(tid);
+    else this.personalities.set(tid, p);
+  }
+
+  /**
+   * Keep `pend` as `tid`'s call in flight; past `maxPending` the oldest one is reported (into
+   * `events`) as interrupted.
+   */
+  protected setPending(tid: number, pend: Pending, events: StraceEvent[]): void {
+    if (this.pending.size >= this.maxPending && !this.pending.has(tid)) {
+      for (const oldest of this.pending.keys()) {
+        const c = this.flushPending(oldest);
+        if (c) events.push(c);
+        if (this.droppedPending++ === 0)
+          this.warn(
+            `more than ${this.maxPending} calls in flight: the oldest are reported as interrupted`,
+          );
+        break;
+      }
+    }
+    this.pending.set(tid, pend);
   }
 
   /** Parse one line (without its newline) and return the events it completes. */
@@ -259,8 +326,8 @@ export class StraceParser {
       }
       const pid = Number(m[1]);
       const pers: Personality = m[2] === '32 bit' ? '32' : m[2] === '64 bit' ? '64' : 'x32';
-      this.personalities.set(pid, pers);
-      if (tid !== 0) this.personalities.set(tid, pers);
+      this.setPersonality(pid, pers);
+      if (tid !== 0) this.setPersonality(tid, pers);
       return [{ kind: 'personality', tid: pid, personality: pers, line: this.lineNo }];
     }
     const resumed = RESUMED_RE.exec(body);
@@ -272,7 +339,7 @@ export class StraceParser {
     return [];
   }
 
-  private exitLine(tid: number, body: string): StraceEvent[] {
+  protected exitLine(tid: number, body: string): StraceEvent[] {
     // The leader is replaced by the exec'ing thread; its pending execve now belongs to this tid.
     if (/^\+\+\+ superseded by execve in pid \d+ \+\+\+$/.test(body)) return [];
     let m = /^\+\+\+ exited with (\d+) \+\+\+$/.exec(body);
@@ -293,14 +360,14 @@ export class StraceParser {
   }
 
   /** A thread ended with a call in flight: report it as interrupted. */
-  private flushPending(tid: number): StraceCall | undefined {
+  protected flushPending(tid: number): StraceCall | undefined {
     const p = this.pending.get(tid);
     if (!p) return undefined;
     this.pending.delete(tid);
     return this.makeCall(tid, p, p.argsText, { interrupted: true });
   }
 
-  private makeCall(
+  protected makeCall(
     tid: number,
     p: Pending,
     argsText: string,
@@ -324,12 +391,12 @@ export class StraceParser {
     if (p.time !== undefined) call.time = p.time;
     if (p.comm !== undefined) call.comm = p.comm;
     if (FORK_LIKE.has(p.name) && r.ret !== undefined && r.ret > 0n) {
-      this.personalities.set(Number(r.ret), p.personality);
+      this.setPersonality(Number(r.ret), p.personality);
     }
     return call;
   }
 
-  private callLine(
+  protected callLine(
     tid: number,
     name: string,
     body: string,
@@ -356,7 +423,7 @@ export class StraceParser {
     const split = rest.charCodeAt(rest.length - 1) === 0x3e;
     if (split && rest.endsWith(UNFINISHED)) {
       pend.argsText = rest.slice(0, -UNFINISHED.length);
-      this.pending.set(tid, pend);
+      this.setPending(tid, pend, events);
       return events;
     }
     if (split && rest.endsWith(DETACHED)) {
@@ -371,7 +438,7 @@ export class StraceParser {
       const leader = Number(changed[1]);
       const leaderCall = this.flushPending(leader);
       if (leaderCall) events.push(leaderCall);
-      this.pending.set(leader, pend);
+      this.setPending(leader, pend, events);
       return events;
     }
     const end = findArgsEnd(rest, 0);
@@ -390,7 +457,7 @@ export class StraceParser {
     return events;
   }
 
-  private resumedLine(tid: number, name: string, rest: string, p: Prefix): StraceEvent[] {
+  protected resumedLine(tid: number, name: string, rest: string, p: Prefix): StraceEvent[] {
     const pend = this.pending.get(tid);
     if (pend?.name !== name) {
       // An orphan: we never saw the entry (attached mid-call, or a truncated log). The call happened.
@@ -416,15 +483,21 @@ export class StraceParser {
     return this.finishResumed(tid, pend, rest, false);
   }
 
-  private finishResumed(tid: number, pend: Pending, rest: string, orphan: boolean): StraceEvent[] {
+  protected finishResumed(
+    tid: number,
+    pend: Pending,
+    rest: string,
+    orphan: boolean,
+  ): StraceEvent[] {
     if (rest.endsWith(' <unfinished ...>) = ?') || rest === ' <unfinished ...>) = ?') {
       return [this.makeCall(tid, pend, pend.argsText, { interrupted: true })];
     }
     if (rest.endsWith(' <unfinished ...>')) {
       // Resumed and suspended again (seen with restart_syscall); keep waiting.
       pend.argsText += rest.slice(0, -' <unfinished ...>'.length);
-      this.pending.set(tid, pend);
-      return [];
+      const events: StraceEvent[] = [];
+      this.setPending(tid, pend, events);
+      return events;
     }
     const full = orphan ? rest : pend.argsText + rest;
     // Find the end of the arguments: scan the combined text.
@@ -453,7 +526,7 @@ export class StraceParser {
 }
 
 /** Split a call's raw argument text into its top-level arguments. */
-export function callArgs(call: StraceCall): string[] {
+export function callArgs(call: { readonly argsText: string }): string[] {
   return scanArgs(call.argsText, 0).args;
 }
 

@@ -149,6 +149,51 @@ export function scanArgs(text: string, start: number): ArgScan {
   return { args, end: -1 };
 }
 
+/**
+ * The argument at `index` of a list that starts at 0 of `text` (just after its `(`), as
+ * `scanArgs(text, 0).args[index]` would give it, without building the others.
+ */
+export function argAt(text: string, index: number): string | undefined {
+  let depth = 0;
+  let argStart = 0;
+  let k = 0;
+  let i = 0;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      i = skipString(text, i);
+      continue;
+    }
+    if (c === 0x2f && text.charCodeAt(i + 1) === 0x2a) {
+      const close = text.indexOf('*/', i + 2);
+      i = close < 0 ? text.length : close + 2;
+      continue;
+    }
+    if (c === 0x3c && opensDecoration(text, i)) {
+      i = skipDecoration(text, i);
+      continue;
+    }
+    if (c === 0x28 || c === 0x5b || c === 0x7b) depth++;
+    else if (c === 0x5d || c === 0x7d) depth--;
+    else if (c === 0x29) {
+      if (depth === 0) {
+        if (k !== index) return undefined;
+        const last = text.slice(argStart, i).trim();
+        return last !== '' || k > 0 ? last : undefined;
+      }
+      depth--;
+    } else if (c === 0x2c && depth === 0) {
+      if (k === index) return text.slice(argStart, i).trim();
+      k++;
+      argStart = i + 1;
+    }
+    i++;
+  }
+  if (k !== index) return undefined;
+  const last = text.slice(argStart).trim();
+  return last !== '' ? last : undefined;
+}
+
 /** Remove C comments (`/* ... *\/`) from an argument token. */
 export function stripComments(token: string): string {
   let out = '';
