@@ -16,6 +16,11 @@
  *                            kernel's process events connector: a record of a process that is gone
  *                            by the time its reader looks (a KILL) is attributed through its parent
  *     !forks-off REASON      process events are unavailable (they need CAP_NET_ADMIN)
+ *     !cgroup PID TEXT       /proc/PID/cgroup (lines joined by tabs) of a seccomp record's process,
+ *                            read as the record arrives (before its line; at most once a second per
+ *                            pid), and of each forked process in a container's cgroup, read as its
+ *                            fork event arrives: a short-lived process is often gone by the time a
+ *                            reader gets to its record, while the helper reads it at once
  *     !status LOST BACKLOG   (--status) the kernel's audit status: records lost since boot
  *                            (backlog/rate/printk limits) and the queue length (needs
  *                            CAP_AUDIT_CONTROL; not printed when refused)
@@ -44,6 +49,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef AUDIT_NLGRP_READLOG
@@ -99,10 +105,72 @@ static void put_control(const char *line) {
 	out_max = saved;
 }
 
+static long long now_ms(void) {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The pids whose cgroup was read lately (direct-mapped): a burst from one process reads it once a second. */
+static struct {
+	int pid;
+	long long at;
+} cgroup_seen[4096];
+
+/*
+ * Emit "!cgroup PID TEXT" with /proc/PID/cgroup read now; with containers_only, only when the text
+ * names a container engine's cgroup (the words the monitor's cgroup patterns start from).
+ */
+static void emit_cgroup(int pid, int containers_only) {
+	char path[32];
+	snprintf(path, sizeof path, "/proc/%d/cgroup", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) return; /* gone: its parent's fork event attributes it */
+	char text[4096];
+	ssize_t r = read(fd, text, sizeof text - 1);
+	close(fd);
+	if (r <= 0) return;
+	text[r] = '\0';
+	if (containers_only && strstr(text, "docker") == NULL && strstr(text, "containerd") == NULL &&
+	    strstr(text, "crio") == NULL && strstr(text, "libpod") == NULL && strstr(text, "kubepods") == NULL)
+		return;
+	while (r > 0 && text[r - 1] == '\n') r--;
+	for (ssize_t i = 0; i < r; i++)
+		if (text[i] == '\n') text[i] = '\t';
+	char head[32];
+	int hn = snprintf(head, sizeof head, "!cgroup %d ", pid);
+	if (out_len + (size_t)hn + (size_t)r + 1 > out_max) return;
+	put(head, (size_t)hn);
+	put(text, (size_t)r);
+	put("\n", 1);
+}
+
+/* The cgroup of a seccomp record's process (payload p, n bytes), at most once a second per pid. */
+static void record_cgroup(const char *p, size_t n) {
+	const char *end = p + n;
+	const char *k = NULL;
+	for (const char *s = p; s + 5 <= end; s++)
+		if (memcmp(s, " pid=", 5) == 0) {
+			k = s + 5;
+			break;
+		}
+	if (k == NULL) return;
+	int pid = 0;
+	while (k < end && *k >= '0' && *k <= '9' && pid < 100000000) pid = pid * 10 + (*k++ - '0');
+	if (pid <= 0) return;
+	long long t = now_ms();
+	unsigned slot = (unsigned)pid % (sizeof cgroup_seen / sizeof cgroup_seen[0]);
+	if (cgroup_seen[slot].pid == pid && t - cgroup_seen[slot].at < 1000) return;
+	cgroup_seen[slot].pid = pid;
+	cgroup_seen[slot].at = t;
+	emit_cgroup(pid, 0);
+}
+
 static void record(const struct nlmsghdr *h) {
 	const char *p = NLMSG_DATA(h);
 	size_t n = h->nlmsg_len > NLMSG_HDRLEN ? h->nlmsg_len - NLMSG_HDRLEN : 0;
 	while (n > 0 && (p[n - 1] == '\0' || p[n - 1] == '\n')) n--;
+	if (h->nlmsg_type == AUDIT_SECCOMP) record_cgroup(p, n);
 	char head[32];
 	int hn = snprintf(head, sizeof head, "type=%u msg=", (unsigned)h->nlmsg_type);
 	if (out_len + (size_t)hn + n + 1 > out_max) {
@@ -230,6 +298,9 @@ static void forks(int fd) {
 			snprintf(line, sizeof line, "!fork %d %d\n", ev->event_data.fork.parent_tgid,
 				 ev->event_data.fork.child_tgid);
 			put_control(line);
+			/* Born in its parent's cgroup, or moved in by the engine before it forks on (runc's
+			 * init): read while it surely exists. */
+			emit_cgroup(ev->event_data.fork.child_tgid, 1);
 		}
 	}
 }

@@ -52,6 +52,8 @@ export interface SourceSink {
   lost(n: number, why: string): void;
   /** Process `child` was forked by `parent` (netlink only: the kernel's process events). */
   fork?(parent: number, child: number): void;
+  /** `/proc/PID/cgroup` of a record's process as read when the record arrived (netlink only). */
+  cgroup?(pid: number, text: string): void;
 }
 
 /** A running source. */
@@ -209,6 +211,18 @@ function childEnded(
   });
 }
 
+/** auditnl's process lines (`!fork PARENT CHILD`, `!cgroup PID TEXT`) to the sink; false for others. */
+function processLine(l: string, sink: SourceSink): boolean {
+  if (l.startsWith('!fork ')) {
+    const sp = l.indexOf(' ', 6);
+    sink.fork?.(Number(l.slice(6, sp)), Number(l.slice(sp + 1)));
+  } else if (l.startsWith('!cgroup ')) {
+    const sp = l.indexOf(' ', 8);
+    sink.cgroup?.(Number(l.slice(8, sp)), l.slice(sp + 1).replaceAll('\t', '\n'));
+  } else return false;
+  return true;
+}
+
 /** The netlink source: `auditnl` joined to the multicast group. Resolves once it has joined. */
 export async function startNetlink(sink: SourceSink, opts: SourceOptions): Promise<MonitorSource> {
   const path = auditnlPath(opts.helper);
@@ -222,10 +236,8 @@ export async function startNetlink(sink: SourceSink, opts: SourceOptions): Promi
   const joined = new Promise<number>((r) => (ready = r));
   childLines(child, 'auditnl', (l) => {
     if (l.startsWith('!')) {
-      if (l.startsWith('!fork ')) {
-        const sp = l.indexOf(' ', 6);
-        sink.fork?.(Number(l.slice(6, sp)), Number(l.slice(sp + 1)));
-      } else if (l.startsWith('!ready ')) ready(Number(l.slice(7)));
+      if (processLine(l, sink)) return;
+      if (l.startsWith('!ready ')) ready(Number(l.slice(7)));
       else if (l.startsWith('!forks-off ')) forksOff = l.slice(11);
       else if (l.startsWith('!dropped ')) sink.lost(Number(l.slice(9)), 'helper buffer full');
       // !enobufs: the gaps in the serials say how many.
@@ -515,9 +527,14 @@ export function startKmsg(
     }
     skipping = false;
   };
+  // Past what the buffer holds now (unless fromStart), before anything else is read: where the
+  // count starts, said in the detail (the lost counter covers the records from there on).
+  if (skipping) drain();
+  const from =
+    opts.fromStart === true || lastSeq < 0 ? 'its oldest record' : `record ${lastSeq + 1}`;
   return pollingSource(
     'kmsg',
-    device,
+    `${device} from ${from}`,
     opts.pollMs,
     () => {
       drain();
@@ -553,10 +570,8 @@ async function startForkWatcher(
   let ready: (ok: boolean) => void = () => undefined;
   const started = new Promise<boolean>((r) => (ready = r));
   childLines(child, 'auditnl', (l) => {
-    if (l.startsWith('!fork ')) {
-      const sp = l.indexOf(' ', 6);
-      sink.fork?.(Number(l.slice(6, sp)), Number(l.slice(sp + 1)));
-    } else if (l.startsWith('!ready ')) ready(true);
+    if (processLine(l, sink)) return;
+    if (l.startsWith('!ready ')) ready(true);
     else if (l.startsWith('!forks-off ')) off = l.slice(11);
   });
   const closed = new Promise<void>((r) =>

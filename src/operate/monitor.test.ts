@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { buildPlan } from '../compile/build.js';
 import { resolveProfile } from '../profile/resolve.js';
 import type { Profile } from '../profile/types.js';
@@ -109,6 +109,85 @@ describe('Monitor', () => {
       [5001, ID.slice(0, 12)],
       [6000, undefined],
     ]);
+  });
+
+  test('a record whose process is gone when counted is attributed through the cgroup its source read as it arrived', async () => {
+    const out: ExplainedRecord[] = [];
+    const m = new Monitor({
+      source: 'netlink',
+      host: HOST,
+      lookup: false,
+      proc: fakeProc(),
+      onRecord: (r) => out.push(r),
+    });
+    // 7000 ran in the container, made its calls and exited before the monitor got to them.
+    m.cgroup(7000, `12:pids:/docker/${ID}\n0::/`);
+    m.cgroup(7001, '0::/user.slice/user-0.slice/session-1.scope'); // a host process: nothing kept
+    m.line(rec(1, 140, '0x7ffc0000', 7000));
+    m.line(rec(2, 140, '0x7ffc0000', 7001));
+    await m.idle();
+    expect(out.map((r) => [r.pid, r.container?.containerId])).toEqual([
+      [7000, ID.slice(0, 12)],
+      [7001, undefined],
+    ]);
+  });
+
+  describe('a process known in a container, read again after the cache time (30 s)', () => {
+    /** The cgroup and stat of pid 4242 changed to `cgroup`/`stat`, 31 s after it was first read. */
+    async function later(cgroup: string, stat: string | undefined): Promise<ExplainedRecord[]> {
+      const proc = fakeProc();
+      const out: ExplainedRecord[] = [];
+      const m = new Monitor({
+        source: 'netlink',
+        host: HOST,
+        lookup: false,
+        proc,
+        onRecord: (r) => out.push(r),
+      });
+      vi.useFakeTimers({ toFake: ['Date'] });
+      try {
+        m.fork(4242, 5000); // 5000: a killed child, reaped
+        m.line(rec(1, 165, '0x80000000', 5000));
+        vi.setSystemTime(Date.now() + 31_000);
+        if (stat === undefined) rmSync(join(proc, '4242'), { recursive: true });
+        else {
+          writeFileSync(join(proc, '4242/cgroup'), cgroup);
+          writeFileSync(join(proc, '4242/stat'), stat);
+        }
+        m.fork(4242, 5001);
+        m.line(rec(2, 165, '0x80000000', 5001));
+        await m.idle();
+      } finally {
+        vi.useRealTimers();
+      }
+      return out;
+    }
+    const root = '12:pids:/\n4:memory:/\n0::/\n'; // cgroup v1 shows an exiting process at the root
+
+    test.each([
+      ['a zombie: still its container', '4242 (app) Z 1 1 1 0 -1 4194308 0', ID.slice(0, 12)],
+      [
+        'exiting (PF_EXITING): still its container',
+        '4242 (a) b) R 1 1 1 0 -1 4194308 0',
+        ID.slice(0, 12),
+      ],
+      [
+        'a live host process (pid reused): no container',
+        '4242 (sh) S 1 1 1 0 -1 4194560 0',
+        undefined,
+      ],
+    ])('%s', async (_, stat, want) => {
+      const out = await later(root, stat);
+      expect(out.map((r) => [r.pid, r.container?.containerId])).toEqual([
+        [5000, ID.slice(0, 12)],
+        [5001, want],
+      ]);
+    });
+
+    test('gone: still its container', async () => {
+      const out = await later(root, undefined); // no /proc/4242: the process is gone
+      expect(out.map((r) => r.container?.containerId)).toEqual([ID.slice(0, 12), ID.slice(0, 12)]);
+    });
   });
 
   test('explains each record with the profile: the rule, the smallest change', async () => {

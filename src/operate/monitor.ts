@@ -135,7 +135,7 @@ export interface MonitorCounts {
   warnings: number;
 }
 
-const PID_CACHE = 4096;
+const PID_CACHE = 65_536;
 const PID_TTL_MS = 30_000;
 const PARENT_CACHE = 65_536;
 const SEEN_WINDOW = 65_536;
@@ -289,6 +289,15 @@ export class Monitor {
     this.parents.set(child, parent);
   }
 
+  /**
+   * `/proc/PID/cgroup` of a record's process, read by the source as the record arrived: kept when it
+   * names a container, for the record that follows (its process may be gone when it is counted).
+   */
+  cgroup(pid: number, text: string): void {
+    const cg = containerCgroup(text);
+    if (cg !== undefined) this.pids.set(pid, { cg, at: Date.now() });
+  }
+
   /** A container started: look it up now, while it exists (its records may come after it ended). */
   started(id: string, runtime: ContainerRuntime): void {
     if (this.opts.lookup === false) return;
@@ -347,18 +356,32 @@ export class Monitor {
       gone = true;
     }
     if (cg === undefined) {
-      // Gone, or exiting (cgroup v1 then shows "/" on every hierarchy): what was known, else its
-      // parent's (a forked process starts in its parent's cgroup).
+      // Gone, or exiting (cgroup v1 moves an exiting process to the root: "/" on every hierarchy):
+      // the container it was known in, however long ago, else its parent's (a forked process starts
+      // in its parent's cgroup). A live process that shows no container is a host process (its pid
+      // may have been reused), never the container known before.
       const parent = this.parents.get(pid);
+      const known = hit?.cg !== undefined && (gone || this.exiting(pid)) ? hit.cg : undefined;
       cg =
-        gone && hit !== undefined
-          ? hit.cg
-          : parent !== undefined && depth < 8
-            ? this.containerOf(parent, depth + 1)
-            : undefined;
+        known ??
+        (parent !== undefined && depth < 8 ? this.containerOf(parent, depth + 1) : undefined);
     }
     this.pids.set(pid, { cg, at: now });
     return cg;
+  }
+
+  /** Whether a process is exiting (a zombie, or PF_EXITING in /proc/PID/stat's flags) or gone. */
+  private exiting(pid: number): boolean {
+    let stat: string;
+    try {
+      stat = readFileSync(`${this.opts.proc ?? '/proc'}/${pid}/stat`, 'utf8');
+    } catch {
+      return true;
+    }
+    // pid (comm) state ppid pgrp session tty_nr tpgid flags ...: comm may hold spaces and parens.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const PF_EXITING = 0x4;
+    return fields[0] === 'Z' || fields[0] === 'X' || (Number(fields[6]) & PF_EXITING) !== 0;
   }
 
   /** Whether a record of this container can be counted now (no lookup pending). */

@@ -197,6 +197,9 @@ Examples:
       fork: (parent: number, child: number): void => {
         started.monitor?.fork(parent, child);
       },
+      cgroup: (pid: number, text: string): void => {
+        started.monitor?.cgroup(pid, text);
+      },
     };
     const { source, tried } = await startSource(sourceName, sink, {
       auditLog: opts.auditLog ?? DEFAULT_AUDIT_LOG,

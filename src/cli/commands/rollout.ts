@@ -50,6 +50,7 @@ interface EvidenceOptions {
   monitor?: string[];
   metricPrefix: string;
   monitorProfile?: string[];
+  monitorContainer?: string[];
   json?: boolean;
 }
 
@@ -156,6 +157,7 @@ async function gatherEvidence(
     const got = groupsFromMetrics(parseMetrics(text, url), url, {
       prefix: opts.metricPrefix,
       ...(opts.monitorProfile !== undefined ? { profile: opts.monitorProfile } : {}),
+      ...(opts.monitorContainer !== undefined ? { container: opts.monitorContainer } : {}),
     });
     monitorGroups.push(...got.groups);
     notes.push(
@@ -299,6 +301,10 @@ Examples:
       .option('--monitor <url...>', "a sysgate monitor's /metrics URL")
       .option('--metric-prefix <prefix>', "the monitor's metric prefix", 'seccomp')
       .option('--monitor-profile <label...>', "only the monitor's series with these profile labels")
+      .option(
+        '--monitor-container <name...>',
+        "only the monitor's series of these containers (the canary set)",
+      )
       .option('--json', 'print the result as JSON');
 
   evidence(
