@@ -4,12 +4,24 @@
  */
 import { spawnSync } from 'node:child_process';
 import {
+  accessSync,
+  constants as fsConstants,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import {
   parseStackVersion,
   type RuntimeVersions,
   type StackVersion,
 } from '../compile/runtime-versions.js';
 import { RuntimeError, UsageError } from '../document/errors.js';
 import { libseccompLibraryVersion } from '../generate/provenance.js';
+import { cacheDir } from './native.js';
 import { execCollect } from './process.js';
 import { ENGINE_NAMES, type EngineName } from './probe.js';
 
@@ -119,20 +131,100 @@ function commandVersion(file: string, args: readonly string[]): StackVersion | u
   return parseStackVersion(r.stdout);
 }
 
+/** The executable `name` resolves to on `PATH` (as `spawnSync` would find it), or undefined. */
+function onPath(name: string, path = process.env.PATH ?? ''): string | undefined {
+  for (const dir of path.split(':')) {
+    if (dir === '') continue;
+    const file = join(dir, name);
+    try {
+      accessSync(file, fsConstants.X_OK);
+      if (statSync(file).isFile()) return file;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** One cached `--version` answer: the binary's identity when it was asked, and what it said. */
+interface CachedVersion {
+  readonly identity: string;
+  readonly version: StackVersion | null;
+}
+
+/** Where `binaryVersion` keeps what each binary said (`$XDG_CACHE_HOME/sysgate`, as the prober). */
+export function versionCachePath(cache: string = cacheDir()): string {
+  return join(cache, 'stack-versions.json');
+}
+
+/** A binary's identity: resolved path, device, inode, size and modification time. */
+function identity(file: string): string {
+  const st = statSync(file);
+  return `${realpathSync(file)}:${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+}
+
+/**
+ * What `name ARGS` prints as its version, asked once per binary: the answer is kept in the cache file
+ * under the binary's identity (path, inode, size, mtime), so an upgraded or replaced binary is asked
+ * again. Each ask is a process start (dockerd alone: tens of milliseconds), which every deciding
+ * command paid on each run. The cache is best effort: unreadable or unwritable, the binary is asked.
+ */
+export function binaryVersion(
+  name: string,
+  args: readonly string[],
+  where: { readonly cacheFile?: string; readonly path?: string } = {},
+): StackVersion | undefined {
+  const cacheFile = where.cacheFile ?? versionCachePath();
+  const file = onPath(name, where.path);
+  if (file === undefined) return undefined;
+  let id: string;
+  try {
+    id = identity(file);
+  } catch {
+    return commandVersion(file, args);
+  }
+  const key = `${name} ${args.join(' ')}`;
+  let cache: Record<string, CachedVersion> = {};
+  try {
+    const parsed = JSON.parse(readFileSync(cacheFile, 'utf8')) as unknown;
+    if (typeof parsed === 'object' && parsed !== null)
+      cache = parsed as Record<string, CachedVersion>;
+  } catch {
+    // no cache yet, or a damaged one: ask the binary
+  }
+  const hit = cache[key];
+  if (hit?.identity === id) return hit.version ?? undefined;
+  const version = commandVersion(file, args);
+  try {
+    mkdirSync(dirname(cacheFile), { recursive: true, mode: 0o700 });
+    const tmp = `${cacheFile}.${process.pid}.tmp`;
+    writeFileSync(
+      tmp,
+      JSON.stringify({ ...cache, [key]: { identity: id, version: version ?? null } }),
+    );
+    renameSync(tmp, cacheFile);
+  } catch {
+    // a read-only home: the answer is not kept
+  }
+  return version;
+}
+
 let hostStack: RuntimeVersions | undefined;
 
 /**
  * The stack installed on this machine, component by component (absent: not installed): the Docker
  * daemon from `dockerd --version` (else the server `docker version` reports), `runc --version`,
- * `crun --version`, and libseccomp from its shared library's name. Read once per process.
+ * `crun --version`, and libseccomp from its shared library's name. Read once per process; each
+ * binary's answer is cached across processes under its identity (`binaryVersion`).
  */
 export function detectStackVersions(): RuntimeVersions {
   if (hostStack !== undefined) return hostStack;
   const docker =
-    commandVersion('dockerd', ['--version']) ??
+    binaryVersion('dockerd', ['--version']) ??
+    // The server's answer can change without the client binary changing: never cached.
     commandVersion('docker', ['version', '--format', '{{.Server.Version}}']);
-  const runc = commandVersion('runc', ['--version']);
-  const crun = commandVersion('crun', ['--version']);
+  const runc = binaryVersion('runc', ['--version']);
+  const crun = binaryVersion('crun', ['--version']);
   const lib = libseccompLibraryVersion();
   const libseccomp = lib === undefined ? undefined : parseStackVersion(lib);
   hostStack = {
