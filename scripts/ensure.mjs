@@ -63,7 +63,9 @@ if (!depsCurrent()) {
 // 3. Build TypeScript and the C helpers.
 log('building');
 run(join('node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json']);
-// tsc writes plain files; `npx sysgate` in the checkout runs the bin directly, so it must be executable.
+// The CLI bundle (the package's bin): one entry file plus lazily loaded chunks, see bundle-cli.mjs.
+run(process.execPath, ['scripts/bundle-cli.mjs']);
+// `npx sysgate` in the checkout runs the bin directly, so it must be executable.
 for (const bin of Object.values(JSON.parse(readFileSync('package.json', 'utf8')).bin ?? {})) {
   chmodSync(bin, 0o755);
 }

@@ -4,7 +4,8 @@
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError } from 'commander';
+import { constants as osConstants } from 'node:os';
+import { Command, CommanderError, Help } from 'commander';
 import {
   DocumentError,
   InterruptedError,
@@ -14,15 +15,16 @@ import {
   UsageError,
 } from '../document/errors.js';
 import { BpfError } from '../bpf/errors.js';
-import { constantValue } from '../arch/index.js';
 import { commands } from './commands/index.js';
+import { COMMAND_HELP } from './commands/manifest.js';
 import { EXIT, takeRequestedExit } from './exit.js';
 import { BAD_PATH_ERRNOS, detectClosedStdout, err, paint, writeError } from './io.js';
 import { formatIssue } from './format-issue.js';
+import { mapStackTrace } from './stack.js';
 import { sysgateVersion } from '../generate/provenance.js';
 
-/** Build the commander program with every registered command. */
-export function buildProgram(): Command {
+/** The program without its commands: name, description, version, output and the general help. */
+function baseProgram(): Command {
   const program = new Command();
   program
     .name('sysgate')
@@ -49,7 +51,59 @@ Examples:
   sysgate resolve default.json --arch x86_64 --caps none
   sysgate syscalls --arch aarch64 openat`,
     );
-  for (const c of commands) c.register(program);
+  return program;
+}
+
+/** Build the commander program with every command's module loaded and registered. */
+export async function buildProgram(): Promise<Command> {
+  const program = baseProgram();
+  for (const c of commands) (await c.load()).register(program);
+  return program;
+}
+
+/** What `--help` shows of each command: its usage term and description (the source of manifest.ts). */
+export function commandHelp(
+  program: Command,
+): Record<string, { readonly term: string; readonly description: string }> {
+  const help = program.createHelp();
+  return Object.fromEntries(
+    program.commands.map((c) => [
+      c.name(),
+      { term: help.subcommandTerm(c), description: help.subcommandDescription(c) },
+    ]),
+  );
+}
+
+/** The command `argv` runs or asks help for (`help NAME` included), if it names one. */
+export function targetCommand(argv: readonly string[]): string | undefined {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const name = words[0] === 'help' ? words[1] : words[0];
+  return commands.some((c) => c.name === name) ? name : undefined;
+}
+
+/**
+ * The program for one run: the module of the command `argv` names is loaded and registered; every
+ * other command is a stub carrying the name, usage term and description from the manifest, so that
+ * `--help`, the list of commands and "did you mean" stay complete without importing 30 modules.
+ */
+export async function programFor(argv: readonly string[]): Promise<Command> {
+  const program = baseProgram();
+  const target = targetCommand(argv);
+  const stubs = new Map<Command, string>();
+  for (const c of commands) {
+    if (c.name === target) {
+      (await c.load()).register(program);
+      continue;
+    }
+    const help = COMMAND_HELP[c.name];
+    if (help === undefined) throw new Error(`command ${c.name} is missing from manifest.ts`);
+    stubs.set(program.command(c.name).description(help.description), help.term);
+  }
+  program.configureHelp({
+    subcommandTerm(cmd: Command): string {
+      return stubs.get(cmd) ?? Help.prototype.subcommandTerm.call(this, cmd);
+    },
+  });
   return program;
 }
 
@@ -79,7 +133,7 @@ export function reportError(e: unknown): number {
   if (e instanceof InterruptedError) {
     err(`${paint('red', 'interrupted', process.stderr)}: ${e.message}`);
     // As the shell reports a command a signal ended: 128 + the signal's number.
-    return 128 + Number(constantValue(e.signal) ?? 2n);
+    return 128 + osConstants.signals[e.signal];
   }
   if (e instanceof UsageError || e instanceof LogParseError || e instanceof BpfError) {
     err(`${paint('red', 'error', process.stderr)}[${e.code}]: ${e.message}`);
@@ -99,13 +153,13 @@ export function reportError(e: unknown): number {
     err(`${paint('red', 'error', process.stderr)}: ${e.message}`);
     return BAD_PATH_ERRNOS.has(e.code) ? EXIT.badInput : EXIT.runtime;
   }
-  err(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  err(`internal error: ${e instanceof Error ? mapStackTrace(e.stack ?? e.message) : String(e)}`);
   return EXIT.internal;
 }
 
 /** Run the CLI with `argv` (without node and script) and return the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await programFor(argv);
   takeRequestedExit();
   try {
     await program.parseAsync(argv, { from: 'user' });

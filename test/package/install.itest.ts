@@ -21,7 +21,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { hostArch, syscallNumber, type ArchName } from '../../src/arch/index.js';
 import { parseProfile } from '../../src/profile/index.js';
@@ -140,6 +140,14 @@ describe.runIf(enabled)('the npm package, installed from its tarball', () => {
   test('ships dist, the examples, the prober sources and one static prober per architecture', () => {
     expect(existsSync(path.join(prefix, 'bin', 'sysgate'))).toBe(true);
     expect(existsSync(path.join(installed, 'dist', 'cli', 'main.js'))).toBe(true);
+    // The bin is the bundle (scripts/bundle-cli.mjs), every file of it with its source map.
+    expect(realpathSync(path.join(prefix, 'bin', 'sysgate'))).toBe(
+      realpathSync(path.join(installed, 'dist', 'bin', 'sysgate.js')),
+    );
+    const bundle = readdirSync(path.join(installed, 'dist', 'bin'));
+    const js = bundle.filter((f) => f.endsWith('.js'));
+    expect(js.length).toBeGreaterThan(1);
+    expect(js.filter((f) => !bundle.includes(`${f}.map`))).toEqual([]);
     expect(existsSync(path.join(installed, 'native', 'prober.c'))).toBe(true);
     expect(existsSync(path.join(installed, 'native', 'build'))).toBe(false);
     for (const { arch, machine } of PREBUILT) {
@@ -162,6 +170,36 @@ describe.runIf(enabled)('the npm package, installed from its tarball', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('err 9\n'); // EBADF
     expect(r.status).toBe(0);
+  });
+
+  test('the library entry imports from the installed package', () => {
+    const url = pathToFileURL(path.join(installed, 'dist', 'index.js')).href;
+    const r = run(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const m = await import('${url}'); process.stdout.write(String(typeof m.compileProfile));`,
+      ],
+      { cwd: tmp },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('function');
+  });
+
+  test('sysgate --version and --help from the bundle', () => {
+    const version = sysgate(['--version']);
+    expect(version.stdout.trim()).toBe(
+      (
+        JSON.parse(readFileSync(path.join(installed, 'package.json'), 'utf8')) as {
+          version: string;
+        }
+      ).version,
+    );
+    const help = sysgate(['--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^ {2}compile \[options\] <profile> /m);
+    expect(help.stdout).toMatch(/^ {2}violations /m);
   });
 
   test('sysgate demo', () => {
@@ -208,7 +246,11 @@ describe.runIf(enabled)('the npm package, installed from its tarball', () => {
     const built = suite({});
     expect(built.stderr).toBe('');
     expect(built.status).toBe(0);
-    expect(readdirSync(path.join(cache, 'sysgate'))).toEqual([
+    // Besides the prober, the cache holds only the stack binaries' version answers.
+    const cached = readdirSync(path.join(cache, 'sysgate')).filter(
+      (f) => f !== 'stack-versions.json',
+    );
+    expect(cached).toEqual([
       expect.stringMatching(new RegExp(`^prober-${process.arch}-[0-9a-f]{16}$`)),
     ]);
     expect(existsSync(path.join(installed, 'native', 'build'))).toBe(false);

@@ -1,38 +1,11 @@
 /**
- * The command registry: every command module exports `register(program)`.
- * Add one import and one entry per command; keep the list sorted by name.
+ * The command registry: one entry per command, its name and how to load it. A command's module (which
+ * registers its options, help text and action) is imported only when that command runs or its help is
+ * asked for; `sysgate --help` lists every command from `manifest.ts` (generated from the modules, kept
+ * equal by test/cli/help.test.ts). Add one entry per command, sorted by name, then regenerate the
+ * manifest (`npx tsx scripts/cli-manifest.ts`).
  */
 import type { Command } from 'commander';
-import * as advise from './advise.js';
-import * as asm from './asm.js';
-import * as ci from './ci.js';
-import * as compile from './compile.js';
-import * as convert from './convert.js';
-import * as demo from './demo.js';
-import * as deploy from './deploy.js';
-import * as diff from './diff.js';
-import * as disasm from './disasm.js';
-import * as doctor from './doctor.js';
-import * as drift from './drift.js';
-import * as explain from './explain.js';
-import * as fmt from './fmt.js';
-import * as generate from './generate.js';
-import * as image from './image.js';
-import * as inspect from './inspect.js';
-import * as lint from './lint.js';
-import * as merge from './merge.js';
-import * as monitor from './monitor.js';
-import * as record from './record.js';
-import * as report from './report.js';
-import * as resolve from './resolve.js';
-import * as rollout from './rollout.js';
-import * as run from './run.js';
-import * as score from './score.js';
-import * as syscalls from './syscalls.js';
-import * as test from './test.js';
-import * as validate from './validate.js';
-import * as verify from './verify.js';
-import * as violations from './violations.js';
 
 /** A command module. */
 export interface CommandModule {
@@ -40,36 +13,44 @@ export interface CommandModule {
   register: (program: Command) => void;
 }
 
-/** All command modules, in the order `--help` lists them. */
-export const commands: readonly CommandModule[] = [
-  advise,
-  asm,
-  ci,
-  compile,
-  convert,
-  demo,
-  deploy,
-  diff,
-  disasm,
-  doctor,
-  drift,
-  explain,
-  fmt,
-  generate,
-  image,
-  inspect,
-  lint,
-  merge,
-  monitor,
-  record,
-  report,
-  resolve,
-  rollout,
-  run,
-  score,
-  syscalls,
-  test,
-  validate,
-  verify,
-  violations,
+/** A command's name and the import of its module. */
+export interface CommandEntry {
+  /** The command's name, as typed. */
+  readonly name: string;
+  /** Imports the module that registers the command. */
+  readonly load: () => Promise<CommandModule>;
+}
+
+/** All commands, in the order `--help` lists them. */
+export const commands: readonly CommandEntry[] = [
+  { name: 'advise', load: () => import('./advise.js') },
+  { name: 'asm', load: () => import('./asm.js') },
+  { name: 'ci', load: () => import('./ci.js') },
+  { name: 'compile', load: () => import('./compile.js') },
+  { name: 'convert', load: () => import('./convert.js') },
+  { name: 'demo', load: () => import('./demo.js') },
+  { name: 'deploy', load: () => import('./deploy.js') },
+  { name: 'diff', load: () => import('./diff.js') },
+  { name: 'disasm', load: () => import('./disasm.js') },
+  { name: 'doctor', load: () => import('./doctor.js') },
+  { name: 'drift', load: () => import('./drift.js') },
+  { name: 'explain', load: () => import('./explain.js') },
+  { name: 'fmt', load: () => import('./fmt.js') },
+  { name: 'generate', load: () => import('./generate.js') },
+  { name: 'image', load: () => import('./image.js') },
+  { name: 'inspect', load: () => import('./inspect.js') },
+  { name: 'lint', load: () => import('./lint.js') },
+  { name: 'merge', load: () => import('./merge.js') },
+  { name: 'monitor', load: () => import('./monitor.js') },
+  { name: 'record', load: () => import('./record.js') },
+  { name: 'report', load: () => import('./report.js') },
+  { name: 'resolve', load: () => import('./resolve.js') },
+  { name: 'rollout', load: () => import('./rollout.js') },
+  { name: 'run', load: () => import('./run.js') },
+  { name: 'score', load: () => import('./score.js') },
+  { name: 'syscalls', load: () => import('./syscalls.js') },
+  { name: 'test', load: () => import('./test.js') },
+  { name: 'validate', load: () => import('./validate.js') },
+  { name: 'verify', load: () => import('./verify.js') },
+  { name: 'violations', load: () => import('./violations.js') },
 ];
