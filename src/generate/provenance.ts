@@ -9,7 +9,7 @@
  * `sysgate provenance {JSON}` before the rule's own comment. JSON text has no raw newline, so the
  * line reads back exactly ({@link profileProvenance}).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import type { Profile } from '../profile/types.js';
@@ -100,9 +100,37 @@ export function straceVersion(stracePath = 'strace'): string | undefined {
   return /version\s+(\S+)/.exec(r.stdout)?.[1];
 }
 
-/** The tool versions of this machine (`strace` when it was used). */
-export function toolVersions(stracePath?: string): ToolVersions {
-  const strace = stracePath === undefined ? undefined : straceVersion(stracePath);
+/** {@link straceVersion} without waiting for it: strace -V runs while the caller goes on. */
+export function straceVersionAsync(stracePath = 'strace'): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const out: Buffer[] = [];
+    const child = spawn(stracePath, ['-V'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.on('error', () => {
+      clearTimeout(timer);
+      resolve(undefined);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve(
+        code === 0 ? /version\s+(\S+)/.exec(Buffer.concat(out).toString('utf8'))?.[1] : undefined,
+      );
+    });
+  });
+}
+
+/**
+ * The tool versions of this machine (`strace` when it was used: a path to ask, or the version
+ * already known).
+ */
+export function toolVersions(stracePath?: string | { readonly strace: string }): ToolVersions {
+  const strace =
+    stracePath === undefined
+      ? undefined
+      : typeof stracePath === 'string'
+        ? straceVersion(stracePath)
+        : stracePath.strace;
   const libseccomp = libseccompLibraryVersion();
   return {
     sysgate: sysgateVersion(),

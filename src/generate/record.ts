@@ -23,26 +23,27 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import {
+  accessSync,
   closeSync,
   constants,
-  createReadStream,
-  createWriteStream,
   mkdirSync,
   mkdtempSync,
   openSync,
   realpathSync,
   rmSync,
+  writeSync,
 } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, delimiter, dirname, join } from 'node:path';
 import { constantValue, type ArchName } from '../arch/index.js';
 import { RuntimeError, UsageError } from '../document/errors.js';
-import { forEachLine } from '../trace/lines.js';
 import { Observation } from '../trace/observe.js';
-import { StraceParser } from '../trace/strace.js';
+import type { StraceCallFields, StraceEvent } from '../trace/strace.js';
+import { StraceScanner } from '../trace/strace-scan.js';
 import { CrashLog } from './crashes.js';
 import { toEvidence, type Evidence } from './evidence.js';
-import { toolVersions, type Provenance } from './provenance.js';
+import { straceVersionAsync, toolVersions, type Provenance } from './provenance.js';
 import { mergeEvidence } from './merge.js';
 import { resolveSymbol } from './symbols.js';
 
@@ -153,17 +154,34 @@ export function straceArgs(output: string): string[] {
   return ['-f', '-o', output, '-n', '-X', 'raw', '-Y', '-e', 'quiet=attach'];
 }
 
+/**
+ * Whether `command` is an executable file: a path as given, a bare name on PATH. Looked up in the
+ * file system (no process started: recording a short command should not cost a probe per tool).
+ */
+export function onPath(command: string, path = process.env.PATH ?? ''): boolean {
+  const can = (p: string): boolean => {
+    try {
+      accessSync(p, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (command.includes('/')) return can(command);
+  return path.split(delimiter).some((d) => d !== '' && can(join(d, command)));
+}
+
 let tasksetWorks: boolean | undefined;
 
-/** Whether taskset can be started (checked once per process). */
+/** Whether taskset is installed (checked once per process). */
 function hasTaskset(): boolean {
-  tasksetWorks ??= spawnSync('taskset', ['--version'], { stdio: 'ignore' }).error === undefined;
+  tasksetWorks ??= onPath('taskset');
   return tasksetWorks;
 }
 
-/** Check that strace can run; throws a RuntimeError (exit 3) saying how to install it. */
+/** Check that strace is installed; throws a RuntimeError (exit 3) saying how to install it. */
 export function requireStrace(stracePath = 'strace'): void {
-  if (spawnSync(stracePath, ['-V'], { stdio: 'ignore' }).error !== undefined) {
+  if (!onPath(stracePath)) {
     throw new RuntimeError(
       'strace',
       `${stracePath} is not installed or not on PATH: ${STRACE_INSTALL_HINT}`,
@@ -367,6 +385,40 @@ export async function recordCommandLine(
   ];
 }
 
+/** Bytes read from the trace FIFO per read. */
+const TRACE_READ = 1 << 20;
+/**
+ * A read that returned less than this waits before the next one. strace writes every line on its
+ * own (one write per line), so a reader keeping up would get one line per read; waiting lets the
+ * lines gather in the pipe (64 KiB) and come in one read, while strace never waits on a full pipe.
+ */
+const SHORT_READ = 16 * 1024;
+const GATHER_MS = 2;
+
+/**
+ * Read the trace FIFO to its end into one reused buffer, handing each chunk to `onChunk` (which must
+ * not keep it). `reader.fh` is the open FIFO, for the caller to close on failure.
+ */
+async function readTrace(
+  fifo: string,
+  reader: { fh?: FileHandle },
+  onChunk: (chunk: Buffer) => void,
+): Promise<void> {
+  const fh = await open(fifo, 'r');
+  reader.fh = fh;
+  try {
+    const buf = Buffer.allocUnsafe(TRACE_READ);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) return;
+      onChunk(buf.subarray(0, bytesRead));
+      if (bytesRead < SHORT_READ) await new Promise((r) => setTimeout(r, GATHER_MS));
+    }
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+}
+
 /** Start the recording command on the host; resolves when it has ended. */
 function startOnHost(
   file: string,
@@ -399,7 +451,11 @@ function startOnHost(
 }
 
 /** The provenance of a recording: date, command, image identity (for Docker), tool versions. */
-function recordProvenance(opts: RecordOptions, date: string): Provenance {
+function recordProvenance(
+  opts: RecordOptions,
+  date: string,
+  straceVersion: string | undefined,
+): Provenance {
   const name = opts.docker?.image ?? opts.image;
   const image =
     name === undefined ? undefined : { name, ...inspectImage(name, opts.docker?.dockerPath) };
@@ -409,7 +465,7 @@ function recordProvenance(opts: RecordOptions, date: string): Provenance {
     ...(image !== undefined
       ? { image: { name: image.name, id: image.id, digests: image.digests } }
       : {}),
-    tools: toolVersions(opts.stracePath ?? 'strace'),
+    tools: toolVersions(straceVersion === undefined ? undefined : { strace: straceVersion }),
   };
 }
 
@@ -418,6 +474,8 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   if (opts.argv.length === 0 && opts.docker === undefined)
     throw new UsageError('no command to record (give it after --)');
   requireStrace(opts.stracePath);
+  // strace's version for the provenance, asked while the command runs instead of before it.
+  const straceVersion = straceVersionAsync(opts.stracePath ?? 'strace');
   const work = mkdtempSync(join(tmpdir(), 'sysgate-record-'));
   const fifo = join(work, 'trace.fifo');
   const mk = spawnSync('mkfifo', ['-m', '0666', fifo], { encoding: 'utf8' });
@@ -428,13 +486,13 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   const [file, ...args] = cmd as [string, ...string[]];
 
   const obs = new Observation(opts.host, resolveSymbol);
-  const parser = new StraceParser({ maxWarnings: 100 });
+  const parser = new StraceScanner({ maxWarnings: 100 }, 'trace');
   let tracePath: string | undefined;
-  let tee: ReturnType<typeof createWriteStream> | undefined;
+  let tee: number | undefined;
   if (opts.saveTraceDir !== undefined) {
     mkdirSync(opts.saveTraceDir, { recursive: true });
     tracePath = join(opts.saveTraceDir, 'trace.strace');
-    tee = createWriteStream(tracePath);
+    tee = openSync(tracePath, 'w');
   }
 
   const started = Date.now();
@@ -472,38 +530,36 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
           });
         }, opts.progressIntervalMs ?? 250);
 
-  const stream = createReadStream(fifo, { highWaterMark: 1 << 20 });
-  const teed = async function* (): AsyncGenerator<Buffer> {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      tee?.write(chunk);
-      yield chunk;
-    }
-  };
   const crashes = new CrashLog();
-  const parsing = forEachLine(teed(), (line) => {
-    for (const e of parser.push(line)) {
-      if (e.kind === 'call') obs.addCall(e, tracePath ?? 'trace');
-      else crashes.add(e, tracePath ?? 'trace');
-    }
+  const source = tracePath ?? 'trace';
+  const sink = {
+    call: (c: StraceCallFields): void => {
+      obs.addCall(c, source);
+    },
+    event: (e: StraceEvent): void => {
+      crashes.add(e, source);
+    },
+  };
+  const reader: { fh?: FileHandle } = {};
+  const parsing = readTrace(fifo, reader, (chunk) => {
+    if (tee !== undefined) writeSync(tee, chunk);
+    parser.pushBytes(chunk, sink);
   });
   let result: { code: number | null; signal: NodeJS.Signals | null };
   try {
     result = await exited.finally(release);
     await parsing;
   } catch (e) {
-    // The run failed first: the parse, cut short by the destroyed stream, has nothing to add.
+    // The run failed first: the parse, cut short by the closed FIFO, has nothing to add.
     parsing.catch(() => undefined);
-    stream.destroy();
+    await reader.fh?.close().catch(() => undefined);
     throw e;
   } finally {
     if (timer !== undefined) clearInterval(timer);
-    if (tee !== undefined) await new Promise<void>((r) => tee.end(r));
+    if (tee !== undefined) closeSync(tee);
     rmSync(work, { recursive: true, force: true });
   }
-  for (const e of parser.finish()) {
-    if (e.kind === 'call') obs.addCall(e, tracePath ?? 'trace');
-    else crashes.add(e, tracePath ?? 'trace');
-  }
+  parser.endBytes(sink);
   const durationMs = Date.now() - started;
   const signal = result.signal ?? undefined;
   const exitCode =
@@ -526,7 +582,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     sources: [tracePath ?? 'strace'],
     command: opts.argv,
     ...(opts.docker !== undefined ? { image: opts.docker.image } : {}),
-    provenance: [recordProvenance(opts, recordedAt)],
+    provenance: [recordProvenance(opts, recordedAt, await straceVersion)],
     exitCode,
     durationMs,
     recordedAt,
