@@ -433,7 +433,19 @@ export function loadPolicy(file: string, opts: HostOptions): EnginePolicy {
  */
 export function policyFor(file: string, host: LoadedForHost): EnginePolicy {
   const document = dockerProfileText(host.loaded, host.text);
-  return preparePolicy(file, document, host.moby, host.arch, host.libseccomp, host.stack.versions);
+  // Podman resolves the same file with containers/common's setupSeccomp (kb/podman.ts).
+  const podman = locatingErrors(host.loaded, () =>
+    resolveProfile(host.loaded.profile, host.moby.host, 'containers-common'),
+  );
+  return preparePolicy(
+    file,
+    document,
+    host.moby,
+    host.arch,
+    host.libseccomp,
+    host.stack.versions,
+    podman ?? undefined,
+  );
 }
 
 /** Prepare a profile text (a fixed profile doctor made) for the engines on the host `opts` describe. */

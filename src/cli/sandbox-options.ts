@@ -79,11 +79,11 @@ export function addSandboxOptions(cmd: Command, spec: SandboxOptionSpec = {}): C
   cmd
     .option(
       '--pids-limit <n>',
-      `runc/crun/docker: most processes and threads in the container, 0 for none (default: ${DEFAULT_LIMITS.pids ?? 0})`,
+      `runc/crun/docker/podman: most processes and threads in the container, 0 for none (default: ${DEFAULT_LIMITS.pids ?? 0})`,
     )
     .option(
       '--memory <size>',
-      `runc/crun/docker: most memory, swap included, e.g. 512m, 0 for none (default: ${sizeText(DEFAULT_LIMITS.memoryBytes ?? 0)})`,
+      `runc/crun/docker/podman: most memory, swap included, e.g. 512m, 0 for none (default: ${sizeText(DEFAULT_LIMITS.memoryBytes ?? 0)})`,
     );
   if (spec.timeoutSeconds !== undefined)
     cmd.option(

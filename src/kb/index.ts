@@ -195,3 +195,4 @@ export function syscallKb(name: string): SyscallKb {
     known: isKnownSyscall(name),
   };
 }
+export * from './podman.js';

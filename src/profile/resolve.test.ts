@@ -624,3 +624,73 @@ describe('properties', () => {
     );
   });
 });
+
+describe("containers/common's resolution (Podman 4.3.1, kb/podman.ts)", () => {
+  const archMap = [
+    { architecture: 'SCMP_ARCH_X86_64', subArchitectures: ['SCMP_ARCH_X86', 'SCMP_ARCH_X32'] },
+    { architecture: 'SCMP_ARCH_PPC64LE', subArchitectures: [] },
+    { architecture: 'SCMP_ARCH_RISCV64', subArchitectures: [] },
+  ];
+  const podman = (profile: Profile, host: ResolveHost): ResolvedProfile => {
+    const r = resolveProfile(profile, host, 'containers-common');
+    if (r === null) throw new Error('seccomp unexpectedly off');
+    return r;
+  };
+  test.each<[string, RuleFilter | undefined, RuleFilter | undefined, boolean, boolean]>([
+    // [name, includes, excludes, kept by moby, kept by containers/common]
+    [
+      'includes minKernel newer: moby drops, Podman keeps',
+      filter({ minKernel: '6.0' }),
+      undefined,
+      false,
+      true,
+    ],
+    [
+      'excludes minKernel reached: moby drops, Podman keeps',
+      undefined,
+      filter({ minKernel: '5.10' }),
+      false,
+      true,
+    ],
+    [
+      'includes caps: both need every cap',
+      filter({ caps: ['CAP_SYS_ADMIN'] }),
+      undefined,
+      false,
+      false,
+    ],
+    ['excludes native arch: both drop', undefined, filter({ arches: ['amd64'] }), false, false],
+    ['includes the native arch: both keep', filter({ arches: ['amd64'] }), undefined, true, true],
+  ])('%s', (_, includes, excludes, moby, cc) => {
+    const p = base([
+      rule({
+        pointer: '/syscalls/0',
+        ...(includes !== undefined ? { includes } : {}),
+        ...(excludes !== undefined ? { excludes } : {}),
+      }),
+    ]);
+    expect(mustResolve(p, AMD64).syscalls.length).toBe(moby ? 1 : 0);
+    expect(podman(p, AMD64).syscalls.length).toBe(cc ? 1 : 0);
+  });
+
+  test('a malformed minKernel is refused by moby, ignored by containers/common', () => {
+    const p = base([rule({ pointer: '/syscalls/0', includes: filter({ minKernel: '0.0' }) })]);
+    expect(() => resolveProfile(p, AMD64)).toThrow(ProfileError);
+    expect(podman(p, AMD64).syscalls.length).toBe(1);
+  });
+
+  test.each<[ArchName, string[], string[]]>([
+    [
+      'x86_64',
+      ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
+      ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
+    ],
+    // containers/common's nativeToSeccomp has no ppc64le or riscv64 key.
+    ['ppc64le', ['SCMP_ARCH_PPC64LE'], []],
+    ['riscv64', ['SCMP_ARCH_RISCV64'], []],
+  ])('archMap on %s: moby %j, containers/common %j', (arch, moby, cc) => {
+    const host = { arch, caps: [], kernel: CURRENT };
+    expect(mustResolve(base([], { archMap }), host).architectures).toEqual(moby);
+    expect(podman(base([], { archMap }), host).architectures).toEqual(cc);
+  });
+});

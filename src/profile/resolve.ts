@@ -12,6 +12,11 @@ import { archInfo } from '../arch/index.js';
 import type { ArchName } from '../arch/types.js';
 import { ProfileError, type ProfileIssue } from './errors.js';
 import { mobyNativeArch, MOBY_NATIVE_TO_SECCOMP } from '../kb/index.js';
+import {
+  CONTAINERS_COMMON_NATIVE_TO_SECCOMP,
+  CONTAINERS_COMMON_READS_MIN_KERNEL,
+  LIBSECCOMP_GOLANG_ARCH_NAMES,
+} from '../kb/podman.js';
 import type { ActionName, ArgCondition, Profile, RuleFilter, SyscallRule } from './types.js';
 
 /** A kernel version as moby compares it: only `major.minor` (3.12.25-gentoo and 3.12-1-amd64 are both 3.12). */
@@ -157,8 +162,26 @@ export function kernelAtLeast(kernel: KernelVersion, min: KernelVersion): boolea
   return kernel.major > min.major || (kernel.major === min.major && kernel.minor >= min.minor);
 }
 
+/**
+ * Whose `setupSeccomp` resolves the profile: moby's (Docker) or containers/common's (Podman; see
+ * kb/podman.ts for what differs).
+ */
+export type ResolveLoader = 'moby' | 'containers-common';
+
+/** The native arch string `includes/excludes.arches` are compared with, per loader. */
+function nativeArchFor(arch: ArchName, loader: ResolveLoader): string {
+  return loader === 'moby'
+    ? dockerNativeArch(arch)
+    : (LIBSECCOMP_GOLANG_ARCH_NAMES[archInfo(arch).scmpName] ?? '');
+}
+
+/** Whether the loader reads `minKernel` (containers/common v0.50.1 does not). */
+function readsMinKernel(loader: ResolveLoader): boolean {
+  return loader === 'moby' || CONTAINERS_COMMON_READS_MIN_KERNEL;
+}
+
 /** Problems moby's `setupSeccomp` (or runc right after it) refuses, collected over the whole profile. */
-function checkResolvable(profile: Profile): ProfileIssue[] {
+function checkResolvable(profile: Profile, loader: ResolveLoader): ProfileIssue[] {
   const issues: ProfileIssue[] = [];
   if (
     profile.architectures.length > 0 &&
@@ -189,7 +212,7 @@ function checkResolvable(profile: Profile): ProfileIssue[] {
         pointer: `${rule.pointer}/name`,
       });
     }
-    for (const key of ['includes', 'excludes'] as const) {
+    for (const key of readsMinKernel(loader) ? (['includes', 'excludes'] as const) : []) {
       const mk = rule[key]?.minKernel;
       if (mk === undefined) continue;
       const parsed = parseMinKernel(mk);
@@ -221,6 +244,7 @@ function dropReason(
   native: string,
   caps: ReadonlySet<string>,
   kernel: KernelVersion,
+  minKernel: boolean,
 ): { reason: DropReason; detail: string } | undefined {
   const ex = rule.excludes;
   if (ex !== undefined) {
@@ -234,7 +258,7 @@ function dropReason(
     if (present !== undefined) {
       return { reason: 'excludes-cap', detail: `excludes.caps: ${present} is present` };
     }
-    const min = minKernelOf(ex);
+    const min = minKernel ? minKernelOf(ex) : undefined;
     if (min !== undefined && kernelAtLeast(kernel, min)) {
       return {
         reason: 'excludes-min-kernel',
@@ -254,7 +278,7 @@ function dropReason(
     if (missing !== undefined) {
       return { reason: 'includes-caps', detail: `includes.caps: ${missing} is missing` };
     }
-    const min = minKernelOf(inc);
+    const min = minKernel ? minKernelOf(inc) : undefined;
     if (min !== undefined && !kernelAtLeast(kernel, min)) {
       return {
         reason: 'includes-min-kernel',
@@ -271,18 +295,25 @@ function dropReason(
  * `ProfileError` is thrown); expand only the archMap entry of the native arch; then per rule apply
  * `excludes` (native arch listed, ANY cap present, kernel ≥ minKernel → drop) and `includes` (native arch
  * not listed, a cap missing, kernel < minKernel → drop). Returns `null` when moby turns seccomp off
- * (no `defaultAction` and no syscalls).
+ * (no `defaultAction` and no syscalls). `loader: 'containers-common'` resolves as Podman does
+ * instead (kb/podman.ts: no minKernel, its own native arch names and archMap table).
  */
-export function resolveProfile(profile: Profile, host: ResolveHost): ResolvedProfile | null {
-  const issues = checkResolvable(profile);
+export function resolveProfile(
+  profile: Profile,
+  host: ResolveHost,
+  loader: ResolveLoader = 'moby',
+): ResolvedProfile | null {
+  const issues = checkResolvable(profile, loader);
   const [first, ...rest] = issues;
   if (first !== undefined) throw new ProfileError([first, ...rest]);
   const defaultAction = profile.defaultAction;
   if (defaultAction === undefined) return null;
 
-  const native = dockerNativeArch(host.arch);
+  const native = nativeArchFor(host.arch, loader);
   const architectures = [...profile.architectures];
-  const key = MOBY_NATIVE_TO_SECCOMP[native];
+  const key = (loader === 'moby' ? MOBY_NATIVE_TO_SECCOMP : CONTAINERS_COMMON_NATIVE_TO_SECCOMP)[
+    native
+  ];
   if (key !== undefined) {
     const entry = profile.archMap?.find((a) => a.architecture === key);
     if (entry !== undefined) architectures.push(entry.architecture, ...entry.subArchitectures);
@@ -292,7 +323,7 @@ export function resolveProfile(profile: Profile, host: ResolveHost): ResolvedPro
   const syscalls: ResolvedSyscall[] = [];
   const dropped: DroppedRule[] = [];
   for (const rule of profile.syscalls) {
-    const why = dropReason(rule, native, caps, host.kernel);
+    const why = dropReason(rule, native, caps, host.kernel, readsMinKernel(loader));
     if (why !== undefined) {
       dropped.push({ pointer: rule.pointer, names: rule.names, ...why });
       continue;

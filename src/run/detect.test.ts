@@ -11,10 +11,10 @@ const has = (tool: string): boolean =>
 
 describe('engine detection', () => {
   test('an unknown engine name is a usage error', async () => {
-    await expect(pickEngine('podman', 'profile')).rejects.toThrow(UsageError);
+    await expect(pickEngine('lxc', 'profile')).rejects.toThrow(UsageError);
   });
 
-  test.each(['bwrap', 'runc', 'crun'] as const)(
+  test.each(['bwrap', 'runc', 'crun', 'podman'] as const)(
     '%s is reported as installed exactly when it is on PATH',
     async (name) => {
       const s = await detectEngine(name);

@@ -45,6 +45,7 @@ const INSTALL: Record<EngineName, string> = {
   runc: 'apt-get install runc',
   crun: 'apt-get install crun',
   docker: 'apt-get install docker.io, then start the daemon (systemctl start docker, or dockerd &)',
+  podman: 'apt-get install podman runc (sysgate runs Podman with --runtime runc)',
 };
 
 /** The command that shows an engine's version (and, for docker, that the daemon answers). */
@@ -53,6 +54,7 @@ const VERSION_COMMAND: Record<EngineName, readonly string[]> = {
   runc: ['runc', '--version'],
   crun: ['crun', '--version'],
   docker: ['docker', 'version', '--format', '{{.Server.Version}}'],
+  podman: ['podman', 'version', '--format', '{{.Client.Version}}'],
 };
 
 /** Check one engine. Never throws for a missing engine; see `requireEngine`. */

@@ -15,10 +15,10 @@ import type { ProcessResult } from './process.js';
 import { formatProbes, parseOutcome, type Probe, type ProbeOutcome } from './probe-format.js';
 
 /** The engines sysgate can run a workload under. */
-export type EngineName = 'bwrap' | 'runc' | 'crun' | 'docker';
+export type EngineName = 'bwrap' | 'runc' | 'crun' | 'docker' | 'podman';
 
 /** Every engine name, in the order `auto` tries them. */
-export const ENGINE_NAMES: readonly EngineName[] = ['bwrap', 'runc', 'crun', 'docker'];
+export const ENGINE_NAMES: readonly EngineName[] = ['bwrap', 'runc', 'crun', 'docker', 'podman'];
 
 /**
  * The seccomp policy to probe: raw BPF for bwrap (one program, or several stacked oldest first), a
@@ -45,7 +45,7 @@ export interface ProbeRunOptions {
   readonly proberPath?: string;
   /** Kill one sandbox run after this many milliseconds (default 120000). */
   readonly batchTimeoutMs?: number;
-  /** docker only: the image (default: sysgate's own, see `ensureImage`). */
+  /** docker and podman only: the image (default: sysgate's own, see `ensureImage`). */
   readonly image?: string;
 }
 
@@ -183,12 +183,17 @@ function ociLauncher(
     });
 }
 
-/** A launcher running the prober as the command of a fresh Docker container. */
-function dockerLauncher(policy: ProbePolicy, options: ProbeRunOptions): ProberLauncher {
-  if (isBpf(policy)) throw new UsageError('the docker engine takes a seccomp profile, not raw BPF');
+/** A launcher running the prober as the command of a fresh Docker or Podman container. */
+function dockerLauncher(
+  cli: 'docker' | 'podman',
+  policy: ProbePolicy,
+  options: ProbeRunOptions,
+): ProberLauncher {
+  if (isBpf(policy)) throw new UsageError(`the ${cli} engine takes a seccomp profile, not raw BPF`);
   const prober = proberPath(options.proberPath);
   return (args, input) =>
     runDocker({
+      cli,
       argv: [SANDBOX_PROBER, ...args],
       prober,
       stdin: input,
@@ -220,7 +225,8 @@ export async function runProbes(
       launch = ociLauncher(engine, policy, options);
       break;
     case 'docker':
-      launch = dockerLauncher(policy, options);
+    case 'podman':
+      launch = dockerLauncher(engine, policy, options);
       break;
     default: {
       const never: never = engine;

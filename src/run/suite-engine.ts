@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { ArchName } from '../arch/types.js';
 import { encodeProgram } from '../bpf/instruction.js';
 import { compileProfile } from '../compile/compile.js';
-import { maybeStack, type RuntimeVersions } from '../compile/runtime-versions.js';
+import { maybeStack, runcPlanOptions, type RuntimeVersions } from '../compile/runtime-versions.js';
 import { buildPlan } from '../compile/build.js';
 import type { FilterPlan } from '../compile/plan.js';
 import type { Instruction } from '../bpf/instruction.js';
@@ -48,7 +48,9 @@ import { constantValue } from '../arch/constants.js';
  *   `defaultErrnoRet`), then runc;
  * - `runc`, `crun`: sysgate hands them the OCI profile itself (moby's resolution, every field kept:
  *   runc 1.1 honours `defaultErrnoRet`); runc adds its ENOSYS stub, crun has none;
- * - `bwrap`: sysgate's compiled filter, which decides as runc's plan does.
+ * - `bwrap`: sysgate's compiled filter, which decides as runc's plan does;
+ * - `podman`: containers/common's resolution (kb/podman.ts), then runc (sysgate runs Podman with
+ *   `--runtime runc`).
  */
 export type EnginePlans = Readonly<Record<EngineName, FilterPlan>>;
 
@@ -58,6 +60,7 @@ export const ENGINE_LOADERS: Readonly<Record<EngineName, string>> = {
   runc: "the OCI profile as runc loads it (moby's resolution done by sysgate; runc's stub)",
   crun: 'the OCI profile as crun loads it (no ENOSYS stub)',
   docker: "moby's resolution plus the Docker version's differences, then runc",
+  podman: "containers/common v0.50.1's resolution (Podman 4.3.1's loader), then runc",
 };
 
 /** A profile prepared for every engine: the document Docker reads, runc's OCI object and sysgate's BPF. */
@@ -95,6 +98,9 @@ export function enginePlan(policy: EnginePolicy, engine: EngineName): FilterPlan
 /**
  * Prepare a profile resolved by moby's logic (no version differences applied) for every engine: each
  * engine's plan as its loader builds it, for the stack `stack` (the reference stack when absent).
+ * `podman` is the same profile resolved by containers/common (`resolveProfile(..., 'containers-common')`);
+ * when absent, moby's resolution stands in for it (they differ only in minKernel and in archMap on
+ * arches other than x86_64, arm64, mips64* and s390x).
  */
 export function preparePolicy(
   label: string,
@@ -103,6 +109,7 @@ export function preparePolicy(
   arch: ArchName,
   libseccomp: LibseccompVersion = '2.5.4',
   stack?: RuntimeVersions,
+  podman?: ResolvedProfile,
 ): EnginePolicy {
   const compiled = compileProfile(resolved, {
     arch,
@@ -117,11 +124,25 @@ export function preparePolicy(
       ? compiled.plan
       : buildPlan(docker.profile, { arch, libseccomp, ...docker.planOptions });
   const crunPlan = buildPlan(resolved, { arch, libseccomp, stub: false });
+  const podmanPlan =
+    podman === undefined
+      ? compiled.plan
+      : buildPlan(podman, {
+          arch,
+          libseccomp,
+          ...(stack !== undefined && runcPlanOptions(podman, stack)),
+        });
   return {
     label,
     document,
     oci: toOciObject(resolved) as object,
-    plans: { bwrap: compiled.plan, runc: compiled.plan, crun: crunPlan, docker: dockerPlan },
+    plans: {
+      bwrap: compiled.plan,
+      runc: compiled.plan,
+      crun: crunPlan,
+      docker: dockerPlan,
+      podman: podmanPlan,
+    },
     notes: docker.notes.length > 0 ? { docker: docker.notes } : {},
     program: compiled.program,
     filters: compiled.filters,
@@ -133,7 +154,8 @@ export function preparePolicy(
 
 /** The `runProbes` policy of `engine` for `policy`; `undefined` policy means no seccomp at all. */
 export function probePolicy(engine: EngineName, policy: EnginePolicy | undefined): ProbePolicy {
-  if (policy === undefined) return engine === 'docker' ? 'unconfined' : undefined;
+  if (policy === undefined)
+    return engine === 'docker' || engine === 'podman' ? 'unconfined' : undefined;
   switch (engine) {
     case 'bwrap':
       return policy.bpfFilters.length === 1 ? policy.bpf : policy.bpfFilters;
@@ -141,6 +163,7 @@ export function probePolicy(engine: EngineName, policy: EnginePolicy | undefined
     case 'crun':
       return policy.oci;
     case 'docker':
+    case 'podman':
       return policy.document;
     default: {
       const never: never = engine;
@@ -207,8 +230,10 @@ export async function sandboxCommand(
         cleanup: () => Promise.resolve(),
       };
     }
-    case 'docker': {
-      const image = await ensureImage(options.image ?? DEFAULT_IMAGE);
+    case 'docker':
+    case 'podman': {
+      const cli = engine;
+      const image = await ensureImage(options.image, cli);
       const dir = mkdtempSync(join(tmpdir(), 'sysgate-run-'));
       let profile: string | undefined = 'unconfined';
       if (policy !== undefined) {
@@ -218,6 +243,7 @@ export async function sandboxCommand(
       const name = `sysgate-${process.pid}-${randomBytes(4).toString('hex')}`;
       const args = dockerRunArgs(
         {
+          cli,
           argv,
           image,
           binds: options.binds ?? [],
@@ -230,14 +256,14 @@ export async function sandboxCommand(
         false,
       );
       return {
-        file: 'docker',
+        file: cli,
         args: ['run', ...args],
         extraFds: [],
         cleanup: async () => {
-          await removeContainer(name).catch(() => undefined);
+          await removeContainer(name, cli).catch(() => undefined);
           rmSync(dir, { recursive: true, force: true });
         },
-        stuckInit: () => stuckInitOf(name),
+        stuckInit: () => stuckInitOf(name, cli),
       };
     }
     case 'runc':

@@ -77,7 +77,7 @@ describe('parseSuite', () => {
     ],
     [
       'unknown engine',
-      'engine: podman\nworkloads: [{name: a, run: x}]\n',
+      'engine: lxc\nworkloads: [{name: a, run: x}]\n',
       [{ code: 'unknown-engine', pointer: '/engine', line: 1, column: 9 }],
     ],
     [

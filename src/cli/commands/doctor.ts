@@ -114,7 +114,10 @@ export function register(program: Command): void {
     .option('-o, --output <file>', 'write the fixed profile (the profile with the suggested rules)')
     .option('--json', 'print the diagnosis as JSON');
   addSandboxOptions(cmd, {
-    engine: { default: 'bwrap', help: 'auto, bwrap, runc, crun or docker (every run uses it)' },
+    engine: {
+      default: 'bwrap',
+      help: 'auto, bwrap, runc, crun, docker or podman (every run uses it)',
+    },
     timeoutSeconds: DEFAULT_DOCTOR_TIMEOUT_SECONDS,
     timeoutScope: 'each run',
   });
@@ -123,7 +126,7 @@ export function register(program: Command): void {
       'after',
       `
 The command runs under the profile on the engine, up to --runs times until it fails. Then it runs
-without seccomp under strace in the same engine's sandbox (bwrap, runc, crun or docker), with the same
+without seccomp under strace in the same engine's sandbox (bwrap, runc, crun, docker or podman), with the same
 mounts (--bind, the current directory), image, limits and time bound; never on the host. Each traced
 call is judged by the decision model (the one 'sysgate explain' uses) with its real argument vector;
 for runc, crun and docker the calls the runtime makes after loading the filter are judged too. clone3

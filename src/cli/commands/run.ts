@@ -20,12 +20,12 @@ export function register(program: Command): void {
   const cmd = program
     .command('run')
     .description(
-      'run a command under a profile on a real engine (bwrap, runc, crun or docker), forwarding stdio and exit status',
+      'run a command under a profile on a real engine (bwrap, runc, crun, docker or podman), forwarding stdio and exit status',
     )
     .argument('<command...>', 'the command, after --')
     .requiredOption('--profile <file>', "profile ('-' for stdin)");
   addSandboxOptions(cmd, {
-    engine: { default: 'auto', help: 'auto, bwrap, runc, crun or docker' },
+    engine: { default: 'auto', help: 'auto, bwrap, runc, crun, docker or podman' },
     timeoutSeconds: DEFAULT_RUN_TIMEOUT_SECONDS,
   });
   addHostOptions(cmd)
@@ -44,7 +44,7 @@ directory) at DST (default: SRC's absolute path), read-only unless :rw; give it 
 Unix sockets inside a bound directory stay reachable, even read-only. bwrap runs the command with
 no capabilities in new user, pid, ipc, uts, cgroup and network namespaces; runc, crun and docker
 give Docker's default capabilities.
-'auto' picks the first available of runc, crun, docker. The exit status is the command's own
+'auto' picks the first available of runc, crun, docker, podman. The exit status is the command's own
 (128+N when a signal N ended it); a missing engine exits 3 with how to install it.
 
 Limits: runc, crun and docker containers get a pids limit and a memory limit (--pids-limit,

@@ -94,7 +94,9 @@ export function register(program: Command): void {
     .argument('<suite>', "suite file (YAML; '-' for stdin)")
     .option('--profile <file>', "profile to test (default: the suite's profile:)");
   addSandboxOptions(cmd, {
-    engine: { help: "auto, bwrap, runc, crun or docker (default: the suite's engine:, else auto)" },
+    engine: {
+      help: "auto, bwrap, runc, crun, docker or podman (default: the suite's engine:, else auto)",
+    },
     net: false,
     binds: false,
   });
@@ -112,7 +114,7 @@ export function register(program: Command): void {
 Suite format (YAML):
   name: workspace                 # optional display name
   profile: workspace-profile.json # default profile, relative to the suite file
-  engine: auto                    # auto, bwrap, runc, crun or docker
+  engine: auto                    # auto, bwrap, runc, crun, docker or podman
   timeout: 120                    # seconds per workload
   probe-mode: fork                # fork (a child per probe) or inline (fewer prober syscalls)
   workloads:                      # each in a fresh sandbox; the suite dir is at /tmp/suite (read-only)
@@ -157,7 +159,7 @@ Examples:
         if (engines.length === 0)
           throw new RuntimeError(
             'engine',
-            'no engine is available for --cross-check (install bubblewrap, runc, crun or docker)',
+            'no engine is available for --cross-check (install bubblewrap, runc, crun, docker or podman)',
           );
         const c = await crossCheck(
           suite,

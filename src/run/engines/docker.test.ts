@@ -1,7 +1,14 @@
 import { describe, expect, test } from 'vitest';
 import { hostRootfsLayout } from '../rootfs.js';
 import { DEFAULT_LIMITS, dockerLimitArgs } from '../limits.js';
-import { DEFAULT_IMAGE, dockerRunArgs, dockerSandboxArgs, hostMountArgs } from './docker.js';
+import {
+  DEFAULT_IMAGE,
+  PODMAN_DEFAULT_IMAGE,
+  dockerRunArgs,
+  dockerSandboxArgs,
+  hostMountArgs,
+} from './docker.js';
+import { DOCKER_DEFAULT_CAPABILITIES } from '../../kb/index.js';
 
 describe("a container's sandbox has one description", () => {
   const limits = dockerLimitArgs(DEFAULT_LIMITS);
@@ -69,5 +76,21 @@ describe("a container's sandbox has one description", () => {
       'seccomp=/tmp/p.json',
     ]);
     expect(args.slice(at + sandbox.length)).toEqual([DEFAULT_IMAGE, 'true']);
+  });
+
+  test("podman run: runc, limits it can grant, Docker's default caps, its own image", () => {
+    const args = dockerRunArgs({ cli: 'podman', argv: ['true'] }, '/tmp/p.json', false);
+    const text = args.join(' ');
+    expect(text).toContain('--runtime runc');
+    expect(text).toMatch(/--ulimit nofile=\d+:\d+/);
+    const nproc = /--ulimit nproc=\d+:(\d+)/.exec(text);
+    expect(Number(nproc?.[1])).toBeLessThanOrEqual(32768);
+    expect(text).toContain('--cap-drop all');
+    expect(args.filter((a) => a === '--cap-add')).toHaveLength(DOCKER_DEFAULT_CAPABILITIES.length);
+    expect(args.slice(-2)).toEqual([PODMAN_DEFAULT_IMAGE, 'true']);
+    // Docker's run gets none of it.
+    expect(dockerRunArgs({ argv: ['true'] }, undefined, false).join(' ')).not.toContain(
+      '--runtime',
+    );
   });
 });

@@ -1,8 +1,15 @@
 /**
- * The Docker engine: `docker run --security-opt seccomp=FILE`, by default on a tiny image sysgate
- * builds itself with `docker import` (no registry needed) and with the host's /usr and /etc mounted
- * read-only, without network. The profile reaches Docker as a file the CLI reads, so Docker (moby)
+ * The Docker and Podman engines: `docker run --security-opt seccomp=FILE` (or `podman run`, the same
+ * arguments), by default on a tiny image sysgate builds itself with `docker import` / `podman import`
+ * (no registry needed) and with the host's /usr and /etc mounted read-only, without network. The
+ * profile reaches the engine as a file its CLI reads, so Docker (moby) or Podman (containers/common)
  * resolves it exactly as it would a user's `--security-opt`.
+ *
+ * Podman runs with `--runtime runc` (so its filter is runc's, as modelled; Debian 12's crun 1.8.1 also
+ * refuses a hybrid cgroup v1/v2 host), sysgate's own open-file and process limits (Podman asks for
+ * rlimits above the hard limits otherwise, and runc fails setting them), and Docker's default
+ * capabilities (`--cap-drop all` plus Docker's 14), so that both engines resolve `includes.caps` for
+ * the same bounding set.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,9 +22,65 @@ import { SANDBOX_PROBER, hostRootfsLayout, rootfsTar } from '../rootfs.js';
 import type { BindMount } from './bwrap.js';
 import { stuckRuncInits } from './oci.js';
 import { DEFAULT_LIMITS, dockerLimitArgs, type ResourceLimits } from '../limits.js';
+import { readFileSync } from 'node:fs';
+import { DOCKER_DEFAULT_CAPABILITIES } from '../../kb/index.js';
 
 /** The image sysgate builds from host directories. */
 export const DEFAULT_IMAGE = 'sysgate/base:local';
+/** The same image in Podman's store (Podman names local images `localhost/...`). */
+export const PODMAN_DEFAULT_IMAGE = 'localhost/sysgate/base:local';
+
+/** The container CLI: Docker's, or Podman's (same arguments, its own store and loader). */
+export type ContainerCli = 'docker' | 'podman';
+
+/** sysgate's image for `cli`. */
+export function defaultImage(cli: ContainerCli = 'docker'): string {
+  return cli === 'podman' ? PODMAN_DEFAULT_IMAGE : DEFAULT_IMAGE;
+}
+
+/**
+ * Podman 4.3.1 and its conmon run with RLIMIT_NPROC 32768 (measured in /proc/PID/limits on Debian
+ * 12, whatever the caller's), so a container cannot be given more processes than that.
+ */
+const PODMAN_NPROC_MAX = 32768;
+
+/**
+ * This process's `soft:hard` limit from /proc/self/limits, each at most `max`, or undefined when
+ * unreadable.
+ */
+function ownLimit(label: string, max = Infinity): string | undefined {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(label));
+    const m = line === undefined ? null : /\s(\S+)\s+(\S+)\s+\S+\s*$/.exec(line);
+    if (m === null) return undefined;
+    const cap = (v: string | undefined): string =>
+      String(Math.min(v === 'unlimited' || v === undefined ? Infinity : Number(v), max));
+    return `${cap(m[1])}:${cap(m[2])}`.replaceAll('Infinity', '-1');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What `podman run` needs beyond Docker's arguments (see the module comment): runc, sysgate's own
+ * nofile and nproc limits, Docker's default capabilities.
+ */
+export function podmanArgs(): string[] {
+  const limits = [
+    ['nofile', ownLimit('Max open files')],
+    ['nproc', ownLimit('Max processes', PODMAN_NPROC_MAX)],
+  ].flatMap(([name, value]) => (value === undefined ? [] : ['--ulimit', `${name}=${value}`]));
+  return [
+    '--runtime',
+    'runc',
+    ...limits,
+    '--cap-drop',
+    'all',
+    ...DOCKER_DEFAULT_CAPABILITIES.flatMap((c) => ['--cap-add', c]),
+  ];
+}
 
 /** Label on every container sysgate starts (`docker ps -a --filter label=sysgate.managed`). */
 export const CONTAINER_LABEL = 'sysgate.managed=1';
@@ -31,11 +94,16 @@ function containerName(): string {
  * Remove a container by name, quietly: a container whose start failed stays in the Created state, and
  * one whose client was killed on a timeout keeps running, even with `--rm`.
  */
-export async function removeContainer(name: string): Promise<void> {
+export async function removeContainer(name: string, cli: ContainerCli = 'docker'): Promise<void> {
   // A runc init its own filter half killed wedges the daemon on this container: end it first.
-  const stuck = await stuckInitOf(name);
+  const stuck = await stuckInitOf(name, cli);
   if (stuck !== undefined) killQuietly(stuck);
-  await execCollect('docker', ['rm', '-f', name], { runtime: 'docker', timeoutMs: 60_000 });
+  await execCollect(cli, ['rm', ...rmForce(cli), name], { runtime: cli, timeoutMs: 60_000 });
+}
+
+/** `rm` arguments that kill at once (`podman rm -f` first waits 10 s for SIGTERM to end pid 1). */
+function rmForce(cli: ContainerCli): string[] {
+  return cli === 'podman' ? ['-f', '-t', '0'] : ['-f'];
 }
 
 /** SIGKILL a process that may already be gone. */
@@ -51,13 +119,16 @@ function killQuietly(pid: number): void {
  * The pid of the runc init of container `name` if its own seccomp filter left it stuck (see
  * `stuckRuncInits`): Docker's runc names the container by its full id, so the name is looked up.
  */
-export async function stuckInitOf(name: string): Promise<number | undefined> {
+export async function stuckInitOf(
+  name: string,
+  cli: ContainerCli = 'docker',
+): Promise<number | undefined> {
   const stuck = stuckRuncInits();
   if (stuck.length === 0) return undefined;
   const ours = await execCollect(
-    'docker',
+    cli,
     ['ps', '-a', '--no-trunc', '-q', '--filter', `name=^${name}$`],
-    { runtime: 'docker', timeoutMs: 10_000 },
+    { runtime: cli, timeoutMs: 10_000 },
   ).catch(() => undefined);
   const id = ours?.stdout.trim();
   return stuck.find((s) => s.containerId === id)?.pid;
@@ -74,7 +145,9 @@ export type DockerSeccomp = string | object;
  * `record --docker` (see `dockerSandboxArgs`).
  */
 export interface DockerSandbox {
-  /** Image (default `DEFAULT_IMAGE`, built on demand); host binds are added only for the default. */
+  /** The CLI: `docker` (default) or `podman`. */
+  readonly cli?: ContainerCli;
+  /** Image (default `defaultImage(cli)`, built on demand); host binds are added only for the default. */
   readonly image?: string;
   /** `--network` value; `none` by default. */
   readonly network?: string;
@@ -122,9 +195,13 @@ export interface StartedContainer {
 }
 
 /** Fail with a `RuntimeError` when a docker command did not succeed. */
-function check(what: string, r: { exitCode: number | null; stderr: string }): void {
+function check(
+  what: string,
+  r: { exitCode: number | null; stderr: string },
+  cli: ContainerCli = 'docker',
+): void {
   if (r.exitCode !== 0) {
-    throw new RuntimeError('docker', `${what} failed (exit ${r.exitCode}): ${r.stderr.trim()}`, {
+    throw new RuntimeError(cli, `${what} failed (exit ${r.exitCode}): ${r.stderr.trim()}`, {
       exitCode: r.exitCode,
       stderr: r.stderr,
     });
@@ -135,27 +212,28 @@ function check(what: string, r: { exitCode: number | null; stderr: string }): vo
  * Make sure `image` exists; the default image is created with `docker import` from a tar holding only
  * the host's top-level links and empty mount points. Returns the image name.
  */
-export async function ensureImage(image: string = DEFAULT_IMAGE): Promise<string> {
-  const probe = await execCollect('docker', ['image', 'inspect', '--format', '{{.Id}}', image], {
-    runtime: 'docker',
+export async function ensureImage(image?: string, cli: ContainerCli = 'docker'): Promise<string> {
+  const want = image ?? defaultImage(cli);
+  const probe = await execCollect(cli, ['image', 'inspect', '--format', '{{.Id}}', want], {
+    runtime: cli,
   });
-  if (probe.exitCode === 0) return image;
-  if (image !== DEFAULT_IMAGE) {
+  if (probe.exitCode === 0) return want;
+  if (want !== defaultImage(cli)) {
     throw new RuntimeError(
-      'docker',
-      `image ${image} is not present (sysgate never pulls; load or build it first)`,
+      cli,
+      `image ${want} is not present (sysgate never pulls; load or build it first)`,
     );
   }
   const r = await execCollect(
-    'docker',
-    ['import', '--message', 'sysgate base: host /usr and /etc are bind-mounted', '-', image],
+    cli,
+    ['import', '--message', 'sysgate base: host /usr and /etc are bind-mounted', '-', want],
     {
-      runtime: 'docker',
+      runtime: cli,
       stdin: rootfsTar(hostRootfsLayout()),
     },
   );
-  check(`docker import ${image}`, r);
-  return image;
+  check(`${cli} import ${want}`, r, cli);
+  return want;
 }
 
 /** `-v` arguments for bind mounts. */
@@ -181,14 +259,12 @@ export function hostMountArgs(): string[] {
 }
 
 /** The mount arguments of a run: the image's host mounts (default image only), the prober, the binds. */
-function bindArgs(options: Pick<DockerSandbox, 'image' | 'binds' | 'prober'>): string[] {
+function bindArgs(options: Pick<DockerSandbox, 'cli' | 'image' | 'binds' | 'prober'>): string[] {
   const binds: BindMount[] = [];
   if (options.prober !== undefined) binds.push({ source: options.prober, target: SANDBOX_PROBER });
   binds.push(...(options.binds ?? []));
-  return [
-    ...((options.image ?? DEFAULT_IMAGE) === DEFAULT_IMAGE ? hostMountArgs() : []),
-    ...volumeArgs(binds),
-  ];
+  const own = defaultImage(options.cli);
+  return [...((options.image ?? own) === own ? hostMountArgs() : []), ...volumeArgs(binds)];
 }
 
 /**
@@ -202,6 +278,7 @@ export function dockerSandboxArgs(sandbox: DockerSandbox): string[] {
     sandbox.network ?? 'none',
     ...(sandbox.cwd !== undefined ? ['--workdir', sandbox.cwd] : []),
     ...dockerLimitArgs(sandbox.limits ?? DEFAULT_LIMITS),
+    ...(sandbox.cli === 'podman' ? podmanArgs() : []),
     ...bindArgs(sandbox),
   ];
 }
@@ -222,7 +299,7 @@ export function dockerRunArgs(
   args.push('--label', CONTAINER_LABEL);
   if (profileFile !== undefined) args.push('--security-opt', `seccomp=${profileFile}`);
   args.push(...dockerSandboxArgs(options), ...(options.extraArgs ?? []));
-  args.push(options.image ?? DEFAULT_IMAGE, ...options.argv);
+  args.push(options.image ?? defaultImage(options.cli), ...options.argv);
   return args;
 }
 
@@ -246,13 +323,14 @@ function profileFile(seccomp: DockerSeccomp | undefined): {
 
 /** Run a command in a fresh container and collect its output (any exit status resolves). */
 export async function runDocker(options: DockerRunOptions): Promise<ProcessResult> {
-  await ensureImage(options.image ?? DEFAULT_IMAGE);
+  const cli = options.cli ?? 'docker';
+  await ensureImage(options.image, cli);
   const pf = profileFile(options.seccomp);
   const name = containerName();
   let result: ProcessResult | undefined;
   try {
-    result = await execCollect('docker', ['run', ...dockerRunArgs(options, pf.path, false, name)], {
-      runtime: 'docker',
+    result = await execCollect(cli, ['run', ...dockerRunArgs(options, pf.path, false, name)], {
+      runtime: cli,
       ...(options.stdin !== undefined && { stdin: options.stdin }),
       ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
     });
@@ -260,45 +338,46 @@ export async function runDocker(options: DockerRunOptions): Promise<ProcessResul
   } finally {
     pf.cleanup();
     // --rm removed it unless the start failed or the client was killed.
-    if (result?.exitCode !== 0) await removeContainer(name);
+    if (result?.exitCode !== 0) await removeContainer(name, cli);
   }
 }
 
 /** Start a container in the background (e.g. `sleep infinity`) and return a handle to it. */
 export async function startDocker(options: DockerRunOptions): Promise<StartedContainer> {
-  await ensureImage(options.image ?? DEFAULT_IMAGE);
+  const cli = options.cli ?? 'docker';
+  await ensureImage(options.image, cli);
   const pf = profileFile(options.seccomp);
   const name = containerName();
   let id: string;
   try {
     id = (
-      await execOk('docker', ['run', ...dockerRunArgs(options, pf.path, true, name)], {
-        runtime: 'docker',
+      await execOk(cli, ['run', ...dockerRunArgs(options, pf.path, true, name)], {
+        runtime: cli,
       })
     ).trim();
   } catch (e) {
-    await removeContainer(name);
+    await removeContainer(name, cli);
     throw e;
   } finally {
     pf.cleanup();
   }
   const stop = async (): Promise<void> => {
-    await execCollect('docker', ['rm', '-f', id], { runtime: 'docker' });
+    await execCollect(cli, ['rm', ...rmForce(cli), id], { runtime: cli });
   };
   try {
     const state = await execOk(
-      'docker',
+      cli,
       ['inspect', '--format', '{{.State.Running}} {{.State.Pid}}', id],
       {
-        runtime: 'docker',
+        runtime: cli,
       },
     );
     const [running, pidText] = state.trim().split(' ');
     const pid = Number(pidText);
     if (running !== 'true' || !(pid > 0)) {
-      const logs = await execCollect('docker', ['logs', id], { runtime: 'docker' });
+      const logs = await execCollect(cli, ['logs', id], { runtime: cli });
       throw new RuntimeError(
-        'docker',
+        cli,
         `container ${id.slice(0, 12)} is not running: ${logs.stderr.trim()}`,
       );
     }
@@ -306,8 +385,8 @@ export async function startDocker(options: DockerRunOptions): Promise<StartedCon
       id,
       pid,
       exec: (argv, stdin, timeoutMs) =>
-        execCollect('docker', ['exec', '-i', id, ...argv], {
-          runtime: 'docker',
+        execCollect(cli, ['exec', '-i', id, ...argv], {
+          runtime: cli,
           ...(stdin !== undefined && { stdin }),
           ...(timeoutMs !== undefined && { timeoutMs }),
         }),
