@@ -121,6 +121,12 @@ export interface EvidenceMeta {
    * before.
    */
   readonly crashes?: readonly string[];
+  /**
+   * Calls in flight past the strace parser's cap (`max`, per trace): `dropped` of them were reported
+   * as interrupted before their `resumed` line came (counted; a later resumed line counts again).
+   * Absent when none were.
+   */
+  readonly inFlight?: { readonly max: number; readonly dropped: number };
   /** Where each recording behind the evidence came from (image, command, tool versions, date). */
   readonly provenance?: readonly Provenance[];
   /**

@@ -13,7 +13,7 @@ import { isSeccompRecordLine, parseAuditLine } from '../trace/audit.js';
 import { isLogLine } from '../trace/kernlog.js';
 import { forEachChunk, forEachLine } from '../trace/lines.js';
 import { abiFor, Observation, type SymbolResolver } from '../trace/observe.js';
-import type { StraceCallFields, StraceEvent } from '../trace/strace.js';
+import { MAX_PENDING, type StraceCallFields, type StraceEvent } from '../trace/strace.js';
 import { StraceScanner, type StraceSink } from '../trace/strace-scan.js';
 import { CrashLog } from './crashes.js';
 import { parseSummary } from '../trace/summary.js';
@@ -197,10 +197,12 @@ export async function ingest(src: InputSource, opts: IngestOptions): Promise<Evi
   };
   const obs = new Observation(opts.host, opts.resolve ?? resolveSymbol);
   const crashes = new CrashLog();
+  const inFlight = { max: MAX_PENDING, dropped: 0 };
   const meta = () => ({
     sources: [src.name],
     ...(warnings.length > 0 ? { warnings } : {}),
     ...(crashes.crashes.length > 0 ? { crashes: crashes.crashes } : {}),
+    ...(inFlight.dropped > 0 ? { inFlight } : {}),
   });
 
   if (src.stream === undefined && statSync(src.name).isDirectory()) {
@@ -215,7 +217,15 @@ export async function ingest(src: InputSource, opts: IngestOptions): Promise<Evi
         throw new UsageError(
           `${path}: a directory must hold strace -ff files only (found ${kind})`,
         );
-      await feedStrace(obs, path, path, ffTid(f), warn, crashes, opts.straceReader);
+      inFlight.dropped += await feedStrace(
+        obs,
+        path,
+        path,
+        ffTid(f),
+        warn,
+        crashes,
+        opts.straceReader,
+      );
     }
     return toEvidence(obs, meta());
   }
@@ -253,7 +263,7 @@ export async function ingest(src: InputSource, opts: IngestOptions): Promise<Evi
       break;
     }
     case 'strace':
-      await feedStrace(
+      inFlight.dropped += await feedStrace(
         obs,
         stream,
         src.name,
@@ -279,7 +289,7 @@ async function feedStrace(
   warn: (m: string) => void,
   crashes: CrashLog,
   reader: 'bytes' | 'lines' = 'bytes',
-): Promise<void> {
+): Promise<number> {
   const feeder = new StraceFeeder(obs, name, tid, crashes);
   if (reader === 'lines') {
     await forEachLine(
@@ -299,4 +309,5 @@ async function feedStrace(
   for (const w of feeder.parser.warnings) warn(`${name}:${w.line}: ${w.message}`);
   if (feeder.parser.droppedWarnings > 0)
     warn(`${name}: ${feeder.parser.droppedWarnings} more warnings`);
+  return feeder.parser.droppedPending;
 }

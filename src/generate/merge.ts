@@ -107,6 +107,7 @@ export function mergeEvidence(inputs: readonly Evidence[]): Evidence {
   const warnings = inputs.flatMap((e) => e.meta.warnings ?? []).slice(0, 100);
   const crashes = inputs.flatMap((e) => e.meta.crashes ?? []).slice(0, MAX_CRASHES);
   const provenance = inputs.flatMap((e) => e.meta.provenance ?? []);
+  const inFlight = inputs.flatMap((e) => (e.meta.inFlight === undefined ? [] : [e.meta.inFlight]));
   return {
     format: first.format,
     version: first.version,
@@ -116,6 +117,14 @@ export function mergeEvidence(inputs: readonly Evidence[]): Evidence {
       sources: inputs.flatMap((e) => e.meta.sources),
       ...(warnings.length > 0 ? { warnings } : {}),
       ...(crashes.length > 0 ? { crashes } : {}),
+      ...(inFlight.length > 0
+        ? {
+            inFlight: {
+              max: Math.max(...inFlight.map((f) => f.max)),
+              dropped: inFlight.reduce((n, f) => n + f.dropped, 0),
+            },
+          }
+        : {}),
       ...(provenance.length > 0 ? { provenance } : {}),
     },
     totals: totalsOf(

@@ -588,6 +588,9 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     recordedAt,
     ...(warnings.length > 0 ? { warnings } : {}),
     ...(crashes.crashes.length > 0 ? { crashes: crashes.crashes } : {}),
+    ...(parser.droppedPending > 0
+      ? { inFlight: { max: parser.maxPending, dropped: parser.droppedPending } }
+      : {}),
   });
   return {
     evidence,

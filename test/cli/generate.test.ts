@@ -78,6 +78,44 @@ describe('sysgate generate', () => {
     );
   });
 
+  test('calls in flight past the cap are counted as interrupted and reported in --stats and the evidence', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sg-gen-'));
+    const log = join(dir, 'unfinished.strace');
+    // 70,000 threads each entering a read that never returns: 4,464 past the cap of 65,536.
+    const lines: string[] = [];
+    for (let t = 0; t < 70_000; t++) lines.push(`${1000 + t} read(3,  <unfinished ...>`);
+    lines.push('999 getpid() = 999');
+    writeFileSync(log, lines.join('\n') + '\n');
+    const ev = join(dir, 'e.json');
+    const r = await runCli([
+      'generate',
+      '--from',
+      log,
+      '--stats',
+      '--evidence',
+      ev,
+      '-o',
+      join(dir, 'p.json'),
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    // The parser's warning comes first, then the stats.
+    expect(r.stderr).toMatch(
+      /more than 65536 calls in flight: the oldest are reported as interrupted/,
+    );
+    const stats = JSON.parse(r.stderr.slice(r.stderr.search(/^\{/m))) as {
+      inFlight: unknown;
+      calls: number;
+    };
+    expect(stats.inFlight).toEqual({ max: 65_536, dropped: 4_464 });
+    expect(stats.calls).toBe(70_001);
+    const evidence = JSON.parse(readFileSync(ev, 'utf8')) as { meta: { inFlight: unknown } };
+    expect(evidence.meta.inFlight).toEqual({ max: 65_536, dropped: 4_464 });
+    const plain = await runCli(['generate', '--from', log, '-o', join(dir, 'q.json')]);
+    expect(plain.stderr).toContain(
+      '4464 calls still in flight past the cap of 65536 were counted as interrupted',
+    );
+  });
+
   test('a -f trace to a profile file and evidence, atomically written and valid', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sg-gen-'));
     const out = join(dir, 'p.json');

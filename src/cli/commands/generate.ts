@@ -20,6 +20,7 @@ import {
 import { err, writeOutput } from '../io.js';
 import { POLICY_EXAMPLES, POLICY_HELP, policyWarnings, refusalNote } from '../policy-options.js';
 import { hostArch } from '../../arch/host.js';
+import { MAX_PENDING } from '../../trace/strace.js';
 import { parseArchOption } from '../host.js';
 
 interface GenerateCmdOptions extends GenerateCliOptions {
@@ -121,6 +122,7 @@ ${POLICY_EXAMPLES.map((e) => `  sysgate generate --from app.strace ${e}`).join('
         refusals,
         overrides: policyWarnings(overrides).map((w) => w.slice('warning: '.length)),
         refused,
+        inFlight: evidence.meta.inFlight ?? { max: MAX_PENDING, dropped: 0 },
         notes: [...generationNotes(profile, gen, host), ...coverageNotes(evidence, widened)],
         widened,
       };
@@ -129,6 +131,11 @@ ${POLICY_EXAMPLES.map((e) => `  sysgate generate --from app.strace ${e}`).join('
       err(
         `${need.totals.calls} calls, ${need.syscalls.length} syscalls from ${evidence.meta.inputs} input(s)${refusals.length > 0 ? ` (${refusals.reduce((n, r) => n + r.count, 0)} refused records left out)` : ''}; ${describeProfile(profile)}`,
       );
+      const inFlight = evidence.meta.inFlight;
+      if (inFlight !== undefined)
+        err(
+          `${inFlight.dropped} calls still in flight past the cap of ${inFlight.max} were counted as interrupted`,
+        );
       for (const w of policyWarnings(overrides)) err(w);
       for (const n of [...generationNotes(profile, gen, host), ...coverageNotes(evidence, widened)])
         err(n);
