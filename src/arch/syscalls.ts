@@ -154,24 +154,55 @@ export function syscallInfo(name: string): SyscallInfo | undefined {
 }
 
 /**
+ * Where libseccomp 2.6.0, the release `'2.6'` stands for, resolves names differently from the table
+ * (the kernel's numbers plus libseccomp's syscalls.csv of v6.16, newer than the release). Measured
+ * by scanning the resolver of libseccomp 2.6.0 built from Debian's libseccomp_2.6.0.orig.tar.gz
+ * (scripts/build-oracles.mjs; checked by syscalls.itest.ts against that build):
+ * - names the table has but 2.6.0 does not know yet (added to the csv after the release, libseccomp
+ *   commit "syscalls: update the syscall list for Linux v6.15"): open_tree_attr (kernel 6.15);
+ * - x32 numbers 2.6.0 resolves that the kernel's x32 table lacks (its csv x32 column copies
+ *   64-bit-only rows of arch/x86/entry/syscalls/syscall_64.tbl): uretprobe 335, map_shadow_stack 453,
+ *   each with the x32 bit.
+ */
+const LIBSECCOMP_26_UNKNOWN: ReadonlySet<string> = new Set(['open_tree_attr']);
+const LIBSECCOMP_26_EXTRA: Readonly<Partial<Record<ArchName, Readonly<Record<string, number>>>>> = {
+  x32: { uretprobe: 0x40000000 + 335, map_shadow_stack: 0x40000000 + 453 },
+};
+
+/**
+ * The number libseccomp `version` resolves `name` to on `arch` (`seccomp_syscall_resolve_name_arch`),
+ * or undefined when it resolves none there (a name absent on the arch, or unknown to the version;
+ * the socketcall/ipc multiplexers are {@link multiplexerFor}'s).
+ */
+export function libseccompNumber(
+  arch: ArchName,
+  name: string,
+  version: LibseccompVersion,
+): number | undefined {
+  const e = table(arch).byName.get(name);
+  switch (version) {
+    case '2.5.4':
+      return e?.libseccomp254 === true ? e.nr : undefined;
+    case '2.6': {
+      const extra = LIBSECCOMP_26_EXTRA[arch]?.[name];
+      if (extra !== undefined) return extra;
+      return e === undefined || LIBSECCOMP_26_UNKNOWN.has(name) ? undefined : e.nr;
+    }
+    default: {
+      const never: never = version;
+      throw new Error(`unknown libseccomp version ${String(never)}`);
+    }
+  }
+}
+
+/**
  * Whether a given libseccomp version resolves `name` to something on `arch`: a direct number,
  * or (on multiplexing arches) the socketcall/ipc multiplexer. runc silently drops rules whose
  * name its libseccomp cannot resolve, so a rule for a name unknown to 2.5.4 does nothing there.
  */
 export function libseccompKnows(arch: ArchName, name: string, version: LibseccompVersion): boolean {
-  const e = table(arch).byName.get(name);
-  if (e !== undefined) {
-    switch (version) {
-      case '2.5.4':
-        return e.libseccomp254;
-      case '2.6':
-        return true;
-      default: {
-        const never: never = version;
-        throw new Error(`unknown libseccomp version ${String(never)}`);
-      }
-    }
-  }
+  if (libseccompNumber(arch, name, version) !== undefined) return true;
+  if (table(arch).byName.has(name)) return false;
   if (arch === 'loongarch64' && version === '2.5.4') return false;
   return multiplexerFor(arch, name) !== undefined;
 }

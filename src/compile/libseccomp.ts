@@ -5,7 +5,7 @@
  * {@link libseccompFilter} is what the plan builder reads; {@link libseccompProgram} the bare program.
  */
 import { archInfo } from '../arch/arches.js';
-import { multiplexerFor, syscallEntry, type LibseccompVersion } from '../arch/syscalls.js';
+import { libseccompNumber, multiplexerFor, type LibseccompVersion } from '../arch/syscalls.js';
 import type { ArchInfo, ArchName } from '../arch/types.js';
 import { SECCOMP_RET_KILL_THREAD } from '../bpf/seccomp.js';
 import type { Instruction } from '../bpf/instruction.js';
@@ -89,16 +89,7 @@ function apiArg(c: ArgCondition): DbApiArg {
 }
 
 /** The libseccomp number of `name` on `arch` for this version (direct number), or undefined. */
-export function libNumber(
-  arch: ArchName,
-  name: string,
-  version: LibseccompVersion,
-): number | undefined {
-  const e = syscallEntry(arch, name);
-  if (e === undefined) return undefined;
-  if (version === '2.5.4' && !e.libseccomp254) return undefined;
-  return e.nr;
-}
+export const libNumber = libseccompNumber;
 
 /** The profile rule (pointer, name) a database tag stands for. */
 export interface Tag {

@@ -1,19 +1,23 @@
 /**
- * Differential test of the decision model against real libseccomp (python3-seccomp, Debian 2.5.4):
+ * Differential test of the decision model against real libseccomp, twice: Debian 12's 2.5.4
+ * (python3-seccomp) and 2.6.0 built from its release tarball by scripts/build-oracles.mjs (its own
+ * python binding, `--libseccomp 2.6`):
  * random profiles are built by the model and by libseccomp driven the way runc drives it. The oracle
  * also writes runc's ENOSYS stub (its own implementation of patchbpf's algorithm, numbers from
  * libseccomp's resolver); stub + exported program is the filter runc loads, it runs in our emulator
  * and must decide every probe exactly like `decide(plan)`, with no exception. The port of gen_bpf.c
  * must moreover emit libseccomp's program instruction for instruction.
- * Runs when CI=true (and then fails without python3-seccomp), else only when the module is present.
+ * Runs when CI=true (and then fails without python3-seccomp or the 2.6.0 build), else only when the
+ * module is present (and the 2.6.0 part when it builds).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { archByScmpName, archInfo } from '../arch/arches.js';
 import { multiplexerFor, syscallEntries, syscallNumber } from '../arch/syscalls.js';
+import type { LibseccompVersion } from '../arch/syscalls.js';
 import type { ArchName } from '../arch/types.js';
 import { seccompDataWords, executeWords } from '../bpf/emulate.js';
 import { decodeProgram, type Instruction } from '../bpf/instruction.js';
@@ -53,11 +57,28 @@ interface OracleModule {
   libseccompExportBatch(
     items: readonly { profile: ModelProfile; opts: { native: ArchName; optimize?: 1 | 2 } }[],
     python?: string,
+    env?: NodeJS.ProcessEnv,
   ): (OracleProgram | OracleRefusal)[];
+  libseccompOracleVersion(
+    python?: string,
+    env?: NodeJS.ProcessEnv,
+  ): { library: string; module: string };
 }
 
-const oraclePath = new URL('../../test/oracle/libseccomp.ts', import.meta.url).href;
-const oracle = (await import(oraclePath)) as OracleModule;
+/** The part of test/oracle/built.ts this test uses. */
+interface BuiltModule {
+  builtLibseccomp():
+    | { ok: true; oracle: { version: string; libDir: string; pythonPath: string } }
+    | { ok: false; why: string };
+  libseccompEnv(b: { libDir: string; pythonPath: string }): NodeJS.ProcessEnv;
+}
+
+const oracle = (await import(
+  new URL('../../test/oracle/libseccomp.ts', import.meta.url).href
+)) as OracleModule;
+const built = (await import(
+  new URL('../../test/oracle/built.ts', import.meta.url).href
+)) as BuiltModule;
 const python = oracle.findOraclePython();
 const enabled = process.env.CI === 'true' || python !== undefined;
 
@@ -159,6 +180,12 @@ interface Case {
   readonly optimize: 1 | 2;
 }
 
+/** One oracle: which libseccomp the model is told it is, and the environment that loads it. */
+interface Oracle {
+  readonly version: LibseccompVersion;
+  readonly env: NodeJS.ProcessEnv | undefined;
+}
+
 const caseArb: fc.Arbitrary<Case> = fc
   .record({
     host: fc.constantFrom(...HOSTS),
@@ -217,6 +244,7 @@ function disasm(p: readonly Instruction[]): string {
 }
 
 function checkCase(
+  o: Oracle,
   c: Case,
   answer: OracleProgram | OracleRefusal,
   vectorsPerNr: number,
@@ -225,7 +253,7 @@ function checkCase(
   let plan: FilterPlan | undefined;
   let refused: unknown;
   try {
-    plan = buildPlan(c.profile, { arch: c.native, optimize: c.optimize });
+    plan = buildPlan(c.profile, { arch: c.native, optimize: c.optimize, libseccomp: o.version });
   } catch (e) {
     refused = e;
   }
@@ -250,7 +278,7 @@ function checkCase(
   const lib = decodeProgram(answer.libseccomp, nat.endian);
   // The oracle runs libseccomp on this (little-endian) machine, so a big-endian filter is a
   // cross-endian export: the port must reproduce that too, byte for byte.
-  const opts = { arch: c.native, optimize: c.optimize };
+  const opts = { arch: c.native, optimize: c.optimize, libseccomp: o.version };
   const ours = libseccompProgram(c.profile, opts, 'little');
   programs++;
   if (disasm(ours) !== disasm(lib)) {
@@ -317,33 +345,44 @@ function checkCase(
   }
 }
 
-describe.skipIf(!enabled)('decision model vs libseccomp 2.5.4 (python3-seccomp)', () => {
-  test('python3-seccomp is available', () => {
-    expect(python, 'python3-seccomp (Debian package) is required in CI').toBeDefined();
+/** The differential suite against one oracle (`load` runs once, before the first test). */
+function oracleSuite(label: string, version: LibseccompVersion, load: () => Oracle): void {
+  let o: Oracle = { version, env: undefined };
+  beforeAll(() => {
+    o = load();
   });
 
-  test('random profiles: every probe decided like libseccomp, same refusals', () => {
+  test(`${label}: the oracle loads libseccomp ${version}`, () => {
+    expect(python, 'python3-seccomp (Debian package) is required in CI').toBeDefined();
+    const v = oracle.libseccompOracleVersion(python, o.env);
+    expect(v.library.startsWith(version === '2.5.4' ? '2.5.4' : '2.6.')).toBe(true);
+  });
+
+  test(`${label}: random profiles: every probe decided like libseccomp, same refusals`, () => {
     const cases = fc.sample(caseArb, { seed: 4242, numRuns: 1500 });
+    const before = { probes, programs, failures: failures.length };
     const answers = oracle.libseccompExportBatch(
       cases.map((c) => ({ profile: c.profile, opts: { native: c.native, optimize: c.optimize } })),
       python,
+      o.env,
     );
     let refusals = 0;
     cases.forEach((c, i) => {
       const a = must(answers[i]);
       if (!('libseccomp' in a)) refusals++;
-      checkCase(c, a, 30);
+      checkCase(o, c, a, 30);
     });
     console.log(
-      `model.itest: ${cases.length} profiles, ${refusals} refused, ${programs} programs compared, ` +
-        `${probes} probes, ${failures.length} disagreeing profiles`,
+      `model.itest ${label}: ${cases.length} profiles, ${refusals} refused, ` +
+        `${programs - before.programs} programs compared, ${probes - before.probes} probes, ` +
+        `${failures.length - before.failures} disagreeing profiles`,
     );
-    expect(failures.slice(0, 4).join('\n\n')).toBe('');
-    expect(programs).toBeGreaterThan(900);
-    expect(probes).toBeGreaterThan(1_000_000);
+    expect(failures.slice(before.failures, before.failures + 4).join('\n\n')).toBe('');
+    expect(programs - before.programs).toBeGreaterThan(900);
+    expect(probes - before.probes).toBeGreaterThan(1_000_000);
   });
 
-  test('deep and wide argument trees (libseccomp 05-sim-long_jumps, 3,000 rules on one syscall): same program, same decisions', () => {
+  test(`${label}: deep and wide argument trees (libseccomp 05-sim-long_jumps, 3,000 rules on one syscall): same program, same decisions`, () => {
     const rule = (
       name: string,
       i: number,
@@ -393,15 +432,16 @@ describe.skipIf(!enabled)('decision model vs libseccomp 2.5.4 (python3-seccomp)'
     const answers = oracle.libseccompExportBatch(
       cases.map((c) => ({ profile: c.profile, opts: { native: c.native, optimize: c.optimize } })),
       python,
+      o.env,
     );
     cases.forEach((c, i) => {
-      checkCase(c, must(answers[i]), 4);
+      checkCase(o, c, must(answers[i]), 4);
     });
     expect(failures.slice(before.failures, before.failures + 2).join('\n\n')).toBe('');
     expect(programs - before.programs).toBe(cases.length);
   });
 
-  test('real-world profiles (shared corpus, three hosts, both optimize levels): same program, same decisions', () => {
+  test(`${label}: real-world profiles (shared corpus, three hosts, both optimize levels): same program, same decisions`, () => {
     const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
     const dir = path.join(root, 'test/fixtures/corpus/profiles');
     const cases: Case[] = [];
@@ -434,20 +474,38 @@ describe.skipIf(!enabled)('decision model vs libseccomp 2.5.4 (python3-seccomp)'
     const answers = oracle.libseccompExportBatch(
       cases.map((c) => ({ profile: c.profile, opts: { native: c.native, optimize: c.optimize } })),
       python,
+      o.env,
     );
     cases.forEach((c, i) => {
-      checkCase(c, must(answers[i]), 2, true);
+      checkCase(o, c, must(answers[i]), 2, true);
     });
     const big = cases.filter((c, i) => {
       const a = answers[i];
       return a !== undefined && 'libseccomp' in a && a.libseccomp.length / 8 > 256;
     }).length;
     console.log(
-      `model.itest corpus: ${cases.length} builds, ${programs - before.programs} programs compared ` +
+      `model.itest ${label} corpus: ${cases.length} builds, ${programs - before.programs} programs compared ` +
         `(${big} longer than 256 instructions), ${probes - before.probes} probes, ` +
         `${failures.length - before.failures} disagreeing`,
     );
     expect(failures.slice(before.failures, before.failures + 4).join('\n\n')).toBe('');
     expect(big).toBeGreaterThan(50);
   });
+}
+
+describe.skipIf(!enabled)('decision model vs libseccomp 2.5.4 (python3-seccomp)', () => {
+  oracleSuite('2.5.4 (Debian)', '2.5.4', () => ({ version: '2.5.4', env: undefined }));
 });
+
+// Built (or found in the cache) at collection: under CI=true a failed build throws here.
+const lib26 = enabled ? built.builtLibseccomp() : undefined;
+
+describe.skipIf(lib26?.ok !== true)(
+  'decision model vs libseccomp 2.6.0 (built from the release)',
+  () => {
+    oracleSuite('2.6.0 (built)', '2.6', () => {
+      if (lib26?.ok !== true) throw new Error(lib26?.why ?? 'libseccomp 2.6.0 not built');
+      return { version: '2.6', env: built.libseccompEnv(lib26.oracle) };
+    });
+  },
+);

@@ -14,7 +14,7 @@
  * ProfileError naming the pointer, raised where runc stops.
  */
 import { archByScmpName, archInfo } from '../arch/arches.js';
-import { libseccompKnows, syscallEntry, type LibseccompVersion } from '../arch/syscalls.js';
+import { libseccompKnows, libseccompNumber, type LibseccompVersion } from '../arch/syscalls.js';
 import type { ArchInfo, ArchName } from '../arch/types.js';
 import { SECCOMP_RET_DATA, SECCOMP_RET_USER_NOTIF } from '../bpf/seccomp.js';
 import { toPointer } from '../document/pointer.js';
@@ -136,9 +136,7 @@ const TABLE_ARCHES: readonly ArchName[] = [
  */
 export function runcResolves(native: ArchName, name: string, version: LibseccompVersion): boolean {
   if (libseccompKnows(native, name, version)) return true;
-  return TABLE_ARCHES.some(
-    (a) => libseccompKnows(a, name, version) && syscallEntry(a, name) !== undefined,
-  );
+  return TABLE_ARCHES.some((a) => libseccompNumber(a, name, version) !== undefined);
 }
 
 /**

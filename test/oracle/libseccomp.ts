@@ -77,8 +77,13 @@ export function oracleRequest(p: ModelProfile, o: OracleOptions): string {
   });
 }
 
-function runOracle(python: string, lines: readonly string[]): unknown[] {
+function runOracle(
+  python: string,
+  lines: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): unknown[] {
   const r = spawnSync(python, [SCRIPT], {
+    env,
     input: lines.join('\n') + '\n',
     encoding: 'utf8',
     maxBuffer: 1 << 30,
@@ -96,14 +101,19 @@ function hexBytes(hex: string): Uint8Array {
   return b;
 }
 
-/** Export many profiles through one python process; each result is the programs or a refusal. */
+/**
+ * Export many profiles through one python process; each result is the programs or a refusal. `env`
+ * selects another libseccomp build (test/oracle/built.ts `libseccompEnv`); default the system's.
+ */
 export function libseccompExportBatch(
   items: readonly { profile: ModelProfile; opts: OracleOptions }[],
   python: string = findOraclePython() ?? '/usr/bin/python3',
+  env?: NodeJS.ProcessEnv,
 ): (OracleProgram | OracleRefusal)[] {
   const answers = runOracle(
     python,
     items.map((i) => oracleRequest(i.profile, i.opts)),
+    env,
   );
   return answers.map((a) => {
     const o = a as { bpf?: string; stub?: string } & OracleRefusal;
@@ -127,7 +137,17 @@ export function libseccompExport(
 /** libseccomp's own number -> name tables, per `SCMP_ARCH_*` (for cross-checking the arch layer). */
 export function libseccompTables(
   python: string = findOraclePython() ?? '/usr/bin/python3',
+  env?: NodeJS.ProcessEnv,
 ): Record<string, Record<string, number>> {
-  const [a] = runOracle(python, [JSON.stringify({ dump: 'tables' })]);
+  const [a] = runOracle(python, [JSON.stringify({ dump: 'tables' })], env);
   return (a as { tables: Record<string, Record<string, number>> }).tables;
+}
+
+/** The libseccomp the oracle loads under `env`: library version and python module file. */
+export function libseccompOracleVersion(
+  python: string = findOraclePython() ?? '/usr/bin/python3',
+  env?: NodeJS.ProcessEnv,
+): { library: string; module: string } {
+  const [a] = runOracle(python, [JSON.stringify({ dump: 'version' })], env);
+  return a as { library: string; module: string };
 }

@@ -16,7 +16,9 @@ loads. The stub is generated here from runc's algorithm, with syscall numbers fr
 
 Written independently of the TypeScript model on purpose: it follows runc's InitSeccomp/matchCall
 (libcontainer/seccomp/seccomp_linux.go) and getAction, and lets the real libseccomp do the rest.
-A request {"dump": "tables"} answers libseccomp's number -> name tables for the oracle's version.
+A request {"dump": "tables"} answers libseccomp's number -> name tables for the oracle's version;
+{"dump": "version"} the version of the loaded libseccomp.so.2 and the file of the python module
+(LD_LIBRARY_PATH and PYTHONPATH select another build, such as scripts/build-oracles.mjs's 2.6.0).
 """
 import ctypes
 import json
@@ -318,6 +320,16 @@ def dump_tables():
     return out
 
 
+class _Version(ctypes.Structure):
+    _fields_ = [("major", ctypes.c_uint), ("minor", ctypes.c_uint), ("micro", ctypes.c_uint)]
+
+
+def dump_version():
+    _LIB.seccomp_version.restype = ctypes.POINTER(_Version)
+    v = _LIB.seccomp_version().contents
+    return {"library": "%d.%d.%d" % (v.major, v.minor, v.micro), "module": seccomp.__file__}
+
+
 def main():
     for line in sys.stdin:
         line = line.strip()
@@ -327,6 +339,8 @@ def main():
         try:
             if req.get("dump") == "tables":
                 ans = {"tables": dump_tables()}
+            elif req.get("dump") == "version":
+                ans = dump_version()
             else:
                 prog = build(req)
                 stub = encode(runc_stub(req["profile"]), req.get("native", "x86_64"))
