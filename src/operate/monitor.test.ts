@@ -132,6 +132,24 @@ describe('Monitor', () => {
     ]);
   });
 
+  test("a container gone before its lookup (--rm) keeps the name and image its engine's event gave", async () => {
+    const out: ExplainedRecord[] = [];
+    const m = new Monitor({
+      source: 'auditd',
+      host: HOST,
+      sockets: [], // no engine answers: the container is gone
+      proc: fakeProc(),
+      onRecord: (r) => out.push(r),
+    });
+    m.started(ID, 'docker', { name: 'web', image: 'nginx:1.27' });
+    m.started(ID, 'docker', { name: 'other', image: 'other' }); // its start event: looked up already
+    m.line(rec(1, 140, '0x7ffc0000'));
+    await m.idle();
+    expect(out.map((r) => [r.container?.container, r.container?.image])).toEqual([
+      ['web', 'nginx:1.27'],
+    ]);
+  });
+
   describe('a process known in a container, read again after the cache time (30 s)', () => {
     /** The cgroup and stat of pid 4242 changed to `cgroup`/`stat`, 31 s after it was first read. */
     async function later(cgroup: string, stat: string | undefined): Promise<ExplainedRecord[]> {

@@ -19,7 +19,11 @@ import type { LibseccompVersion } from '../arch/index.js';
 import { DOCKER_DEFAULT_PROFILE_TEXT, riskOf } from '../kb/index.js';
 import { resolveProfile, type ResolveHost } from '../profile/resolve.js';
 import { loadForRunc } from '../runc/check.js';
-import { engineContainer, type EngineContainer } from '../run/engine-api.js';
+import {
+  engineContainer,
+  type ContainerEventHint,
+  type EngineContainer,
+} from '../run/engine-api.js';
 import { parseAuditLine, type AuditRecord } from '../trace/audit.js';
 import {
   containerCgroup,
@@ -216,6 +220,8 @@ export class Monitor {
   private readonly parents = new Recent<number, number>(PARENT_CACHE);
   private readonly containers = new Map<string, Promise<ContainerInfo>>();
   private readonly resolved = new Map<string, ContainerInfo>();
+  /** Name and image from the engine's events, by full id. */
+  private readonly hints = new Map<string, ContainerEventHint>();
   private readonly verdicts = new WeakMap<FilterPlan, Map<string, ProfileVerdict | undefined>>();
   private readonly seen = new Recent<number, true>(SEEN_WINDOW);
   private last: MonitorStamp | undefined;
@@ -298,9 +304,14 @@ export class Monitor {
     if (cg !== undefined) this.pids.set(pid, { cg, at: Date.now() });
   }
 
-  /** A container started: look it up now, while it exists (its records may come after it ended). */
-  started(id: string, runtime: ContainerRuntime): void {
+  /**
+   * A container was created or started: look it up now, while it exists (its records may come after
+   * it ended); the event's name and image name it if the lookup comes too late.
+   */
+  started(id: string, runtime: ContainerRuntime, hint: ContainerEventHint = {}): void {
     if (this.opts.lookup === false) return;
+    if (this.containers.has(id)) return; // looked up at its create event already
+    if (hint.name !== undefined || hint.image !== undefined) this.hints.set(id, hint);
     void this.lookup(id, runtime);
   }
 
@@ -427,11 +438,13 @@ export class Monitor {
     const short = id.slice(0, 12);
     const pod = e?.labels['io.kubernetes.pod.name'];
     const namespace = e?.labels['io.kubernetes.pod.namespace'];
+    const hint = this.hints.get(id);
+    this.hints.delete(id);
     const attribution: Attribution = {
-      container: e?.labels['io.kubernetes.container.name'] ?? e?.name ?? short,
+      container: e?.labels['io.kubernetes.container.name'] ?? e?.name ?? hint?.name ?? short,
       containerId: short,
       runtime,
-      image: e?.image ?? '',
+      image: e?.image ?? hint?.image ?? '',
       ...(pod !== undefined ? { pod } : {}),
       ...(namespace !== undefined ? { namespace } : {}),
     };

@@ -97,16 +97,25 @@ export async function engineContainer(
   return undefined;
 }
 
+/** What a container event says of its container (Docker's and Podman's `Actor.Attributes`). */
+export interface ContainerEventHint {
+  readonly name?: string;
+  readonly image?: string;
+}
+
 /**
- * Follow the engines' container start events (`GET /events`, Docker's and Podman's compatible API),
- * calling `onStart` with each started container's full id, so that a container is looked up while
- * it exists, even when it ends before its first audit record is read. Returns a function that stops.
+ * Follow the engines' container create and start events (`GET /events`, Docker's and Podman's
+ * compatible API), calling `onStart` with each container's full id and the name and image the event
+ * carries, so that a container is looked up while it exists, and still named when it is gone (`--rm`)
+ * before its records are read. Returns a function that stops.
  */
 export function watchContainerStarts(
-  onStart: (id: string, runtime: 'docker' | 'podman') => void,
+  onStart: (id: string, runtime: 'docker' | 'podman', hint: ContainerEventHint) => void,
   sockets: readonly string[] = ENGINE_SOCKETS,
 ): () => void {
-  const filters = encodeURIComponent(JSON.stringify({ type: ['container'], event: ['start'] }));
+  const filters = encodeURIComponent(
+    JSON.stringify({ type: ['container'], event: ['create', 'start'] }),
+  );
   const reqs = sockets
     .filter((s) => existsSync(s))
     .map((socketPath) => {
@@ -122,9 +131,17 @@ export function watchContainerStarts(
               const line = pending.slice(0, nl);
               pending = pending.slice(nl + 1);
               try {
-                const e = JSON.parse(line) as { id?: string; Actor?: { ID?: string } };
+                const e = JSON.parse(line) as {
+                  id?: string;
+                  Actor?: { ID?: string; Attributes?: Record<string, string> };
+                };
                 const id = e.Actor?.ID ?? e.id;
-                if (id !== undefined && /^[0-9a-f]{64}$/.test(id)) onStart(id, runtime);
+                const a = e.Actor?.Attributes ?? {};
+                const hint: ContainerEventHint = {
+                  ...(typeof a.name === 'string' ? { name: a.name } : {}),
+                  ...(typeof a.image === 'string' ? { image: a.image } : {}),
+                };
+                if (id !== undefined && /^[0-9a-f]{64}$/.test(id)) onStart(id, runtime, hint);
               } catch {
                 // not an event line
               }

@@ -223,8 +223,8 @@ Examples:
     started.monitor = m;
     // Containers are looked up when they start, so that short-lived ones keep their name and image.
     const unwatch = opts.lookup
-      ? watchContainerStarts((id, runtime) => {
-          m.started(id, runtime);
+      ? watchContainerStarts((id, runtime, hint) => {
+          m.started(id, runtime, hint);
         })
       : undefined;
     for (const l of early) m.line(l);
