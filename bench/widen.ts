@@ -36,6 +36,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(here, '../..');
 const CLI = join(ROOT, 'dist/cli/main.js');
 const REPEATS = Number(process.env.WIDEN_REPEATS ?? '5');
+/** Only these workloads (names, comma-separated), for rerunning a part: WIDEN_ONLY='node fs.watch'. */
+const ONLY = process.env.WIDEN_ONLY?.split(',').map((s) => s.trim());
 const ENGINES = (process.env.WIDEN_ENGINES ?? 'bwrap,docker,runc,crun')
   .split(',')
   .filter((e) => e !== '');
@@ -50,6 +52,14 @@ interface Workload {
   readonly input2: (dir: string) => string[];
   /** socket families the workload uses (so an AF_INET probe is not "forbidden" for it). */
   readonly inet?: boolean;
+  /**
+   * A third input, unlike input 2, recorded after input 1 for the "2 inputs" profile: for a workload
+   * whose second input does what the first never did (no widening can know), the answer is a
+   * recording that covers it.
+   */
+  readonly input3?: (dir: string) => string[];
+  /** What the third input does. */
+  readonly third?: string;
 }
 
 const POOL_PY = `import multiprocessing as mp, sys
@@ -247,6 +257,11 @@ const WORKLOADS: readonly Workload[] = [
     },
     input1: (d) => ['node', join(d, 'watch.js'), join(d, 'w1'), '1'],
     input2: (d) => ['node', join(d, 'watch.js'), join(d, 'w2'), '20'],
+    // Input 2 renames files (rename) and, from its second run on, first removes the directory the
+    // run before filled (unlink, rmdir): input 1 did neither, and no member of those families.
+    input3: (d) => ['node', join(d, 'watch.js'), join(d, 'w1'), '4'],
+    third:
+      "4 files, 2 of them renamed, in the first input's directory (removed first, with its file)",
   },
   {
     name: 'node http server (127.0.0.1)',
@@ -261,7 +276,7 @@ const WORKLOADS: readonly Workload[] = [
 ];
 
 /** The profiles compared, by how they were made. */
-const VARIANTS = ['none', 'safe', 'families', 'families, 3 runs'] as const;
+const VARIANTS = ['none', 'safe', 'families', 'families, 3 runs', 'families, 2 inputs'] as const;
 type Variant = (typeof VARIANTS)[number];
 
 interface Outcome {
@@ -429,15 +444,41 @@ function measure(
   );
   if (runs.code !== 0)
     throw new Error(`${w.name}: record --runs 3 failed: ${runs.stderr.slice(-400)}`);
-  const files: Record<Variant, string> = {
+  const files: Partial<Record<Variant, string>> = {
     none: join(dir, 'none.json'),
     safe: join(dir, 'safe.json'),
     families: join(dir, 'families.json'),
     'families, 3 runs': join(dir, 'runs.json'),
   };
+  if (w.input3 !== undefined) {
+    const ev3 = join(dir, 'ev3.json');
+    const r3 = cli(
+      [
+        'record',
+        '--widen',
+        'none',
+        '-o',
+        join(dir, 'in3.json'),
+        '--evidence',
+        ev3,
+        '--',
+        ...w.input3(dir),
+      ],
+      dir,
+    );
+    if (r3.code !== 0)
+      throw new Error(`${w.name}: record input 3 failed: ${r3.stderr.slice(-400)}`);
+    const g = cli(
+      ['generate', '--from', ev, ev3, '--widen', 'families', '-o', join(dir, 'inputs.json')],
+      dir,
+    );
+    if (g.code !== 0) throw new Error(`${w.name}: generate from 2 inputs: ${g.stderr}`);
+    files['families, 2 inputs'] = join(dir, 'inputs.json');
+  }
   let docker = 0;
-  const rows: Row[] = VARIANTS.map((variant) => {
+  const rows: Row[] = VARIANTS.flatMap((variant) => {
     const p = files[variant];
+    if (p === undefined) return [];
     const s = score(p, dir);
     docker = s.docker;
     const failures: Record<string, number> = {};
@@ -452,21 +493,25 @@ function measure(
         firstFailure ??= `${e}: exit ${r.code}: ${lastLine(r.stderr)}`;
       }
     }
-    return {
-      workload: w.name,
-      variant,
-      allowed: s.allowed,
-      failures,
-      ...(firstFailure !== undefined ? { firstFailure } : {}),
-      leaks: allowedProbes(p, w.inet === true),
-    };
+    return [
+      {
+        workload: w.name,
+        variant,
+        allowed: s.allowed,
+        failures,
+        ...(firstFailure !== undefined ? { firstFailure } : {}),
+        leaks: allowedProbes(p, w.inet === true),
+      },
+    ];
   });
   return { rows, docker, broken };
 }
 
-/** The last line of a process's stderr, shortened, for the table. */
+/** The error line of a process's stderr (the last line naming an error, else the last), shortened. */
 function lastLine(text: string): string {
-  return (text.trim().split('\n').at(-1) ?? '').slice(0, 120);
+  const lines = text.trim().split('\n');
+  const error = [...lines].reverse().find((l) => /\berror\b|Error:|EPERM|not permitted/.test(l));
+  return (error ?? lines.at(-1) ?? '').trim().slice(0, 120);
 }
 
 function engineAvailable(e: string): boolean {
@@ -484,6 +529,7 @@ export function bench(): { markdown: string } {
   let docker = 0;
   try {
     for (const w of WORKLOADS) {
+      if (ONLY !== undefined && !ONLY.includes(w.name)) continue;
       process.stderr.write(`[bench] widen: ${w.name}\n`);
       const m = measure(w, root, engines);
       rows.push(...m.rows);
@@ -506,15 +552,16 @@ export function bench(): { markdown: string } {
   const summary = [
     '| profile | workloads holding on every run | false denials (runs) | median allowed | max allowed | Docker default |',
     '|---|---:|---:|---:|---:|---:|',
-    ...VARIANTS.map((v) => {
+    ...VARIANTS.flatMap((v) => {
       const rs = rows.filter((r) => r.variant === v);
+      if (rs.length === 0) return [];
       const fails = rs.reduce(
         (n, r) => n + Object.values(r.failures).reduce((a, b) => a + b, 0),
         0,
       );
       const holding = rs.filter((r) => Object.values(r.failures).every((n) => n === 0)).length;
       const made = rs.reduce((n, r) => n + Object.keys(r.failures).length * REPEATS, 0);
-      return `| ${v} | ${holding} of ${rs.length} | ${fails} of ${made} | ${median(rs.map((r) => r.allowed))} | ${Math.max(...rs.map((r) => r.allowed))} | ${docker} |`;
+      return `| ${v}${v === 'families, 2 inputs' ? ` (${rs.map((r) => r.workload).join(', ')})` : ''} | ${holding} of ${rs.length} | ${fails} of ${made} | ${median(rs.map((r) => r.allowed))} | ${Math.max(...rs.map((r) => r.allowed))} | ${docker} |`;
     }),
   ];
   const [l1, l5, l15] = loadavg().map((x) => x.toFixed(1));
@@ -526,7 +573,10 @@ export function bench(): { markdown: string } {
       `Each workload is recorded once on the host with input 1 (\`sysgate record --widen none\`), its profile generated`,
       'again from the same evidence with `--widen safe` (equivalent calls) and `--widen families` (also companions of code',
       'paths seen in part), and once from `record --runs 3 --vary-cpu --widen families`; the default `--target docker`',
-      `throughout. Input 2 then runs ${REPEATS} times under each profile with \`sysgate run --engine E\` on ${engines.join(', ')}`,
+      'throughout. Where input 2 does what input 1 never did (no widening can know it), "families, 2 inputs" is generated',
+      "from input 1 and a second recording with a third input, unlike input 2 (the recording's coverage):",
+      ...WORKLOADS.filter((w) => w.third !== undefined).map((w) => `${w.name}: ${w.third}.`),
+      `Input 2 then runs ${REPEATS} times under each profile with \`sysgate run --engine E\` on ${engines.join(', ')}`,
       '(current directory not mounted; the work directory bound read-write), and once under an allow-everything',
       'profile as the baseline: a false denial is a run whose exit status or output differs from the baseline.',
       "Allowed = `sysgate score`'s allowed + argument-filtered syscalls on x86_64; Docker's default (moby, default",
