@@ -3,8 +3,8 @@
  * allowlist (the container-oracle profile: what runc's init and the static prober need), the
  * prober makes raw calls in a container under each phase's profile as Docker resolves it (sysgate's
  * `docker import` image, host /usr and /etc read-only, --network none), and `rollout status` and
- * `promote` read back the records the kernel printed (`dmesg`: no auditd here, so the audit records
- * go to the kernel log).
+ * `promote` read back the kernel's records of the run (from the audit multicast group:
+ * kernel-records.testkit.ts), written among an unrelated line to a log file.
  *
  * Phase A (`--critical kill`: Docker here runs runc 1.1.5, which refuses seccomp flags) lets getpriority
  * run and logs it, logs execve (the heartbeat) and kills mount. The gate refuses while the killed
@@ -13,8 +13,7 @@
  * whose profile logs nothing.
  *
  * The prober is bound under a fresh name per run, so its records carry their own `comm` among
- * everyone else's; the kernel prints records through a shared rate limit, so a run whose records
- * came short is repeated under a new name after the limit's 5 s window.
+ * everyone else's.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -34,23 +33,18 @@ import { formatOutcome, type Probe } from '../../src/run/probe-format.js';
 import { SANDBOX_NATIVE_DIR } from '../../src/run/rootfs.js';
 import { runCli } from '../cli/run-cli.js';
 import { AF_UNIX_ONLY_PROFILE } from './container.testkit.js';
+import { kernelRecords } from './kernel-records.testkit.js';
 import { hasTool } from '../oracle/kernel.js';
 
 const dockerUp = hasTool('docker') && spawnSync('docker', ['info']).status === 0;
-const enabled = process.env.CI === 'true' || (dockerUp && hasTool('dmesg'));
-const crunEnabled = process.env.CI === 'true' || (hasTool('crun') && hasTool('dmesg'));
+const enabled = process.env.CI === 'true' || dockerUp;
+const crunEnabled = process.env.CI === 'true' || hasTool('crun');
 
 const nr = (name: string): number => syscallNumber('x86_64', name) ?? -1;
 const call = (name: string, args: bigint[] = [0n, 0n, 0n, 0n, 0n, 0n]): Probe => ({
   nr: nr(name),
   args,
 });
-
-const dmesg = (): string[] => {
-  const r = spawnSync('dmesg', [], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (r.status !== 0) throw new Error(`dmesg failed: ${r.stderr}`);
-  return r.stdout.split('\n');
-};
 
 const code = (line: string): string => /code=(0x[0-9a-f]+)/.exec(line)?.[1] ?? '';
 const syscallOf = (line: string): number => Number(/ syscall=(\d+)/.exec(line)?.[1]);
@@ -78,8 +72,7 @@ let runs = 0;
 
 /**
  * Run `probes` under the profile file in a fresh container, the prober named after `tag`; `want`
- * records are expected (the run is repeated when the rate limit dropped some). The records are
- * written, among an unrelated line, to a log file for `--from`.
+ * records are expected. The records are written, among an unrelated line, to a log file for `--from`.
  */
 async function runPhase(
   profileFile: string,
@@ -90,37 +83,33 @@ async function runPhase(
 ): Promise<PhaseRun> {
   const profile = readFileSync(profileFile, 'utf8');
   const oci = engine === 'crun' ? ociOf(profileFile, profile) : undefined;
-  let last: PhaseRun | undefined;
-  for (let attempt = 0; attempt < 4; attempt++) {
-    const comm = `sgr${tag}${process.pid % 10000}x${runs++}`;
-    const target = `${SANDBOX_NATIVE_DIR}/${comm}`;
-    const outcomes = (
-      await driveProber(
-        (args, input) => {
-          const common = {
-            argv: [target, ...args],
-            binds: [{ source: proberPath(), target, readOnly: true }],
-            stdin: input,
-            timeoutMs: 120_000,
-          };
-          return oci === undefined
-            ? runDocker({ ...common, seccomp: profile })
-            : runOci({ ...common, runtime: 'crun', seccomp: oci });
-        },
-        probes,
-        { runtime: engine },
-      )
-    ).map(formatOutcome);
-    await new Promise((r) => setTimeout(r, 300));
-    const records = dmesg().filter((l) => l.includes('type=1326') && l.includes(`comm="${comm}"`));
-    const log = join(dir, `${comm}.log`);
-    writeFileSync(log, ['kernel: eth0: link up', ...records, ''].join('\n'));
-    last = { outcomes, records, log };
-    if (records.length >= want) return last;
-    await new Promise((r) => setTimeout(r, 6000)); // printk's rate-limit window is 5 s
-  }
-  if (last === undefined) throw new Error('no run');
-  return last;
+  const comm = `sgr${tag}${process.pid % 10000}x${runs++}`;
+  const target = `${SANDBOX_NATIVE_DIR}/${comm}`;
+  const { result: outcomes, records } = await kernelRecords(
+    comm,
+    async () =>
+      (
+        await driveProber(
+          (args, input) => {
+            const common = {
+              argv: [target, ...args],
+              binds: [{ source: proberPath(), target, readOnly: true }],
+              stdin: input,
+              timeoutMs: 120_000,
+            };
+            return oci === undefined
+              ? runDocker({ ...common, seccomp: profile })
+              : runOci({ ...common, runtime: 'crun', seccomp: oci });
+          },
+          probes,
+          { runtime: engine },
+        )
+      ).map(formatOutcome),
+    want,
+  );
+  const log = join(dir, `${comm}.log`);
+  writeFileSync(log, ['kernel: eth0: link up', ...records, ''].join('\n'));
+  return { outcomes, records, log };
 }
 
 describe.skipIf(!enabled)('sysgate rollout on Docker, records from the kernel log', () => {

@@ -18,7 +18,6 @@ import { Readable } from 'node:stream';
 import { describe, expect, test, vi } from 'vitest';
 import { auditTwin } from '../../src/generate/twin.js';
 import { generateProfile, ingest, splitOutcomes } from '../../src/generate/index.js';
-import { startNetlink } from '../../src/operate/monitor-sources.js';
 import { ViolationCollector } from '../../src/operate/violations.js';
 import { resolveProfile } from '../../src/profile/resolve.js';
 import type { Profile } from '../../src/profile/types.js';
@@ -26,40 +25,10 @@ import { runBwrap } from '../../src/run/engines/bwrap.js';
 import { preparePolicy } from '../../src/run/suite-engine.js';
 import { runCli } from '../cli/run-cli.js';
 import { hasTool } from '../oracle/kernel.js';
+import { kernelRecords } from './kernel-records.testkit.js';
 
 const enabled = process.env.CI === 'true' || hasTool('bwrap');
 const crunEnabled = process.env.CI === 'true' || (enabled && hasTool('crun'));
-
-/**
- * The kernel's seccomp records of the processes named `comm` while `work` runs, read from the audit
- * multicast group: collected until `expected` arrived (or 10 s after `work` ended), then 1 s more so
- * that a record too many is seen too.
- */
-async function kernelRecords(
-  comm: string,
-  work: () => Promise<void>,
-  expected: number,
-): Promise<string[]> {
-  const lines: string[] = [];
-  const source = await startNetlink(
-    {
-      line: (l) => {
-        if (l.includes(`comm="${comm}"`)) lines.push(l);
-      },
-      lost: () => undefined, // serial gaps of other tests' bursts; these records are checked by count
-    },
-    {},
-  );
-  try {
-    await work();
-    for (let waited = 0; lines.length < expected && waited < 10_000; waited += 50)
-      await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 1000));
-  } finally {
-    await source.stop();
-  }
-  return lines;
-}
 
 /** Run a python workload renamed to a fresh comm under `profile` on crun; the kernel's records of it. */
 async function crunRecords(profile: object, tag: string, expected: number): Promise<string[]> {
@@ -68,7 +37,7 @@ async function crunRecords(profile: object, tag: string, expected: number): Prom
   writeFileSync(file, JSON.stringify(profile));
   const comm = `sg${tag}${process.pid % 10000}`;
   const code = `import ctypes, os\nl = ctypes.CDLL(None)\nl.prctl(15, b"${comm}", 0, 0, 0)\nos.getppid()\nl.mount(None, None, None, 0, None)\n`;
-  return kernelRecords(
+  const { records } = await kernelRecords(
     comm,
     async () => {
       const r = await runCli([
@@ -87,6 +56,7 @@ async function crunRecords(profile: object, tag: string, expected: number): Prom
     },
     expected,
   );
+  return records;
 }
 
 /** The enforcing profile: everything runs but getppid and uname (refused) and mount (killed). */
@@ -129,7 +99,7 @@ describe.skipIf(!enabled)('real seccomp records (bwrap + the kernel log)', () =>
     const policy = preparePolicy('twin', '', resolved, 'x86_64');
 
     const comm = `sgv${process.pid % 10000}`;
-    const lines = await kernelRecords(
+    const { records: lines } = await kernelRecords(
       comm,
       async () => {
         const run = await runBwrap({
