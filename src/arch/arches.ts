@@ -359,9 +359,13 @@ export function archBySeccompGoName(name: string): ArchInfo | undefined {
  * that token yields both (tell them apart by bit 30 of the syscall number, see {@link archForAudit}).
  */
 export function archesByAuditArch(token: number): readonly ArchInfo[] {
-  const t = token >>> 0;
-  return ARCHES.filter((a) => a.auditArch === t);
+  return byAuditArch.get(token >>> 0) ?? NO_ARCHES;
 }
+
+const NO_ARCHES: readonly ArchInfo[] = Object.freeze([]);
+/** The arches of each audit token (looked up once per audit record). */
+const byAuditArch = new Map<number, readonly ArchInfo[]>();
+for (const a of ARCHES) byAuditArch.set(a.auditArch, [...(byAuditArch.get(a.auditArch) ?? []), a]);
 
 /** The single arch a (token, syscall number) pair belongs to: x32 when the token is x86_64's and bit 30 is set. */
 export function archForAudit(token: number, nr?: number): ArchInfo | undefined {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { parseAuditLine, parseAuditLog, type AuditRecord } from './audit.js';
+import { bodyFields, parseAuditLine, parseAuditLog, wordStart, type AuditRecord } from './audit.js';
 
 const DIR = resolve(import.meta.dirname, '../../test/fixtures/corpus/traces/seccomp');
 const read = (f: string): string => readFileSync(join(DIR, f), 'utf8');
@@ -155,6 +155,48 @@ describe('real samples', () => {
         expect(() => parseAuditLog(`type=1326 audit(1.1:1): ${s}`)).not.toThrow();
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('field scanning equals the regexes it replaced', () => {
+  const FIELD_RE = /(?<=^|\s)(auid|uid|gid|ses|pid|sig|arch|syscall|compat|ip|code)=(\S+)/g;
+  const partArb = fc.constantFrom(
+    'uid=0',
+    'auid=4294967295',
+    'pid=',
+    'pid=12',
+    'xpid=3',
+    'sig==9',
+    'arch=c000003e',
+    'syscall=257',
+    'code=0x7ffc0000',
+    'comm="a b"',
+    'comm=61',
+    'exe=(null)',
+    'ip=0x1',
+    '=5',
+    'a',
+    ' ',
+    '\t',
+    '\u00a0',
+    '\u2003',
+    '\u{1f600}',
+    '=',
+    'subj==unconfined',
+  );
+  test('bodyFields and wordStart on generated bodies', () => {
+    fc.assert(
+      fc.property(fc.array(partArb, { maxLength: 12 }), fc.constantFrom('', ' '), (parts, sep) => {
+        const body = parts.join(sep);
+        const want = new Map<string, string>();
+        for (const f of body.matchAll(FIELD_RE))
+          if (f[1] !== undefined && f[2] !== undefined && !want.has(f[1])) want.set(f[1], f[2]);
+        expect(bodyFields(body)).toEqual(want);
+        for (const key of ['comm=', 'exe='])
+          expect(wordStart(body, key)).toBe(new RegExp(`(?<=^|\\s)${key}`).exec(body)?.index ?? -1);
+      }),
+      { numRuns: 3000 },
     );
   });
 });

@@ -58,7 +58,83 @@ export interface AuditWarning {
 
 const PAYLOAD_RE =
   /(?:type=(?:1326|SECCOMP) (?:msg=)?|audit\[\d+\]: SECCOMP )(?:audit\(([^)]*)\) ?: ?)?(.*)$/;
-const FIELD_RE = /(?<=^|\s)(auid|uid|gid|ses|pid|sig|arch|syscall|compat|ip|code)=(\S+)/g;
+/** The numeric fields of a record (`key=value` at the start of a whitespace-separated word). */
+const FIELD_KEYS: ReadonlySet<string> = new Set([
+  'auid',
+  'uid',
+  'gid',
+  'ses',
+  'pid',
+  'sig',
+  'arch',
+  'syscall',
+  'compat',
+  'ip',
+  'code',
+]);
+
+/** Whether a UTF-16 unit is `\s` to a JavaScript RegExp. */
+function isSpace(c: number): boolean {
+  return (
+    c === 0x20 ||
+    (c >= 0x09 && c <= 0x0d) ||
+    (c >= 0x80 &&
+      (c === 0xa0 ||
+        c === 0x1680 ||
+        (c >= 0x2000 && c <= 0x200a) ||
+        c === 0x2028 ||
+        c === 0x2029 ||
+        c === 0x202f ||
+        c === 0x205f ||
+        c === 0x3000 ||
+        c === 0xfeff))
+  );
+}
+
+/**
+ * The fields of a record body: each word (a run of non-space) of the form `key=value`, key one of
+ * {@link FIELD_KEYS} and value not empty; the first of each key wins. (What the regex
+ * `(?<=^|\s)(key|...)=(\S+)` finds, without a lookbehind per position.)
+ */
+export function bodyFields(body: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  const n = body.length;
+  let i = 0;
+  while (i < n) {
+    while (i < n && isSpace(body.charCodeAt(i))) i++;
+    const start = i;
+    let eq = -1;
+    while (i < n) {
+      const c = body.charCodeAt(i);
+      if ((c <= 0x20 || c >= 0x80) && isSpace(c)) break;
+      if (c === 0x3d && eq < 0) eq = i;
+      i++;
+    }
+    if (eq > start && eq + 1 < i) {
+      const key = fieldKey(body, start, eq - start);
+      if (key !== undefined && !fields.has(key)) fields.set(key, body.slice(eq + 1, i));
+    }
+  }
+  return fields;
+}
+
+/** {@link FIELD_KEYS} by length. */
+const KEYS_BY_LENGTH: readonly (readonly string[])[] = Array.from({ length: 8 }, (_, n) =>
+  [...FIELD_KEYS].filter((k) => k.length === n),
+);
+
+/** The field key spelled at `start` (`length` units long), or undefined. */
+function fieldKey(body: string, start: number, length: number): string | undefined {
+  for (const k of KEYS_BY_LENGTH[length] ?? []) if (body.startsWith(k, start)) return k;
+  return undefined;
+}
+
+/** The index of the first `key` at the start of a word of `body`, or -1. */
+export function wordStart(body: string, key: string): number {
+  let i = body.indexOf(key);
+  while (i > 0 && !isSpace(body.charCodeAt(i - 1))) i = body.indexOf(key, i + 1);
+  return i;
+}
 
 function decodeHexField(v: string): string {
   if (v.startsWith('"')) {
@@ -70,12 +146,10 @@ function decodeHexField(v: string): string {
 }
 
 /** Take a `comm=`/`exe=` value: quoted, hex, `(null)`, or (ausearch -i) unquoted up to the next field. */
-const KEY_RE = { comm: /(?<=^|\s)comm=/, exe: /(?<=^|\s)exe=/ } as const;
-
 function takeStringField(body: string, key: 'comm' | 'exe', decoded: boolean): string | undefined {
-  const m = KEY_RE[key].exec(body);
-  if (!m) return undefined;
-  const start = m.index + m[0].length;
+  const at = wordStart(body, `${key}=`);
+  if (at < 0) return undefined;
+  const start = at + key.length + 1;
   const rest = body.slice(start);
   if (rest.startsWith('"')) {
     const end = rest.indexOf('"', 1);
@@ -111,10 +185,7 @@ export function parseAuditLine(raw: string, line: number): AuditRecord | AuditWa
   const gs = body.indexOf('\u001d');
   if (gs >= 0) body = body.slice(0, gs);
   if (body.includes('AUID=')) body = body.replace(/(code=0x[0-9a-f]+)AUID=.*$/, '$1');
-  const fields = new Map<string, string>();
-  for (const f of body.matchAll(FIELD_RE)) {
-    if (f[1] !== undefined && f[2] !== undefined && !fields.has(f[1])) fields.set(f[1], f[2]);
-  }
+  const fields = bodyFields(body);
   if (!fields.has('syscall')) return { line, message: 'seccomp record without syscall=' };
   const decoded = !/^[0-9a-f]+$/.test(fields.get('arch') ?? '0');
   const rec: { -readonly [K in keyof AuditRecord]: AuditRecord[K] } = { line };
