@@ -5,10 +5,12 @@
  * around the prober (bwrap --seccomp, runc, crun, Docker) or by the prober itself (--filter).
  *
  * Input (stdin, or --probes FILE): one probe per line, fields separated by blanks,
- *     NR [A0 [A1 [A2 [A3 [A4 [A5]]]]]] [abi=native|x32|i386]
+ *     NR [A0 [A1 [A2 [A3 [A4 [A5]]]]]] [abi=native|x32|i386] [inline]
  * numbers in hex (an optional 0x prefix is accepted); missing arguments are 0; blank lines and lines
  * starting with '#' are skipped. abi=x32 sets bit 30 of NR (x86_64 only); abi=i386 enters the kernel
  * through `int $0x80` with the arguments truncated to 32 bits (x86_64 with IA32 emulation only).
+ * `inline` says the caller expects the probe neither to end, trap or kill the process nor to change
+ * anything a later probe could see (see "batches" below).
  *
  * Output (stdout): one line per probe, in input order:
  *     ok RET        the call ran (or a filter's ERRNO(0) faked success); RET is the signed decimal return
@@ -19,6 +21,13 @@
  *
  * Modes:
  *   (default)       fork one child per probe; a probe that kills, traps or corrupts only hurts the child.
+ *                   Batches: a run of consecutive `inline` probes shares one forked child, which issues
+ *                   them one after another with no other system call and leaves each outcome in shared
+ *                   memory. If that child dies before the end of its run (the caller was wrong: a KILL,
+ *                   TRAP, exit, a crash, the --timeout alarm), the probes it finished are reported, the
+ *                   probe it died in is run again in a child of its own, as without `inline`, and a new
+ *                   batch child takes the rest. So the results are those of one child per probe as long
+ *                   as no inline probe changes its process in a way later probes see without dying.
  *   --nofork        run every probe in this process (fast); TRAP is survived with a SIGSYS handler and
  *                   siglongjmp, but a KILL ends the prober: the caller sees fewer lines than probes and
  *                   restarts it after the fatal probe.
@@ -73,6 +82,7 @@ struct probe {
 	long nr;
 	unsigned long args[6];
 	enum abi abi;
+	int inl; /* `inline`: may share a batch child with its neighbours */
 };
 
 /** What happened to one probe; in fork mode it lives in memory shared with the child. */
@@ -90,6 +100,14 @@ struct filter {
 };
 
 static struct outcome *g_out;
+/** The outcome of a probe run alone (fork or --nofork), in shared memory. */
+static struct outcome *g_single;
+/** A batch child's progress: how many probes it finished, then their outcomes (shared memory). */
+struct batch {
+	volatile long done;
+	struct outcome out[];
+};
+static struct batch *g_batch;
 static sigjmp_buf g_jmp;
 static int g_nofork;
 
@@ -194,6 +212,10 @@ static size_t read_probes(FILE *f, struct probe **out) {
 		memset(p, 0, sizeof *p);
 		int field = 0;
 		for (; tok != NULL; tok = strtok_r(NULL, " \t\r\n", &save)) {
+			if (strcmp(tok, "inline") == 0) {
+				p->inl = 1;
+				continue;
+			}
 			if (strncmp(tok, "abi=", 4) == 0) {
 				if (strcmp(tok + 4, "native") == 0) p->abi = ABI_NATIVE;
 				else if (strcmp(tok + 4, "x32") == 0) p->abi = ABI_X32;
@@ -205,7 +227,7 @@ static size_t read_probes(FILE *f, struct probe **out) {
 			if (field > 6 || parse_hex(tok, &val) != 0) {
 				char msg[64];
 				snprintf(msg, sizeof msg, "%lu", lineno);
-				die(2, "bad probe on line %s (expected: NR A0..A5 in hex [abi=...])", msg);
+				die(2, "bad probe on line %s (expected: NR A0..A5 in hex [abi=...] [inline])", msg);
 			}
 			if (field == 0) p->nr = (long)val;
 			else p->args[field - 1] = val;
@@ -268,8 +290,35 @@ static void emit_outcome(const struct outcome *o) {
 	else emit("ok", o->ret);
 }
 
+/* Lines of a batch's outcomes, written in large pieces (the parent runs no probe, so no KILL can
+ * lose them); flushed before anything else is written. */
+static char g_buf[1 << 16];
+static size_t g_buf_len;
+
+static void flush_out(void) {
+	size_t off = 0;
+	while (off < g_buf_len) {
+		ssize_t w = write(1, g_buf + off, g_buf_len - off);
+		if (w <= 0) {
+			if (w < 0 && errno == EINTR) continue;
+			_exit(3);
+		}
+		off += (size_t)w;
+	}
+	g_buf_len = 0;
+}
+
+static void buffer_outcome(const struct outcome *o) {
+	if (sizeof g_buf - g_buf_len < 64) flush_out();
+	const char *kind = o->trapped ? "trap" : (o->ret < 0 && o->ret >= -4095) ? "err" : "ok";
+	long value = o->trapped ? o->trap_data : (o->ret < 0 && o->ret >= -4095) ? -o->ret : o->ret;
+	g_buf_len += (size_t)snprintf(g_buf + g_buf_len, sizeof g_buf - g_buf_len, "%s %ld\n", kind, value);
+}
+
 /** Run one probe in a forked child and report it. */
 static void run_forked(const struct probe *p, const struct filter *fs, int nf, unsigned timeout) {
+	flush_out();
+	g_out = g_single;
 	memset((void *)g_out, 0, sizeof *g_out);
 	pid_t pid = fork();
 	if (pid < 0) die(3, "fork failed: %s", strerror(errno));
@@ -294,8 +343,40 @@ static void run_forked(const struct probe *p, const struct filter *fs, int nf, u
 	else emit("exit", WEXITSTATUS(status));
 }
 
+/**
+ * Run probes [from, to) in one forked child, outcomes in g_batch; returns the index of the first probe
+ * the child did not finish (`to` when it finished them all).
+ */
+static size_t run_batch(const struct probe *ps, size_t from, size_t to, const struct filter *fs, int nf,
+                        unsigned timeout) {
+	g_batch->done = 0;
+	memset((void *)g_batch->out, 0, (to - from) * sizeof g_batch->out[0]);
+	pid_t pid = fork();
+	if (pid < 0) die(3, "fork failed: %s", strerror(errno));
+	if (pid == 0) {
+		if (timeout > 0) alarm(timeout);
+		if (nf > 0 && load_filters(fs, nf) != 0) *(volatile int *)0 = 0;
+		for (size_t i = from; i < to; i++) {
+			g_out = &g_batch->out[i - from];
+			g_out->ret = issue(&ps[i]);
+			g_out->done = 1;
+			__atomic_store_n(&g_batch->done, (long)(i - from + 1), __ATOMIC_SEQ_CST);
+		}
+		syscall(SYS_exit_group, 0);
+		syscall(SYS_exit, 0);
+		*(volatile int *)0 = 0;
+		__builtin_trap();
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) die(3, "waitpid failed: %s", strerror(errno));
+	}
+	return from + (size_t)__atomic_load_n(&g_batch->done, __ATOMIC_SEQ_CST);
+}
+
 /** Run one probe in this process. */
 static void run_inline(const struct probe *p) {
+	g_out = g_single;
 	memset((void *)g_out, 0, sizeof *g_out);
 	if (sigsetjmp(g_jmp, 1) == 0) {
 		g_out->ret = issue(p);
@@ -371,7 +452,7 @@ int main(int argc, char **argv) {
 			puts("usage: prober [--nofork] [--filter FILE | --filter-fd N]... [--timeout SEC] [--ready]\n"
 			     "              [--probes FILE] < probes\n"
 			     "       prober --dump PID\n"
-			     "probe line: NR A0 A1 A2 A3 A4 A5 (hex) [abi=native|x32|i386]\n"
+			     "probe line: NR A0 A1 A2 A3 A4 A5 (hex) [abi=native|x32|i386] [inline]\n"
 			     "result line: ok RET | err ERRNO | trap DATA | sig SIGNO | exit STATUS");
 			return 0;
 		} else die(2, "unknown argument '%s' (try --help)", a);
@@ -386,8 +467,19 @@ int main(int argc, char **argv) {
 	struct probe *probes;
 	size_t n = read_probes(in, &probes);
 
-	g_out = mmap(NULL, sizeof *g_out, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (g_out == MAP_FAILED) die(3, "mmap failed: %s", strerror(errno));
+	g_single = mmap(NULL, sizeof *g_single, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (g_single == MAP_FAILED) die(3, "mmap failed: %s", strerror(errno));
+	g_out = g_single;
+	size_t longest = 0; /* the longest run of inline probes: the batch area's size */
+	for (size_t i = 0, run = 0; i < n; i++) {
+		run = probes[i].inl ? run + 1 : 0;
+		if (run > longest) longest = run;
+	}
+	if (!g_nofork && longest > 0) {
+		g_batch = mmap(NULL, sizeof *g_batch + longest * sizeof g_batch->out[0], PROT_READ | PROT_WRITE,
+		               MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (g_batch == MAP_FAILED) die(3, "mmap failed: %s", strerror(errno));
+	}
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = on_sigsys;
@@ -420,9 +512,19 @@ int main(int argc, char **argv) {
 	}
 
 	if (ready) emit("ready", (long)n);
-	for (size_t i = 0; i < n; i++) {
-		if (g_nofork) run_inline(&probes[i]);
-		else run_forked(&probes[i], filters, nf, timeout);
+	for (size_t i = 0; i < n;) {
+		if (g_nofork) run_inline(&probes[i++]);
+		else if (!probes[i].inl) run_forked(&probes[i++], filters, nf, timeout);
+		else {
+			size_t end = i;
+			while (end < n && probes[end].inl) end++;
+			size_t stop = run_batch(probes, i, end, filters, nf, timeout);
+			for (size_t k = i; k < stop; k++) buffer_outcome(&g_batch->out[k - i]);
+			i = stop;
+			/* The batch child died in probe `stop`: that probe alone, as without `inline`. */
+			if (stop < end) run_forked(&probes[i++], filters, nf, timeout);
+		}
 	}
+	flush_out();
 	return 0;
 }

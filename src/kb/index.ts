@@ -26,6 +26,7 @@ export * from './equivalents.js';
 export * from './capabilities.js';
 export * from './systemd.js';
 export * from './never-allow.js';
+export * from './state-free.js';
 
 /** Display labels of the categories ("file I/O", "I/O multiplexing", ...). */
 export const CATEGORY_LABELS: Readonly<Record<SyscallCategory, string>> = {

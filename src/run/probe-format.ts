@@ -86,14 +86,18 @@ function hex64(v: bigint): string {
   return BigInt.asUintN(64, v).toString(16);
 }
 
-/** Serialize probes to the prober's input. */
-export function formatProbes(probes: readonly Probe[]): string {
+/**
+ * Serialize probes to the prober's input; `shared[i]` marks probe i `inline` (it may share a child
+ * with its neighbours, see native/prober.c).
+ */
+export function formatProbes(probes: readonly Probe[], shared?: readonly boolean[]): string {
   return probes
-    .map((p) => {
+    .map((p, i) => {
       if (!Number.isInteger(p.nr)) throw new RangeError(`probe number ${p.nr} is not an integer`);
       if ((p.args?.length ?? 0) > 6) throw new RangeError('a probe has at most six arguments');
       const fields = [hex64(BigInt(p.nr)), ...(p.args ?? []).map(hex64)];
       if (p.abi !== undefined && p.abi !== 'native') fields.push(`abi=${p.abi}`);
+      if (shared?.[i] === true) fields.push('inline');
       return fields.join(' ') + '\n';
     })
     .join('');

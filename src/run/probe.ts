@@ -2,9 +2,15 @@
  * Run a batch of raw system calls through the static prober inside a real sandbox and return what the
  * kernel did with each. Thousands of probes cost one sandbox start: the prober forks one child per
  * probe (surviving KILL and TRAP) or, with `fork: false`, issues them in one process and is restarted
- * after a probe that killed it.
+ * after a probe that killed it. With forking, the probes that cannot end, trap or change the prober
+ * (decided from the policy's filters: `mayShareProcess`) run in batches in one child each, and only the
+ * others get a child of their own; the results are the same (a wrong guess costs a child, not a result:
+ * see native/prober.c).
  */
 import { constants as osConstants } from 'node:os';
+import { hostArch } from '../arch/host.js';
+import { compileProgram } from '../bpf/emulate.js';
+import { decodeProgram } from '../bpf/instruction.js';
 import { RuntimeError, UsageError } from '../document/errors.js';
 import { runBwrap } from './engines/bwrap.js';
 import { runDocker } from './engines/docker.js';
@@ -13,6 +19,7 @@ import { SANDBOX_PROBER } from './rootfs.js';
 import { proberPath } from './native.js';
 import type { ProcessResult } from './process.js';
 import { formatProbes, parseOutcome, type Probe, type ProbeOutcome } from './probe-format.js';
+import { mayShareProcess, probeReturn } from './predict.js';
 
 /** The engines sysgate can run a workload under. */
 export type EngineName = 'bwrap' | 'runc' | 'crun' | 'docker' | 'podman';
@@ -32,6 +39,17 @@ export type ProbePolicy = Uint8Array | readonly Uint8Array[] | object | string |
 export interface ProbeRunOptions {
   /** Fork one child per probe (default true); false is faster but needs restarts after kills. */
   readonly fork?: boolean;
+  /**
+   * With forking: run the probes that cannot end, trap or change the prober in batches, one child per
+   * run of them (default true); false: a child for every probe.
+   */
+  readonly batch?: boolean;
+  /**
+   * runc, crun and docker: the return value the engine's filter gives each probe, as sysgate models
+   * the engine's loader (`probeModel` in suite-engine.ts), from which batching picks its probes;
+   * without it every probe gets its own child there. bwrap batches from the policy's own BPF.
+   */
+  readonly model?: (probe: Probe) => number;
   /** Seconds after which a forked probe is killed (SIGALRM, reported as signal 14); default 5. */
   readonly probeTimeoutSec?: number;
   /**
@@ -80,7 +98,11 @@ function isBpf(policy: ProbePolicy): policy is Uint8Array | readonly Uint8Array[
 export async function driveProber(
   launch: ProberLauncher,
   probes: readonly Probe[],
-  options: Pick<ProbeRunOptions, 'fork' | 'probeTimeoutSec'> & { readonly runtime: string },
+  options: Pick<ProbeRunOptions, 'fork' | 'probeTimeoutSec'> & {
+    readonly runtime: string;
+    /** Per probe: may share a child with its neighbours (the prober's `inline`). */
+    readonly shared?: readonly boolean[];
+  },
 ): Promise<ProbeOutcome[]> {
   const fork = options.fork ?? true;
   const args = [
@@ -92,7 +114,8 @@ export async function driveProber(
   const results: ProbeOutcome[] = [];
   while (results.length < probes.length) {
     const rest = probes.slice(results.length);
-    const r = await launch(args, formatProbes(rest));
+    const shared = fork ? options.shared?.slice(results.length) : undefined;
+    const r = await launch(args, formatProbes(rest, shared));
     const lines = r.stdout.split('\n');
     lines.pop(); // an incomplete last line is ignored
     const describe = (): string =>
@@ -233,5 +256,34 @@ export async function runProbes(
       throw new UsageError(`unknown engine ${String(never)}`);
     }
   }
-  return driveProber(launch, probes, { ...options, runtime: engine });
+  const host = hostArch();
+  const retOf = options.batch === false || options.fork === false ? undefined : batchModel();
+  return driveProber(launch, probes, {
+    ...options,
+    runtime: engine,
+    ...(retOf !== undefined && { shared: sharedFlags(retOf) }),
+  });
+
+  /** `mayShareProcess` per probe, decided once per distinct probe (suites repeat theirs). */
+  function sharedFlags(ret: (probe: Probe) => number): boolean[] {
+    const seen = new Map<string, boolean>();
+    return probes.map((p) => {
+      const key = `${p.abi ?? 'native'} ${p.nr} ${(p.args ?? []).join(' ')}`;
+      let shared = seen.get(key);
+      if (shared === undefined) {
+        shared = mayShareProcess(ret(p), p, host);
+        seen.set(key, shared);
+      }
+      return shared;
+    });
+  }
+
+  /** What batching decides from: bwrap's BPF itself (none: ALLOW), else the caller's model. */
+  function batchModel(): ((probe: Probe) => number) | undefined {
+    if (engine !== 'bwrap') return options.model;
+    if (policy !== undefined && !isBpf(policy)) return undefined;
+    const programs = policy === undefined ? [] : policy instanceof Uint8Array ? [policy] : policy;
+    const filters = programs.map((b) => compileProgram(decodeProgram(b, 'host')));
+    return (p) => probeReturn(filters, p, host);
+  }
 }

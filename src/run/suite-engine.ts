@@ -13,6 +13,8 @@ import { encodeProgram } from '../bpf/instruction.js';
 import { compileProfile } from '../compile/compile.js';
 import { maybeStack, runcPlanOptions, type RuntimeVersions } from '../compile/runtime-versions.js';
 import { buildPlan } from '../compile/build.js';
+import { decide } from '../compile/decide.js';
+import { SECCOMP_RET_ALLOW } from '../bpf/seccomp.js';
 import type { FilterPlan } from '../compile/plan.js';
 import type { Instruction } from '../bpf/instruction.js';
 import { InterruptedError, RuntimeError } from '../document/errors.js';
@@ -39,6 +41,7 @@ import {
   type ProcessResult,
 } from './process.js';
 import type { EngineName, ProbePolicy } from './probe.js';
+import { probeSeccompData, type Probe } from './probe-format.js';
 import { hostRootfsLayout, makeRootfsDir, rootfsTar } from './rootfs.js';
 import { constantValue } from '../arch/constants.js';
 
@@ -170,6 +173,20 @@ export function probePolicy(engine: EngineName, policy: EnginePolicy | undefined
       return never;
     }
   }
+}
+
+/**
+ * What `engine`'s filter returns for a probe under `probePolicy(engine, policy)`, from the plan of
+ * what its loader builds (ALLOW for no policy: bwrap, runc and crun load no seccomp, Docker runs
+ * unconfined): `runProbes`' `model`, from which it picks the probes that need no child of their own.
+ */
+export function probeModel(
+  policy: EnginePolicy | undefined,
+  engine: EngineName,
+): (probe: Probe) => number {
+  if (policy === undefined) return () => SECCOMP_RET_ALLOW;
+  const plan = enginePlan(policy, engine);
+  return (probe) => decide(plan, probeSeccompData(probe, policy.arch)).value >>> 0;
 }
 
 /** Where and how a sandboxed command runs. */

@@ -6,13 +6,11 @@
  * the engine's own no-seccomp run as the outcome of an ALLOW); any difference is a disagreement.
  */
 import { RuntimeError } from '../document/errors.js';
-import { execute } from '../bpf/emulate.js';
 import { describeAction } from '../compile/explain.js';
-import { predictOutcome } from '../run/predict.js';
-import { probeSeccompData, type Probe, type ProbeOutcome } from '../run/probe-format.js';
+import { predictOutcome, probeReturn } from '../run/predict.js';
+import type { Probe, ProbeOutcome } from '../run/probe-format.js';
 import { runProbes, type EngineName } from '../run/probe.js';
-import { probePolicy, type EnginePolicy } from '../run/suite-engine.js';
-import { combineStacked } from '../compile/decide.js';
+import { probeModel, probePolicy, type EnginePolicy } from '../run/suite-engine.js';
 import { describeOutcome, modelDecision, resolveProbe, sameDecision } from './suite-run.js';
 import type { Suite } from './suite.js';
 
@@ -65,10 +63,7 @@ export async function crossCheck(
   // bwrap loads sysgate's compiled filter, so its plan is the one the BPF is checked against.
   const values = probes.map((p) => modelDecision(policy, p, 'bwrap'));
   // Every filter of the stack runs; the kernel keeps the most restrictive action.
-  const bpfValues = probes.map((p) => {
-    const d = probeSeccompData(p, policy.arch);
-    return combineStacked(policy.filters.map((f) => execute(f, d, 'host').ret)) >>> 0;
-  });
+  const bpfValues = probes.map((p) => probeReturn(policy.filters, p, policy.arch));
   const common = {
     fork: suite.probeMode === 'fork',
     ...(options.image !== undefined && { image: options.image }),
@@ -82,8 +77,14 @@ export async function crossCheck(
     const opts = { ...common, ...(engine === 'bwrap' && { loader: 'prober' as const }) };
     try {
       const [got, base] = await Promise.all([
-        runProbes(engine, probePolicy(engine, policy), probes, opts),
-        runProbes(engine, probePolicy(engine, undefined), probes, opts),
+        runProbes(engine, probePolicy(engine, policy), probes, {
+          ...opts,
+          model: probeModel(policy, engine),
+        }),
+        runProbes(engine, probePolicy(engine, undefined), probes, {
+          ...opts,
+          model: probeModel(undefined, engine),
+        }),
       ]);
       observed.set(engine, { got, base });
     } catch (e) {

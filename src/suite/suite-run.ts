@@ -37,6 +37,7 @@ import {
 } from './suite.js';
 import {
   enginePlan,
+  probeModel,
   probePolicy,
   runSandboxed,
   startSandboxed,
@@ -247,8 +248,14 @@ export async function runSuiteProbes(
     ...(options.image !== undefined && { image: options.image }),
   };
   const [got, baseline] = await Promise.all([
-    runProbes(options.engine, probePolicy(options.engine, options.policy), probes, common),
-    runProbes(options.engine, probePolicy(options.engine, undefined), probes, common),
+    runProbes(options.engine, probePolicy(options.engine, options.policy), probes, {
+      ...common,
+      model: probeModel(options.policy, options.engine),
+    }),
+    runProbes(options.engine, probePolicy(options.engine, undefined), probes, {
+      ...common,
+      model: probeModel(undefined, options.engine),
+    }),
   ]);
   const ms = performance.now() - t0;
   const cases = suite.probes.map((p, i): CaseResult => {

@@ -47,7 +47,7 @@ import { compileProfile } from '../../src/compile/compile.js';
 import { combineStacked, decide } from '../../src/compile/decide.js';
 import { type ModelProfile, type ModelSyscallRule } from '../../src/compile/build.js';
 import type { FilterPlan } from '../../src/compile/plan.js';
-import { interestingValues as interesting, rng, OPS } from './probe-values.testkit.js';
+import { interestingValues as interesting, rng, HARNESS, OPS } from './probe-values.testkit.js';
 
 const enabled = process.env.CI === 'true' || hasTool('bwrap');
 
@@ -83,35 +83,6 @@ const PROBED = [
 
 /** Names a rule may carry besides the probed ones (unknown to libseccomp 2.5.4, or not a syscall). */
 const EXTRA_NAMES = ['not_a_syscall', 'mseal'];
-
-/**
- * What the prober needs, on x86_64, to start and fork under `bwrap --seccomp` (strace of bwrap 0.8 and
- * the static prober; bwrap's pid 1 waits and writes under the filter too).
- */
-const HARNESS = [
-  'execve',
-  'brk',
-  'arch_prctl',
-  'set_tid_address',
-  'set_robust_list',
-  'rseq',
-  'prlimit64',
-  'readlink',
-  'getrandom',
-  'mprotect',
-  'newfstatat',
-  'read',
-  'mmap',
-  'munmap',
-  'rt_sigaction',
-  'rt_sigreturn',
-  'write',
-  'clone',
-  'wait4',
-  'alarm',
-  'exit',
-  'exit_group',
-];
 
 /** Comparison constants: none of them, nor the probe values derived from them, is a mapped address. */
 const VALUES: readonly bigint[] = [

@@ -48,3 +48,32 @@ export function rng(seed: number): () => number {
     return x;
   };
 }
+
+/**
+ * What the prober needs, on x86_64, to start and fork under `bwrap --seccomp` (strace of bwrap 0.8 and
+ * the static prober; bwrap's pid 1 waits and writes under the filter too).
+ */
+export const HARNESS: readonly string[] = [
+  'execve',
+  'brk',
+  'arch_prctl',
+  'set_tid_address',
+  'set_robust_list',
+  'rseq',
+  'prlimit64',
+  'readlink',
+  'getrandom',
+  'mprotect',
+  'newfstatat',
+  'read',
+  'mmap',
+  'munmap',
+  'rt_sigaction',
+  'rt_sigreturn',
+  'write',
+  'clone',
+  'wait4',
+  'alarm',
+  'exit',
+  'exit_group',
+];
