@@ -2,8 +2,10 @@
  * The bench entry point (`npm run bench`): runs every bench module next to this file (each exports
  * `bench(): {markdown} | Promise<{markdown}>`) in name order and writes docs/benchmarks.md.
  * A module that throws is reported in the document and makes the run exit 1.
+ * With module names as arguments (`node dist-bench/bench/run.js startup verify`) only those run, and
+ * each of their sections replaces the section with the same heading in the existing document.
  */
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { arch, cpus, release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -17,8 +19,10 @@ export interface BenchModule {
 }
 
 async function main(): Promise<number> {
+  const only = process.argv.slice(2).map((m) => `${m.replace(/\.(?:js|ts)$/, '')}.js`);
   const modules = readdirSync(here)
     .filter((f) => f.endsWith('.js') && f !== 'run.js')
+    .filter((f) => only.length === 0 || only.includes(f))
     .sort();
   const sections: string[] = [];
   let failed = 0;
@@ -35,6 +39,12 @@ async function main(): Promise<number> {
       sections.push(`## ${m}\n\nFAILED: ${e instanceof Error ? e.message : String(e)}\n`);
     }
     process.stderr.write(`[bench] ${m} done in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
+  }
+  if (only.length > 0) {
+    const file = resolve(root, 'docs/benchmarks.md');
+    writeFileSync(file, spliceSections(readFileSync(file, 'utf8'), sections));
+    process.stderr.write(`[bench] updated ${sections.length} section(s) of docs/benchmarks.md\n`);
+    return failed === 0 ? 0 : 1;
   }
   const doc = [
     '# Benchmarks',
@@ -53,6 +63,23 @@ async function main(): Promise<number> {
   writeFileSync(resolve(root, 'docs/benchmarks.md'), doc);
   process.stderr.write(`[bench] wrote docs/benchmarks.md\n`);
   return failed === 0 ? 0 : 1;
+}
+
+/** `doc` with each of `sections` in place of the section (`## ` heading to the next) it shares a heading with. */
+function spliceSections(doc: string, sections: readonly string[]): string {
+  let out = doc.endsWith('\n') ? doc : `${doc}\n`;
+  for (const section of sections) {
+    const heading = section.split('\n')[0] ?? '';
+    const at = out.indexOf(`\n${heading}\n`);
+    const body = section.endsWith('\n') ? section : `${section}\n`;
+    if (at < 0) {
+      out = `${out}\n${body}`;
+      continue;
+    }
+    const next = out.indexOf('\n## ', at + heading.length + 1);
+    out = `${out.slice(0, at + 1)}${body}${next < 0 ? '' : out.slice(next)}`;
+  }
+  return out;
 }
 
 process.exitCode = await main();

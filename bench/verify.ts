@@ -1,6 +1,7 @@
 /**
- * Verification benchmark: how many probes per second each engine runs (one sandbox start per batch,
- * the prober forking a child per probe), and the wall time of the seeds' workspace suite run by
+ * Verification benchmark: how many probes per second each engine runs (one sandbox start per batch),
+ * with a child per probe and batched (the probes that cannot end, trap or change the prober share a
+ * child: run/probe.ts), on two probe mixes, side by side in one run; and the wall time of the seeds' workspace suite run by
  * `sysgate test` on Docker against the seeds' approach of one `docker run` per check: every workload and every probe in its own container. Both measured
  * side by side in one run, under the same recorded profile.
  */
@@ -17,18 +18,24 @@ import { runDocker } from '../src/run/engines/docker.js';
 import { formatProbes, type Probe } from '../src/run/probe-format.js';
 import { runProbes, type EngineName } from '../src/run/probe.js';
 import { SANDBOX_NATIVE_DIR } from '../src/run/rootfs.js';
-import { preparePolicy, probePolicy, type EnginePolicy } from '../src/run/suite-engine.js';
+import {
+  preparePolicy,
+  probeModel,
+  probePolicy,
+  type EnginePolicy,
+} from '../src/run/suite-engine.js';
 import { commandArgv, resolveProbe, runSuite } from '../src/suite/suite-run.js';
 import { parseSuite, SUITE_DIR_IN_SANDBOX } from '../src/suite/suite.js';
-import { release } from 'node:os';
+import { loadavg, release } from 'node:os';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Repository root (this file runs from dist-bench/bench/). */
 const ROOT = resolve(here, '../..');
 const SUITE = join(ROOT, 'examples/workspace-suite.yaml');
 const PROFILE = join(ROOT, 'examples/workspace-profile.json');
-/** Probes per engine batch. */
-const BATCH = 2000;
+/** Probes per sandbox start with a child per probe, and batched. */
+const FORKED = 2000;
+const BATCHED = 20000;
 
 /**
  * The run layer finds native/build two directories above its module; compiled into dist-bench/src/run
@@ -53,17 +60,35 @@ function policy(): EnginePolicy {
   return preparePolicy(PROFILE, text, resolved, 'x86_64');
 }
 
-/** A batch of cheap, harmless probes: allowed, refused by the profile, refused by the kernel. */
-function batch(n: number): Probe[] {
-  const nr = (name: string): number => syscallNumber('x86_64', name) ?? -1;
-  const kinds: Probe[] = [
-    { nr: nr('getpid') },
-    { nr: nr('socket'), args: [1n, 1n, 0n] },
-    { nr: nr('socket'), args: [2n, 1n, 0n] },
-    { nr: nr('mount') },
-    { nr: nr('close'), args: [9999n] },
-  ];
-  return Array.from({ length: n }, (_, i) => kinds[i % kinds.length] ?? { nr: nr('getpid') });
+/** Probe mixes: cheap, harmless probes taken in turn. */
+const MIXES: Readonly<Record<string, readonly (readonly [string, readonly bigint[]])[]>> = {
+  // Allowed, refused by the profile, refused by the kernel; socket(AF_UNIX) and close run for real.
+  'getpid, socket AF_UNIX / AF_INET, mount, close(9999)': [
+    ['getpid', []],
+    ['socket', [1n, 1n, 0n]],
+    ['socket', [2n, 1n, 0n]],
+    ['mount', []],
+    ['close', [9999n]],
+  ],
+  // What verification mostly asks: calls the profile refuses, and one it allows.
+  'getpid, mount, socket AF_INET, ptrace attach, unshare(CLONE_NEWUSER), bpf, kexec_load': [
+    ['getpid', []],
+    ['mount', []],
+    ['socket', [2n, 1n, 0n]],
+    ['ptrace', [16n, 999999n]],
+    ['unshare', [0x10000000n]],
+    ['bpf', []],
+    ['kexec_load', []],
+  ],
+};
+
+/** `n` probes of a mix, in turn. */
+function batch(mix: string, n: number): Probe[] {
+  const kinds = (MIXES[mix] ?? []).map(([name, args]): Probe => ({
+    nr: syscallNumber('x86_64', name) ?? -1,
+    args,
+  }));
+  return Array.from({ length: n }, (_, i) => kinds[i % kinds.length] ?? { nr: -1 });
 }
 
 /** Seconds with two decimals. */
@@ -71,20 +96,31 @@ function s(ms: number): string {
   return (ms / 1000).toFixed(2);
 }
 
-/** Probe throughput of one engine: one start with BATCH probes, and one start with a single probe. */
-async function probeRate(engine: EngineName, p: EnginePolicy): Promise<string> {
-  const opts = engine === 'bwrap' ? { loader: 'prober' as const } : {};
+/** Probe throughput of one engine on one mix: one start with 1 probe, and one with many. */
+async function probeRate(
+  engine: EngineName,
+  p: EnginePolicy,
+  mix: string,
+  batched: boolean,
+): Promise<string> {
+  const n = batched ? BATCHED : FORKED;
+  const opts = {
+    batch: batched,
+    model: probeModel(p, engine),
+    ...(engine === 'bwrap' && { loader: 'prober' as const }),
+  };
+  const mode = batched ? 'batched' : 'a child per probe';
   try {
     const t0 = performance.now();
-    await runProbes(engine, probePolicy(engine, p), batch(1), opts);
+    await runProbes(engine, probePolicy(engine, p), batch(mix, 1), opts);
     const one = performance.now() - t0;
     const t1 = performance.now();
-    const out = await runProbes(engine, probePolicy(engine, p), batch(BATCH), opts);
+    const out = await runProbes(engine, probePolicy(engine, p), batch(mix, n), opts);
     const all = performance.now() - t1;
-    if (out.length !== BATCH) throw new Error(`got ${out.length} outcomes`);
-    return `| ${engine} | ${s(one)} | ${s(all)} | ${Math.round(BATCH / (all / 1000))} | ${Math.round((BATCH - 1) / ((all - one) / 1000))} |`;
+    if (out.length !== n) throw new Error(`got ${out.length} outcomes`);
+    return `| ${engine} | ${mode} | ${n} | ${s(one)} | ${s(all)} | ${Math.round(n / (all / 1000))} | ${Math.round((n - 1) / ((all - one) / 1000))} |`;
   } catch (e) {
-    return `| ${engine} | n/a | n/a | n/a | n/a (${(e instanceof Error ? e.message : String(e)).split('\n')[0]?.slice(0, 80) ?? ''}) |`;
+    return `| ${engine} | ${mode} | ${n} | n/a | n/a | n/a | n/a (${(e instanceof Error ? e.message : String(e)).split('\n')[0]?.slice(0, 80) ?? ''}) |`;
   }
 }
 
@@ -128,8 +164,17 @@ export async function bench(): Promise<{ markdown: string }> {
   linkNative();
   const p = policy();
   const engines = (await detectEngines()).filter((e) => e.available).map((e) => e.name);
-  const rows: string[] = [];
-  for (const e of engines) rows.push(await probeRate(e, p));
+  const load = loadavg()[0] ?? 0;
+  const tables = new Map<string, string[]>();
+  for (const mix of Object.keys(MIXES)) {
+    const rows: string[] = [];
+    // Interleaved: each engine with a child per probe, then batched, before the next engine.
+    for (const e of engines) {
+      rows.push(await probeRate(e, p, mix, false));
+      rows.push(await probeRate(e, p, mix, true));
+    }
+    tables.set(mix, rows);
+  }
   const suite = parseSuite(SUITE, readFileSync(SUITE, 'utf8'));
   let suiteRow = 'docker not available';
   let seedsRow = '';
@@ -144,14 +189,19 @@ export async function bench(): Promise<{ markdown: string }> {
   const markdown = [
     '## Verification (`bench/verify.ts`)',
     '',
-    `Probes per second per engine under \`examples/workspace-profile.json\`: one sandbox start with 1 probe, then one with ${BATCH}`,
-    '(getpid, socket AF_UNIX / AF_INET, mount, close of a bad fd, in turn); the prober forks a child per probe.',
-    "bwrap loads sysgate's compiled filter; runc, crun and docker load the profile through libseccomp.",
+    'Probes per second per engine under `examples/workspace-profile.json`: one sandbox start with 1 probe, then one with',
+    `${FORKED} (a child per probe: \`batch: false\`) or ${BATCHED} (batched: the probes refused with ERRNO or state-free share a child, the others get one each) of a mix, taken in turn.`,
+    "bwrap loads sysgate's compiled filter (by the prober); runc, crun and docker load the profile through libseccomp, batched from sysgate's plan of their loader.",
+    `Load average at the start ${load.toFixed(2)} on 2 CPUs.`,
     '',
-    `| engine | 1 probe (s) | ${BATCH} probes (s) | probes/s | probes/s after start |`,
-    '|---|---|---|---|---|',
-    ...rows,
-    '',
+    ...[...tables].flatMap(([mix, rows]) => [
+      `Mix: ${mix}.`,
+      '',
+      '| engine | mode | probes | 1 probe (s) | all probes (s) | probes/s | probes/s after start |',
+      '|---|---|---:|---:|---:|---:|---:|',
+      ...rows,
+      '',
+    ]),
     `The workspace suite (${suite.workloads.length} workloads, ${suite.probes.length} probes) on Docker: \`sysgate test\` (all probes in one`,
     'container, plus one unconfined baseline container) against one `docker run` per workload and per probe.',
     '',
