@@ -102,7 +102,9 @@ describe('a checkout whose prober is not built', () => {
       expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
       expect(r.stdout).toMatch(/^PASS +probe +getpid +allowed +ok /m);
       expect(readdirSync(cache)).toEqual(['sysgate']);
-      expect(readdirSync(join(cache, 'sysgate'))).toEqual([
+      // Besides the prober, the cache holds only the stack binaries' version answers.
+      const cached = readdirSync(join(cache, 'sysgate')).filter((f) => f !== 'stack-versions.json');
+      expect(cached).toEqual([
         expect.stringMatching(new RegExp(`^prober-${process.arch}-[0-9a-f]{16}$`)),
       ]);
       expect(existsSync(join(checkout, 'native/build'))).toBe(false);
@@ -115,8 +117,13 @@ describe('a checkout whose prober is not built', () => {
       expect(r.status, r.stderr).toBe(0);
     }, 300_000);
 
-    test('the prober is built', () => {
+    test('the prober is built, and the CLI bundle answers', () => {
       expect(existsSync(join(checkout, 'native/build/prober'))).toBe(true);
+      const r = spawnSync('node', [join(checkout, 'dist/bin/sysgate.js'), '--version'], {
+        encoding: 'utf8',
+        cwd: checkout,
+      });
+      expect(r.stdout.trim(), r.stderr).toMatch(/^\d+\.\d+\.\d+/);
     });
 
     test.each(ENGINES.filter(on))('the built CLI probes under %s', (engine) => {
