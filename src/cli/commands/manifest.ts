@@ -121,7 +121,7 @@ export const COMMAND_HELP: Readonly<
   run: {
     term: 'run [options] <command...>',
     description:
-      'run a command under a profile on a real engine (bwrap, runc, crun or docker), forwarding stdio and exit status',
+      'run a command under a profile on a real engine (bwrap, runc, crun, docker or podman), forwarding stdio and exit status',
   },
   score: {
     term: 'score [options] <profile>',
