@@ -33,7 +33,7 @@ import {
   BPF_W,
   type Instruction,
 } from '../bpf/instruction.js';
-import type { DbFilter, DbNode, DbSys } from './libseccomp-db.js';
+import { levelHead, type DbFilter, type DbNode, type DbSys } from './libseccomp-db.js';
 import type { JumpOrigin } from './lift.js';
 
 /** One section of the filter collection, in the order libseccomp added the arches. */
@@ -449,8 +449,7 @@ function genChain(st: State, sys: DbSys, chain: DbNode | null, nxtJump: Jump, aS
     head = genAction(null, sys.action);
     tail = head;
   } else {
-    let c: DbNode | null = chain;
-    while (c.lvlPrv !== null) c = c.lvlPrv;
+    let c: DbNode | null = levelHead(chain);
     const owner = `${must(st.arch).name}:${sys.num}`;
     do {
       const b = genNode(st, c, acc);

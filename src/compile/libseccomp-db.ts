@@ -84,6 +84,38 @@ export class DbError extends Error {
   }
 }
 
+/**
+ * libseccomp 2.5.4 never returns: a level of a syscall's rule tree became a cycle of `lvl_prv`
+ * links, and its next walk to the level's head (`while (n->lvl_prv) n = n->lvl_prv;`, e.g. in
+ * `_db_level_clean` when `db_rule_add` puts the new rule's tree) spins forever. Seen with two ALLOW
+ * rules on one syscall, `a1 & 18 == 4 && a0 <= 2^64-1` then `a2 == 2^32 && a0 <= 2^64-1`:
+ * python3-seccomp 2.5.4 ran 300 s in `seccomp_rule_add` without returning (memory flat), on the
+ * same put/clean recursion. The port stops where libseccomp would spin and says so.
+ */
+export class DbHang extends Error {}
+
+/**
+ * The head of `n`'s level (follow `lvlPrv` to its end), as libseccomp's loops walk it; throws
+ * {@link DbHang} where the links form a cycle and libseccomp would never get there (Brent's cycle
+ * detection: one comparison per step).
+ */
+export function levelHead(n: DbNode): DbNode {
+  let x = n;
+  let mark = n;
+  let window = 1;
+  let steps = 0;
+  while (x.lvlPrv !== null) {
+    x = x.lvlPrv;
+    if (x === mark) throw new DbHang('libseccomp model: a level of the rule tree is a cycle');
+    if (++steps === window) {
+      mark = x;
+      window *= 2;
+      steps = 0;
+    }
+  }
+  return x;
+}
+
 /** Narrow away null/undefined; an internal invariant of the model, so a plain Error when broken. */
 export function must<T>(v: T | null | undefined): T {
   if (v === null || v === undefined) throw new Error('libseccomp model: broken invariant');
@@ -235,7 +267,7 @@ function nodeGetNN(n: DbNode): DbNode {
 function levelClean(node: DbNode): number {
   let cnt = 0;
   let n: DbNode | null = node;
-  while (n.lvlPrv) n = n.lvlPrv;
+  n = levelHead(n);
   const start = n;
   while (n !== null) {
     let links = 0;
@@ -293,7 +325,7 @@ function treeRemove(tree: Ref | null, node: DbNode | null): number {
   let cnt = 0;
   if ((tree?.get() ?? null) === null || node === null || tree === null) return 0;
   let c: DbNode = must(tree.get());
-  while (c.lvlPrv !== null) c = c.lvlPrv;
+  c = levelHead(c);
   let found = false;
   for (;;) {
     if (c === node) {
@@ -327,7 +359,7 @@ function treeRemove(tree: Ref | null, node: DbNode | null): number {
 function treeActCheck(tree: DbNode | null, action: number): number {
   if (tree === null) return 0;
   let c: DbNode | null = tree;
-  while (c.lvlPrv !== null) c = c.lvlPrv;
+  c = levelHead(c);
   do {
     if (c.actTFlg && c.actT !== action) return EEXIST;
     if (c.actFFlg && c.actF !== action) return EEXIST;
@@ -365,7 +397,7 @@ function pruneIsNoop(level: DbNode, n: DbNode, flags: number): boolean {
   if ((flags & IST_M_MATCHSET) === IST_MATCH_ONCE) return true;
   if ((flags & IST_X_PREFIX) === 0) return false;
   let head = level;
-  while (head.lvlPrv) head = head.lvlPrv;
+  head = levelHead(head);
   return !chainEq(head, n) && !chainLt(head, n);
 }
 
@@ -384,7 +416,7 @@ function treePrune(existing: Ref, nw: DbNode | null, state: IterState): number {
 
   if (n === null || x === null) return finish();
   if ((state.flags & IST_M_MATCHSET) === IST_MATCH_ONCE) return finish();
-  while (x.lvlPrv) x = x.lvlPrv;
+  x = levelHead(x);
 
   let xi: DbNode | null = x;
   do {

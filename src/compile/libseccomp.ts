@@ -19,6 +19,7 @@ import {
 } from '../runc/rules.js';
 import { genBpf, type GenInput, type GenProgram } from './gen-bpf.js';
 import {
+  DbHang,
   dbNew,
   dbRuleAdd,
   EEXIST,
@@ -131,7 +132,12 @@ function ruleDatabase(profile: RuncProfileInput, opts: LibseccompOptions): RuleD
       const args: (DbApiArg | undefined)[] = [];
       for (const c of conds) args[c.index] = apiArg(c);
       for (const a of arches) {
-        const rc = addToArch(must(dbs.get(a.name)), a, r.name, r.action, args, tag, version);
+        const rc = addOrHang(
+          () => addToArch(must(dbs.get(a.name)), a, r.name, r.action, args, tag, version),
+          r.pointer,
+          r.name,
+          version,
+        );
         if (rc < 0) {
           throw new ProfileError([
             {
@@ -149,6 +155,31 @@ function ruleDatabase(profile: RuncProfileInput, opts: LibseccompOptions): RuleD
     }
   }
   return { version, notes, defAct: seccomp.defaultAction, arches, dbs, tags, runc };
+}
+
+/**
+ * `add()`, or the ProfileError saying that libseccomp never returns from this rule (runc hangs in
+ * `seccomp_rule_add` while it starts the container, which then never starts).
+ */
+function addOrHang(
+  add: () => number,
+  pointer: string,
+  name: string,
+  version: LibseccompVersion,
+): number {
+  try {
+    return add();
+  } catch (e) {
+    if (!(e instanceof DbHang)) throw e;
+    throw new ProfileError([
+      {
+        code: 'libseccomp-hangs',
+        severity: 'error',
+        message: `libseccomp ${version} never returns when runc adds this rule for ${name} (a level of its rule tree for the syscall becomes a cycle): runc hangs and the container never starts`,
+        pointer,
+      },
+    ]);
+  }
 }
 
 /** The GenBpf input of a rule database. */

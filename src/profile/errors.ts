@@ -63,6 +63,7 @@ export type ProfileIssueCode =
   | 'empty-syscall-name'
   | 'conflicting-rule'
   | 'libseccomp-error'
+  | 'libseccomp-hangs'
   | 'multiplexer-bypass'
   | 'libseccomp-too-long'
   // Conversion targets that cannot hold the profile
