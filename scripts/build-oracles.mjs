@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Builds the other stacks' oracles from Debian's packages of their released sources, into a cache
 // keyed by the SHA-256 of every input, and prints what was built as JSON:
-//   node scripts/build-oracles.mjs [libseccomp] [runc]      (both when none is named)
+//   node scripts/build-oracles.mjs [libseccomp] [runc] [crun]      (all when none is named)
 // - libseccomp 2.6.0: upstream's release tarball as Debian ships it (trixie, libseccomp_2.6.0.orig.tar.gz),
 //   configured and built with its python binding (what test/oracle/libseccomp_oracle.py imports).
 // - runc 1.3.6: Debian's golang-github-opencontainers-runc-dev (sid: runc's Go source), its Go
 //   libraries from trixie/sid, Go 1.23 from bookworm-backports; the driver in scripts/oracles/runc
 //   prints the program libcontainer/seccomp would load (see scripts/oracles/runc/README.md).
+// - crun 1.27.1: the vendored release source in third_party/crun, built by scripts/build-crun.sh
+//   (which checks the tarball's SHA-256 and keys its cache directory by it).
 // Downloads go through apt-get with its own state directory (scripts/oracles/debian.list); the
 // system's apt sources are not changed. Every file is checked against the SHA-256 pinned here.
 // Cache: $SYSGATE_ORACLE_CACHE, else ~/.cache/sysgate/oracles.
@@ -315,6 +317,25 @@ function buildRunc() {
   return out;
 }
 
+/** crun from third_party/crun (scripts/build-crun.sh does the work and the caching). */
+function buildCrun() {
+  const env = { ...process.env, SYSGATE_ORACLE_CACHE: cache };
+  const r = spawnSync('sh', [join(root, 'scripts/build-crun.sh')], { encoding: 'utf8', env });
+  if (r.status !== 0) throw new Error(`scripts/build-crun.sh failed: ${r.stderr.slice(-2000)}`);
+  process.stderr.write(r.stderr);
+  const binary = r.stdout.trim().split('\n').at(-1) ?? '';
+  const dir = dirname(dirname(binary));
+  const sums = readFileSync(join(root, 'third_party/crun/SHA256SUMS'), 'utf8');
+  const [sha256, tarball] = sums.trim().split(/\s+/);
+  return {
+    version: /^crun-(.+)\.tar\.xz$/.exec(tarball ?? '')?.[1] ?? '?',
+    tarball,
+    sha256,
+    binary,
+    buildSeconds: Number(readFileSync(join(dir, 'build-seconds'), 'utf8').trim()),
+  };
+}
+
 function must(v) {
   if (v === undefined) throw new Error('missing');
   return v;
@@ -326,6 +347,7 @@ const result = {};
 try {
   if (all || wanted.includes('libseccomp')) result.libseccomp = buildLibseccomp();
   if (all || wanted.includes('runc')) result.runc = buildRunc();
+  if (all || wanted.includes('crun')) result.crun = buildCrun();
 } catch (e) {
   process.stderr.write(`[oracles] ${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(3);

@@ -15,6 +15,7 @@ import { maybeStack, runcPlanOptions, type RuntimeVersions } from '../compile/ru
 import { buildPlan } from '../compile/build.js';
 import { decide } from '../compile/decide.js';
 import { SECCOMP_RET_ALLOW } from '../bpf/seccomp.js';
+import { crunPlanOptions } from '../compile/crun.js';
 import type { FilterPlan } from '../compile/plan.js';
 import type { Instruction } from '../bpf/instruction.js';
 import { InterruptedError, RuntimeError } from '../document/errors.js';
@@ -126,7 +127,7 @@ export function preparePolicy(
     docker.profile === resolved
       ? compiled.plan
       : buildPlan(docker.profile, { arch, libseccomp, ...docker.planOptions });
-  const crunPlan = buildPlan(resolved, { arch, libseccomp, stub: false });
+  const crunPlan = buildPlan(resolved, { arch, libseccomp, ...crunPlanOptions() });
   const podmanPlan =
     podman === undefined
       ? compiled.plan

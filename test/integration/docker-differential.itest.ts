@@ -18,7 +18,6 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { DOCKER_DEFAULT_CAPABILITIES } from '../../src/kb/index.js';
 import { compileProgram, execute, type CompiledProgram } from '../../src/bpf/emulate.js';
 import { decodeProgram } from '../../src/bpf/instruction.js';
-import type { SeccompData } from '../../src/bpf/seccomp.js';
 import { validate } from '../../src/bpf/validate.js';
 import { ProfileError } from '../../src/profile/errors.js';
 import { parseProfile } from '../../src/profile/parse.js';
@@ -36,7 +35,12 @@ import {
   parseStackVersion,
   type RuntimeVersions,
 } from '../../src/compile/runtime-versions.js';
-import { interestingValues as interesting, rng } from './probe-values.testkit.js';
+import {
+  describeProbe,
+  hex,
+  interestingValues as interesting,
+  probes,
+} from './probe-values.testkit.js';
 import type { Evidence, EvidenceSyscall } from '../../src/generate/evidence.js';
 import { generateProfile } from '../../src/generate/generate.js';
 import { writeProfile } from '../../src/profile/write.js';
@@ -44,11 +48,6 @@ import { syscallNumber } from '../../src/arch/index.js';
 
 const dockerUp = spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 20_000 }).status === 0;
 const enabled = process.env.CI === 'true' || dockerUp;
-
-const AUDIT_ARCH_X86_64 = 0xc000003e;
-const AUDIT_ARCH_I386 = 0x40000003;
-const AUDIT_ARCH_AARCH64 = 0xc00000b7;
-const X32_SYSCALL_BIT = 0x40000000;
 
 /** The syscalls runc 1.1 init and a dynamically linked `sleep` need (the AF_UNIX profile's first rule). */
 const BASE = (AF_UNIX_ONLY_PROFILE.syscalls[0]?.names ?? []) as readonly string[];
@@ -251,58 +250,6 @@ function detectVersions(): RuntimeVersions {
   const runc = parseStackVersion(output(runtime === '' ? 'runc' : runtime, ['--version']) ?? '');
   return { ...(docker && { docker }), ...(runc && { runc }) };
 }
-
-/**
- * Probes: x86_64 numbers 0-470 and a few edges, x32 numbers (bit 30) 0-560, i386 numbers 0-470, an
- * unknown arch; each with `perNr` argument vectors from the profile's constants (i386 cut to 32 bits).
- */
-function* probes(values: readonly bigint[], perNr: number): Generator<SeccompData> {
-  const next = rng(values.length * 131 + perNr);
-  const pick = (): bigint => values[next() % values.length] ?? 0n;
-  const sections: readonly [number, readonly number[], number][] = [
-    [
-      AUDIT_ARCH_X86_64,
-      [...Array.from({ length: 471 }, (_, i) => i), 500, 1000, 0x3fffffff, 0xffffffff],
-      64,
-    ],
-    [
-      AUDIT_ARCH_X86_64,
-      [...Array.from({ length: 561 }, (_, i) => X32_SYSCALL_BIT + i), X32_SYSCALL_BIT + 1000],
-      64,
-    ],
-    [AUDIT_ARCH_I386, [...Array.from({ length: 471 }, (_, i) => i), 1000], 32],
-    [AUDIT_ARCH_AARCH64, [0, 63, 198], 64],
-  ];
-  for (const [arch, nrs, width] of sections) {
-    for (const nr of nrs) {
-      for (let k = 0; k < perNr; k++) {
-        const raw = k === 0 ? [] : [pick(), pick(), pick(), k % 4 === 0 ? pick() : 0n];
-        const args = [0, 1, 2, 3, 4, 5].map((i) => BigInt.asUintN(width, raw[i] ?? 0n));
-        yield {
-          nr: nr | 0,
-          arch,
-          instructionPointer: 0n,
-          args: args as unknown as SeccompData['args'],
-        };
-      }
-    }
-  }
-}
-
-/** A short text for a probe. */
-function describeProbe(d: SeccompData): string {
-  const abi =
-    d.arch === AUDIT_ARCH_I386
-      ? 'i386'
-      : d.arch !== AUDIT_ARCH_X86_64
-        ? `arch 0x${d.arch.toString(16)}`
-        : (d.nr & X32_SYSCALL_BIT) !== 0
-          ? 'x32'
-          : 'x86_64';
-  return `${abi} nr=${d.nr >>> 0} args=${d.args.map((a) => '0x' + a.toString(16)).join(',')}`;
-}
-
-const hex = (n: number): string => '0x' + (n >>> 0).toString(16);
 
 describe.skipIf(!enabled)('filters Docker really loads = sysgate', () => {
   let versions: RuntimeVersions = {};

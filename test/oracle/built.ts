@@ -1,6 +1,6 @@
 /**
  * The oracles built from released sources by scripts/build-oracles.mjs (libseccomp 2.6.0, runc
- * 1.3.6's libcontainer/seccomp), found or built (cached) on first use. Under CI=true a failed build
+ * 1.3.6's libcontainer/seccomp, crun 1.27.1), found or built (cached) on first use. Under CI=true a failed build
  * is an error; elsewhere it is reported as undefined so the differential tests can say why they
  * cannot run.
  */
@@ -32,11 +32,21 @@ export interface BuiltRunc {
   readonly buildSeconds: number;
 }
 
+/** What the build script prints for crun. */
+export interface BuiltCrun {
+  readonly version: string;
+  readonly tarball: string;
+  readonly sha256: string;
+  /** The crun binary. */
+  readonly binary: string;
+  readonly buildSeconds: number;
+}
+
 /** The result of a build: the oracle, or why there is none. */
 export type Built<T> =
   { readonly ok: true; readonly oracle: T } | { readonly ok: false; readonly why: string };
 
-function build<T>(component: 'libseccomp' | 'runc'): Built<T> {
+function build<T>(component: 'libseccomp' | 'runc' | 'crun'): Built<T> {
   const r = spawnSync(process.execPath, [path.join(root, 'scripts/build-oracles.mjs'), component], {
     encoding: 'utf8',
     maxBuffer: 1 << 24,
@@ -54,6 +64,7 @@ function build<T>(component: 'libseccomp' | 'runc'): Built<T> {
 
 let libseccomp: Built<BuiltLibseccomp> | undefined;
 let runc: Built<BuiltRunc> | undefined;
+let crun: Built<BuiltCrun> | undefined;
 
 /** libseccomp 2.6.0 built from Debian's copy of the release tarball (cached). */
 export function builtLibseccomp(): Built<BuiltLibseccomp> {
@@ -65,6 +76,12 @@ export function builtLibseccomp(): Built<BuiltLibseccomp> {
 export function builtRunc(): Built<BuiltRunc> {
   runc ??= build<BuiltRunc>('runc');
   return runc;
+}
+
+/** crun 1.27.1 built from third_party/crun (cached). */
+export function builtCrun(): Built<BuiltCrun> {
+  crun ??= build<BuiltCrun>('crun');
+  return crun;
 }
 
 /** The environment that makes a process load the built libseccomp (library and python binding). */
