@@ -37,7 +37,10 @@ export type ProbePolicy = Uint8Array | readonly Uint8Array[] | object | string |
 
 /** Options of `runProbes`. */
 export interface ProbeRunOptions {
-  /** Fork one child per probe (default true); false is faster but needs restarts after kills. */
+  /**
+   * Fork a child per probe (default true; see `batch`); false runs every probe in the prober itself,
+   * which needs the start-up syscalls allowed and a restart after each kill.
+   */
   readonly fork?: boolean;
   /**
    * With forking: run the probes that cannot end, trap or change the prober in batches, one child per

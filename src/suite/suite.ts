@@ -118,7 +118,10 @@ export interface Suite {
   readonly engine: EngineName | 'auto';
   /** Docker image (sysgate's own when absent). */
   readonly image?: string;
-  /** `fork` (one child per probe, the default) or `inline` (fewer syscalls needed by the prober). */
+  /**
+   * `fork` (the default: a child for each probe that could end, trap or change the prober, the others
+   * in batches of one child each; run/probe.ts) or `inline` (fewer syscalls needed by the prober).
+   */
   readonly probeMode: 'fork' | 'inline';
   /** Workloads in file order. */
   readonly workloads: readonly SuiteWorkload[];
