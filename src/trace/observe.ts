@@ -185,13 +185,45 @@ export function archFromAusearch(name: string): ArchName | undefined {
   }
 }
 
+/** The kernel's largest pid_max (PID_MAX_LIMIT on 64-bit, include/linux/threads.h): 2^22. */
+const PID_MAX_LIMIT = 1 << 22;
+
+/**
+ * A set of thread ids in bounded memory: one bit per id up to PID_MAX_LIMIT (512 KiB, allocated on
+ * first use), a Set only for ids no kernel hands out (a crafted log).
+ */
+export class TidSet {
+  private bits: Uint8Array | undefined;
+  private readonly other = new Set<number>();
+  private count = 0;
+
+  /** Add `tid`. */
+  add(tid: number): void {
+    if (Number.isInteger(tid) && tid >= 0 && tid < PID_MAX_LIMIT) {
+      this.bits ??= new Uint8Array(PID_MAX_LIMIT >> 3);
+      const i = tid >> 3;
+      const m = 1 << (tid & 7);
+      const v = this.bits[i] ?? 0;
+      if ((v & m) === 0) {
+        this.bits[i] = v | m;
+        this.count++;
+      }
+    } else this.other.add(tid);
+  }
+
+  /** Distinct ids added. */
+  get size(): number {
+    return this.count + this.other.size;
+  }
+}
+
 /** Accumulates calls and audit records from any number of sources. */
 export class Observation {
   private readonly map = new Map<string, ObservedSyscall>();
   /** Calls seen in total. */
   totalCalls = 0;
   /** Distinct thread ids seen. */
-  readonly tids = new Set<number>();
+  readonly tids = new TidSet();
   private readonly exeByTid = new Map<number, Exe>();
   private readonly resolved: Map<string, Map<number, Resolved>>[] = PERSONALITIES.map(
     () => new Map<string, Map<number, Resolved>>(),

@@ -403,6 +403,27 @@ describe('calls in flight are capped', () => {
   });
 });
 
+describe('calls in flight past the cap, many times over', () => {
+  test('are reported oldest first in bounded bookkeeping, resumed ones skipped', () => {
+    const lines: string[] = [];
+    // 5,000 threads enter a call; every third one's call returns before the next thread starts.
+    for (let t = 0; t < 5000; t++) {
+      lines.push(`${10_000 + t} read(3,  <unfinished ...>`);
+      if (t % 3 === 0) lines.push(`${10_000 + t} <... read resumed>"", 1) = 0`);
+    }
+    const out = scanned([Buffer.from(lines.join('\n') + '\n')], { maxPending: 10 }, LOG_MAX_LINE);
+    const interrupted = out.events
+      .filter((e) => (e as { interrupted: boolean }).interrupted)
+      .map((e) => (e as { tid: number }).tid - 10_000);
+    const want = Array.from({ length: 5000 }, (_, t) => t).filter((t) => t % 3 !== 0);
+    expect(interrupted).toEqual(want);
+    expect(out.droppedPending).toBe(want.length - 10);
+    expect(out).toEqual(
+      reference([Buffer.from(lines.join('\n') + '\n')], { maxPending: 10 }, LOG_MAX_LINE),
+    );
+  });
+});
+
 describe('byte tokenizer equals the string tokenizer', () => {
   test('findArgsEndBytes and argAt on generated argument lists', () => {
     fc.assert(

@@ -231,6 +231,13 @@ export interface StraceParserOptions {
  */
 export class StraceParser {
   protected readonly pending = new Map<number, Pending>();
+  /**
+   * The calls put in flight, oldest first (tid and entry; dead ones skipped and compacted), so the
+   * oldest is found without walking the map past its deleted entries.
+   */
+  private orderTids: number[] = [];
+  private orderPends: Pending[] = [];
+  private orderHead = 0;
   /** Personalities other than `64` by tid (absent means `64`). */
   protected readonly personalities = new Map<number, Personality>();
   protected lineNo = 0;
@@ -277,7 +284,12 @@ export class StraceParser {
    */
   protected setPending(tid: number, pend: Pending, events: StraceEvent[]): void {
     if (this.pending.size >= this.maxPending && !this.pending.has(tid)) {
-      for (const oldest of this.pending.keys()) {
+      // The oldest call still in flight: the first entry of `order` that is still pending.
+      for (;;) {
+        const at = this.orderHead++;
+        const oldest = this.orderTids[at];
+        if (oldest === undefined) break;
+        if (this.pending.get(oldest) !== this.orderPends[at]) continue;
         const c = this.flushPending(oldest);
         if (c) events.push(c);
         if (this.droppedPending++ === 0)
@@ -287,7 +299,33 @@ export class StraceParser {
         break;
       }
     }
+    // Always a fresh entry, so the map's order is the order calls went in flight.
+    this.pending.delete(tid);
     this.pending.set(tid, pend);
+    this.orderTids.push(tid);
+    this.orderPends.push(pend);
+    const kept = this.orderTids.length - this.orderHead;
+    if (kept > 2 * this.pending.size + 1024 || this.orderHead > kept + 1024) this.compactOrder();
+  }
+
+  /**
+   * Drop the entries of `order` no longer in flight and those already passed (amortized: run once
+   * they outnumber the live ones).
+   */
+  private compactOrder(): void {
+    const tids: number[] = [];
+    const pends: Pending[] = [];
+    for (let i = this.orderHead; i < this.orderTids.length; i++) {
+      const t = this.orderTids[i];
+      const p = this.orderPends[i];
+      if (t !== undefined && p !== undefined && this.pending.get(t) === p) {
+        tids.push(t);
+        pends.push(p);
+      }
+    }
+    this.orderTids = tids;
+    this.orderPends = pends;
+    this.orderHead = 0;
   }
 
   /** Parse one line (without its newline) and return the events it completes. */
