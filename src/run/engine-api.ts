@@ -107,12 +107,16 @@ export interface ContainerEventHint {
  * Follow the engines' container create and start events (`GET /events`, Docker's and Podman's
  * compatible API), calling `onStart` with each container's full id and the name and image the event
  * carries, so that a container is looked up while it exists, and still named when it is gone (`--rm`)
- * before its records are read. Returns a function that stops.
+ * before its records are read. `subscribed` resolves once every engine answered the request (it
+ * then sends every later event) or refused it, or after `timeoutMs`; `stop` ends the watch.
  */
 export function watchContainerStarts(
   onStart: (id: string, runtime: 'docker' | 'podman', hint: ContainerEventHint) => void,
   sockets: readonly string[] = ENGINE_SOCKETS,
-): () => void {
+  timeoutMs = 5000,
+): { readonly stop: () => void; readonly subscribed: Promise<void> } {
+  const answers: Promise<void>[] = [];
+  const since = Math.floor(Date.now() / 1000) - 1;
   const filters = encodeURIComponent(
     JSON.stringify({ type: ['container'], event: ['create', 'start'] }),
   );
@@ -120,9 +124,13 @@ export function watchContainerStarts(
     .filter((s) => existsSync(s))
     .map((socketPath) => {
       const runtime = socketPath.includes('podman') ? 'podman' : 'docker';
+      let answered: () => void = () => undefined;
+      answers.push(new Promise<void>((r) => (answered = r)));
       const req = request(
-        { socketPath, path: `/events?filters=${filters}`, method: 'GET' },
+        // since: the events of the last second too (Docker flushes its answer before it subscribes).
+        { socketPath, path: `/events?since=${since}&filters=${filters}`, method: 'GET' },
         (res) => {
+          answered();
           let pending = '';
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => {
@@ -150,11 +158,25 @@ export function watchContainerStarts(
           res.on('error', () => undefined);
         },
       );
-      req.on('error', () => undefined);
+      req.on('error', () => {
+        answered();
+      });
       req.end();
       return req;
     });
-  return () => {
-    for (const r of reqs) r.destroy();
+  let timer: NodeJS.Timeout | undefined;
+  const subscribed = Promise.race([
+    Promise.all(answers).then(() => undefined),
+    new Promise<void>((r) => {
+      timer = setTimeout(r, timeoutMs);
+    }),
+  ]).finally(() => {
+    clearTimeout(timer);
+  });
+  return {
+    stop: () => {
+      for (const r of reqs) r.destroy();
+    },
+    subscribed,
   };
 }

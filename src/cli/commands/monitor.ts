@@ -221,12 +221,14 @@ Examples:
       },
     });
     started.monitor = m;
-    // Containers are looked up when they start, so that short-lived ones keep their name and image.
-    const unwatch = opts.lookup
+    // Containers are looked up when they are created, so that short-lived ones keep their name,
+    // image and profile; the engines have subscribed before the monitor says it is running.
+    const watch = opts.lookup
       ? watchContainerStarts((id, runtime, hint) => {
           m.started(id, runtime, hint);
         })
       : undefined;
+    await watch?.subscribed;
     for (const l of early) m.line(l);
     m.lost(earlyLost);
     for (const t of tried) err(`monitor: source ${t}`);
@@ -298,7 +300,7 @@ Examples:
       );
     } finally {
       clearInterval(timer);
-      unwatch?.();
+      watch?.stop();
       flushLog();
       save();
       server?.close();
