@@ -181,6 +181,7 @@ test('a missing engine exits 3 and says how to install it', async () => {
 });
 
 test('an unknown engine is bad usage', async () => {
-  const r = await runCli(['run', '--profile', profile, '--engine', 'podman', '--', 'true']);
+  const r = await runCli(['run', '--profile', profile, '--engine', 'lxc', '--', 'true']);
   expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(/lxc/);
 });
