@@ -18,25 +18,31 @@
  * - `SYSGATE_BENCH_RUNS=5`: runs per recording variant (median).
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, mkdirSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { hostArch } from '../src/arch/host.js';
 import { record } from '../src/generate/record.js';
-import { writeAuditLog, writeStraceLog, type GeneratedLog } from './lib-trace-data.js';
+import { BlockWriter, writeAuditLog, writeStraceLog, type GeneratedLog } from './lib-trace-data.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Repository root (this file runs from dist-bench/bench/). */
 const REPO_ROOT = resolve(here, '../..');
 const CORPUS = resolve(REPO_ROOT, 'test/fixtures/corpus/traces');
-const CLI = resolve(REPO_ROOT, 'dist/cli/main.js');
+/** The CLI as installed (the bundled bin when built), else the compiled entry point. */
+const CLI = existsSync(resolve(REPO_ROOT, 'dist/bin/sysgate.js'))
+  ? resolve(REPO_ROOT, 'dist/bin/sysgate.js')
+  : resolve(REPO_ROOT, 'dist/cli/main.js');
 const LIB = pathToFileURL(resolve(REPO_ROOT, 'dist/index.js')).href;
 const TIME = '/usr/bin/time';
 
 /** The shell pipeline users run to list the syscalls of an strace -f log. */
 export const STRACE_PIPELINE =
   "grep -oE '^[0-9]+ +[a-z0-9_]+\\(' FILE | awk '{print $2}' | sed 's/($//' | sort | uniq -c";
+/** The same question in one mawk pass (counts per name in a hash, no sort). */
+export const STRACE_MAWK =
+  'mawk \'$2 ~ /^[a-z0-9_]+\\(/ { sub(/\\(.*/, "", $2); c[$2]++ } END { for (k in c) print c[k], k }\' FILE';
 /** The shell pipeline users run to list the syscalls of seccomp audit records. */
 export const AUDIT_PIPELINE = "grep type=1326 FILE | grep -oE 'syscall=[0-9]+' | sort | uniq -c";
 
@@ -69,7 +75,7 @@ export function traceBenchConfig(env: NodeJS.ProcessEnv = process.env): TraceBen
     traceMb: mb.length > 0 ? mb : quick ? [10, 40] : [100, 400],
     auditRecords: num(env.SYSGATE_BENCH_AUDIT_RECORDS, quick ? 100_000 : 1_000_000),
     runs: Math.round(num(env.SYSGATE_BENCH_RUNS, quick ? 3 : 5)),
-    ddCount: quick ? 20_000 : 60_000,
+    ddCount: quick ? 20_000 : 200_000,
     quick,
   };
 }
@@ -126,14 +132,18 @@ function uniqCounts(text: string, key: (k: string) => string = (k) => k): Counts
 }
 
 /** The library path (`ingest()` -> evidence) in a child node process: time inside, peak RSS, counts. */
-function libraryIngest(file: string, host: string): ReadResult & { counts: Counts; calls: number } {
+function libraryIngest(
+  file: string,
+  host: string,
+  reader: 'bytes' | 'lines' = 'bytes',
+): ReadResult & { counts: Counts; calls: number; inFlight?: { max: number; dropped: number } } {
   const script = [
     `const { ingest } = await import(${JSON.stringify(LIB)});`,
     'const t = performance.now();',
-    `const ev = await ingest({ name: process.argv[1] }, { host: ${JSON.stringify(host)} });`,
+    `const ev = await ingest({ name: process.argv[1] }, { host: ${JSON.stringify(host)}, straceReader: ${JSON.stringify(reader)} });`,
     'const ms = performance.now() - t;',
     'process.stdout.write(JSON.stringify({ ms, rss: process.resourceUsage().maxRSS, calls: ev.totals.calls,',
-    '  syscalls: ev.syscalls.map((s) => [s.abi, s.name, s.nr ?? null, s.count]) }));',
+    '  inFlight: ev.meta.inFlight, syscalls: ev.syscalls.map((s) => [s.abi, s.name, s.nr ?? null, s.count]) }));',
   ].join('\n');
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, file], {
     encoding: 'utf8',
@@ -144,18 +154,26 @@ function libraryIngest(file: string, host: string): ReadResult & { counts: Count
     ms: number;
     rss: number;
     calls: number;
+    inFlight?: { max: number; dropped: number };
     syscalls: [string, string, number | null, number][];
   };
   const counts: Counts = new Map();
   for (const [abi, name, nr, n] of o.syscalls) counts.set(`${abi}:${name}:${nr ?? '?'}`, n);
   return {
-    label: 'sysgate library: `ingest()` -> evidence',
-    command: `ingest({ name: FILE }, { host: '${host}' })`,
+    label:
+      reader === 'bytes'
+        ? 'sysgate library: `ingest()` -> evidence'
+        : "sysgate library, line reader (`straceReader: 'lines'`, the reference)",
+    command: `ingest({ name: FILE }, { host: '${host}', straceReader: '${reader}' })`,
     seconds: o.ms / 1000,
     rssKb: o.rss,
-    note: 'child node process; time inside it (no startup)',
+    note:
+      reader === 'bytes'
+        ? 'child node process; time inside it (no startup)'
+        : 'decode, split lines, regex line parser: the path before the byte scanner',
     counts,
     calls: o.calls,
+    ...(o.inFlight !== undefined ? { inFlight: o.inFlight } : {}),
   };
 }
 
@@ -178,9 +196,10 @@ function cliGenerate(file: string, host: string, out: string, rssFile: string): 
 /** Throughput table rows for one log. */
 function rows(log: GeneratedLog, results: readonly ReadResult[]): string[] {
   const mb = log.bytes / 1e6;
+  const ref = results[0]?.seconds ?? NaN;
   return results.map(
     (r) =>
-      `| ${mb.toFixed(0)} MB | ${r.label} | ${r.seconds.toFixed(2)} | ${(mb / r.seconds).toFixed(1)} | ${fmtInt(log.lines / r.seconds)} | ${(r.rssKb / 1024).toFixed(0)} MB | ${r.note} |`,
+      `| ${mb.toFixed(0)} MB | ${r.label} | ${r.seconds.toFixed(2)} | ${(mb / r.seconds).toFixed(1)} | ${(ref / r.seconds).toFixed(2)} | ${fmtInt(log.lines / r.seconds)} | ${(r.rssKb / 1024).toFixed(0)} MB | ${r.note} |`,
   );
 }
 
@@ -238,10 +257,24 @@ function straceSection(
       rssKb: pipe.rssKb,
       note: 'LC_ALL=C; RSS of its largest process',
     };
+    const awk = timed(['sh', '-c', STRACE_MAWK.replace('FILE', `'${file}'`)], rssFile, 'mawk', {
+      ...process.env,
+      LC_ALL: 'C',
+    });
+    const awkR: ReadResult = {
+      label: 'shell: one mawk pass',
+      command: STRACE_MAWK,
+      seconds: awk.seconds,
+      rssKb: awk.rssKb,
+      note: 'LC_ALL=C; a hash of names, no sort',
+    };
     const lib = libraryIngest(file, 'x86_64');
+    const ref = libraryIngest(file, 'x86_64', 'lines');
     const cli = cliGenerate(file, 'x86_64', join(dir, 'profile.json'), rssFile);
     rmSync(file, { force: true });
-    table.push(...rows(log, [pipeR, lib, cli]));
+    table.push(...rows(log, [pipeR, awkR, lib, ref, cli]));
+    if (diffCounts(lib.counts, ref.counts, 'bytes', 'lines') !== 'identical')
+      throw new Error('the byte scanner and the line reader disagree');
     rss.push({ mb: log.bytes / 1e6, lib: lib.rssKb, cli: cli.rssKb, pipe: pipe.rssKb });
     // Same question, same answer? The pipeline counts entry lines (a call split into
     // unfinished/resumed has one); ours counts calls. Keys: syscall name (x86_64 only here).
@@ -277,8 +310,8 @@ function straceSection(
       'each copy with its own tids, six copies interleaved in runs of 1-16 lines so unfinished/resumed pairs stay valid.',
       'The file is in the page cache for every reader.',
       '',
-      '| Input | Reader | Seconds | MB/s | Lines/s | Peak RSS | Note |',
-      '|---|---|---:|---:|---:|---:|---|',
+      '| Input | Reader | Seconds | MB/s | x pipeline speed | Lines/s | Peak RSS | Note |',
+      '|---|---|---:|---:|---:|---:|---:|---|',
       ...table,
       ...growth,
       '',
@@ -290,12 +323,33 @@ function straceSection(
       '',
       '```sh',
       `LC_ALL=C ${STRACE_PIPELINE}`,
+      `LC_ALL=C ${STRACE_MAWK}`,
       'sysgate generate --from FILE --host x86_64 -o profile.json',
       '```',
       '',
+      ...pendingSection(dir),
     ],
     rss,
   };
+}
+
+/**
+ * Memory with calls that never resume: `n` threads each entering a read, none returning (the
+ * parser keeps at most MAX_PENDING of them; the rest are counted as interrupted).
+ */
+function pendingSection(dir: string, n = 2_000_000): string[] {
+  const file = join(dir, 'unfinished.strace');
+  const w = new BlockWriter(file);
+  for (let i = 0; i < n; i++) w.line(`${1000 + (i % 4_000_000)} read(3,  <unfinished ...>`);
+  const log = w.close();
+  const lib = libraryIngest(file, 'x86_64');
+  rmSync(file, { force: true });
+  return [
+    `**Calls that never resume**: ${fmtInt(n)} threads each entering a \`read\` that never returns (${(log.bytes / 1e6).toFixed(0)} MB):`,
+    `peak RSS ${(lib.rssKb / 1024).toFixed(0)} MB (917 MB before calls in flight were capped), ${lib.seconds.toFixed(2)} s;`,
+    `${fmtInt(lib.calls)} calls counted, evidence \`meta.inFlight\` = ${JSON.stringify(lib.inFlight ?? null)}.`,
+    '',
+  ];
 }
 
 function auditSection(cfg: TraceBenchConfig, dir: string): string[] {
@@ -331,8 +385,8 @@ function auditSection(cfg: TraceBenchConfig, dir: string): string[] {
     '`test/fixtures/corpus/traces/seccomp/` (x86_64 and i386 records, fresh serials and pids), one unrelated kernel line',
     'after every ten.',
     '',
-    '| Input | Reader | Seconds | MB/s | Lines/s | Peak RSS | Note |',
-    '|---|---|---:|---:|---:|---:|---|',
+    '| Input | Reader | Seconds | MB/s | x pipeline speed | Lines/s | Peak RSS | Note |',
+    '|---|---|---:|---:|---:|---:|---:|---|',
     ...rows(log, [
       {
         label: 'shell: `grep type=1326 | grep -oE syscall= | sort | uniq -c`',
@@ -416,6 +470,11 @@ async function recordSection(cfg: TraceBenchConfig, dir: string): Promise<string
   const variants: Variant[] = [
     { name: 'bare', command: 'CMD', run: (a) => Promise.resolve(sync(a[0] ?? '', a.slice(1))) },
     {
+      name: 'bare node start-up (`node -e 0`)',
+      command: 'node -e 0',
+      run: () => Promise.resolve(sync(process.execPath, ['-e', '0'])),
+    },
+    {
       name: 'strace -f -o /dev/null (unpinned)',
       command: 'strace -f -o /dev/null CMD',
       run: (a) => Promise.resolve(sync('strace', ['-f', '-o', nul, ...a])),
@@ -454,8 +513,8 @@ async function recordSection(cfg: TraceBenchConfig, dir: string): Promise<string
     'its time includes writing the evidence and generating the profile, the CLI also node startup (about 0.1 s).',
     'Wall time as seen from the bench process (spawn included). /dev/null is a private 1:3 character device.',
     '',
-    '| Workload | Variant | Median ms | x bare | x strace (unpinned) |',
-    '|---|---|---:|---:|---:|',
+    '| Workload | Variant | Median ms | x bare | x strace (unpinned) | x strace pinned | x (pinned strace + node -e 0) |',
+    '|---|---|---:|---:|---:|---:|---:|',
   ];
   const calls: string[] = [];
   for (const w of workloads) {
@@ -465,11 +524,13 @@ async function recordSection(cfg: TraceBenchConfig, dir: string): Promise<string
       for (const [i, v] of variants.entries()) times[i]?.push(await v.run(w.argv));
     const med = times.map(median);
     const bare = med[0] ?? NaN;
-    const strace = med[1] ?? NaN;
+    const node = med[1] ?? NaN;
+    const strace = med[2] ?? NaN;
+    const pinned = med[3] ?? NaN;
     for (const [i, v] of variants.entries()) {
       const m = med[i] ?? NaN;
       out.push(
-        `| ${w.name} | ${v.name} | ${m.toFixed(0)} | ${(m / bare).toFixed(1)} | ${(m / strace).toFixed(2)} |`,
+        `| ${w.name} | ${v.name} | ${m.toFixed(0)} | ${(m / bare).toFixed(1)} | ${(m / strace).toFixed(2)} | ${(m / pinned).toFixed(2)} | ${(m / (pinned + node)).toFixed(2)} |`,
       );
     }
     calls.push(`- ${w.name}: \`${w.shown}\`, ${fmtInt(recordedCalls)} calls recorded`);
