@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // Builds the other stacks' oracles from Debian's packages of their released sources, into a cache
 // keyed by the SHA-256 of every input, and prints what was built as JSON:
-//   node scripts/build-oracles.mjs [libseccomp] [runc] [crun]      (all when none is named)
+//   node scripts/build-oracles.mjs [libseccomp] [runc | runc-1.3 | runc-1.4] [crun]   (all when none is named)
 // - libseccomp 2.6.0: upstream's release tarball as Debian ships it (trixie, libseccomp_2.6.0.orig.tar.gz),
 //   configured and built with its python binding (what test/oracle/libseccomp_oracle.py imports).
-// - runc 1.3.6: Debian's golang-github-opencontainers-runc-dev (sid: runc's Go source), its Go
-//   libraries from trixie/sid, Go 1.23 from bookworm-backports; the driver in scripts/oracles/runc
-//   prints the program libcontainer/seccomp would load (see scripts/oracles/runc/README.md).
+// - runc 1.3.6 and 1.4.3: Debian's golang-github-opencontainers-runc-dev (sid, experimental: runc's
+//   Go source), its Go libraries from trixie/sid/experimental, Go 1.23 from bookworm-backports (1.24
+//   from trixie for runc 1.4); the driver in scripts/oracles/runc prints the program
+//   libcontainer/seccomp would load (see scripts/oracles/runc/README.md).
 // - crun 1.27.1: the vendored release source in third_party/crun, built by scripts/build-crun.sh
 //   (which checks the tarball's SHA-256 and keys its cache directory by it).
 // Downloads go through apt-get with its own state directory (scripts/oracles/debian.list); the
@@ -40,75 +41,128 @@ const LIBSECCOMP = {
   tarball: 'libseccomp_2.6.0.orig.tar.gz',
   sha256: '83b6085232d1588c379dc9b9cae47bb37407cf262e6e74993c61ba72d2a784dc',
 };
-const RUNC_VERSION = '1.3.6';
-const GO_VERSION = '1.23';
-const RUNC_DEBS = [
-  [
-    'golang-1.23-go',
-    '1.23.5-1~bpo12+1',
-    '9469e6c2b37fed52b9dea80e5c614a5392790cfac99de4ca6242857a039097ee',
-  ],
-  [
-    'golang-1.23-src',
-    '1.23.5-1~bpo12+1',
-    'c425bc2e0bdd215e66c963072ceab22d93694a206a04e5a9a252bfc081dbac7b',
-  ],
-  [
-    'golang-github-opencontainers-runc-dev',
-    '1.3.6+ds1-1',
-    '8c37493425b61755dbcf4a8ccabab4799300c6c9b2b383125d5cd567f780d266',
-  ],
-  [
-    'golang-github-opencontainers-cgroups-dev',
-    '0.0.5-3',
-    '1f2a7b7e0454169f472834b31ea45de307d0dfe29be56a4820e6b60f9096a9c0',
-  ],
-  [
-    'golang-github-opencontainers-specs-dev',
-    '1.2.0-2',
-    '6c3357147c17e618486884b0678f577ca61d0ffdd9068757adbf907e9961fc7d',
-  ],
-  [
-    'golang-github-seccomp-libseccomp-golang-dev',
-    '0.10.0-4',
-    '5d6a6a0f3c8479b09a002a677cdd4e22fc6211b932c02ebc0e392e3e7067ef50',
-  ],
-  [
-    'golang-github-sirupsen-logrus-dev',
-    '1.9.0-1',
-    '51fb87b05452e96be38b97c03d5f997f6ce3a144421f911338d6c4ea2e8aa118',
-  ],
-  [
-    'golang-golang-x-net-dev',
-    '1:0.27.0-2',
-    '1f7576dfed2b293220186dd8a9c5c97b0858334ad67a700eb8569252b97ff395',
-  ],
-  [
-    'golang-golang-x-sys-dev',
-    '0.22.0-1',
-    '043942ee171abf52df6d43d1f56bc5aee4d9823e967fe38eee6236507b2e33fc',
-  ],
-  [
-    'golang-dbus-dev',
-    '5.1.0-1',
-    'a8df19e303de029e7796d5534e9e00429dcf03e1b516c1a7a0288b4b8e88bbec',
-  ],
-  [
-    'golang-github-coreos-go-systemd-dev',
-    '22.5.0-1',
-    'd83a80640269fada4d6503b3b38627ff7d3eedb7b274ca54d0e691e5925efebd',
-  ],
-  [
-    'golang-github-cyphar-filepath-securejoin-dev',
-    '0.3.4-3+deb13u1',
-    '266de85ba96d0555b41fee54fa179b83144a07327b02ab131fc3e703c2a2a213',
-  ],
-  [
-    'golang-github-moby-sys-dev',
-    '0.0~git20241107.638aa7c-2',
-    '20aa71f063a0086790025916842989190df02bb5cb331281929b31b7ce57ffb3',
-  ],
-];
+/** runc releases built, with their Go toolchain and Go libraries (Debian package, version, SHA-256). */
+const RUNC = {
+  1.3: {
+    version: '1.3.6',
+    go: '1.23',
+    debs: [
+      [
+        'golang-1.23-go',
+        '1.23.5-1~bpo12+1',
+        '9469e6c2b37fed52b9dea80e5c614a5392790cfac99de4ca6242857a039097ee',
+      ],
+      [
+        'golang-1.23-src',
+        '1.23.5-1~bpo12+1',
+        'c425bc2e0bdd215e66c963072ceab22d93694a206a04e5a9a252bfc081dbac7b',
+      ],
+      [
+        'golang-github-opencontainers-runc-dev',
+        '1.3.6+ds1-1',
+        '8c37493425b61755dbcf4a8ccabab4799300c6c9b2b383125d5cd567f780d266',
+      ],
+      [
+        'golang-github-opencontainers-cgroups-dev',
+        '0.0.5-3',
+        '1f2a7b7e0454169f472834b31ea45de307d0dfe29be56a4820e6b60f9096a9c0',
+      ],
+      [
+        'golang-github-opencontainers-specs-dev',
+        '1.2.0-2',
+        '6c3357147c17e618486884b0678f577ca61d0ffdd9068757adbf907e9961fc7d',
+      ],
+      [
+        'golang-github-seccomp-libseccomp-golang-dev',
+        '0.10.0-4',
+        '5d6a6a0f3c8479b09a002a677cdd4e22fc6211b932c02ebc0e392e3e7067ef50',
+      ],
+      [
+        'golang-github-sirupsen-logrus-dev',
+        '1.9.0-1',
+        '51fb87b05452e96be38b97c03d5f997f6ce3a144421f911338d6c4ea2e8aa118',
+      ],
+      [
+        'golang-golang-x-net-dev',
+        '1:0.27.0-2',
+        '1f7576dfed2b293220186dd8a9c5c97b0858334ad67a700eb8569252b97ff395',
+      ],
+      [
+        'golang-golang-x-sys-dev',
+        '0.22.0-1',
+        '043942ee171abf52df6d43d1f56bc5aee4d9823e967fe38eee6236507b2e33fc',
+      ],
+      [
+        'golang-dbus-dev',
+        '5.1.0-1',
+        'a8df19e303de029e7796d5534e9e00429dcf03e1b516c1a7a0288b4b8e88bbec',
+      ],
+      [
+        'golang-github-coreos-go-systemd-dev',
+        '22.5.0-1',
+        'd83a80640269fada4d6503b3b38627ff7d3eedb7b274ca54d0e691e5925efebd',
+      ],
+      [
+        'golang-github-cyphar-filepath-securejoin-dev',
+        '0.3.4-3+deb13u1',
+        '266de85ba96d0555b41fee54fa179b83144a07327b02ab131fc3e703c2a2a213',
+      ],
+      [
+        'golang-github-moby-sys-dev',
+        '0.0~git20241107.638aa7c-2',
+        '20aa71f063a0086790025916842989190df02bb5cb331281929b31b7ce57ffb3',
+      ],
+    ],
+  },
+  // runc 1.4 needs Go 1.24: trixie's golang-1.24-go (a static binary, runs on Debian 12), its
+  // libraries from sid/experimental where runc 1.4 needs newer ones than trixie has.
+  1.4: {
+    version: '1.4.3',
+    go: '1.24',
+    debs: [
+      [
+        'golang-1.24-go',
+        '1.24.4-1',
+        '93c6c109bbc0f1d55523282a16739d10634499c04f6d066a6aa58b67b687a44f',
+      ],
+      [
+        'golang-1.24-src',
+        '1.24.4-1',
+        'c396bc2c2e94606e0a060cff52b9bbbf1d7cefacb040eb3c40a55604111e66e1',
+      ],
+      [
+        'golang-github-opencontainers-runc-dev',
+        '1.4.3+ds1-1',
+        '6bd52501a92ecdd5f632bf8dda3513a362a6f1c490bdbdadbf1cde87bc416b19',
+      ],
+      [
+        'golang-github-opencontainers-cgroups-dev',
+        '0.0.6-2',
+        '9a8401d7e66d1431e7f25da12aea7ff7012e8c185e92e6c425f8efa2edf62f25',
+      ],
+      [
+        'golang-github-opencontainers-specs-dev',
+        '1.3.0-2',
+        'e6c87606d913710eb8dd99d18ff25dc51b9372b48d449e8731ae87e356184cf4',
+      ],
+      [
+        'golang-github-seccomp-libseccomp-golang-dev',
+        '0.11.1-1',
+        '95d2b86a870490966a3cbeda85e2a057f85d19493af6f253eb4d93d3dc10988b',
+      ],
+      [
+        'golang-golang-x-sys-dev',
+        '0.49.0+dfsg-1',
+        '4d759f69efca831b7c0680b3de298df1eebc1a7374747976c23df7e4ad7657b4',
+      ],
+    ],
+  },
+};
+// Libraries runc 1.4 takes unchanged from 1.3's list.
+for (const d of RUNC['1.3'].debs) {
+  if (!RUNC['1.4'].debs.some((e) => e[0] === d[0]) && !d[0].startsWith('golang-1.23'))
+    RUNC['1.4'].debs.push(d);
+}
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 28, ...opts });
@@ -225,12 +279,13 @@ function buildLibseccomp() {
   return out;
 }
 
-// ---- runc 1.3.6's libcontainer/seccomp with the driver ----
+// ---- runc's libcontainer/seccomp with the driver ----
 const PATCHED = 'libcontainer/seccomp/patchbpf/enosys_linux.go';
 const PATCH_FROM = 'fd, err := sysSeccompSetFilter(seccompFlags, fprog)';
 const PATCH_TO = 'fd, err := sysgateSetFilter(seccompFlags, fprog)';
 
-function buildRunc() {
+function buildRunc(line) {
+  const { version: RUNC_VERSION, go: GO_VERSION, debs: RUNC_DEBS } = RUNC[line];
   const driverDir = join(root, 'scripts/oracles/runc');
   const driver = ['main.go', 'capture.go'].map((f) => readFileSync(join(driverDir, f), 'utf8'));
   const key = hashOf([...RUNC_DEBS.map((d) => d.join(' ')), ...driver, PATCH_FROM, PATCH_TO]);
@@ -239,19 +294,16 @@ function buildRunc() {
   if (existsSync(manifest)) return JSON.parse(readFileSync(manifest, 'utf8'));
   const dl = join(cache, 'downloads');
   mkdirSync(dl, { recursive: true });
-  const debFile = (name) =>
-    readdirSync(dl).find((f) => f.startsWith(`${name}_`) && f.endsWith('.deb'));
+  // apt-get download names a file name_version_arch.deb, the epoch's colon written %3a.
+  const debFile = (name, ver) =>
+    readdirSync(dl).find((f) => f.startsWith(`${name}_${ver.replace(':', '%3a')}_`));
   const missing = RUNC_DEBS.filter(([name, ver, sha]) => {
-    const f = debFile(name);
-    return (
-      f === undefined ||
-      !f.includes(ver.replace(/^\d+:/, '')) ||
-      (sha !== null && sha256(join(dl, f)) !== sha)
-    );
+    const f = debFile(name, ver);
+    return f === undefined || sha256(join(dl, f)) !== sha;
   });
   if (missing.length > 0) aptFetch(dl, ['download', ...missing.map(([n, v]) => `${n}=${v}`)]);
   const inputs = RUNC_DEBS.map(([name, ver, sha]) => {
-    const f = debFile(name);
+    const f = debFile(name, ver);
     if (f === undefined) throw new Error(`${name} ${ver} was not downloaded`);
     return `${name} ${ver} ${checkSha(join(dl, f), sha)}`;
   });
@@ -260,7 +312,8 @@ function buildRunc() {
   mkdirSync(tmp, { recursive: true });
   const t0 = Date.now();
   log(`building runc ${RUNC_VERSION}'s libcontainer/seccomp with Go ${GO_VERSION}`);
-  for (const [name] of RUNC_DEBS) run('dpkg-deb', ['-x', join(dl, must(debFile(name))), tmp]);
+  for (const [name, ver] of RUNC_DEBS)
+    run('dpkg-deb', ['-x', join(dl, must(debFile(name, ver))), tmp]);
   const gopath = join(tmp, 'usr/share/gocode');
   const goroot = join(tmp, `usr/lib/go-${GO_VERSION}`);
   const runcSrc = join(gopath, 'src/github.com/opencontainers/runc');
@@ -341,12 +394,25 @@ function must(v) {
   return v;
 }
 
+// One build at a time per cache (test files of one run may ask at once): re-run under flock(1).
+if (process.env.SYSGATE_ORACLE_LOCKED !== '1') {
+  mkdirSync(cache, { recursive: true });
+  const r = spawnSync('flock', [join(cache, '.lock'), process.execPath, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, SYSGATE_ORACLE_LOCKED: '1' },
+  });
+  process.exit(r.status ?? 3);
+}
+
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const all = wanted.length === 0;
 const result = {};
 try {
   if (all || wanted.includes('libseccomp')) result.libseccomp = buildLibseccomp();
-  if (all || wanted.includes('runc')) result.runc = buildRunc();
+  // `runc` is every line; `runc-1.3`, `runc-1.4` one of them.
+  for (const line of Object.keys(RUNC))
+    if (all || wanted.includes('runc') || wanted.includes(`runc-${line}`))
+      result[`runc-${line}`] = buildRunc(line);
   if (all || wanted.includes('crun')) result.crun = buildCrun();
 } catch (e) {
   process.stderr.write(`[oracles] ${e instanceof Error ? e.message : String(e)}\n`);

@@ -1,13 +1,13 @@
 /**
- * Differential test of sysgate's model of runc >= 1.2 against runc itself: runc 1.3.6's
+ * Differential test of sysgate's model of runc >= 1.2 against runc itself: runc 1.3.6's and 1.4.3's
  * libcontainer/seccomp (InitSeccomp, matchCall, the binary-tree switch, patchbpf's ENOSYS stub)
  * built by scripts/build-oracles.mjs, driven by scripts/oracles/runc/main.go, which prints the program
  * runc would load. For random profiles, the shared corpus and runc's own test data
- * (test/fixtures/runc), sysgate told `--runc 1.3.6` (and the libseccomp the driver loads) must
+ * (test/fixtures/runc), sysgate told that runc version (and the libseccomp the driver loads) must
  * - refuse exactly the profiles runc refuses,
  * - build libseccomp's part of the program byte for byte (the port's claim), and
  * - decide every probe exactly like runc's whole program (stub + filter) run in the emulator.
- * Twice: with the system's libseccomp 2.5.4 and with the built 2.6.0. x86_64 host only (runc's
+ * Per runc, twice: with the system's libseccomp 2.5.4 and with the built 2.6.0. x86_64 host only (runc's
  * native arch is the machine's). Runs when CI=true (and then fails if the oracles do not build), else
  * when they build.
  */
@@ -30,22 +30,32 @@ import { buildPlan, type ModelProfile, type ModelSyscallRule } from '../../src/c
 import { decide } from '../../src/compile/decide.js';
 import { libseccompProgram } from '../../src/compile/libseccomp.js';
 import type { FilterPlan } from '../../src/compile/plan.js';
-import { runcPlanOptions, type RuntimeVersions } from '../../src/compile/runtime-versions.js';
+import {
+  formatStackVersion,
+  parseStackVersion,
+  runcPlanOptions,
+  type RuntimeVersions,
+} from '../../src/compile/runtime-versions.js';
 import { statsRange } from '../../src/compile/stats.js';
 import { ProfileError } from '../../src/profile/errors.js';
 import { parseProfiles } from '../../src/profile/parse.js';
 import { resolveProfile } from '../../src/profile/resolve.js';
 import type { ActionName, ArgCondition } from '../../src/profile/types.js';
 import { loadForRunc } from '../../src/runc/check.js';
-import { builtLibseccomp, builtRunc, libseccompEnv, type BuiltRunc } from '../oracle/built.js';
+import {
+  builtLibseccomp,
+  builtRunc,
+  libseccompEnv,
+  type Built,
+  type BuiltRunc,
+} from '../oracle/built.js';
 import { runcOracleVersion, runcProgramBatch, type RuncAnswer } from '../oracle/runc.js';
 import { interestingValues, OPS, rng } from './probe-values.testkit.js';
 
 const HOST: ArchName = 'x86_64';
 const root = path.resolve(import.meta.dirname, '../..');
 const ci = process.env.CI === 'true';
-const runc = builtRunc();
-const lib26 = runc.ok ? builtLibseccomp() : undefined;
+const lib26 = builtLibseccomp();
 
 const NAMES = [
   'read',
@@ -359,7 +369,7 @@ function runcFixtureProfiles(): ModelProfile[] {
   return out;
 }
 
-function suite(label: string, side: () => Side, libVersion: string): void {
+function suite(label: string, runc: Built<BuiltRunc>, side: () => Side, libVersion: string): void {
   let s: Side;
   let bin: BuiltRunc;
   beforeAll(() => {
@@ -389,7 +399,7 @@ function suite(label: string, side: () => Side, libVersion: string): void {
     `${t.programs} programs compared (${t.binaryTree} binary trees), ${t.probes} probes, ` +
     `${t.failures.length} disagreeing`;
 
-  test(`${label}: the driver runs runc ${runc.ok ? runc.oracle.version : '1.3.6'} with libseccomp ${libVersion}`, () => {
+  test(`${label}: the driver runs that runc with libseccomp ${libVersion}`, () => {
     const v = runcOracleVersion(bin.binary, s.env);
     expect(v).toEqual({ runc: bin.version, libseccomp: libVersion });
   });
@@ -418,37 +428,41 @@ function suite(label: string, side: () => Side, libVersion: string): void {
   });
 }
 
-const RUNC_136 = { major: 1, minor: 3, patch: 6 };
+const LIB_254 = { major: 2, minor: 5, patch: 4 };
+const LIB_260 = { major: 2, minor: 6, patch: 0 };
 
-describe.skipIf(!ci && !runc.ok)(
-  'sysgate --runc 1.3.6 vs runc 1.3.6 built, libseccomp 2.5.4',
-  () => {
-    suite(
-      'libseccomp 2.5.4',
-      () => ({
-        libseccomp: '2.5.4',
-        env: undefined,
-        stack: { runc: RUNC_136, libseccomp: { major: 2, minor: 5, patch: 4 } },
-      }),
-      '2.5.4',
-    );
-  },
-);
-
-describe.skipIf(!ci && lib26?.ok !== true)(
-  'sysgate --runc 1.3.6 --libseccomp 2.6 vs runc 1.3.6 built, libseccomp 2.6.0 built',
-  () => {
-    suite(
-      'libseccomp 2.6.0',
-      () => {
-        if (lib26?.ok !== true) throw new Error(lib26?.why ?? 'libseccomp 2.6.0 not built');
-        return {
-          libseccomp: '2.6',
-          env: libseccompEnv(lib26.oracle),
-          stack: { runc: RUNC_136, libseccomp: { major: 2, minor: 6, patch: 0 } },
-        };
-      },
-      '2.6.0',
-    );
-  },
-);
+for (const line of ['1.3', '1.4'] as const) {
+  const runc = builtRunc(line);
+  const v = parseStackVersion(runc.ok ? runc.oracle.version : line);
+  if (v === undefined) throw new Error(`bad runc version ${line}`);
+  const name = formatStackVersion(v);
+  describe.skipIf(!ci && !runc.ok)(
+    `sysgate --runc ${name} vs runc ${name} built, libseccomp 2.5.4`,
+    () => {
+      suite(
+        `runc ${name}, libseccomp 2.5.4`,
+        runc,
+        () => ({ libseccomp: '2.5.4', env: undefined, stack: { runc: v, libseccomp: LIB_254 } }),
+        '2.5.4',
+      );
+    },
+  );
+  describe.skipIf(!ci && (!runc.ok || !lib26.ok))(
+    `sysgate --runc ${name} --libseccomp 2.6 vs runc ${name} built, libseccomp 2.6.0 built`,
+    () => {
+      suite(
+        `runc ${name}, libseccomp 2.6.0`,
+        runc,
+        () => {
+          if (!lib26.ok) throw new Error(lib26.why);
+          return {
+            libseccomp: '2.6',
+            env: libseccompEnv(lib26.oracle),
+            stack: { runc: v, libseccomp: LIB_260 },
+          };
+        },
+        '2.6.0',
+      );
+    },
+  );
+}

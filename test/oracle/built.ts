@@ -1,6 +1,6 @@
 /**
  * The oracles built from released sources by scripts/build-oracles.mjs (libseccomp 2.6.0, runc
- * 1.3.6's libcontainer/seccomp, crun 1.27.1), found or built (cached) on first use. Under CI=true a failed build
+ * 1.3.6's and 1.4.3's libcontainer/seccomp, crun 1.27.1), found or built (cached) on first use. Under CI=true a failed build
  * is an error; elsewhere it is reported as undefined so the differential tests can say why they
  * cannot run.
  */
@@ -46,7 +46,7 @@ export interface BuiltCrun {
 export type Built<T> =
   { readonly ok: true; readonly oracle: T } | { readonly ok: false; readonly why: string };
 
-function build<T>(component: 'libseccomp' | 'runc' | 'crun'): Built<T> {
+function build<T>(component: string): Built<T> {
   const r = spawnSync(process.execPath, [path.join(root, 'scripts/build-oracles.mjs'), component], {
     encoding: 'utf8',
     maxBuffer: 1 << 24,
@@ -62,8 +62,11 @@ function build<T>(component: 'libseccomp' | 'runc' | 'crun'): Built<T> {
   return { ok: true, oracle };
 }
 
+/** The runc release lines the script builds. */
+export type RuncLine = '1.3' | '1.4';
+
 let libseccomp: Built<BuiltLibseccomp> | undefined;
-let runc: Built<BuiltRunc> | undefined;
+const runc = new Map<RuncLine, Built<BuiltRunc>>();
 let crun: Built<BuiltCrun> | undefined;
 
 /** libseccomp 2.6.0 built from Debian's copy of the release tarball (cached). */
@@ -72,10 +75,11 @@ export function builtLibseccomp(): Built<BuiltLibseccomp> {
   return libseccomp;
 }
 
-/** runc 1.3.6's seccomp packages with the driver (cached). */
-export function builtRunc(): Built<BuiltRunc> {
-  runc ??= build<BuiltRunc>('runc');
-  return runc;
+/** The seccomp packages of runc 1.3.6 or 1.4.3 with the driver (cached). */
+export function builtRunc(line: RuncLine): Built<BuiltRunc> {
+  let b = runc.get(line);
+  if (b === undefined) runc.set(line, (b = build<BuiltRunc>(`runc-${line}`)));
+  return b;
 }
 
 /** crun 1.27.1 built from third_party/crun (cached). */
