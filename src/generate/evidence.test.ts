@@ -4,6 +4,8 @@ import { describe, expect, test } from 'vitest';
 import { Observation } from '../trace/observe.js';
 import { parseStrace } from '../trace/strace.js';
 import { EvidenceError, readEvidence, toEvidence, writeEvidence } from './evidence.js';
+import { mergeEvidence } from './merge.js';
+import { SECCOMP_UNSEEN } from './record.js';
 import { resolveSymbol } from './symbols.js';
 
 const TRACES = resolve(import.meta.dirname, '../../test/fixtures/corpus/traces');
@@ -47,6 +49,26 @@ describe('evidence round trip', () => {
   });
 });
 
+describe('evidence recorded via seccomp', () => {
+  const seccomp = {
+    ...toEvidence(observe('git-init.strace')),
+    meta: { inputs: 1, sources: ['seccomp'], recorder: 'seccomp' as const, unseen: SECCOMP_UNSEEN },
+  };
+  test('says so, read back unchanged', () => {
+    const back = readEvidence(writeEvidence(seccomp), 'ev.json');
+    expect(back.meta.recorder).toBe('seccomp');
+    expect(back.meta.unseen).toEqual(SECCOMP_UNSEEN);
+  });
+  test('merged with strace evidence, the whole is blind to what the seccomp input could not see', () => {
+    const merged = mergeEvidence([toEvidence(observe('git-init.strace')), seccomp]);
+    expect(merged.meta.recorder).toBe('seccomp');
+    expect(merged.meta.unseen).toEqual(SECCOMP_UNSEEN);
+    const strace = mergeEvidence([toEvidence(observe('git-init.strace'))]);
+    expect(strace.meta.recorder).toBeUndefined();
+    expect(strace.meta.unseen).toBeUndefined();
+  });
+});
+
 describe('readEvidence errors carry JSON pointers', () => {
   const good = writeEvidence(toEvidence(observe('git-init.strace')));
   const base = JSON.parse(good) as Record<string, unknown> & {
@@ -76,6 +98,18 @@ describe('readEvidence errors carry JSON pointers', () => {
       }),
       'evidence-invalid',
       '/syscalls/0/args/family/values/0/value',
+    ],
+    [
+      'unknown recorder',
+      JSON.stringify({ ...base, meta: { ...(base.meta as object), recorder: 'ptrace' } }),
+      'evidence-invalid',
+      '/meta/recorder',
+    ],
+    [
+      'unseen not strings',
+      JSON.stringify({ ...base, meta: { ...(base.meta as object), unseen: [1] } }),
+      'evidence-invalid',
+      '/meta/unseen/0',
     ],
   ])('%s', (_name, text, code, pointer) => {
     try {

@@ -22,7 +22,9 @@
  * }
  * ```
  * `coverage` is how many inputs (runs, replicas) saw the syscall; `value` is the decimal u64 when it
- * could be computed, `text` what the trace printed.
+ * could be computed, `text` what the trace printed. Evidence recorded `--via seccomp` has
+ * `meta.recorder: "seccomp"` and `meta.unseen` (what that recorder cannot see: no `errors`, argument
+ * values straight from the registers, `firstSeen.line` the call's position in the record stream).
  *
  * `widened` (optional, written by `generate` and `record`) lists the calls the profile allows
  * without their being seen, each with its reason and source (widen.ts):
@@ -127,6 +129,13 @@ export interface EvidenceMeta {
    * Absent when none were.
    */
   readonly inFlight?: { readonly max: number; readonly dropped: number };
+  /**
+   * How the calls were recorded: `strace` (also when absent) or `seccomp` (`record --via seccomp`: a
+   * user-notification filter, which sees numbers and argument registers only).
+   */
+  readonly recorder?: 'strace' | 'seccomp';
+  /** What the recorder could not see, one sentence each (`record --via seccomp`). */
+  readonly unseen?: readonly string[];
   /** Where each recording behind the evidence came from (image, command, tool versions, date). */
   readonly provenance?: readonly Provenance[];
   /**
@@ -464,7 +473,13 @@ export function readEvidence(text: string, file: string): Evidence {
     inputs: m.inputs === undefined ? 1 : c.count(m.inputs, ['meta', 'inputs']),
     sources: m.sources === undefined ? [] : c.strings(m.sources, ['meta', 'sources']),
     ...(m.crashes !== undefined ? { crashes: c.strings(m.crashes, ['meta', 'crashes']) } : {}),
+    ...(m.unseen !== undefined ? { unseen: c.strings(m.unseen, ['meta', 'unseen']) } : {}),
   };
+  if (m.recorder !== undefined && m.recorder !== 'strace' && m.recorder !== 'seccomp')
+    c.add(
+      ['meta', 'recorder'],
+      `expected "strace" or "seccomp", found ${JSON.stringify(m.recorder)}`,
+    );
   if (m.provenance !== undefined) {
     const ok =
       Array.isArray(m.provenance) &&

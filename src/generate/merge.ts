@@ -108,6 +108,9 @@ export function mergeEvidence(inputs: readonly Evidence[]): Evidence {
   const crashes = inputs.flatMap((e) => e.meta.crashes ?? []).slice(0, MAX_CRASHES);
   const provenance = inputs.flatMap((e) => e.meta.provenance ?? []);
   const inFlight = inputs.flatMap((e) => (e.meta.inFlight === undefined ? [] : [e.meta.inFlight]));
+  // One input recorded via seccomp makes the whole evidence blind to what that recorder cannot see.
+  const unseen = [...new Set(inputs.flatMap((e) => e.meta.unseen ?? []))];
+  const recorders = new Set(inputs.map((e) => e.meta.recorder ?? 'strace'));
   return {
     format: first.format,
     version: first.version,
@@ -126,6 +129,8 @@ export function mergeEvidence(inputs: readonly Evidence[]): Evidence {
           }
         : {}),
       ...(provenance.length > 0 ? { provenance } : {}),
+      ...(recorders.has('seccomp') ? { recorder: 'seccomp' as const } : {}),
+      ...(unseen.length > 0 ? { unseen } : {}),
     },
     totals: totalsOf(
       syscalls,

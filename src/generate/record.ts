@@ -36,9 +36,10 @@ import {
 import { open, type FileHandle } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, delimiter, dirname, join } from 'node:path';
-import { constantValue, type ArchName } from '../arch/index.js';
+import { archInfo, constantValue, syscallNumber, type ArchName } from '../arch/index.js';
 import { RuntimeError, UsageError } from '../document/errors.js';
-import { Observation } from '../trace/observe.js';
+import { NotifyDecoder, type NotifiedCall } from '../trace/notify.js';
+import { hostAbis, Observation } from '../trace/observe.js';
 import type { StraceCallFields, StraceEvent } from '../trace/strace.js';
 import { StraceScanner } from '../trace/strace-scan.js';
 import { CrashLog } from './crashes.js';
@@ -99,7 +100,27 @@ export interface RecordOptions {
   readonly launch?: RecordLauncher;
   /** The Docker image `launch` runs the command in (its identity goes into the provenance). */
   readonly image?: string;
+  /** How calls are recorded: `strace` (default) or `seccomp` (a user-notification filter, see {@link SECCOMP_UNSEEN}). */
+  readonly via?: RecordVia;
+  /** The seccomp recorder (`native/notifrec`), required with `via: 'seccomp'` (the CLI finds it). */
+  readonly notifrecPath?: string;
 }
+
+/** The recorders of `record --via`. */
+export type RecordVia = 'strace' | 'seccomp';
+
+/**
+ * What `record --via seccomp` cannot see, as the evidence (`meta.unseen`) and `record --help` say it.
+ * A seccomp filter is handed only seccomp_data (include/uapi/linux/seccomp.h: nr, arch, instruction
+ * pointer, six argument registers) before the call runs.
+ */
+export const SECCOMP_UNSEEN: readonly string[] = [
+  'return values and errno outcomes (a critical call that only ever failed with EPERM is allowed, not refused with EPERM)',
+  'string and pointer arguments: paths, buffers and structs (clone3 flags, sockaddr families) are addresses only',
+  'calls made before the filter was installed (none of the command: the filter is in place before its execve)',
+  'calls another seccomp filter of the workload refuses (its ERRNO, TRAP or KILL verdict takes precedence)',
+  "the new program's name on an execve: it is listed under the program that called it (names and executables come from /proc, symlinks resolved)",
+];
 
 /** A host path the traced command must see (strace, its libraries, the trace FIFO's directory). */
 export interface TraceMount {
@@ -353,17 +374,21 @@ export async function recordCommandLine(
     ...(opts.nice === undefined ? [] : ['nice', '-n', String(opts.nice)]),
     ...(pin === false ? [] : ['taskset', '-c', String(pin)]),
   ];
+  const seccomp = opts.via === 'seccomp';
   if (opts.docker === undefined)
-    return [...taskset, strace, ...straceArgs(fifo), '--', ...opts.argv];
+    return seccomp
+      ? [...taskset, notifrecOf(opts), ...notifrecArgs(fifo, opts.host), '--', ...opts.argv]
+      : [...taskset, strace, ...straceArgs(fifo), '--', ...opts.argv];
   const docker = opts.docker.dockerPath ?? 'docker';
   requireDaemon(docker);
   const argv =
     opts.argv.length > 0 ? [...opts.argv] : await dockerCommand(opts.docker.image, docker);
-  const mounts = traceMounts(strace, fifo).flatMap((m) => [
-    '-v',
-    `${m.source}:${m.target}:${m.readOnly ? 'ro' : 'rw'}`,
-  ]);
-  const [loader, ...inside] = straceInside(fifo, argv) as [string, ...string[]];
+  const mounts = (
+    seccomp ? notifrecMounts(notifrecOf(opts), fifo) : traceMounts(strace, fifo)
+  ).flatMap((m) => ['-v', `${m.source}:${m.target}:${m.readOnly ? 'ro' : 'rw'}`]);
+  const [loader, ...inside] = (
+    seccomp ? notifrecInside(fifo, argv, opts.host) : straceInside(fifo, argv)
+  ) as [string, ...string[]];
   return [
     ...taskset,
     docker,
@@ -372,8 +397,8 @@ export async function recordCommandLine(
     '--label',
     'sysgate.managed=1', // the label the run layer puts on every container it starts
     ...(opts.stdio === 'pipe' ? [] : ['-i']),
-    '--cap-add',
-    'SYS_PTRACE',
+    // strace needs ptrace; the seccomp recorder needs nothing (it sets no_new_privs when it must).
+    ...(seccomp ? [] : ['--cap-add', 'SYS_PTRACE']),
     '--security-opt',
     'seccomp=unconfined',
     ...mounts,
@@ -417,6 +442,48 @@ async function readTrace(
   } finally {
     await fh.close().catch(() => undefined);
   }
+}
+
+/** The seccomp recorder's path, or a UsageError when the caller gave none. */
+function notifrecOf(opts: RecordOptions): string {
+  if (opts.notifrecPath === undefined)
+    throw new UsageError('recording via seccomp needs the notifrec helper (notifrecPath)');
+  return opts.notifrecPath;
+}
+
+/** Calls after which notifrec reads the caller's comm and executable again (exec, rename, exit). */
+const REREAD_AFTER = ['execve', 'execveat', 'prctl', 'exit', 'exit_group'] as const;
+
+/**
+ * notifrec's options before `--` and the command: the output, and `-r ARCH:NR` for each call of
+ * {@link REREAD_AFTER} on each ABI the host runs (numbers from sysgate's syscall tables).
+ */
+export function notifrecArgs(output: string, host: ArchName): string[] {
+  const reread = hostAbis(host).flatMap((abi) =>
+    REREAD_AFTER.flatMap((name) => {
+      const nr = syscallNumber(abi, name);
+      return nr === undefined ? [] : ['-r', `${archInfo(abi).auditArch}:${nr}`];
+    }),
+  );
+  return ['-o', output, ...reread];
+}
+
+/** The mounts notifrec needs inside a container: the static binary itself and `fifo`'s directory. */
+export function notifrecMounts(notifrec: string, fifo: string): TraceMount[] {
+  return [
+    { source: notifrec, target: `${IN_SANDBOX.dir}/notifrec`, readOnly: true },
+    { source: dirname(fifo), target: IN_SANDBOX.trace, readOnly: false },
+  ];
+}
+
+/** notifrec's command line inside a container, recording `argv`. */
+function notifrecInside(fifo: string, argv: readonly string[], host: ArchName): string[] {
+  return [
+    `${IN_SANDBOX.dir}/notifrec`,
+    ...notifrecArgs(`${IN_SANDBOX.trace}/${basename(fifo)}`, host),
+    '--',
+    ...argv,
+  ];
 }
 
 /** Start the recording command on the host; resolves when it has ended. */
@@ -473,9 +540,16 @@ function recordProvenance(
 export async function record(opts: RecordOptions): Promise<RecordResult> {
   if (opts.argv.length === 0 && opts.docker === undefined)
     throw new UsageError('no command to record (give it after --)');
-  requireStrace(opts.stracePath);
+  const seccomp = opts.via === 'seccomp';
+  if (seccomp && (opts.launch !== undefined || opts.saveTraceDir !== undefined))
+    throw new UsageError(
+      `recording via seccomp writes binary records, not strace text: ${opts.launch !== undefined ? 'a launcher' : 'saving the trace'} needs via strace`,
+    );
+  if (!seccomp) requireStrace(opts.stracePath);
   // strace's version for the provenance, asked while the command runs instead of before it.
-  const straceVersion = straceVersionAsync(opts.stracePath ?? 'strace');
+  const straceVersion = seccomp
+    ? Promise.resolve(undefined)
+    : straceVersionAsync(opts.stracePath ?? 'strace');
   const work = mkdtempSync(join(tmpdir(), 'sysgate-record-'));
   const fifo = join(work, 'trace.fifo');
   const mk = spawnSync('mkfifo', ['-m', '0666', fifo], { encoding: 'utf8' });
@@ -540,8 +614,16 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       crashes.add(e, source);
     },
   };
+  const decoder = new NotifyDecoder('seccomp');
+  const onNotified = (c: NotifiedCall): void => {
+    obs.addNotified(c, 'seccomp');
+  };
   const reader: { fh?: FileHandle } = {};
   const parsing = readTrace(fifo, reader, (chunk) => {
+    if (seccomp) {
+      decoder.push(chunk, onNotified);
+      return;
+    }
     if (tee !== undefined) writeSync(tee, chunk);
     parser.pushBytes(chunk, sink);
   });
@@ -567,19 +649,24 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   const stderr = Buffer.concat(errs).toString('utf8');
   if (obs.totalCalls === 0) {
     throw new RuntimeError(
-      opts.docker === undefined ? 'strace' : 'docker',
+      opts.docker === undefined ? (seccomp ? 'notifrec' : 'strace') : 'docker',
       opts.docker !== undefined && DAEMON_DOWN.test(stderr)
         ? 'the Docker daemon is not running or not reachable (start dockerd, or check DOCKER_HOST)'
-        : 'the trace is empty: the command did not start under strace',
+        : `the trace is empty: the command did not start under ${seccomp ? 'the seccomp recorder' : 'strace'}`,
       {
         exitCode,
         stderr,
       },
     );
   }
-  const warnings = parser.warnings.map((w) => `${w.line}: ${w.message}`);
+  const cut = seccomp ? decoder.finish() : undefined;
+  const warnings = [
+    ...parser.warnings.map((w) => `${w.line}: ${w.message}`),
+    ...(cut !== undefined ? [`${decoder.calls + 1}: ${cut}`] : []),
+  ];
   const evidence = toEvidence(obs, {
-    sources: [tracePath ?? 'strace'],
+    sources: [seccomp ? 'seccomp' : (tracePath ?? 'strace')],
+    ...(seccomp ? { recorder: 'seccomp' as const, unseen: SECCOMP_UNSEEN } : {}),
     command: opts.argv,
     ...(opts.docker !== undefined ? { image: opts.docker.image } : {}),
     provenance: [recordProvenance(opts, recordedAt, await straceVersion)],

@@ -156,17 +156,36 @@ export function proberPath(override?: string, env: NodeJS.ProcessEnv = process.e
  * naming how to build it when there is none.
  */
 export function auditnlPath(override?: string): string {
+  return helperPath(
+    'auditnl',
+    'the audit netlink reader',
+    ', or use --source auditd, journald or kmsg',
+    override,
+  );
+}
+
+/**
+ * Absolute path of `record --via seccomp`'s recorder (`native/notifrec.c`): the `override`, the
+ * checkout's `native/build/notifrec`, or the package's prebuilt one; throws `RuntimeError` (exit 3)
+ * naming how to build it when there is none.
+ */
+export function notifrecPath(override?: string): string {
+  return helperPath('notifrec', 'the seccomp recorder', ', or record --via strace', override);
+}
+
+/** A helper of `native/`: the override, the checkout's build, else the package's prebuilt one. */
+function helperPath(name: string, what: string, otherwise: string, override?: string): string {
   if (override !== undefined) {
-    if (!existsSync(override)) throw new RuntimeError('auditnl', `no auditnl at ${override}`);
+    if (!existsSync(override)) throw new RuntimeError(name, `no ${name} at ${override}`);
     return override;
   }
-  const built = `${nativeRoot()}/build/auditnl`;
+  const built = `${nativeRoot()}/build/${name}`;
   if (existsSync(built)) return built;
   const arch = prebuiltArch();
-  const prebuilt = arch === undefined ? undefined : `${nativeRoot()}/prebuilt/${arch}/auditnl`;
+  const prebuilt = arch === undefined ? undefined : `${nativeRoot()}/prebuilt/${arch}/${name}`;
   if (prebuilt !== undefined && existsSync(prebuilt)) return prebuilt;
   throw new RuntimeError(
-    'auditnl',
-    `the audit netlink reader is not built (${built}); build it with \`make -C ${nativeRoot()}\` (needs gcc, make and the static C library: libc6-dev on Debian), or use --source auditd, journald or kmsg`,
+    name,
+    `${what} is not built (${built}); build it with \`make -C ${nativeRoot()}\` (needs gcc, make and the static C library: libc6-dev on Debian)${otherwise}`,
   );
 }

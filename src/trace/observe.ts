@@ -7,6 +7,7 @@
 import type { ArchName } from '../arch/index.js';
 import { archForAudit, resolveArch, syscallName, syscallNumber } from '../arch/index.js';
 import { auditCodeKey, type AuditRecord } from './audit.js';
+import type { NotifiedCall } from './notify.js';
 import { callArgs, type Personality, type StraceCallFields } from './strace.js';
 import { argAt, namedArg, stripComments } from './tokenize.js';
 
@@ -376,8 +377,16 @@ export class Observation {
       t = value === undefined ? { text } : { text, value: value.toString() };
       if (this.tokens.size < MAX_TOKEN_CACHE) this.tokens.set(own(token), t);
     }
-    const { text } = t;
-    const valueText = t.value;
+    this.countValue(e, spec, t.value, t.text);
+  }
+
+  /** Count one value of a recorded argument (by its number, else by its printed text). */
+  private countValue(
+    e: ObservedSyscall,
+    spec: ArgSpec,
+    valueText: string | undefined,
+    text: string,
+  ): void {
     const slot = (e.args[spec.label] ??= { index: spec.index, values: [] });
     const found = slot.values.find((v) =>
       valueText !== undefined ? v.value === valueText : v.text === text,
@@ -389,6 +398,32 @@ export class Observation {
           ? { text: own(text), count: 1 }
           : { value: valueText, text: own(text), count: 1 },
       );
+  }
+
+  /**
+   * Add one call reported by a seccomp user notification (`record --via seccomp`): the ABI from
+   * seccomp_data.arch and the number, argument values straight from the registers (no strings, no
+   * return value, so no errno outcome), the process from the recorder's comm and `/proc/TID/exe`.
+   */
+  addNotified(call: NotifiedCall, source: string): void {
+    const abi = archForAudit(call.arch, call.nr)?.name;
+    if (abi === undefined) return;
+    this.totalCalls++;
+    this.tids.add(call.tid);
+    const name = syscallName(abi, call.nr) ?? `syscall_${call.nr}`;
+    const e = this.entry(abi, name, call.nr, source, call.seq);
+    e.count++;
+    const who = call.comm ?? (call.exe === undefined ? undefined : commOf(call.exe));
+    if (who !== undefined && e.processes.length < MAX_PROCESSES && !e.processes.includes(who))
+      e.processes.push(who);
+    const exe = call.exe;
+    if (exe !== undefined && e.executables.length < MAX_PROCESSES && !e.executables.includes(exe))
+      e.executables.push(exe);
+    for (const spec of ARG_SPECS[name] ?? []) {
+      const v = call.args[spec.index];
+      if (v === undefined) continue;
+      this.countValue(e, spec, v.toString(), v === 0n ? '0' : `0x${v.toString(16)}`);
+    }
   }
 
   /** Add one kernel audit record from `source`; named from the record's own arch and number. */

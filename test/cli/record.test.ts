@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { SECCOMP_UNSEEN } from '../../src/generate/record.js';
 import { validateForRunc as validateProfileSource } from '../../src/runc/index.js';
 import { ensureImage } from '../../src/run/engines/docker.js';
 import { runCli } from './run-cli.js';
@@ -20,6 +21,47 @@ describe('sysgate record', () => {
   test('no command is exit 2', async () => {
     const r = await runCli(['record']);
     expect(r.code).toBe(2);
+  });
+
+  test('--help says what --via seccomp cannot see', async () => {
+    const r = await runCli(['record', '--help']);
+    for (const u of SECCOMP_UNSEEN) expect(r.stdout.replace(/\s+/g, ' ')).toContain(u);
+  });
+
+  test.each([
+    [['--via', 'ptrace'], "--via must be strace or seccomp, not 'ptrace'"],
+    [['--via', 'seccomp', '--save-trace', 'dir'], '--save-trace keeps strace text'],
+  ])('%j is exit 2', async (args, message) => {
+    const r = await runCli(['record', ...args, '-o', '-', '--', 'true']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+  });
+
+  test('--via seccomp records, the evidence says what it cannot see, the exit status is forwarded', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sysgate-rec-seccomp-'));
+    try {
+      const ev = join(dir, 'ev.json');
+      const r = await runCli([
+        'record',
+        '--via',
+        'seccomp',
+        '--evidence',
+        ev,
+        '-o',
+        join(dir, 'p.json'),
+        '--',
+        '/bin/sh',
+        '-c',
+        'exit 5',
+      ]);
+      expect(r.code, r.stderr).toBe(5);
+      const e = JSON.parse(readFileSync(ev, 'utf8')) as {
+        meta: { recorder: string; unseen: string[] };
+      };
+      expect(e.meta).toMatchObject({ recorder: 'seccomp', unseen: SECCOMP_UNSEEN });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test.runIf(enabled)('writes profile, evidence and trace; forwards the exit status', async () => {

@@ -137,7 +137,7 @@ describe.runIf(enabled)('the npm package, installed from its tarball', () => {
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  test('ships dist, the examples, the prober sources and one static prober per architecture', () => {
+  test('ships dist, the examples, the native sources and static helpers per architecture', () => {
     expect(existsSync(path.join(prefix, 'bin', 'sysgate'))).toBe(true);
     expect(existsSync(path.join(installed, 'dist', 'cli', 'main.js'))).toBe(true);
     // The bin is the bundle (scripts/bundle-cli.mjs), every file of it with its source map.
@@ -151,10 +151,11 @@ describe.runIf(enabled)('the npm package, installed from its tarball', () => {
     expect(existsSync(path.join(installed, 'native', 'prober.c'))).toBe(true);
     expect(existsSync(path.join(installed, 'native', 'build'))).toBe(false);
     for (const { arch, machine } of PREBUILT) {
-      expect(elfInfo(path.join(installed, 'native', 'prebuilt', arch, 'prober'))).toEqual({
-        machine,
-        dynamic: false,
-      });
+      for (const helper of ['prober', 'auditnl', 'notifrec'])
+        expect(elfInfo(path.join(installed, 'native', 'prebuilt', arch, helper))).toEqual({
+          machine,
+          dynamic: false,
+        });
     }
     const dist = readdirSync(path.join(installed, 'dist'), { recursive: true, encoding: 'utf8' });
     expect(dist.filter((f) => /\.(?:i?test|testkit)\.js$/.test(f))).toEqual([]);

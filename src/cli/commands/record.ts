@@ -1,6 +1,13 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../document/errors.js';
-import { recordRuns, writeEvidence, type RecordProgress } from '../../generate/index.js';
+import {
+  recordRuns,
+  SECCOMP_UNSEEN,
+  writeEvidence,
+  type RecordProgress,
+  type RecordVia,
+} from '../../generate/index.js';
+import { notifrecPath } from '../../run/native.js';
 import { requestExit, type ExitCode } from '../exit.js';
 import { err, Progress, writeOutput } from '../io.js';
 import {
@@ -31,7 +38,10 @@ interface RecordCmdOptions extends GenerateCliOptions, SandboxCliOptions {
   pin?: boolean;
   runs?: string;
   varyCpu?: boolean;
+  via?: string;
 }
+
+const VIAS: readonly RecordVia[] = ['strace', 'seccomp'];
 
 function progressText(p: RecordProgress): string {
   return `recording ${(p.elapsedMs / 1000).toFixed(1)}s: ${p.calls} calls, ${p.syscalls} distinct syscalls, ${p.processes} processes`;
@@ -42,13 +52,18 @@ export function register(program: Command): void {
   const cmd = program
     .command('record')
     .description(
-      'run a command under strace (every thread and child), write its evidence and a least-privilege profile',
+      'run a command under strace or a seccomp recorder (every thread and child), write its evidence and a least-privilege profile',
     )
     .argument('[command...]', 'the command to record, after --')
     .option(
       '-o, --output <file>',
       "write the profile to FILE (atomically); '-' for stdout",
       'seccomp-profile.json',
+    )
+    .option(
+      '--via <recorder>',
+      'strace (default: sees everything, slower) or seccomp (a user-notification filter: cheaper, sees numbers and argument registers only)',
+      'strace',
     )
     .option('--evidence <file>', 'write the evidence (JSON) to FILE')
     .option('--save-trace <dir>', 'keep the raw strace output as DIR/trace.strace')
@@ -75,6 +90,18 @@ strace runs with -f -n -X raw -Y, writing into a FIFO that is parsed while the c
 progress line is shown on a terminal); strace and the command are pinned to one CPU, which makes
 tracing several times faster. The command's exit status is forwarded (with --runs, the first non-zero one). strace must be installed.
 
+--via seccomp records through sysgate's helper notifrec instead (native/notifrec.c, built with
+sysgate): it installs a seccomp filter answering SECCOMP_RET_USER_NOTIF for every call on every ABI,
+inherited by every thread and child, receives each call on the listener and lets it continue
+unchanged (it never refuses or emulates anything). No base set runs unrecorded: a filter is
+stateless, so a call it allowed silently would leave no trace and a profile could miss it. Per call
+it costs about a third of strace's time (docs/benchmarks.md). It cannot see:
+${SECCOMP_UNSEEN.map((u) => `  - ${u}`).join('\n')}
+The evidence says so (meta.recorder, meta.unseen). It needs no ptrace and no strace, but it cannot
+record a workload that installs its own user-notification filter (the kernel allows one listener
+per filter chain: EBUSY), and it sets no_new_privs when it lacks CAP_SYS_ADMIN (set-id programs
+then run without their privileges). Not with --save-trace.
+
 --runs N records N times one after the other and merges the evidence: "coverage" per syscall is
 the number of runs that saw it, and a syscall seen in only some runs is allowed, flagged in its
 rule's comment and warned about (a path that depends on timing, such as a pool killing workers
@@ -82,7 +109,8 @@ still alive). --widen (default safe) adds the equivalent calls of the ones seen;
 
 With --docker, the host's strace (with its libraries and loader) is mounted into the container
 and traces the entrypoint from its execve on; only this recording run gets --cap-add SYS_PTRACE
-and seccomp=unconfined. The profile allows what runc and crun do after loading it (the default
+and seccomp=unconfined (with --via seccomp: the static notifrec is mounted instead, and the run gets
+seccomp=unconfined only, since a refusal of Docker's own filter would hide the call). The profile allows what runc and crun do after loading it (the default
 --target docker), so it works under every engine; --target bare is tighter, for bwrap only.
 The container gets the same sandbox as 'sysgate run --engine docker' (one home for both): no network
 unless --net, the current directory read-only (where a command after -- starts; not with --no-cwd),
@@ -99,6 +127,7 @@ Examples:
   sysgate record --docker alpine -o ls.json -- ls /
   sysgate record --docker ${DEFAULT_IMAGE} -o py.json -- python3 app.py   # the host's python3
   sysgate record --target bare -o tight.json -- python3 app.py   # for bwrap only
+  sysgate record --via seccomp --evidence ev.json -o dd.json -- dd if=/dev/zero of=/dev/null bs=1 count=200000
   sysgate record --runs 5 --vary-cpu --evidence ev.json -o pool.json -- python3 pool.py
   sysgate record --widen none -o exact.json -- sh ready.sh   # exactly what was seen
   sysgate record --socket-families AF_UNIX --deny +io_uring_setup -o app.json -- python3 app.py`,
@@ -113,6 +142,13 @@ Examples:
     if (argv.length === 0 && opts.docker === undefined)
       throw new UsageError(
         'give the command to record after --, e.g. sysgate record -- python3 app.py',
+      );
+    const via = (opts.via ?? 'strace') as RecordVia;
+    if (!VIAS.includes(via))
+      throw new UsageError(`--via must be ${VIAS.join(' or ')}, not '${opts.via ?? ''}'`);
+    if (via === 'seccomp' && opts.saveTrace !== undefined)
+      throw new UsageError(
+        '--save-trace keeps strace text; --via seccomp writes binary records: use --via strace',
       );
     const sandbox = sandboxOptionsFrom(opts);
     if (opts.docker === undefined && ((opts.bind ?? []).length > 0 || opts.net === true))
@@ -137,6 +173,7 @@ Examples:
       {
         argv,
         host: hostArch(),
+        ...(via === 'seccomp' ? { via, notifrecPath: notifrecPath() } : {}),
         ...(opts.saveTrace !== undefined ? { saveTraceDir: opts.saveTrace } : {}),
         ...(opts.pin === false ? { pinCpu: false as const } : {}),
         ...(opts.docker !== undefined
