@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { CAPABILITIES } from '../arch/constants.js';
 import { RuntimeError, UsageError } from '../document/errors.js';
 import { proberPath } from '../run/native.js';
-import { execCollect, execOk } from '../run/process.js';
+import { execCollect } from '../run/process.js';
 
 /** Seccomp mode of a process (`Seccomp:` in /proc/PID/status: 0, 1, 2). */
 export type SeccompMode = 'disabled' | 'strict' | 'filter';
@@ -111,8 +111,10 @@ export async function dumpFilters(
   return parseFilterDump(r.stdout);
 }
 
-/** What `docker inspect` says about a container's confinement. */
+/** What `docker inspect` (or `podman inspect`, the same shape) says about a container's confinement. */
 export interface ContainerSecurity {
+  /** The engine that knows the container. */
+  readonly engine: 'docker' | 'podman';
   /** Full container id. */
   readonly id: string;
   /** Container name without the leading slash. */
@@ -131,11 +133,34 @@ export interface ContainerSecurity {
   readonly capDrop: readonly string[];
 }
 
-/** Ask Docker about a container (id or name). */
-export async function inspectContainer(ref: string): Promise<ContainerSecurity> {
-  const text = await execOk('docker', ['inspect', '--type', 'container', ref], {
-    runtime: 'docker',
-  });
+/**
+ * Ask Docker, then Podman, about a container (id or name): the first engine that knows it answers.
+ * `engines` narrows the search (e.g. `['podman']`).
+ */
+export async function inspectContainer(
+  ref: string,
+  engines: readonly ('docker' | 'podman')[] = ['docker', 'podman'],
+): Promise<ContainerSecurity> {
+  let text: string | undefined;
+  let engine: 'docker' | 'podman' = 'docker';
+  const why: string[] = [];
+  for (const e of engines) {
+    const r = await execCollect(e, ['inspect', '--type', 'container', ref], {
+      runtime: e,
+      timeoutMs: 30_000,
+    }).catch((err: unknown) => ({
+      exitCode: 127,
+      stdout: '',
+      stderr: err instanceof Error ? err.message : String(err),
+    }));
+    if (r.exitCode === 0) {
+      [text, engine] = [r.stdout, e];
+      break;
+    }
+    why.push(`${e}: ${r.stderr.trim().split('\n')[0] ?? ''}`);
+  }
+  if (text === undefined)
+    throw new RuntimeError(engines[0] ?? 'docker', `no container ${ref} (${why.join('; ')})`);
   const [c] = JSON.parse(text) as {
     Id: string;
     Name: string;
@@ -147,8 +172,9 @@ export async function inspectContainer(ref: string): Promise<ContainerSecurity> 
       CapDrop: string[] | null;
     };
   }[];
-  if (!c) throw new RuntimeError('docker', `no container ${ref}`);
+  if (!c) throw new RuntimeError(engine, `no container ${ref}`);
   return {
+    engine,
     id: c.Id,
     name: c.Name.replace(/^\//, ''),
     running: c.State.Running,

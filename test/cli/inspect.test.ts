@@ -15,7 +15,7 @@ import { dumpFilters } from '../../src/diagnose/inspect.js';
 import { startDocker } from '../../src/run/engines/docker.js';
 import { resolveProbe } from '../../src/suite/suite-run.js';
 import { parseSuite } from '../../src/suite/suite.js';
-import { ensureProber } from '../oracle/kernel.js';
+import { ensureProber, hasTool } from '../oracle/kernel.js';
 import { runCli } from './run-cli.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -92,6 +92,38 @@ describe.skipIf(!enabled)('inspect a container', () => {
       // And the suite's expectations are what the loaded filter says: AF_INET refused, AF_UNIX allowed.
       expect(rows.find((r) => r[0] === 'af-inet-stream')?.[1]).toBe(0x50001);
       expect(rows.find((r) => r[0] === 'af-unix-stream')?.[1]).toBe(0x7fff0000);
+    } finally {
+      await c.stop();
+    }
+  });
+});
+
+const podman = process.env.CI === 'true' || hasTool('podman');
+
+describe.skipIf(!podman)('inspect a Podman container', () => {
+  test('Docker does not know it, Podman does: engine podman, mode filter, one filter', async () => {
+    const profile = JSON.parse(readFileSync(profileFile, 'utf8')) as object;
+    const c = await startDocker({
+      cli: 'podman',
+      argv: ['cat'],
+      seccomp: profile,
+      extraArgs: ['-i'],
+    });
+    try {
+      const r = await runCli(['inspect', c.id, '--json']);
+      expect(r.code).toBe(0);
+      const info = JSON.parse(r.stdout) as {
+        pid: number;
+        seccomp: { mode: string; filters: number; loaded?: { defaultAction: string }[] };
+        container: { engine: string; profile: string; capDrop: string[] };
+      };
+      expect(info.container).toMatchObject({ engine: 'podman', profile: 'custom' });
+      expect(info.pid).toBe(c.pid);
+      expect(info.seccomp).toMatchObject({ mode: 'filter', filters: 1 });
+      if (process.getuid?.() === 0)
+        expect(info.seccomp.loaded?.[0]?.defaultAction).toBe('ERRNO(1) EPERM');
+      const text = await runCli(['inspect', c.id, '--no-dump']);
+      expect(text.stdout).toMatch(/^podman container /);
     } finally {
       await c.stop();
     }

@@ -20,6 +20,7 @@ const bwrap = CI || hasTool('bwrap');
 const runc = CI || hasTool('runc');
 const crun = CI || hasTool('crun');
 const docker = CI || dockerUp;
+const podman = CI || hasTool('podman');
 
 interface JsonResult {
   engine: string;
@@ -72,6 +73,28 @@ describe('workspace suite under its recorded profile', () => {
     expect(failedNames(result)).toEqual([]);
     expect(code).toBe(0);
   });
+
+  // Podman resolves the profile with containers/common's loader and runs it with runc.
+  test.skipIf(!podman)('passes on podman', async () => {
+    const { code, result } = await runSuite([suite, '--engine', 'podman']);
+    expect(failedNames(result)).toEqual([]);
+    expect(result.engine).toBe('podman');
+    expect(result.passed).toBe(19);
+    expect(code).toBe(0);
+  });
+
+  test.skipIf(!(podman && docker && bwrap))(
+    'the cross-check includes podman: every engine and the emulator agree on the workspace probes',
+    async () => {
+      const r = await runCli(['test', suite, '--cross-check', '--json']);
+      const c = (
+        JSON.parse(r.stdout) as { crossCheck: { engines: string[]; disagreements: number } }
+      ).crossCheck;
+      expect(c.engines).toEqual(expect.arrayContaining(['bwrap', 'docker', 'podman']));
+      expect(c.disagreements).toBe(0);
+      expect(r.code).toBe(0);
+    },
+  );
 
   // crun makes setresgid/setresuid and resets signal handlers after loading the filter.
   test.skipIf(!crun)('passes on crun', async () => {

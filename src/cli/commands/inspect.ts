@@ -35,9 +35,9 @@ export function register(program: Command): void {
   program
     .command('inspect')
     .description(
-      'show the seccomp mode, filters and no_new_privs of a process or Docker container; as root, dump and explain the loaded filters',
+      'show the seccomp mode, filters and no_new_privs of a process or Docker or Podman container; as root, dump and explain the loaded filters',
     )
-    .argument('<target>', 'a process id, or a Docker container id or name')
+    .argument('<target>', 'a process id, or a Docker or Podman container id or name')
     .option('--json', 'print the result as JSON')
     .option('--disasm', 'print the annotated disassembly of every loaded filter')
     .option('--no-dump', 'do not dump the loaded filters (PTRACE_SECCOMP_GET_FILTER)')
@@ -45,7 +45,7 @@ export function register(program: Command): void {
       'after',
       `
 The mode and filter count come from /proc/PID/status (Seccomp, Seccomp_filters, NoNewPrivs). For a
-container, 'docker inspect' adds SecurityOpt, Privileged and the added/dropped capabilities. As root,
+container, 'docker inspect' (or 'podman inspect' when Docker does not know it) adds SecurityOpt, Privileged and the added/dropped capabilities. As root,
 every loaded filter is dumped with PTRACE_SECCOMP_GET_FILTER (newest first, as the kernel runs them)
 and summarised: length, the arches it checks and its default action.
 
@@ -61,7 +61,7 @@ Examples:
       else {
         container = await inspectContainer(target);
         if (!container.running)
-          throw new RuntimeError('docker', `container ${target} is not running`);
+          throw new RuntimeError(container.engine, `container ${target} is not running`);
         pid = container.pid;
       }
       const status = await readSeccompStatus(pid);
@@ -102,6 +102,7 @@ Examples:
           },
           ...(container !== undefined && {
             container: {
+              engine: container.engine,
               id: container.id,
               name: container.name,
               privileged: container.privileged,
@@ -115,7 +116,9 @@ Examples:
         return;
       }
       if (container !== undefined) {
-        out(`container ${container.name} (${container.id.slice(0, 12)}), pid ${pid}`);
+        out(
+          `${container.engine} container ${container.name} (${container.id.slice(0, 12)}), pid ${pid}`,
+        );
         out(`  privileged:  ${container.privileged}`);
         out(`  seccomp:     ${dockerProfileKind(container)} profile`);
         out(
