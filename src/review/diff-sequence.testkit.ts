@@ -2,8 +2,8 @@
  * A long run of diffs in one process, as `lint --fix` makes them: random profiles, each with its
  * rules that equal the default action removed (the fix of the action-equals-default rule), checked by
  * applyFixes (both compiled for the case host and diffed on x86_64, x86 and x32). Node 20's optimising
- * compiler once miscompiled diffFilters' region visitor after a few hundred diffs (diff.ts,
- * `sideValue`); the sequences here are the ones that hit it.
+ * compiler once miscompiled diffFilters' region visitor after a few hundred diffs (compile/decide.ts
+ * `combineLeaves`); the sequences here are the ones that hit it.
  */
 import fc from 'fast-check';
 import { runcActionValue } from '../runc/action.js';

@@ -14,7 +14,7 @@ import type { ArchName } from '../arch/types.js';
 import { compileProgram, execute, type CompiledProgram } from '../bpf/emulate.js';
 import type { Instruction } from '../bpf/instruction.js';
 import { actionKind, type SeccompActionKind, type SeccompData } from '../bpf/seccomp.js';
-import { combineStacked, decide } from '../compile/decide.js';
+import { combineLeaves, combineStacked, decide } from '../compile/decide.js';
 import { describeAction } from '../compile/explain.js';
 import { liftDecisions, LiftError } from '../compile/lift.js';
 import type { DecisionOrigin, FilterPlan, PlanLeaf, PlanNode } from '../compile/plan.js';
@@ -175,23 +175,6 @@ function runSide(s: LiftedSide, data: SeccompData, endian: 'little' | 'big'): nu
   return combineStacked(s.compiled.map((p) => execute(p, data, endian).ret));
 }
 
-/**
- * The kernel's combined return value of one side's leaves, `leaves[from..to)`, built with a plain
- * loop. Not `combineStacked(leaves.slice(from).map(...))`: Node 20's V8 (11.3) TurboFan, with that
- * chain inlined into the optimised region visitor, computed 0 (KILL_THREAD) for a side whose only
- * leaf was ERRNO or ALLOW, intermittently after many diffs in one process (the consistency check
- * below caught it; gone with --no-opt, --no-turbo-escape or --no-turbo-load-elimination).
- */
-function sideValue(leaves: readonly PlanLeaf[], from: number, to: number): number {
-  const values: number[] = [];
-  for (let i = from; i < to; i++) {
-    const l = leaves[i];
-    if (l === undefined) throw new Error(`region has no leaf ${i}`);
-    values.push(l.value);
-  }
-  return combineStacked(values);
-}
-
 /** Roots of one syscall number on a lifted side, in installation order. */
 export function rootsOf(s: LiftedSide, nr: number): PlanNode[] {
   return s.roots.map((m) => {
@@ -228,8 +211,8 @@ export function diffFilters(
       const found: Difference[] = [];
       let omitted = 0;
       walkRegions([...ra, ...rb], (region) => {
-        const oldValue = sideValue(region.leaves, 0, ra.length);
-        const newValue = sideValue(region.leaves, ra.length, region.leaves.length);
+        const oldValue = combineLeaves(region.leaves, 0, ra.length);
+        const newValue = combineLeaves(region.leaves, ra.length);
         if (oldValue === newValue) return true;
         if (found.length >= max) {
           omitted++;

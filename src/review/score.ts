@@ -7,7 +7,7 @@
 import { syscallEntries } from '../arch/syscalls.js';
 import type { ArchName } from '../arch/types.js';
 import { actionKind, actionRuns } from '../bpf/seccomp.js';
-import { combineStacked } from '../compile/decide.js';
+import { combineLeaves } from '../compile/decide.js';
 import { riskOf } from '../kb/index.js';
 import { RISK_LEVELS, type RiskLevel } from '../kb/types.js';
 import { walkRegions } from './diff-regions.js';
@@ -44,7 +44,7 @@ export interface AbiSurface {
 function exposureOf(roots: Parameters<typeof walkRegions>[0]): Exposure {
   const seen = { runs: false, stops: false };
   walkRegions(roots, (r) => {
-    const v = combineStacked(r.leaves.map((l) => l.value));
+    const v = combineLeaves(r.leaves);
     if (actionRuns(actionKind(v))) seen.runs = true;
     else seen.stops = true;
     return !(seen.runs && seen.stops);
