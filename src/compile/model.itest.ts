@@ -490,7 +490,7 @@ function oracleSuite(label: string, version: LibseccompVersion, load: () => Orac
     );
     expect(failures.slice(before.failures, before.failures + 4).join('\n\n')).toBe('');
     expect(big).toBeGreaterThan(50);
-  });
+  }, 600_000);
 }
 
 describe.skipIf(!enabled)('decision model vs libseccomp 2.5.4 (python3-seccomp)', () => {
