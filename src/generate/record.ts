@@ -289,7 +289,8 @@ export function inspectImage(
       'image',
       'inspect',
       '-f',
-      '{{json .Config.Entrypoint}}\n{{json .Config.Cmd}}\n{{json .Id}}\n{{json .RepoDigests}}',
+      // Podman's template names the id field `ID` (its JSON says "Id", as Docker's does).
+      `{{json .Config.Entrypoint}}\n{{json .Config.Cmd}}\n{{json .${basename(dockerPath) === 'podman' ? 'ID' : 'Id'}}}\n{{json .RepoDigests}}`,
       image,
     ],
     { encoding: 'utf8' },

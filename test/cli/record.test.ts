@@ -169,6 +169,49 @@ describe('record --docker has the sandbox of run and test', () => {
   );
 });
 
+describe('record --podman', () => {
+  const podman =
+    process.env.CI === 'true' ||
+    (enabled && spawnSync('sh', ['-c', 'command -v podman'], { stdio: 'ignore' }).status === 0);
+
+  test('--docker and --podman together is bad usage', async () => {
+    const r = await runCli(['record', '--docker', 'a', '--podman', 'b', '--', 'true']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--docker or --podman');
+  });
+
+  test.runIf(podman)(
+    "sysgate's Podman image: the sandbox of run (masked secrets, no network), and the recorded profile runs the workload under podman",
+    async () => {
+      const image = await ensureImage(undefined, 'podman');
+      const dir = mkdtempSync(join(tmpdir(), 'sg-rec-podman-'));
+      const out = join(dir, 'p.json');
+      const script =
+        '! test -s /etc/shadow && test "$(ls /sys/class/net)" = lo && /usr/bin/python3 -c "print(6*7)"';
+      try {
+        const rec = await runCli([
+          ...['record', '--podman', image, '--no-cwd', '-o', out],
+          ...['--', '/bin/sh', '-c', script],
+        ]);
+        expect(rec.stderr).not.toContain('Error');
+        expect(rec.code).toBe(0);
+        const profile = JSON.parse(readFileSync(out, 'utf8')) as {
+          syscalls: { names: string[] }[];
+        };
+        expect(profile.syscalls.flatMap((r) => r.names)).toContain('execve');
+        const run = await runCli([
+          ...['run', '--engine', 'podman', '--profile', out, '--no-cwd'],
+          ...['--', '/bin/sh', '-c', script],
+        ]);
+        expect(run.code).toBe(0);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    120_000,
+  );
+});
+
 describe('sysgate record --runs', () => {
   test('--runs must be a whole number from 1 to 100; --vary-cpu needs two runs or more', async () => {
     for (const bad of ['0', '-1', '1.5', 'x', '101']) {

@@ -20,7 +20,13 @@ import {
   renderGenerated,
   type GenerateCliOptions,
 } from '../generate-options.js';
-import { DEFAULT_IMAGE, dockerSandboxArgs, ensureImage } from '../../run/engines/docker.js';
+import {
+  DEFAULT_IMAGE,
+  PODMAN_DEFAULT_IMAGE,
+  defaultImage,
+  dockerSandboxArgs,
+  ensureImage,
+} from '../../run/engines/docker.js';
 import {
   addSandboxOptions,
   sandboxOptionsFrom,
@@ -34,6 +40,7 @@ interface RecordCmdOptions extends GenerateCliOptions, SandboxCliOptions {
   evidence?: string;
   saveTrace?: string;
   docker?: string;
+  podman?: string;
   dockerArg?: string[];
   pin?: boolean;
   runs?: string;
@@ -71,7 +78,14 @@ export function register(program: Command): void {
       '--docker <image>',
       'record inside a container of IMAGE (from the entrypoint on; the command after -- overrides it)',
     )
-    .option('--docker-arg <arg...>', 'extra docker run options for --docker (mounts, user, env)')
+    .option(
+      '--podman <image>',
+      'record inside a Podman container of IMAGE (as --docker: the same sandbox, Podman run with runc)',
+    )
+    .option(
+      '--docker-arg <arg...>',
+      'extra docker (or podman) run options for --docker/--podman (mounts, user, env)',
+    )
     .option('--no-pin', 'do not pin strace and the workload to one CPU with taskset')
     .option(
       '--runs <n>',
@@ -116,7 +130,10 @@ The container gets the same sandbox as 'sysgate run --engine docker' (one home f
 unless --net, the current directory read-only (where a command after -- starts; not with --no-cwd),
 each --bind SRC[:DST][:rw], the pids and memory limits, and with sysgate's own image
 (${DEFAULT_IMAGE}, built on demand) the host's /usr and /etc read-only with its secrets masked.
---docker-arg adds any other docker run option.
+--docker-arg adds any other docker run option. --podman IMAGE records the same way in a Podman
+container (podman run with --runtime runc, sysgate's open-file and process limits and Docker's
+default capabilities, as 'sysgate run --engine podman'; sysgate's own image there is
+${PODMAN_DEFAULT_IMAGE}).
 ${POLICY_HELP}
 
 Examples:
@@ -125,6 +142,7 @@ Examples:
   sysgate record --mode audit -o audit.json -- node server.js
   sysgate record --docker myimage:latest -o image.json
   sysgate record --docker alpine -o ls.json -- ls /
+  sysgate record --podman ${PODMAN_DEFAULT_IMAGE} -o py.json -- python3 app.py
   sysgate record --docker ${DEFAULT_IMAGE} -o py.json -- python3 app.py   # the host's python3
   sysgate record --target bare -o tight.json -- python3 app.py   # for bwrap only
   sysgate record --via seccomp --evidence ev.json -o dd.json -- dd if=/dev/zero of=/dev/null bs=1 count=200000
@@ -139,7 +157,12 @@ Examples:
       throw new UsageError(`--runs must be a whole number from 1 to 100, not '${opts.runs ?? ''}'`);
     if (opts.varyCpu === true && runs < 2)
       throw new UsageError('--vary-cpu changes scheduling between runs: give --runs 2 or more');
-    if (argv.length === 0 && opts.docker === undefined)
+    if (opts.docker !== undefined && opts.podman !== undefined)
+      throw new UsageError('give --docker or --podman, not both');
+    // One container path for both engines: `cli` picks the client and its sandbox arguments.
+    const cli = opts.podman !== undefined ? 'podman' : 'docker';
+    const wanted = opts.podman ?? opts.docker;
+    if (argv.length === 0 && wanted === undefined)
       throw new UsageError(
         'give the command to record after --, e.g. sysgate record -- python3 app.py',
       );
@@ -151,14 +174,16 @@ Examples:
         '--save-trace keeps strace text; --via seccomp writes binary records: use --via strace',
       );
     const sandbox = sandboxOptionsFrom(opts);
-    if (opts.docker === undefined && ((opts.bind ?? []).length > 0 || opts.net === true))
+    if (wanted === undefined && ((opts.bind ?? []).length > 0 || opts.net === true))
       throw new UsageError(
         `${opts.net === true ? '--net' : '--bind'} applies to --docker recordings (a host recording sees the host)`,
       );
     // sysgate's own image is built on demand, as for run; any other image must be there already.
-    const image = opts.docker === DEFAULT_IMAGE ? await ensureImage(DEFAULT_IMAGE) : opts.docker;
+    const own = wanted === DEFAULT_IMAGE || wanted === defaultImage(cli);
+    const image = own ? await ensureImage(undefined, cli) : wanted;
     const dockerArgs = [
       ...dockerSandboxArgs({
+        cli,
         ...(image !== undefined && { image }),
         binds: sandbox.binds,
         network: sandbox.shareNet ? 'host' : 'none',
@@ -176,9 +201,7 @@ Examples:
         ...(via === 'seccomp' ? { via, notifrecPath: notifrecPath() } : {}),
         ...(opts.saveTrace !== undefined ? { saveTraceDir: opts.saveTrace } : {}),
         ...(opts.pin === false ? { pinCpu: false as const } : {}),
-        ...(opts.docker !== undefined
-          ? { docker: { image: opts.docker, runArgs: dockerArgs } }
-          : {}),
+        ...(image !== undefined ? { docker: { image, runArgs: dockerArgs, dockerPath: cli } } : {}),
         ...(process.stderr.isTTY
           ? {
               onProgress: (p: RecordProgress) => {
