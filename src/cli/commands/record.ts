@@ -109,7 +109,7 @@ sysgate): it installs a seccomp filter answering SECCOMP_RET_USER_NOTIF for ever
 inherited by every thread and child, receives each call on the listener and lets it continue
 unchanged (it never refuses or emulates anything). No base set runs unrecorded: a filter is
 stateless, so a call it allowed silently would leave no trace and a profile could miss it. Per call
-it costs about a third of strace's time (docs/benchmarks.md). It cannot see:
+it costs about a quarter of strace's time (docs/benchmarks.md). It cannot see:
 ${SECCOMP_UNSEEN.map((u) => `  - ${u}`).join('\n')}
 The evidence says so (meta.recorder, meta.unseen). It needs no ptrace and no strace, but it cannot
 record a workload that installs its own user-notification filter (the kernel allows one listener
