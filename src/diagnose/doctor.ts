@@ -455,7 +455,9 @@ export async function tracedRun(
       stdio: 'pipe',
       pinCpu: false,
       saveTraceDir: dir,
-      ...(engine === 'docker' && sandbox.image !== undefined ? { image: sandbox.image } : {}),
+      ...((engine === 'docker' || engine === 'podman') && sandbox.image !== undefined
+        ? { image: sandbox.image }
+        : {}),
       launch: async (straced, mounts) => {
         const r = await runSandboxed(engine, undefined, straced, {
           ...sandbox,

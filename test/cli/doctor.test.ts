@@ -177,3 +177,31 @@ describe.skipIf(!enabled)('doctor on a loud workload', () => {
     expect(readdirSync(tmp)).toEqual([]);
   }, 180_000);
 });
+
+describe.skipIf(!(process.env.CI === 'true' || (hasTool('strace') && hasTool('podman'))))(
+  'doctor on podman',
+  () => {
+    test('a refused mkdir is found in the Podman container and the fix makes every run pass', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'sg-doctor-podman-'));
+      const profile = join(dir, 'no-mkdir.json');
+      writeFileSync(
+        profile,
+        JSON.stringify({
+          defaultAction: 'SCMP_ACT_ALLOW',
+          syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }],
+        }),
+      );
+      try {
+        const r = await runCli([
+          ...['doctor', '--engine', 'podman', '--profile', profile, '--no-cwd'],
+          ...['--', '/bin/sh', '-c', 'mkdir /tmp/x'],
+        ]);
+        expect(r.stdout).toContain('on podman: exit 1; without seccomp: exit 0');
+        expect(r.stdout).toMatch(/mkdir: ERRNO\(1\) EPERM/);
+        expect(r.stdout).toMatch(/the workload passed 3 of 3 run\(s\)/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }, 120_000);
+  },
+);
