@@ -81,7 +81,7 @@ export const COMMAND_HELP: Readonly<
   inspect: {
     term: 'inspect [options] <target>',
     description:
-      'show the seccomp mode, filters and no_new_privs of a process or Docker container; as root, dump and explain the loaded filters',
+      'show the seccomp mode, filters and no_new_privs of a process or Docker or Podman container; as root, dump and explain the loaded filters',
   },
   lint: {
     term: 'lint [options] <profile...>',
@@ -101,7 +101,7 @@ export const COMMAND_HELP: Readonly<
   record: {
     term: 'record [options] [command...]',
     description:
-      'run a command under strace (every thread and child), write its evidence and a least-privilege profile',
+      'run a command under strace or a seccomp recorder (every thread and child), write its evidence and a least-privilege profile',
   },
   report: {
     term: 'report [options] <profile>',
