@@ -78,7 +78,7 @@ describe('auditTwin', () => {
     const unnamed = [...critical].filter((n) => !abis.some((a) => libseccompKnows(a, n, '2.6')));
     if (unnamed.length > 0)
       expect(twin.notes.join('\n')).toContain(
-        `libseccomp cannot name: ${unnamed.sort().join(', ')}`,
+        `libseccomp 2.6 cannot name: ${unnamed.sort().join(', ')}`,
       );
   });
 

@@ -7,7 +7,12 @@
  * The input must be plain (no moby includes/excludes or archMap: resolve it for a host first), so
  * every rule applies as written and the twin is exact for that host.
  */
-import { archByScmpName, libseccompKnows, type ArchName } from '../arch/index.js';
+import {
+  archByScmpName,
+  libseccompKnows,
+  type ArchName,
+  type LibseccompVersion,
+} from '../arch/index.js';
 import { ENOSYS } from '../compile/decide.js';
 import { criticalSyscalls } from '../kb/index.js';
 import type { ActionName, Profile, SyscallRule } from '../profile/types.js';
@@ -43,6 +48,11 @@ export interface AuditTwinOptions {
    * runc 1.2 and crun load it).
    */
   readonly logRefusals?: boolean;
+  /**
+   * The libseccomp that will name the twin's rules (default 2.6): critical calls it cannot name on
+   * any of the profile's ABIs get the default LOG, and a note says which.
+   */
+  readonly libseccomp?: LibseccompVersion;
 }
 
 const RUNS: ReadonlySet<ActionName> = new Set(['SCMP_ACT_ALLOW', 'SCMP_ACT_LOG']);
@@ -112,8 +122,9 @@ export function auditTwin(profile: Profile, opts: AuditTwinOptions = {}): AuditT
         `${n}: critical and allowed only for some arguments; calls outside those arguments are logged, not refused`,
       );
 
+  const libseccomp = opts.libseccomp ?? '2.6';
   const known = (n: string): boolean =>
-    abis.length === 0 || abis.some((a) => libseccompKnows(a, n, '2.6'));
+    abis.length === 0 || abis.some((a) => libseccompKnows(a, n, libseccomp));
   const refuse = new Map<string, string | undefined>();
   const unnamed: string[] = [];
   // Critical calls the original refused by its default stay refused; a default that let every
@@ -126,7 +137,7 @@ export function auditTwin(profile: Profile, opts: AuditTwinOptions = {}): AuditT
   }
   if (unnamed.length > 0 && defaultAction === 'SCMP_ACT_LOG')
     notes.push(
-      `critical syscalls libseccomp cannot name: ${unnamed.join(', ')}; they get the default LOG`,
+      `critical syscalls libseccomp ${libseccomp} cannot name: ${unnamed.join(', ')}; they get the default LOG`,
     );
 
   const policy: Policy = {

@@ -300,7 +300,7 @@ export function phaseAProfile(
   mode: CriticalMode,
   libseccomp: LibseccompVersion = '2.6',
 ): { profile: Profile; notes: string[] } {
-  const twin = auditTwin(original, { logRefusals: mode === 'errno' });
+  const twin = auditTwin(original, { logRefusals: mode === 'errno', libseccomp });
   const notes = twin.notes.filter((n) => !n.startsWith('refusals (ERRNO) are not recorded'));
   let p = twin.profile;
   if (mode === 'kill') {
