@@ -1,23 +1,20 @@
 #!/bin/sh
-# Build crun from the vendored release source (third_party/crun) into sysgate's oracle cache and
-# print the binary's path. The cache directory is keyed by the tarball's SHA-256, so a changed
-# tarball builds again and an unchanged one is reused:
+# Build crun from its release tarball (as Debian ships it: scripts/build-oracles.mjs crun downloads it
+# and checks its pinned SHA-256) into sysgate's oracle cache and print the binary's path. The cache
+# directory is keyed by the tarball's SHA-256, so a changed tarball builds again and an unchanged one
+# is reused:
 #   ${SYSGATE_ORACLE_CACHE:-$HOME/.cache/sysgate/oracles}/crun-VERSION-SHA12/bin/crun
-# (scripts/build-oracles.mjs crun runs this script and reports the build as JSON).
 # Needs the Debian packages listed in scripts/system-packages.txt (autoconf, automake, libtool,
 # pkg-config, gperf, python3, libyajl-dev, libcap-dev, libseccomp-dev). crun links the host's
 # libseccomp (Debian 12: 2.5.4); its filter generation is libseccomp's, crun only feeds it rules.
 #
 # Configured with --disable-systemd (sysgate runs crun with cgroupfs), --disable-criu, static libcrun;
-# only libocispec's library and the crun binary are built (no man pages, no tests).
+# only libocispec's library and the crun binary are built (no man pages, no tests), with Debian's
+# libyajl-dev rather than the yajl the tarball embeds.
 #
-# Usage: scripts/build-crun.sh [VERSION]   (default 1.27.1; SYSGATE_JOBS sets make -j, default 2)
+# Usage: scripts/build-crun.sh TARBALL VERSION SHA256   (SYSGATE_JOBS sets make -j, default 2)
 set -eu
-version=${1:-1.27.1}
-root=$(cd "$(dirname "$0")/.." && pwd)
-tarball=$root/third_party/crun/crun-$version.tar.xz
-want=$(awk -v f="crun-$version.tar.xz" '$2 == f { print $1 }' "$root/third_party/crun/SHA256SUMS")
-[ -n "$want" ] || { echo "build-crun: no SHA-256 for crun-$version.tar.xz in third_party/crun/SHA256SUMS" >&2; exit 2; }
+tarball=$1 version=$2 want=$3
 got=$(sha256sum "$tarball" | awk '{print $1}')
 [ "$got" = "$want" ] || { echo "build-crun: $tarball has SHA-256 $got, expected $want" >&2; exit 2; }
 
@@ -36,7 +33,7 @@ start=$(date +%s)
 log=$work/build.log
 (
   cd "$work"
-  tar -xJf "$tarball"
+  tar -xaf "$tarball"
   cd "crun-$version"
   # libocispec's embedded yajl is not vendored (Debian's libyajl-dev is used, as without
   # --enable-embedded-yajl), so its build must not descend into yajl/.
@@ -53,7 +50,7 @@ log=$work/build.log
 
 mkdir -p "$work/out/bin"
 cp "$work/crun-$version/crun" "$work/out/bin/crun"
-cp "$work/crun-$version/SOURCES" "$work/out/SOURCES"
+echo "$(basename "$tarball") sha256 $want" > "$work/out/SOURCES"
 echo "$(($(date +%s) - start))" > "$work/out/build-seconds"
 echo "make -j$jobs" > "$work/out/build-jobs"
 rm -rf "$dest"

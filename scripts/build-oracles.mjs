@@ -8,8 +8,8 @@
 //   Go source), its Go libraries from trixie/sid/experimental, Go 1.23 from bookworm-backports (1.24
 //   from trixie for runc 1.4); the driver in scripts/oracles/runc prints the program
 //   libcontainer/seccomp would load (see scripts/oracles/runc/README.md).
-// - crun 1.27.1: the vendored release source in third_party/crun, built by scripts/build-crun.sh
-//   (which checks the tarball's SHA-256 and keys its cache directory by it).
+// - crun 1.21: upstream's release tarball as Debian ships it (trixie, crun_1.21.orig.tar.gz, with the
+//   libocispec, runtime-spec and image-spec it pins), built by scripts/build-crun.sh.
 // Downloads go through apt-get with its own state directory (scripts/oracles/debian.list); the
 // system's apt sources are not changed. Every file is checked against the SHA-256 pinned here.
 // Cache: $SYSGATE_ORACLE_CACHE, else ~/.cache/sysgate/oracles.
@@ -370,20 +370,41 @@ function buildRunc(line) {
   return out;
 }
 
-/** crun from third_party/crun (scripts/build-crun.sh does the work and the caching). */
+/** crun's release source as Debian ships it (scripts/build-crun.sh builds it and keys its cache). */
+const CRUN = {
+  version: '1.21',
+  source: 'crun',
+  debianVersion: '1.21-1',
+  tarball: 'crun_1.21.orig.tar.gz',
+  sha256: '4bfb700e764a4804a4de3ecf07753f4c391005356d60356df65d80ae0914c486',
+};
 function buildCrun() {
+  const dl = join(cache, 'downloads');
+  const tarball = join(dl, CRUN.tarball);
+  if (!existsSync(tarball) || sha256(tarball) !== CRUN.sha256) {
+    try {
+      aptFetch(dl, ['source', '--download-only', `${CRUN.source}=${CRUN.debianVersion}`]);
+    } catch (e) {
+      // Only the release tarball is used: a missing Debian packaging file does not matter.
+      if (!existsSync(tarball)) throw e;
+    }
+  }
+  checkSha(tarball, CRUN.sha256);
   const env = { ...process.env, SYSGATE_ORACLE_CACHE: cache };
-  const r = spawnSync('sh', [join(root, 'scripts/build-crun.sh')], { encoding: 'utf8', env });
+  const r = spawnSync(
+    'sh',
+    [join(root, 'scripts/build-crun.sh'), tarball, CRUN.version, CRUN.sha256],
+    { encoding: 'utf8', env },
+  );
   if (r.status !== 0) throw new Error(`scripts/build-crun.sh failed: ${r.stderr.slice(-2000)}`);
   process.stderr.write(r.stderr);
   const binary = r.stdout.trim().split('\n').at(-1) ?? '';
   const dir = dirname(dirname(binary));
-  const sums = readFileSync(join(root, 'third_party/crun/SHA256SUMS'), 'utf8');
-  const [sha256, tarball] = sums.trim().split(/\s+/);
   return {
-    version: /^crun-(.+)\.tar\.xz$/.exec(tarball ?? '')?.[1] ?? '?',
-    tarball,
-    sha256,
+    version: CRUN.version,
+    source: `Debian ${CRUN.source} ${CRUN.debianVersion}: ${CRUN.tarball}`,
+    tarball: CRUN.tarball,
+    sha256: CRUN.sha256,
     binary,
     buildSeconds: Number(readFileSync(join(dir, 'build-seconds'), 'utf8').trim()),
   };

@@ -45,7 +45,7 @@ export const CRUN_LOADER: readonly CrunFact[] = [
       "libseccomp's exported program is loaded as it is: a number above the profile's highest gets the default action, not runc's ENOSYS",
     changesDecisions: true,
     source:
-      'containers/crun src/libcrun/seccomp.c libcrun_generate_seccomp (seccomp_export_bpf) and libcrun_apply_seccomp; 1.8.1 f8a096be060b, 1.27.1 3ec076b3b671, 1.29.1 f0d911de5587',
+      'containers/crun src/libcrun/seccomp.c libcrun_generate_seccomp (seccomp_export_bpf) and libcrun_apply_seccomp; 1.8.1 f8a096be060b, 1.21 (Debian 1.21-1), 1.27.1 3ec076b3b671, 1.29.1 f0d911de5587',
   },
   {
     id: 'optimize-default',
@@ -95,17 +95,23 @@ export const CRUN_RELEASES: readonly CrunRelease[] = [
     binary: 'Debian 12 crun 1.8.1-1+deb12u1',
   },
   {
+    version: { major: 1, minor: 21, patch: 0 },
+    commit: '10269840aa07fb7e6b7e1acff6198692d8ff5c88',
+    verified: 'experiment',
+    binary:
+      "built from Debian's crun 1.21 source (scripts/build-oracles.mjs crun, scripts/build-crun.sh)",
+  },
+  {
     version: { major: 1, minor: 27, patch: 1 },
     commit: '3ec076b3b6714ec2f1a10533cf18d5605a6de637',
-    verified: 'experiment',
-    binary: 'built from third_party/crun/crun-1.27.1.tar.xz by scripts/build-crun.sh',
+    verified: 'source',
+    binary: 'none (source reading: filter generation as in 1.8.1 and 1.21, both measured)',
   },
   {
     version: { major: 1, minor: 29, patch: 1 },
     commit: 'f0d911de5587342cfeb16473bf32ecdfeaf25957',
     verified: 'source',
-    binary:
-      'none: the libocispec commit it pins is not in the available snapshots; seccomp.c differs from 1.27.1 only in an #include',
+    binary: 'none: seccomp.c differs from 1.27.1 only in an #include',
   },
 ];
 

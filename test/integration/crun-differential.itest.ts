@@ -1,6 +1,6 @@
 /**
  * Differential test against crun: Debian 12's crun 1.8.1 and a current crun built from its released
- * source (third_party/crun, scripts/build-crun.sh) each run `sleep infinity` under a profile's OCI
+ * source (Debian's crun 1.21 release tarball, scripts/build-crun.sh) each run `sleep infinity` under a profile's OCI
  * `linux.seccomp`; the filter really loaded is read back with PTRACE_SECCOMP_GET_FILTER and, on every
  * probe (x86_64 numbers 0-470 and edges, x32, i386, an unknown arch; arguments from each rule's
  * constants), must decide like sysgate's model of crun's loader (compile/crun.ts: runc's rule
@@ -61,7 +61,7 @@ const kernel = parseKernelRelease(release()) ?? { major: 6, minor: 1 };
 /** Probe arguments per syscall number (the first always all zero). */
 const PER_NR = 12;
 
-/** The crun binaries under test: the host's and the one built from third_party/crun. */
+/** The crun binaries under test: the host's and the one built from its release source. */
 interface Crun {
   readonly label: string;
   path: string;
@@ -73,7 +73,7 @@ const cruns: Crun[] = [
   { label: 'built crun', path: '', version: '?' },
 ];
 
-/** The vendored crun's path, built (or found in the cache) by scripts/build-oracles.mjs. */
+/** The built crun's path, built (or found in the cache) by scripts/build-oracles.mjs. */
 function builtCrunPath(): string {
   const b = builtCrun();
   if (!b.ok) throw new Error(b.why);
@@ -83,7 +83,7 @@ function builtCrunPath(): string {
   return b.oracle.binary;
 }
 
-/** `crun --version`'s release, e.g. `1.27.1`. */
+/** `crun --version`'s release, e.g. `1.21`. */
 function versionOf(path: string): string {
   const r = spawnSync(path, ['--version'], { encoding: 'utf8' });
   const v = parseStackVersion(r.stdout);

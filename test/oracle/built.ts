@@ -1,6 +1,6 @@
 /**
  * The oracles built from released sources by scripts/build-oracles.mjs (libseccomp 2.6.0, runc
- * 1.3.6's and 1.4.3's libcontainer/seccomp, crun 1.27.1), found or built (cached) on first use. Under CI=true a failed build
+ * 1.3.6's and 1.4.3's libcontainer/seccomp, crun 1.21), found or built (cached) on first use. Under CI=true a failed build
  * is an error; elsewhere it is reported as undefined so the differential tests can say why they
  * cannot run.
  */
@@ -82,7 +82,7 @@ export function builtRunc(line: RuncLine): Built<BuiltRunc> {
   return b;
 }
 
-/** crun 1.27.1 built from third_party/crun (cached). */
+/** crun 1.21 built from Debian's release source (cached). */
 export function builtCrun(): Built<BuiltCrun> {
   crun ??= build<BuiltCrun>('crun');
   return crun;
