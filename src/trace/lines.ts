@@ -63,14 +63,19 @@ export class LineSplitter {
 
   private grow(n: number): void {
     if (this.pendingLength + n <= this.maxLine) return;
-    throw new LogParseError(
-      this.file,
-      this.lines + 1,
-      this.maxLine + 1,
-      `line longer than ${this.maxLine} characters; this is not an strace or audit log (or it is corrupt)`,
-      'log-line-too-long',
-    );
+    throw lineTooLong(this.file, this.lines + 1, this.maxLine);
   }
+}
+
+/** The error for line `line` of `file` passing `maxLine` characters (the column is the first one past). */
+export function lineTooLong(file: string, line: number, maxLine: number): LogParseError {
+  return new LogParseError(
+    file,
+    line,
+    maxLine + 1,
+    `line longer than ${maxLine} characters; this is not an strace or audit log (or it is corrupt)`,
+    'log-line-too-long',
+  );
 }
 
 /**

@@ -12,8 +12,7 @@
  * calls, orphans, anything unrecognised) is decoded and given to the line parser this class
  * extends, which holds the one state machine both share.
  */
-import { LogParseError } from '../document/errors.js';
-import { LOG_MAX_LINE } from './lines.js';
+import { LOG_MAX_LINE, lineTooLong } from './lines.js';
 import {
   FORK_LIKE,
   nrFromName,
@@ -352,13 +351,7 @@ export class StraceScanner extends StraceParser {
     if (end - start <= this.maxLine) return;
     // Bytes are at most 3 per UTF-16 unit; decode only when the count is in doubt.
     if (end - start <= 3 * this.maxLine + 3 && utf8(b, start, end).length <= this.maxLine) return;
-    throw new LogParseError(
-      this.file,
-      this.lines + 1,
-      this.maxLine + 1,
-      `line longer than ${this.maxLine} characters; this is not an strace or audit log (or it is corrupt)`,
-      'log-line-too-long',
-    );
+    throw lineTooLong(this.file, this.lines + 1, this.maxLine);
   }
 
   private emit(e: StraceEvent, sink: StraceSink): void {
