@@ -59,7 +59,7 @@ export interface AuditWarning {
 const PAYLOAD_RE =
   /(?:type=(?:1326|SECCOMP) (?:msg=)?|audit\[\d+\]: SECCOMP )(?:audit\(([^)]*)\) ?: ?)?(.*)$/;
 /** The numeric fields of a record (`key=value` at the start of a whitespace-separated word). */
-const FIELD_KEYS: ReadonlySet<string> = new Set([
+const FIELD_KEYS = [
   'auid',
   'uid',
   'gid',
@@ -71,7 +71,16 @@ const FIELD_KEYS: ReadonlySet<string> = new Set([
   'compat',
   'ip',
   'code',
-]);
+] as const;
+/** Slot of each key in the array {@link fieldSlots} fills. */
+const F_UID = 1;
+const F_PID = 4;
+const F_SIG = 5;
+const F_ARCH = 6;
+const F_SYSCALL = 7;
+const F_COMPAT = 8;
+const F_IP = 9;
+const F_CODE = 10;
 
 /** Whether a UTF-16 unit is `\s` to a JavaScript RegExp. */
 function isSpace(c: number): boolean {
@@ -91,14 +100,48 @@ function isSpace(c: number): boolean {
   );
 }
 
+/** Whitespace other than the ASCII space, as a JavaScript RegExp's `\s` knows it. */
+const OTHER_SPACE_RE = /[\t\n\v\f\r\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/;
+
 /**
  * The fields of a record body: each word (a run of non-space) of the form `key=value`, key one of
  * {@link FIELD_KEYS} and value not empty; the first of each key wins. (What the regex
  * `(?<=^|\s)(key|...)=(\S+)` finds, without a lookbehind per position.)
  */
 export function bodyFields(body: string): Map<string, string> {
+  const slots = fieldSlots(body);
   const fields = new Map<string, string>();
+  FIELD_KEYS.forEach((k, i) => {
+    const v = slots[i];
+    if (v !== undefined) fields.set(k, v);
+  });
+  return fields;
+}
+
+/**
+ * {@link bodyFields} as an array indexed like {@link FIELD_KEYS}. Bodies whose only whitespace is the
+ * ASCII space (every kernel record) are cut with native `indexOf` scans, others a unit at a time.
+ */
+function fieldSlots(body: string): (string | undefined)[] {
+  const slots: (string | undefined)[] = new Array<string | undefined>(FIELD_KEYS.length).fill(
+    undefined,
+  );
   const n = body.length;
+  if (!OTHER_SPACE_RE.test(body)) {
+    let i = 0;
+    let eq = body.indexOf('=');
+    while (i < n && eq >= 0) {
+      let end = body.indexOf(' ', i);
+      if (end < 0) end = n;
+      if (eq < i) eq = body.indexOf('=', i);
+      if (eq > i && eq + 1 < end) {
+        const k = fieldKey(body, i, eq - i);
+        if (k >= 0 && slots[k] === undefined) slots[k] = body.slice(eq + 1, end);
+      }
+      i = end + 1;
+    }
+    return slots;
+  }
   let i = 0;
   while (i < n) {
     while (i < n && isSpace(body.charCodeAt(i))) i++;
@@ -111,22 +154,25 @@ export function bodyFields(body: string): Map<string, string> {
       i++;
     }
     if (eq > start && eq + 1 < i) {
-      const key = fieldKey(body, start, eq - start);
-      if (key !== undefined && !fields.has(key)) fields.set(key, body.slice(eq + 1, i));
+      const k = fieldKey(body, start, eq - start);
+      if (k >= 0 && slots[k] === undefined) slots[k] = body.slice(eq + 1, i);
     }
   }
-  return fields;
+  return slots;
 }
 
-/** {@link FIELD_KEYS} by length. */
-const KEYS_BY_LENGTH: readonly (readonly string[])[] = Array.from({ length: 8 }, (_, n) =>
-  [...FIELD_KEYS].filter((k) => k.length === n),
+/** Slots of {@link FIELD_KEYS} by key length. */
+const KEYS_BY_LENGTH: readonly (readonly (readonly [number, string])[])[] = Array.from(
+  { length: 8 },
+  (_, n) => FIELD_KEYS.flatMap((k, i) => (k.length === n ? [[i, k] as const] : [])),
 );
 
-/** The field key spelled at `start` (`length` units long), or undefined. */
-function fieldKey(body: string, start: number, length: number): string | undefined {
-  for (const k of KEYS_BY_LENGTH[length] ?? []) if (body.startsWith(k, start)) return k;
-  return undefined;
+/** The slot of the field key spelled at `start` (`length` units long), or -1. */
+function fieldKey(body: string, start: number, length: number): number {
+  const slots = KEYS_BY_LENGTH[length];
+  if (slots === undefined) return -1;
+  for (const [slot, key] of slots) if (body.startsWith(key, start)) return slot;
+  return -1;
 }
 
 /** The index of the first `key` at the start of a word of `body`, or -1. */
@@ -165,6 +211,18 @@ function takeStringField(body: string, key: 'comm' | 'exe', decoded: boolean): s
   return decodeHexField(tok);
 }
 
+/** Whether `v` is `-?\d+` (an optional minus, then ASCII digits). */
+function isInteger(v: string): boolean {
+  const n = v.length;
+  let i = n > 0 && v.charCodeAt(0) === 0x2d ? 1 : 0;
+  if (i >= n) return false;
+  for (; i < n; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
 /**
  * Parse one line. Returns `undefined` when the line is not a seccomp record at all,
  * a warning when it is one but cannot be used.
@@ -185,9 +243,9 @@ export function parseAuditLine(raw: string, line: number): AuditRecord | AuditWa
   const gs = body.indexOf('\u001d');
   if (gs >= 0) body = body.slice(0, gs);
   if (body.includes('AUID=')) body = body.replace(/(code=0x[0-9a-f]+)AUID=.*$/, '$1');
-  const fields = bodyFields(body);
-  if (!fields.has('syscall')) return { line, message: 'seccomp record without syscall=' };
-  const decoded = !/^[0-9a-f]+$/.test(fields.get('arch') ?? '0');
+  const fields = fieldSlots(body);
+  if (fields[F_SYSCALL] === undefined) return { line, message: 'seccomp record without syscall=' };
+  const decoded = !/^[0-9a-f]+$/.test(fields[F_ARCH] ?? '0');
   const rec: { -readonly [K in keyof AuditRecord]: AuditRecord[K] } = { line };
   const stamp = m[1];
   if (stamp !== undefined) {
@@ -195,31 +253,29 @@ export function parseAuditLine(raw: string, line: number): AuditRecord | AuditWa
     const serial = /:(\d+)$/.exec(stamp)?.[1];
     if (serial !== undefined) rec.serial = Number(serial);
   }
-  const num = (k: string): number | undefined => {
-    const v = fields.get(k);
-    return v !== undefined && /^-?\d+$/.test(v) ? Number(v) : undefined;
+  const num = (k: number): number | undefined => {
+    const v = fields[k];
+    return v !== undefined && isInteger(v) ? Number(v) : undefined;
   };
-  const pid = num('pid');
+  const pid = num(F_PID);
   if (pid !== undefined) rec.pid = pid;
-  const uid = num('uid');
+  const uid = num(F_UID);
   if (uid !== undefined) rec.uid = uid;
-  const sig = num('sig');
+  const sig = num(F_SIG);
   if (sig !== undefined) rec.sig = sig;
-  const compat = num('compat');
+  const compat = num(F_COMPAT);
   if (compat !== undefined) rec.compat = compat;
-  const arch = fields.get('arch');
+  const arch = fields[F_ARCH];
   if (arch !== undefined) {
     if (/^[0-9a-f]+$/.test(arch)) rec.arch = parseInt(arch, 16);
     else rec.archName = arch;
   }
-  const sc = fields.get('syscall');
-  if (sc !== undefined) {
-    if (/^-?\d+$/.test(sc)) rec.syscall = Number(sc);
-    else rec.syscallName = sc;
-  }
-  const ip = fields.get('ip');
+  const sc = fields[F_SYSCALL];
+  if (isInteger(sc)) rec.syscall = Number(sc);
+  else rec.syscallName = sc;
+  const ip = fields[F_IP];
   if (ip !== undefined) rec.ip = ip;
-  const code = fields.get('code');
+  const code = fields[F_CODE];
   if (code !== undefined) {
     if (/^0x[0-9a-f]+$/.test(code)) rec.code = parseInt(code.slice(2), 16);
     else rec.codeName = code;
