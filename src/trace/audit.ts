@@ -73,7 +73,10 @@ const FIELD_KEYS = [
   'code',
 ] as const;
 /** Slot of each key in the array {@link fieldSlots} fills. */
+const F_AUID = 0;
 const F_UID = 1;
+const F_GID = 2;
+const F_SES = 3;
 const F_PID = 4;
 const F_SIG = 5;
 const F_ARCH = 6;
@@ -161,18 +164,33 @@ function fieldSlots(body: string): (string | undefined)[] {
   return slots;
 }
 
-/** Slots of {@link FIELD_KEYS} by key length. */
-const KEYS_BY_LENGTH: readonly (readonly (readonly [number, string])[])[] = Array.from(
-  { length: 8 },
-  (_, n) => FIELD_KEYS.flatMap((k, i) => (k.length === n ? [[i, k] as const] : [])),
-);
-
-/** The slot of the field key spelled at `start` (`length` units long), or -1. */
+/** The slot of the {@link FIELD_KEYS} key spelled at `start` (`length` units long), or -1. */
 function fieldKey(body: string, start: number, length: number): number {
-  const slots = KEYS_BY_LENGTH[length];
-  if (slots === undefined) return -1;
-  for (const [slot, key] of slots) if (body.startsWith(key, start)) return slot;
-  return -1;
+  const slot = keySlot(body.charCodeAt(start), body.charCodeAt(start + 1), length);
+  return slot >= 0 && body.startsWith(FIELD_KEYS[slot] ?? '', start) ? slot : -1;
+}
+
+/** The only {@link FIELD_KEYS} slot a key of this length and first two units can be, or -1. */
+function keySlot(c0: number, c1: number, length: number): number {
+  switch (length) {
+    case 2:
+      return F_IP;
+    case 3:
+      if (c0 === 0x75) return F_UID; // u
+      if (c0 === 0x67) return F_GID; // g
+      if (c0 === 0x70) return F_PID; // p
+      if (c0 === 0x73) return c1 === 0x65 ? F_SES : F_SIG; // se, si
+      return -1;
+    case 4:
+      if (c0 === 0x61) return c1 === 0x75 ? F_AUID : F_ARCH; // au, ar
+      return F_CODE;
+    case 6:
+      return F_COMPAT;
+    case 7:
+      return F_SYSCALL;
+    default:
+      return -1;
+  }
 }
 
 /** The index of the first `key` at the start of a word of `body`, or -1. */

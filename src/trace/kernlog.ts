@@ -118,15 +118,12 @@ export function containerCgroup(text: string): ContainerCgroup | undefined {
   return { runtime, id, ...(pod !== undefined ? { podUid: pod } : {}) };
 }
 
+/** Words one of which a line naming a container cgroup holds. */
+const CONTAINER_HINT_RE = /docker|containerd|crio|libpod/;
+
 /** The container a text names through its cgroup path (`docker-<id>.scope`, `/docker/<id>`...), short id. */
 export function containerOf(text: string): string | undefined {
-  if (
-    !text.includes('docker') &&
-    !text.includes('containerd') &&
-    !text.includes('crio') &&
-    !text.includes('libpod')
-  )
-    return undefined;
+  if (!CONTAINER_HINT_RE.test(text)) return undefined;
   return containerCgroup(text)?.id.slice(0, 12);
 }
 
