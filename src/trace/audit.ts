@@ -167,7 +167,10 @@ function fieldSlots(body: string): (string | undefined)[] {
 /** The slot of the {@link FIELD_KEYS} key spelled at `start` (`length` units long), or -1. */
 function fieldKey(body: string, start: number, length: number): number {
   const slot = keySlot(body.charCodeAt(start), body.charCodeAt(start + 1), length);
-  return slot >= 0 && body.startsWith(FIELD_KEYS[slot] ?? '', start) ? slot : -1;
+  if (slot < 0) return -1;
+  const key = FIELD_KEYS[slot] ?? '';
+  for (let j = 0; j < length; j++) if (body.charCodeAt(start + j) !== key.charCodeAt(j)) return -1;
+  return slot;
 }
 
 /** The only {@link FIELD_KEYS} slot a key of this length and first two units can be, or -1. */
@@ -285,7 +288,7 @@ export function parseAuditLine(raw: string, line: number): AuditRecord | AuditWa
   if (compat !== undefined) rec.compat = compat;
   const arch = fields[F_ARCH];
   if (arch !== undefined) {
-    if (/^[0-9a-f]+$/.test(arch)) rec.arch = parseInt(arch, 16);
+    if (!decoded) rec.arch = parseInt(arch, 16);
     else rec.archName = arch;
   }
   const sc = fields[F_SYSCALL];
@@ -335,8 +338,17 @@ export function parseAuditLog(text: string): { records: AuditRecord[]; warnings:
  * data bits masked (`0x50000`), or the name `ausearch -i` printed (`errno`), or `unknown`.
  */
 export function auditCodeKey(rec: AuditRecord): string {
-  return rec.code === undefined ? (rec.codeName ?? 'unknown') : `0x${rec.code.toString(16)}`;
+  if (rec.code === undefined) return rec.codeName ?? 'unknown';
+  let key = CODE_KEYS.get(rec.code);
+  if (key === undefined) {
+    key = `0x${rec.code.toString(16)}`;
+    if (CODE_KEYS.size < 256) CODE_KEYS.set(rec.code, key);
+  }
+  return key;
 }
+
+/** {@link auditCodeKey} of the action codes met so far (a log holds a handful). */
+const CODE_KEYS = new Map<number, string>();
 
 /** `ausearch -i` names of the seccomp actions (audit-userspace's seccomp table). */
 const DECODED_ACTIONS: Readonly<Record<string, SeccompActionKind>> = {
