@@ -541,6 +541,21 @@ async function recordSection(cfg: TraceBenchConfig, dir: string): Promise<string
   return out;
 }
 
+/**
+ * The audit rows alone (the audit table of the section, same sizes and environment), for a change that
+ * touches only the audit reader:
+ * `node scripts/ensure.mjs --bench && node -e "import('./dist-bench/bench/trace.js').then((m) => console.log(m.auditOnly().join('\\n')))"`.
+ */
+export function auditOnly(): string[] {
+  statSync(CLI);
+  const dir = mkdtempSync(join(tmpdir(), 'sysgate-bench-audit-'));
+  try {
+    return auditSection(traceBenchConfig(), dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Run the benchmark and render its section of docs/benchmarks.md. */
 export async function bench(): Promise<{ markdown: string }> {
   const cfg = traceBenchConfig();
