@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { forEachLine } from './lines.js';
 import { bodyFields, parseAuditLine, parseAuditLog, wordStart, type AuditRecord } from './audit.js';
 
 const DIR = resolve(import.meta.dirname, '../../test/fixtures/corpus/traces/seccomp');
@@ -197,6 +198,53 @@ describe('field scanning equals the regexes it replaced', () => {
           expect(wordStart(body, key)).toBe(new RegExp(`(?<=^|\\s)${key}`).exec(body)?.index ?? -1);
       }),
       { numRuns: 3000 },
+    );
+  });
+});
+
+describe('streamed reading equals the whole-text parse', () => {
+  const FILES = [
+    'auditd-enriched-audit.log',
+    'ausearch-i.txt',
+    'dev-kmsg-raw.txt',
+    'dmesg-variants.txt',
+    'netlink-docker-arch.txt',
+    'netlink-converted-to-auditd-raw.log',
+  ];
+  const pool = FILES.flatMap((f) => read(f).split('\n'));
+  const noise = [
+    '[ 1.000000] usb 1-1: new device',
+    'type=SYSCALL msg=audit(1.1:1): arch=c000003e syscall=1',
+    'pid=é ☃',
+    '',
+  ];
+  test('logs mixing record formats and unrelated lines, cut into chunks at any byte', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.oneof(fc.constantFrom(...pool), fc.constantFrom(...noise)), { maxLength: 40 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        async (lines, cuts) => {
+          const text = lines.join('\n');
+          const bytes = Buffer.from(text, 'utf8');
+          const at = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+          const chunks = [0, ...at, bytes.length]
+            .slice(1)
+            .map((end, i, a) => bytes.subarray(i === 0 ? 0 : a[i - 1], end));
+          async function* stream(): AsyncGenerator<Buffer> {
+            for (const c of chunks) yield await Promise.resolve(c);
+          }
+          const got: (AuditRecord | { line: number; message: string })[] = [];
+          let n = 0;
+          await forEachLine(stream(), (l) => {
+            const r = parseAuditLine(l, ++n);
+            if (r !== undefined) got.push(r);
+          });
+          const want = parseAuditLog(text);
+          expect(got.filter((r) => !('message' in r))).toEqual(want.records);
+          expect(got.filter((r) => 'message' in r)).toEqual(want.warnings);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });
