@@ -27,11 +27,11 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { hasTool } from '../oracle/kernel.js';
-import type { EngineName } from '../../src/run/probe.js';
+import { ENGINE_NAMES, type EngineName } from '../../src/run/probe.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const attemptsDir = join(root, 'test/fixtures/escape');
-const ENGINES: readonly EngineName[] = ['bwrap', 'runc', 'crun', 'docker'];
+const ENGINES: readonly EngineName[] = ENGINE_NAMES;
 const PROFILES = [
   join(root, 'examples/docker-default.json'),
   join(attemptsDir, 'allow-all.json'),

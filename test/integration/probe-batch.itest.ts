@@ -27,7 +27,7 @@ import { loadForRunc } from '../../src/runc/index.js';
 import { detectEngines } from '../../src/run/detect.js';
 import { mayShareProcess, probeReturn } from '../../src/run/predict.js';
 import { formatOutcome, type Probe, type ProbeOutcome } from '../../src/run/probe-format.js';
-import { runProbes } from '../../src/run/probe.js';
+import { ENGINE_NAMES, runProbes } from '../../src/run/probe.js';
 import { preparePolicy, probeModel, probePolicy } from '../../src/run/suite-engine.js';
 import { resolveProbe } from '../../src/suite/suite-run.js';
 import { parseSuite } from '../../src/suite/suite.js';
@@ -233,7 +233,7 @@ describe.skipIf(!enabled)('batched probes equal one child per probe', () => {
     const policy = preparePolicy(profileFile, text, resolved, 'x86_64');
     const probes = suite.probes.map((p) => resolveProbe(p, 'x86_64'));
     const engines = (await detectEngines()).filter((e) => e.available).map((e) => e.name);
-    if (process.env.CI === 'true') expect(engines).toEqual(['bwrap', 'runc', 'crun', 'docker']);
+    if (process.env.CI === 'true') expect(engines).toEqual([...ENGINE_NAMES]);
     const failures: string[] = [];
     for (const engine of engines) {
       for (const p of [policy, undefined]) {

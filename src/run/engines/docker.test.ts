@@ -1,3 +1,6 @@
+import { chmodSync, mkdirSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { hostRootfsLayout } from '../rootfs.js';
 import { DEFAULT_LIMITS, dockerLimitArgs } from '../limits.js';
@@ -6,6 +9,7 @@ import {
   PODMAN_DEFAULT_IMAGE,
   dockerRunArgs,
   dockerSandboxArgs,
+  emptyDir,
   hostMountArgs,
 } from './docker.js';
 import { DOCKER_DEFAULT_CAPABILITIES } from '../../kb/index.js';
@@ -92,5 +96,66 @@ describe("a container's sandbox has one description", () => {
     expect(dockerRunArgs({ argv: ['true'] }, undefined, false).join(' ')).not.toContain(
       '--runtime',
     );
+  });
+});
+
+describe("the host's secret directories are masked by a mount the engine puts last", () => {
+  const layout = hostRootfsLayout();
+
+  test('Docker: a read-only tmpfs each (Docker mounts parents first, whatever the kind)', () => {
+    const args = hostMountArgs('docker');
+    for (const d of layout.maskedDirs) expect(args).toContain(`${d}:ro`);
+    expect(args.filter((a) => a === '--tmpfs')).toHaveLength(layout.maskedDirs.length);
+  });
+
+  test('Podman: the empty read-only directory as a volume (its tmpfs mounts come before the /etc volume)', () => {
+    const args = hostMountArgs('podman');
+    expect(args).not.toContain('--tmpfs');
+    const empty = emptyDir();
+    for (const d of layout.maskedDirs) expect(args).toContain(`${empty}:${d}:ro`);
+  });
+});
+
+describe('emptyDir', () => {
+  const base = (): string => mkdtempSync(join(tmpdir(), 'sg-empty-test-'));
+
+  test('made on first use, mode 0555, the same path after', () => {
+    const cache = base();
+    const dir = emptyDir(cache);
+    expect(statSync(dir).mode & 0o777).toBe(0o555);
+    expect(emptyDir(cache)).toBe(dir);
+  });
+
+  test.each([
+    {
+      name: 'an entry inside',
+      make: (d: string) => {
+        mkdirSync(d);
+        writeFileSync(join(d, 'secret'), 'x');
+        chmodSync(d, 0o555);
+      },
+    },
+    {
+      name: 'writable',
+      make: (d: string) => {
+        mkdirSync(d, { mode: 0o755 });
+      },
+    },
+    {
+      name: 'a symlink to a directory',
+      make: (d: string) => {
+        symlinkSync('/etc', d);
+      },
+    },
+    {
+      name: 'a file',
+      make: (d: string) => {
+        writeFileSync(d, '');
+      },
+    },
+  ])('refused when the path is $name', ({ make }) => {
+    const cache = base();
+    make(join(cache, 'empty'));
+    expect(() => emptyDir(cache)).toThrow(/must be an empty directory no one can write to/);
   });
 });

@@ -12,7 +12,16 @@
  * the same bounding set.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RuntimeError } from '../../document/errors.js';
@@ -21,6 +30,7 @@ import { execCollect, execOk, type ProcessResult } from '../process.js';
 import { SANDBOX_PROBER, hostRootfsLayout, rootfsTar } from '../rootfs.js';
 import type { BindMount } from './bwrap.js';
 import { stuckRuncInits } from './oci.js';
+import { cacheDir } from '../native.js';
 import { DEFAULT_LIMITS, dockerLimitArgs, type ResourceLimits } from '../limits.js';
 import { readFileSync } from 'node:fs';
 import { DOCKER_DEFAULT_CAPABILITIES } from '../../kb/index.js';
@@ -249,13 +259,38 @@ function volumeArgs(binds: readonly BindMount[]): string[] {
  * secrets among them masked: files by /dev/null, directories by a read-only tmpfs (Docker mounts
  * them after /etc, deeper paths last).
  */
-export function hostMountArgs(): string[] {
+export function hostMountArgs(cli: ContainerCli = 'docker'): string[] {
   const layout = hostRootfsLayout();
   return [
     ...volumeArgs(layout.hostBinds.map((d) => ({ source: d }))),
     ...volumeArgs(layout.maskedFiles.map((f) => ({ source: '/dev/null', target: f }))),
-    ...layout.maskedDirs.flatMap((d) => ['--tmpfs', `${d}:ro`]),
+    // Podman 4.3 mounts every --tmpfs before the volumes, so the /etc volume would cover a tmpfs on
+    // /etc/ssl/private (measured: the host's files showed through); its volumes are mounted parents
+    // first, so the directories are masked by an empty read-only directory among them.
+    ...(cli === 'podman'
+      ? volumeArgs(layout.maskedDirs.map((d) => ({ source: emptyDir(), target: d })))
+      : layout.maskedDirs.flatMap((d) => ['--tmpfs', `${d}:ro`])),
   ];
+}
+
+/**
+ * An empty directory no one can write to (`~/.cache/sysgate/empty`, mode 0555), made on first use;
+ * anything else at that path (a file, a symlink, an entry inside) is refused rather than mounted.
+ */
+export function emptyDir(cache: string = cacheDir()): string {
+  const dir = join(cache, 'empty');
+  if (!existsSync(dir)) {
+    mkdirSync(cache, { recursive: true });
+    mkdirSync(dir, { mode: 0o555 });
+    chmodSync(dir, 0o555); // the umask may have taken bits away, never added any
+  }
+  const st = lstatSync(dir);
+  if (!st.isDirectory() || (st.mode & 0o222) !== 0 || readdirSync(dir).length > 0)
+    throw new RuntimeError(
+      'podman',
+      `${dir} must be an empty directory no one can write to (it masks the host's secret directories in the sandbox); remove it and sysgate makes it again`,
+    );
+  return dir;
 }
 
 /** The mount arguments of a run: the image's host mounts (default image only), the prober, the binds. */
@@ -264,7 +299,10 @@ function bindArgs(options: Pick<DockerSandbox, 'cli' | 'image' | 'binds' | 'prob
   if (options.prober !== undefined) binds.push({ source: options.prober, target: SANDBOX_PROBER });
   binds.push(...(options.binds ?? []));
   const own = defaultImage(options.cli);
-  return [...((options.image ?? own) === own ? hostMountArgs() : []), ...volumeArgs(binds)];
+  return [
+    ...((options.image ?? own) === own ? hostMountArgs(options.cli) : []),
+    ...volumeArgs(binds),
+  ];
 }
 
 /**
